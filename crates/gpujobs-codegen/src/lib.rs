@@ -1,0 +1,225 @@
+//! The gpujobs regen pipeline, behind `cargo xtask regen`.
+//!
+//! For each target (a provider, or a normalisation fixture):
+//! **load** the spec → apply its **overlay** → **normalise** → **generate**
+//! with progenitor → **render** with prettyplease → **stamp** a header naming
+//! the sources and their hash. [`regen`] writes the result, or, in
+//! [`Mode::Check`], only compares it with what is committed. [`Surface`]
+//! reads a generated file back into a short listing for review, and
+//! [`drift::diff`] says what changed between two surfaces and whether it
+//! breaks users.
+//!
+//! ```no_run
+//! let root = std::path::Path::new(".");
+//! let outcomes = gpujobs_codegen::regen(root, gpujobs_codegen::Mode::Check).unwrap();
+//! assert!(outcomes.iter().all(|o| o.status == gpujobs_codegen::Status::Unchanged));
+//! ```
+
+pub mod drift;
+mod generate;
+mod load;
+pub mod normalise;
+pub mod overlay;
+pub mod surface;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+pub use drift::Change;
+pub use generate::PROGENITOR_VERSION;
+pub use normalise::{NormaliseError, Normalised, normalise};
+pub use surface::Surface;
+
+/// The providers, in the order they are listed everywhere.
+pub const PROVIDERS: [&str; 5] = ["ppio", "yuanrong", "ray", "matpool", "tensorpool"];
+
+/// Where the normalisation fixtures live, relative to the workspace root.
+pub const FIXTURES_CRATE: &str = "crates/gpujobs-codegen-fixtures";
+
+/// A failure of the pipeline for one target.
+#[derive(Debug)]
+pub struct Error {
+    /// The provider or fixture name.
+    pub target: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.target, self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// One spec to generate from, and where its code goes (paths relative to the root).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Target {
+    /// Provider or fixture name.
+    pub name: String,
+    /// Whether this is a provider (as opposed to a normalisation fixture).
+    pub is_provider: bool,
+    /// The spec file.
+    pub spec: PathBuf,
+    /// The overlay file, if any.
+    pub overlay: Option<PathBuf>,
+    /// The generated file.
+    pub output: PathBuf,
+}
+
+/// All targets: the providers, then the fixtures in name order.
+pub fn targets(root: &Path) -> Result<Vec<Target>, Error> {
+    let mut targets = Vec::new();
+    for name in PROVIDERS {
+        let fail = |message: String| Error { target: name.to_owned(), message };
+        let dir = Path::new("specs").join(name);
+        let spec = ["openapi.yaml", "openapi.json"]
+            .iter()
+            .map(|f| dir.join(f))
+            .find(|p| root.join(p).is_file())
+            .ok_or_else(|| fail(format!("no {}/openapi.yaml or openapi.json", dir.display())))?;
+        let overlay = dir.join("overlay.yaml");
+        if !root.join(&overlay).is_file() {
+            return Err(fail(format!("no {}", overlay.display())));
+        }
+        targets.push(Target {
+            name: name.to_owned(),
+            is_provider: true,
+            spec,
+            overlay: Some(overlay),
+            output: Path::new("crates").join(format!("gpujobs-{name}")).join("src/generated.rs"),
+        });
+    }
+    let fixture_dir = Path::new(FIXTURES_CRATE).join("specs");
+    let entries = std::fs::read_dir(root.join(&fixture_dir)).map_err(|e| Error {
+        target: "fixtures".into(),
+        message: format!("cannot list {}: {e}", fixture_dir.display()),
+    })?;
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.strip_suffix(".yaml").map(str::to_owned))
+        .collect();
+    names.sort();
+    for name in names {
+        targets.push(Target {
+            spec: fixture_dir.join(format!("{name}.yaml")),
+            overlay: None,
+            output: Path::new(FIXTURES_CRATE).join("src").join(&name).join("generated.rs"),
+            is_provider: false,
+            name,
+        });
+    }
+    Ok(targets)
+}
+
+/// The pipeline's result for one target, before it is written.
+#[derive(Debug)]
+pub struct Generated {
+    /// The normalised spec and the notes on what normalisation changed.
+    pub normalised: Normalised,
+    /// The complete generated file, header included.
+    pub code: String,
+}
+
+/// Runs load → overlay → normalise → generate → render → stamp for one target.
+pub fn generate_target(root: &Path, target: &Target) -> Result<Generated, Error> {
+    let fail = |message: String| Error { target: target.name.clone(), message };
+    let read = |path: &Path| {
+        std::fs::read_to_string(root.join(path)).map_err(|e| fail(format!("cannot read {}: {e}", path.display())))
+    };
+    let spec_text = read(&target.spec)?;
+    let mut spec = load::parse(&target.spec, &spec_text).map_err(fail)?;
+    let mut hasher = Sha256::new();
+    hasher.update(spec_text.as_bytes());
+    let mut sources = slash(&target.spec);
+    if let Some(overlay_path) = &target.overlay {
+        let overlay_text = read(overlay_path)?;
+        let overlay = load::parse(overlay_path, &overlay_text).map_err(fail)?;
+        overlay::apply(&mut spec, &overlay).map_err(|e| fail(format!("{}: {e}", overlay_path.display())))?;
+        hasher.update(overlay_text.as_bytes());
+        sources = format!("{sources} + {}", slash(overlay_path));
+    }
+    let normalised = normalise(spec).map_err(|e| fail(e.to_string()))?;
+    let body = generate::generate(&normalised.spec).map_err(fail)?;
+    let hash: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let code = format!("{}{body}", generate::header(&sources, &hash));
+    Ok(Generated { normalised, code })
+}
+
+/// Paths in headers use `/` whatever the platform, so output is identical everywhere.
+fn slash(path: &Path) -> String {
+    path.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Whether [`regen`] writes files or only compares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Write every file whose content changed.
+    Write,
+    /// Write nothing; report stale and missing files.
+    Check,
+}
+
+/// What [`regen`] found (and, in [`Mode::Write`], did) for one target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// The committed file is what the pipeline produces.
+    Unchanged,
+    /// The file differed and was rewritten.
+    Written,
+    /// The file differs from what the pipeline produces (check mode).
+    Stale,
+    /// The file does not exist (check mode).
+    Missing,
+}
+
+/// The outcome for one target.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The target.
+    pub target: Target,
+    /// What happened to its file.
+    pub status: Status,
+    /// How the surface changed (providers only; empty when unchanged).
+    pub changes: Vec<Change>,
+}
+
+/// Regenerates every target under `root` (the workspace root).
+pub fn regen(root: &Path, mode: Mode) -> Result<Vec<Outcome>, Error> {
+    let mut outcomes = Vec::new();
+    for target in targets(root)? {
+        let generated = generate_target(root, &target)?;
+        let path = root.join(&target.output);
+        let existing = std::fs::read_to_string(&path).ok();
+        let status = match (&existing, mode) {
+            (Some(old), _) if *old == generated.code => Status::Unchanged,
+            (None, Mode::Check) => Status::Missing,
+            (Some(_), Mode::Check) => Status::Stale,
+            (_, Mode::Write) => {
+                std::fs::write(&path, &generated.code).map_err(|e| Error {
+                    target: target.name.clone(),
+                    message: format!("cannot write {}: {e}", target.output.display()),
+                })?;
+                Status::Written
+            }
+        };
+        let changes = match (&existing, status) {
+            (Some(old), Status::Written | Status::Stale) if target.is_provider => {
+                let before = Surface::from_source(old).unwrap_or_default();
+                let after = Surface::from_source(&generated.code).map_err(|message| Error {
+                    target: target.name.clone(),
+                    message,
+                })?;
+                drift::diff(&before, &after)
+            }
+            _ => Vec::new(),
+        };
+        outcomes.push(Outcome { target, status, changes });
+    }
+    Ok(outcomes)
+}

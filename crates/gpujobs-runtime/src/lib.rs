@@ -1,0 +1,113 @@
+//! Runtime shared by every generated gpujobs client.
+//!
+//! Each generated crate (`gpujobs-ppio`, `gpujobs-ray`, …) is generated with
+//! [`ClientState`] as its progenitor *inner type* and must route every request
+//! through [`ClientState::exec`] (see [`impl_client_hooks!`]). That single
+//! choke point is where retries, timeouts and tracing live, so they behave the
+//! same for every provider.
+//!
+//! Secret values in generated types (for example Matpool's SSH password) are
+//! generated as [`Secret`], which never prints its value.
+
+mod secret;
+mod state;
+
+pub use secret::Secret;
+pub use state::ClientState;
+
+#[doc(hidden)]
+pub use progenitor_client as __progenitor_client;
+
+/// Implements progenitor's `ClientHooks` for a generated `Client` so that every
+/// request goes through [`ClientState::exec`].
+///
+/// Generated crates are generated with `HooksMode::Expected`, so forgetting
+/// this line is a compile error rather than a silently unhooked client.
+///
+/// ```ignore
+/// mod generated;
+/// pub use generated::*;
+/// gpujobs_runtime::impl_client_hooks!(Client);
+/// ```
+#[macro_export]
+macro_rules! impl_client_hooks {
+    ($client:ty) => {
+        impl $crate::__progenitor_client::ClientHooks<$crate::ClientState> for $client {
+            async fn exec(
+                &self,
+                request: ::reqwest::Request,
+                info: &$crate::__progenitor_client::OperationInfo,
+            ) -> ::reqwest::Result<::reqwest::Response> {
+                use $crate::__progenitor_client::ClientInfo as _;
+                self.inner().exec(self.client(), request, info).await
+            }
+        }
+    };
+}
+
+/// Declares a generated provider crate's hand-written root in one line.
+///
+/// It includes `src/generated.rs` (never formatted by `cargo fmt`, never
+/// linted by clippy), re-exports it, routes the client through the runtime's
+/// hooks, and adds `PROVIDER` and [`new_client`](#) so a client is built the
+/// same way for every provider:
+///
+/// ```ignore
+/// gpujobs_runtime::generated_client!("ppio");
+/// // gives: gpujobs_ppio::{Client, types, PROVIDER, new_client, …}
+/// let client = gpujobs_ppio::new_client("https://api.ppio.com", reqwest::Client::new());
+/// ```
+#[macro_export]
+macro_rules! generated_client {
+    ($provider:literal) => {
+        #[allow(missing_docs, unused_imports, clippy::all, clippy::pedantic)]
+        mod generated;
+
+        pub use generated::*;
+        pub use $crate::{ClientState, Secret};
+
+        /// The provider name used in traces and errors.
+        pub const PROVIDER: &str = $provider;
+
+        /// Builds a client for `base_url` that sends through `http`.
+        ///
+        /// Build `http` yourself (timeouts, TLS, pooling): the generated
+        /// `Client::new` uses a fixed 15-second total timeout that suits no
+        /// long-running job API.
+        pub fn new_client(base_url: &str, http: ::reqwest::Client) -> Client {
+            Client::new_with_client(base_url, http, $crate::ClientState::new(PROVIDER))
+        }
+
+        $crate::impl_client_hooks!(Client);
+    };
+}
+
+/// Default headers carrying `Authorization: Bearer <secret>`, marked
+/// sensitive so reqwest and `tracing` never print the value.
+///
+/// ```
+/// let headers = gpujobs_runtime::bearer_headers(&gpujobs_runtime::Secret::new("sk-1")).unwrap();
+/// assert!(headers["authorization"].is_sensitive());
+/// assert!(!format!("{headers:?}").contains("sk-1"));
+/// ```
+pub fn bearer_headers(token: &Secret) -> Result<reqwest::header::HeaderMap, InvalidSecret> {
+    let mut value = reqwest::header::HeaderValue::try_from(format!("Bearer {}", token.expose()))
+        .map_err(|_| InvalidSecret)?;
+    value.set_sensitive(true);
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::AUTHORIZATION, value);
+    Ok(headers)
+}
+
+/// A secret that cannot be sent in an HTTP header (it holds a control
+/// character or a newline). The value itself is never included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvalidSecret;
+
+impl std::fmt::Display for InvalidSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the credential contains characters that cannot be sent in an HTTP header")
+    }
+}
+
+impl std::error::Error for InvalidSecret {}
