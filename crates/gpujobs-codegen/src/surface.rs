@@ -134,16 +134,15 @@ fn operation(f: &syn::ImplItemFn) -> Option<Operation> {
             syn::FnArg::Receiver(_) => None,
         })
         .collect();
-    let ret = match &f.sig.output {
-        syn::ReturnType::Type(_, ty) => tokens(ty),
-        syn::ReturnType::Default => String::new(),
-    };
     // Result<ResponseValue<Ok>, Error<Err>>
-    let ok = between(&ret, "ResponseValue<", ">, Error<").unwrap_or(&ret).to_owned();
-    let err = ret
-        .rsplit_once("Error<")
-        .map(|(_, e)| e.trim_end_matches('>').to_owned())
-        .unwrap_or_default();
+    let (ok, err) = match &f.sig.output {
+        syn::ReturnType::Type(_, ty) => {
+            let result = type_args(ty);
+            let inner = |i: usize| result.get(i).and_then(|t| type_args(t).first().copied()).map(tokens);
+            (inner(0).unwrap_or_default(), inner(1).unwrap_or_default())
+        }
+        syn::ReturnType::Default => Default::default(),
+    };
     Some(Operation {
         name: f.sig.ident.to_string(),
         method: method.to_owned(),
@@ -242,13 +241,25 @@ fn tokens(t: &impl ToTokens) -> String {
         .replace("::std::option::", "")
         .replace("::serde_json::", "serde_json::")
         .replace("::gpujobs_runtime::", "gpujobs_runtime::");
-    for (from, to) in [(" <", "<"), ("< ", "<"), (" >", ">"), (" ,", ","), ("& ", "&"), ("( ", "("), (" )", ")")] {
+    for (from, to) in [(" <", "<"), ("< ", "<"), (" >", ">"), (" ,", ","), (",>", ">"), (",)", ")"), (",", ", "), (",  ", ", "), ("& ", "&"), ("( ", "("), (" )", ")")] {
         out = out.replace(from, to);
     }
     out
 }
 
-fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
-    let (_, rest) = text.split_once(start)?;
-    Some(rest.rsplit_once(end)?.0)
+/// The type arguments of a path type's last segment: `Result<A, B>` → `[A, B]`.
+fn type_args(ty: &syn::Type) -> Vec<&syn::Type> {
+    let syn::Type::Path(path) = ty else {
+        return Vec::new();
+    };
+    let Some(syn::PathArguments::AngleBracketed(args)) = path.path.segments.last().map(|s| &s.arguments) else {
+        return Vec::new();
+    };
+    args.args
+        .iter()
+        .filter_map(|a| match a {
+            syn::GenericArgument::Type(t) => Some(t),
+            _ => None,
+        })
+        .collect()
 }

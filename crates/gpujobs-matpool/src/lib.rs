@@ -14,7 +14,7 @@
 //!     .default_headers(gpujobs_runtime::bearer_headers(&gpujobs_matpool::Secret::new("token"))?)
 //!     .build()?;
 //! let client = gpujobs_matpool::new_client("https://paas.matpool.com", http);
-//! let page = client.list_jobs(Some("1"), Some(false), Some("10")).await?.into_inner();
+//! let page = client.list_jobs(Some(false), Some("1"), Some("10")).await?.into_inner();
 //! println!("{} jobs", page.pagination.map_or(0, |p| p.total));
 //! # Ok(()) }
 //! ```

@@ -1,0 +1,181 @@
+//! Every documented example payload (from the provider docs and providers.md,
+//! including what a real Ray server returned) decodes into the generated
+//! types, and so do answers with an unknown status value and an extra field.
+
+use gpujobs_workspace_tests::{decode, payload_text};
+
+mod ppio {
+    use super::*;
+    use gpujobs_ppio::types::{Job, ListJobsResponse, StopJobResponse};
+
+    #[test]
+    fn documented_payloads_decode() {
+        let job: Job = decode("ppio", "get_job");
+        assert_eq!(job.id.as_deref(), Some("job-id"));
+        assert_eq!(job.status.unwrap().status.as_deref(), Some("Succeeded"));
+        assert_eq!(job.created_at, Some(1714982400));
+        let page: ListJobsResponse = decode("ppio", "list_jobs");
+        assert_eq!(page.data.len(), 2);
+        assert_eq!(page.has_more, Some(true));
+        let _: StopJobResponse = decode("ppio", "stop_job");
+    }
+
+    #[test]
+    fn unknown_status_and_extra_field_decode() {
+        let job: Job = decode("ppio", "get_job_unknown_status_extra_field");
+        assert_eq!(job.status.unwrap().status.as_deref(), Some("Migrating"));
+    }
+}
+
+mod yuanrong {
+    use super::*;
+    use gpujobs_yuanrong::types::{AppInfo, ErrorMessage, SubmitJobResponse};
+
+    #[test]
+    fn documented_payloads_decode() {
+        let job: AppInfo = decode("yuanrong", "get_job");
+        assert_eq!(job.submission_id, "app-fe4ee1e5-d24f-4236-be15-7654e3c2229b");
+        assert_eq!(job.status.0, "SUCCEEDED");
+        assert_eq!(job.start_time.as_deref(), Some("1755484077"));
+        assert_eq!(job.driver_info.unwrap().pid.as_deref(), Some("748250"));
+        assert_eq!(job.runtime_env["working_dir"], "file:///home/disk/tk/file.zip");
+        let jobs: Vec<AppInfo> = decode("yuanrong", "list_jobs");
+        assert_eq!(jobs.len(), 2);
+        let submitted: SubmitJobResponse = decode("yuanrong", "submit_job");
+        assert!(submitted.submission_id.starts_with("app-"));
+        assert!(decode::<bool>("yuanrong", "stop_job"));
+        assert!(!decode::<bool>("yuanrong", "delete_job_forbidden"));
+    }
+
+    #[test]
+    fn error_bodies_are_json_strings() {
+        let error: ErrorMessage = decode("yuanrong", "error_not_found");
+        assert!(error.0.starts_with("not found app, submissionId: app-xxxxx"), "{}", error.0);
+    }
+
+    #[test]
+    fn unknown_status_and_extra_field_decode() {
+        let job: AppInfo = decode("yuanrong", "get_job_unknown_status_extra_field");
+        assert_eq!(job.status.0, "SUSPENDED");
+    }
+}
+
+mod ray {
+    use super::*;
+    use gpujobs_ray::types::{
+        JobDeleteResponse, JobDetails, JobLogsResponse, JobStopResponse, JobSubmitResponse, VersionResponse,
+    };
+
+    #[test]
+    fn real_server_payloads_decode() {
+        let version: VersionResponse = decode("ray", "version");
+        assert_eq!(version.ray_version, "2.60.0");
+        let submitted: JobSubmitResponse = decode("ray", "submit_job");
+        assert_eq!(submitted.submission_id, "raysubmit_AbC123");
+        let pending: JobDetails = decode("ray", "get_job_pending");
+        assert_eq!(pending.status.0, "PENDING");
+        assert!(pending.driver_info.is_none() && pending.end_time.is_none());
+        let done: JobDetails = decode("ray", "get_job_succeeded");
+        assert_eq!((done.status.0.as_str(), done.driver_exit_code), ("SUCCEEDED", Some(0)));
+        assert_eq!(done.end_time, Some(1761991203456));
+        let jobs: Vec<JobDetails> = decode("ray", "list_jobs");
+        assert_eq!(jobs.len(), 2);
+        let logs: JobLogsResponse = decode("ray", "get_job_logs");
+        assert_eq!(logs.logs, "hi\n");
+        let stopped: JobStopResponse = decode("ray", "stop_job_finished");
+        assert!(!stopped.stopped);
+        let deleted: JobDeleteResponse = decode("ray", "delete_job");
+        assert!(deleted.deleted);
+    }
+
+    #[test]
+    fn unknown_status_and_extra_field_decode() {
+        let job: JobDetails = decode("ray", "get_job_unknown_status_extra_field");
+        assert_eq!(job.status.0, "PREEMPTED");
+    }
+}
+
+mod matpool {
+    use super::*;
+    use gpujobs_matpool::types::{Envelope, JobListResponse, JobResponse};
+
+    #[test]
+    fn documented_payloads_decode() {
+        let page: JobListResponse = decode("matpool", "list_jobs");
+        assert_eq!(page.code, 0);
+        assert_eq!(page.pagination.as_ref().unwrap().num_pages, 2);
+        assert_eq!(page.job.len(), 2);
+        let job = &page.job[0];
+        assert_eq!((job.id, job.status.0), (421236, 3));
+        let history: Vec<i64> = job.state.as_ref().unwrap().log.iter().map(|e| e.status.as_ref().unwrap().0).collect();
+        assert_eq!(history, [6, 1, 2, 3]);
+        assert_eq!(job.create_time.as_ref().unwrap().seconds, 1744082021);
+        let one: JobResponse = decode("matpool", "get_job");
+        assert_eq!(one.job.unwrap().id, 421236);
+        let canceled: Envelope = decode("matpool", "cancel_job");
+        assert_eq!(canceled.code, 0);
+    }
+
+    #[test]
+    fn error_envelopes_decode_with_their_code() {
+        let bad_token: JobResponse = decode("matpool", "error_bad_token");
+        assert_eq!((bad_token.code, bad_token.msg.as_str()), (176, "check jwt token failed"));
+        assert!(bad_token.job.is_none());
+        let bad_param: JobListResponse = decode("matpool", "error_param_illegal");
+        assert_eq!(bad_param.code, 6);
+        assert!(bad_param.job.is_empty());
+    }
+
+    #[test]
+    fn unknown_status_and_extra_field_decode() {
+        let one: JobResponse = decode("matpool", "get_job_unknown_status_extra_field");
+        assert_eq!(one.job.unwrap().status.0, 7);
+    }
+
+    #[test]
+    fn ssh_passwords_are_secrets_that_never_print() {
+        let raw = payload_text("matpool", "list_jobs");
+        let page: JobListResponse = decode("matpool", "list_jobs");
+        let cred = page.job[0].app.as_ref().unwrap().ssh_auths[0].base_on.as_ref().unwrap().cred.as_ref().unwrap();
+        let password = cred.password.as_ref().unwrap();
+        assert_eq!(password.expose(), "D]3F[wZ%pWS%oM0g");
+        assert!(raw.contains(password.expose()));
+        let shown = format!("{page:?} {page:#?}");
+        for canary in ["D]3F[wZ%pWS%oM0g", "Eddlx9t#C7ICJ@@9"] {
+            assert!(!shown.contains(canary), "password {canary} leaked into Debug output");
+        }
+        assert!(shown.contains("[REDACTED]"));
+    }
+}
+
+mod tensorpool {
+    use super::*;
+    use gpujobs_tensorpool::types::{
+        HttpValidationError, JobCancelResponse, JobInfoResponse, JobListResponse, JobPullResponse, MessageResponse,
+        RequestInfoResponse,
+    };
+
+    #[test]
+    fn documented_payloads_decode() {
+        let info: JobInfoResponse = decode("tensorpool", "get_job_info");
+        assert_eq!(info.job_info["status"], "running");
+        let invalid: HttpValidationError = decode("tensorpool", "error_validation");
+        assert_eq!(invalid.detail[0].msg, "field required");
+        let cancel: JobCancelResponse = decode("tensorpool", "cancel_job_accepted");
+        assert_eq!(cancel.request_id.as_deref(), Some("req-1"));
+        let list: JobListResponse = decode("tensorpool", "list_jobs");
+        assert_eq!(list.jobs.as_ref().unwrap().len(), 1);
+        let request: RequestInfoResponse = decode("tensorpool", "get_request_info");
+        assert_eq!(request.status.0, "PROCESSING");
+        let deleted: MessageResponse = decode("tensorpool", "delete_job");
+        assert!(deleted.message.contains("deleted"));
+        let pull: JobPullResponse = decode("tensorpool", "pull_job_finished");
+        assert_eq!(pull.download_map.unwrap().len(), 1);
+    }
+
+    #[test]
+    fn unknown_status_and_extra_field_decode() {
+        let request: RequestInfoResponse = decode("tensorpool", "get_request_info_unknown_status_extra_field");
+        assert_eq!(request.status.0, "QUEUED");
+    }
+}
