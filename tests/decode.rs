@@ -34,11 +34,17 @@ mod yuanrong {
     #[test]
     fn documented_payloads_decode() {
         let job: AppInfo = decode("yuanrong", "get_job");
-        assert_eq!(job.submission_id, "app-fe4ee1e5-d24f-4236-be15-7654e3c2229b");
+        assert_eq!(
+            job.submission_id,
+            "app-fe4ee1e5-d24f-4236-be15-7654e3c2229b"
+        );
         assert_eq!(job.status.0, "SUCCEEDED");
         assert_eq!(job.start_time.as_deref(), Some("1755484077"));
         assert_eq!(job.driver_info.unwrap().pid.as_deref(), Some("748250"));
-        assert_eq!(job.runtime_env["working_dir"], "file:///home/disk/tk/file.zip");
+        assert_eq!(
+            job.runtime_env["working_dir"],
+            "file:///home/disk/tk/file.zip"
+        );
         let jobs: Vec<AppInfo> = decode("yuanrong", "list_jobs");
         assert_eq!(jobs.len(), 2);
         let submitted: SubmitJobResponse = decode("yuanrong", "submit_job");
@@ -50,7 +56,13 @@ mod yuanrong {
     #[test]
     fn error_bodies_are_json_strings() {
         let error: ErrorMessage = decode("yuanrong", "error_not_found");
-        assert!(error.0.starts_with("not found app, submissionId: app-xxxxx"), "{}", error.0);
+        assert!(
+            error
+                .0
+                .starts_with("not found app, submissionId: app-xxxxx"),
+            "{}",
+            error.0
+        );
     }
 
     #[test]
@@ -63,7 +75,8 @@ mod yuanrong {
 mod ray {
     use super::*;
     use gpujobs_ray::types::{
-        JobDeleteResponse, JobDetails, JobLogsResponse, JobStopResponse, JobSubmitResponse, VersionResponse,
+        JobDeleteResponse, JobDetails, JobLogsResponse, JobStopResponse, JobSubmitResponse,
+        VersionResponse,
     };
 
     #[test]
@@ -76,7 +89,10 @@ mod ray {
         assert_eq!(pending.status.0, "PENDING");
         assert!(pending.driver_info.is_none() && pending.end_time.is_none());
         let done: JobDetails = decode("ray", "get_job_succeeded");
-        assert_eq!((done.status.0.as_str(), done.driver_exit_code), ("SUCCEEDED", Some(0)));
+        assert_eq!(
+            (done.status.0.as_str(), done.driver_exit_code),
+            ("SUCCEEDED", Some(0))
+        );
         assert_eq!(done.end_time, Some(1761991203456));
         let jobs: Vec<JobDetails> = decode("ray", "list_jobs");
         assert_eq!(jobs.len(), 2);
@@ -107,7 +123,14 @@ mod matpool {
         assert_eq!(page.job.len(), 2);
         let job = &page.job[0];
         assert_eq!((job.id, job.status.0), (421236, 3));
-        let history: Vec<i64> = job.state.as_ref().unwrap().log.iter().map(|e| e.status.as_ref().unwrap().0).collect();
+        let history: Vec<i64> = job
+            .state
+            .as_ref()
+            .unwrap()
+            .log
+            .iter()
+            .map(|e| e.status.as_ref().unwrap().0)
+            .collect();
         assert_eq!(history, [6, 1, 2, 3]);
         assert_eq!(job.create_time.as_ref().unwrap().seconds, 1744082021);
         let one: JobResponse = decode("matpool", "get_job");
@@ -119,7 +142,10 @@ mod matpool {
     #[test]
     fn error_envelopes_decode_with_their_code() {
         let bad_token: JobResponse = decode("matpool", "error_bad_token");
-        assert_eq!((bad_token.code, bad_token.msg.as_str()), (176, "check jwt token failed"));
+        assert_eq!(
+            (bad_token.code, bad_token.msg.as_str()),
+            (176, "check jwt token failed")
+        );
         assert!(bad_token.job.is_none());
         let bad_param: JobListResponse = decode("matpool", "error_param_illegal");
         assert_eq!(bad_param.code, 6);
@@ -136,13 +162,22 @@ mod matpool {
     fn ssh_passwords_are_secrets_that_never_print() {
         let raw = payload_text("matpool", "list_jobs");
         let page: JobListResponse = decode("matpool", "list_jobs");
-        let cred = page.job[0].app.as_ref().unwrap().ssh_auths[0].base_on.as_ref().unwrap().cred.as_ref().unwrap();
+        let cred = page.job[0].app.as_ref().unwrap().ssh_auths[0]
+            .base_on
+            .as_ref()
+            .unwrap()
+            .cred
+            .as_ref()
+            .unwrap();
         let password = cred.password.as_ref().unwrap();
         assert_eq!(password.expose(), "D]3F[wZ%pWS%oM0g");
         assert!(raw.contains(password.expose()));
         let shown = format!("{page:?} {page:#?}");
         for canary in ["D]3F[wZ%pWS%oM0g", "Eddlx9t#C7ICJ@@9"] {
-            assert!(!shown.contains(canary), "password {canary} leaked into Debug output");
+            assert!(
+                !shown.contains(canary),
+                "password {canary} leaked into Debug output"
+            );
         }
         assert!(shown.contains("[REDACTED]"));
     }
@@ -151,8 +186,8 @@ mod matpool {
 mod tensorpool {
     use super::*;
     use gpujobs_tensorpool::types::{
-        HttpValidationError, JobCancelResponse, JobInfoResponse, JobListResponse, JobPullResponse, MessageResponse,
-        RequestInfoResponse,
+        HttpValidationError, JobCancelResponse, JobInfoResponse, JobListResponse, JobPullResponse,
+        MessageResponse, RequestInfoResponse,
     };
 
     #[test]
@@ -175,7 +210,8 @@ mod tensorpool {
 
     #[test]
     fn unknown_status_and_extra_field_decode() {
-        let request: RequestInfoResponse = decode("tensorpool", "get_request_info_unknown_status_extra_field");
+        let request: RequestInfoResponse =
+            decode("tensorpool", "get_request_info_unknown_status_extra_field");
         assert_eq!(request.status.0, "QUEUED");
     }
 }

@@ -15,9 +15,19 @@ fn committed_generated_code_is_fresh() {
     let stale: Vec<String> = outcomes
         .iter()
         .filter(|o| o.status != Status::Unchanged)
-        .map(|o| format!("{} ({:?}: {})", o.target.name, o.status, o.target.output.display()))
+        .map(|o| {
+            format!(
+                "{} ({:?}: {})",
+                o.target.name,
+                o.status,
+                o.target.output.display()
+            )
+        })
         .collect();
-    assert!(stale.is_empty(), "stale generated code, run `cargo xtask regen`: {stale:?}");
+    assert!(
+        stale.is_empty(),
+        "stale generated code, run `cargo xtask regen`: {stale:?}"
+    );
     assert!(outcomes.len() >= PROVIDERS.len());
 }
 
@@ -35,7 +45,10 @@ fn copy_of_inputs_and_outputs() -> (tempfile::TempDir, Vec<Target>) {
     let dir = tempfile::tempdir().unwrap();
     let all = targets(root()).unwrap();
     for target in &all {
-        let files: Vec<&PathBuf> = [&target.spec, &target.output].into_iter().chain(&target.overlay).collect();
+        let files: Vec<&PathBuf> = [&target.spec, &target.output]
+            .into_iter()
+            .chain(&target.overlay)
+            .collect();
         for file in files {
             let to = dir.path().join(file);
             std::fs::create_dir_all(to.parent().unwrap()).unwrap();
@@ -79,7 +92,10 @@ fn a_missing_generated_file_is_reported() {
     let outcomes = regen(dir.path(), Mode::Check).unwrap();
     let ray = outcomes.iter().find(|o| o.target.name == "ray").unwrap();
     assert_eq!(ray.status, Status::Missing);
-    assert!(!dir.path().join(&target.output).exists(), "check mode must write nothing");
+    assert!(
+        !dir.path().join(&target.output).exists(),
+        "check mode must write nothing"
+    );
 }
 
 #[test]
@@ -90,8 +106,14 @@ fn write_mode_restores_a_stale_file_and_reports_the_surface_drift() {
     let text = std::fs::read_to_string(&spec).unwrap();
     // Drop the logs operation and add a field: one breaking and one additive change.
     let edited = text
-        .replace("  /api/jobs/{submission_id}/logs:", "  /api/jobs/{submission_id}/unused-logs:")
-        .replace("        logs: { type: string }", "        logs: { type: string }\n        truncated: { type: boolean }");
+        .replace(
+            "  /api/jobs/{submission_id}/logs:",
+            "  /api/jobs/{submission_id}/unused-logs:",
+        )
+        .replace(
+            "        logs: { type: string }",
+            "        logs: { type: string }\n        truncated: { type: boolean }",
+        );
     std::fs::write(&spec, edited).unwrap();
 
     let outcomes = regen(dir.path(), Mode::Write).unwrap();
@@ -99,10 +121,15 @@ fn write_mode_restores_a_stale_file_and_reports_the_surface_drift() {
     assert_eq!(ray.status, Status::Written);
     let changes: Vec<String> = ray.changes.iter().map(ToString::to_string).collect();
     assert!(
-        changes.iter().any(|c| c.starts_with("BREAKING: changed operation get_job_logs")),
+        changes
+            .iter()
+            .any(|c| c.starts_with("BREAKING: changed operation get_job_logs")),
         "{changes:?}"
     );
-    assert!(changes.contains(&"additive: added JobLogsResponse.truncated".to_owned()), "{changes:?}");
+    assert!(
+        changes.contains(&"additive: added JobLogsResponse.truncated".to_owned()),
+        "{changes:?}"
+    );
     let again = regen(dir.path(), Mode::Check).unwrap();
     assert!(again.iter().all(|o| o.status == Status::Unchanged));
 }

@@ -14,7 +14,10 @@ fn provider_surfaces() {
         let path = root.join(format!("crates/gpujobs-{provider}/src/generated.rs"));
         let source = std::fs::read_to_string(&path).unwrap();
         let surface = Surface::from_source(&source).unwrap();
-        assert!(!surface.operations.is_empty(), "{provider}: no operations found");
+        assert!(
+            !surface.operations.is_empty(),
+            "{provider}: no operations found"
+        );
         insta::assert_snapshot!(format!("surface_{provider}"), surface.to_string());
     }
 }

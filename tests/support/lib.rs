@@ -11,7 +11,10 @@ pub fn root() -> &'static Path {
 
 /// The path of a recorded or documented payload, `tests/payloads/<provider>/<name>.json`.
 pub fn payload_path(provider: &str, name: &str) -> PathBuf {
-    root().join("tests/payloads").join(provider).join(format!("{name}.json"))
+    root()
+        .join("tests/payloads")
+        .join(provider)
+        .join(format!("{name}.json"))
 }
 
 /// The raw text of a payload.
@@ -22,6 +25,10 @@ pub fn payload_text(provider: &str, name: &str) -> String {
 
 /// A payload decoded into `T`, panicking with the provider, file and serde's reason.
 pub fn decode<T: DeserializeOwned>(provider: &str, name: &str) -> T {
-    serde_json::from_str(&payload_text(provider, name))
-        .unwrap_or_else(|e| panic!("{provider}/{name}.json does not decode into {}: {e}", std::any::type_name::<T>()))
+    serde_json::from_str(&payload_text(provider, name)).unwrap_or_else(|e| {
+        panic!(
+            "{provider}/{name}.json does not decode into {}: {e}",
+            std::any::type_name::<T>()
+        )
+    })
 }

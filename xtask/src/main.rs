@@ -14,7 +14,12 @@ const USAGE: &str = "usage: cargo xtask regen [--check]
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let mode = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    let mode = match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["regen"] => Mode::Write,
         ["regen", "--check"] => Mode::Check,
         ["-h" | "--help" | "help"] => {
@@ -43,7 +48,11 @@ fn main() -> ExitCode {
         .filter(|o| matches!(o.status, Status::Stale | Status::Missing))
         .collect();
     if bad.is_empty() {
-        println!("{} targets, {} in {elapsed:.2} s", outcomes.len(), verb(mode));
+        println!(
+            "{} targets, {} in {elapsed:.2} s",
+            outcomes.len(),
+            verb(mode)
+        );
         return ExitCode::SUCCESS;
     }
     let names: Vec<&str> = bad.iter().map(|o| o.target.name.as_str()).collect();
@@ -68,7 +77,11 @@ fn report(outcome: &Outcome) {
         Status::Stale => "STALE",
         Status::Missing => "MISSING",
     };
-    println!("{:<28} {status:<9} {}", outcome.target.name, outcome.target.output.display());
+    println!(
+        "{:<28} {status:<9} {}",
+        outcome.target.name,
+        outcome.target.output.display()
+    );
     let breaking = outcome.changes.iter().filter(|c| c.breaking).count();
     if !outcome.changes.is_empty() {
         println!(

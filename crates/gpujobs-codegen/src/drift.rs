@@ -24,11 +24,22 @@ pub fn diff(old: &Surface, new: &Surface) -> Vec<Change> {
     for (name, op) in &old.operations {
         match new.operations.get(name) {
             None => push(true, format!("removed operation {name}")),
-            Some(now) if now != op => push(true, format!("changed operation {name}: {} → {}", op.signature(), now.signature())),
+            Some(now) if now != op => push(
+                true,
+                format!(
+                    "changed operation {name}: {} → {}",
+                    op.signature(),
+                    now.signature()
+                ),
+            ),
             Some(_) => {}
         }
     }
-    for name in new.operations.keys().filter(|n| !old.operations.contains_key(*n)) {
+    for name in new
+        .operations
+        .keys()
+        .filter(|n| !old.operations.contains_key(*n))
+    {
         push(false, format!("added operation {name}"));
     }
     for (name, def) in &old.types {
@@ -56,7 +67,11 @@ pub fn diff(old: &Surface, new: &Surface) -> Vec<Change> {
 
 impl fmt::Display for Change {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let tag = if self.breaking { "BREAKING" } else { "additive" };
+        let tag = if self.breaking {
+            "BREAKING"
+        } else {
+            "additive"
+        };
         write!(f, "{tag}: {}", self.what)
     }
 }

@@ -18,8 +18,8 @@ pub const PROGENITOR_VERSION: &str = "0.15.1";
 /// - `BTreeMap` maps: deterministic serialisation, so snapshots are stable;
 /// - `x-rust-type` from `gpujobs-runtime` allowed: secrets become `Secret`.
 pub fn generate(spec: &Value) -> Result<String, String> {
-    let spec: openapiv3::OpenAPI =
-        serde_json::from_value(spec.clone()).map_err(|e| format!("not an OpenAPI 3.0 document: {e}"))?;
+    let spec: openapiv3::OpenAPI = serde_json::from_value(spec.clone())
+        .map_err(|e| format!("not an OpenAPI 3.0 document: {e}"))?;
     let mut settings = GenerationSettings::new();
     settings
         .with_interface(InterfaceStyle::Positional)
@@ -42,7 +42,8 @@ pub fn generate(spec: &Value) -> Result<String, String> {
         format!("progenitor panicked: {why}")
     })?
     .map_err(|e| format!("progenitor: {e}"))?;
-    let file: syn::File = syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
+    let file: syn::File =
+        syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
     Ok(prettyplease::unparse(&file))
 }
 

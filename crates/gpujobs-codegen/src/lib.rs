@@ -74,7 +74,10 @@ pub struct Target {
 pub fn targets(root: &Path) -> Result<Vec<Target>, Error> {
     let mut targets = Vec::new();
     for name in PROVIDERS {
-        let fail = |message: String| Error { target: name.to_owned(), message };
+        let fail = |message: String| Error {
+            target: name.to_owned(),
+            message,
+        };
         let dir = Path::new("specs").join(name);
         let spec = ["openapi.yaml", "openapi.json"]
             .iter()
@@ -90,7 +93,9 @@ pub fn targets(root: &Path) -> Result<Vec<Target>, Error> {
             is_provider: true,
             spec,
             overlay: Some(overlay),
-            output: Path::new("crates").join(format!("gpujobs-{name}")).join("src/generated.rs"),
+            output: Path::new("crates")
+                .join(format!("gpujobs-{name}"))
+                .join("src/generated.rs"),
         });
     }
     let fixture_dir = Path::new(FIXTURES_CRATE).join("specs");
@@ -99,14 +104,23 @@ pub fn targets(root: &Path) -> Result<Vec<Target>, Error> {
         message: format!("cannot list {}: {e}", fixture_dir.display()),
     })?;
     let mut names: Vec<String> = entries
-        .filter_map(|e| e.ok()?.file_name().to_str()?.strip_suffix(".yaml").map(str::to_owned))
+        .filter_map(|e| {
+            e.ok()?
+                .file_name()
+                .to_str()?
+                .strip_suffix(".yaml")
+                .map(str::to_owned)
+        })
         .collect();
     names.sort();
     for name in names {
         targets.push(Target {
             spec: fixture_dir.join(format!("{name}.yaml")),
             overlay: None,
-            output: Path::new(FIXTURES_CRATE).join("src").join(&name).join("generated.rs"),
+            output: Path::new(FIXTURES_CRATE)
+                .join("src")
+                .join(&name)
+                .join("generated.rs"),
             is_provider: false,
             name,
         });
@@ -125,9 +139,13 @@ pub struct Generated {
 
 /// Runs load → overlay → normalise → generate → render → stamp for one target.
 pub fn generate_target(root: &Path, target: &Target) -> Result<Generated, Error> {
-    let fail = |message: String| Error { target: target.name.clone(), message };
+    let fail = |message: String| Error {
+        target: target.name.clone(),
+        message,
+    };
     let read = |path: &Path| {
-        std::fs::read_to_string(root.join(path)).map_err(|e| fail(format!("cannot read {}: {e}", path.display())))
+        std::fs::read_to_string(root.join(path))
+            .map_err(|e| fail(format!("cannot read {}: {e}", path.display())))
     };
     let spec_text = read(&target.spec)?;
     let mut spec = load::parse(&target.spec, &spec_text).map_err(fail)?;
@@ -137,13 +155,18 @@ pub fn generate_target(root: &Path, target: &Target) -> Result<Generated, Error>
     if let Some(overlay_path) = &target.overlay {
         let overlay_text = read(overlay_path)?;
         let overlay = load::parse(overlay_path, &overlay_text).map_err(fail)?;
-        overlay::apply(&mut spec, &overlay).map_err(|e| fail(format!("{}: {e}", overlay_path.display())))?;
+        overlay::apply(&mut spec, &overlay)
+            .map_err(|e| fail(format!("{}: {e}", overlay_path.display())))?;
         hasher.update(overlay_text.as_bytes());
         sources = format!("{sources} + {}", slash(overlay_path));
     }
     let normalised = normalise(spec).map_err(|e| fail(e.to_string()))?;
     let body = generate::generate(&normalised.spec).map_err(fail)?;
-    let hash: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let hash: String = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     let code = format!("{}{body}", generate::header(&sources, &hash));
     Ok(Generated { normalised, code })
 }
@@ -219,7 +242,11 @@ pub fn regen(root: &Path, mode: Mode) -> Result<Vec<Outcome>, Error> {
             }
             _ => Vec::new(),
         };
-        outcomes.push(Outcome { target, status, changes });
+        outcomes.push(Outcome {
+            target,
+            status,
+            changes,
+        });
     }
     Ok(outcomes)
 }

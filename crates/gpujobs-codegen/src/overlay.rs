@@ -20,7 +20,9 @@ pub enum OverlayError {
     #[error("overlay is malformed: {0}")]
     Malformed(String),
     /// An action has no `description` (its reason).
-    #[error("overlay action {index} (target `{target}`) has no description: every edit needs a reason")]
+    #[error(
+        "overlay action {index} (target `{target}`) has no description: every edit needs a reason"
+    )]
     NoReason {
         /// Position of the action, from 0.
         index: usize,
@@ -146,10 +148,10 @@ fn remove_at(spec: &mut Value, pointer: &str) {
             map.remove(&key);
         }
         Some(Value::Array(items)) => {
-            if let Ok(i) = key.parse::<usize>() {
-                if i < items.len() {
-                    items.remove(i);
-                }
+            if let Ok(i) = key.parse::<usize>()
+                && i < items.len()
+            {
+                items.remove(i);
             }
         }
         _ => {}
@@ -197,7 +199,10 @@ mod tests {
         let mut spec = json!({ "a": 1 });
         let o = overlay(json!([{ "target": "$.a", "update": 2 }]));
         let err = apply(&mut spec, &o).unwrap_err();
-        assert!(matches!(err, OverlayError::NoReason { index: 0, .. }), "{err}");
+        assert!(
+            matches!(err, OverlayError::NoReason { index: 0, .. }),
+            "{err}"
+        );
     }
 
     #[test]

@@ -69,16 +69,17 @@ pub struct Surface {
 impl Surface {
     /// Reads the surface from generated source.
     pub fn from_source(source: &str) -> Result<Self, String> {
-        let file = syn::parse_file(source).map_err(|e| format!("generated code does not parse: {e}"))?;
+        let file =
+            syn::parse_file(source).map_err(|e| format!("generated code does not parse: {e}"))?;
         let mut surface = Surface::default();
         for item in &file.items {
             match item {
                 syn::Item::Impl(block) if is_client(&block.self_ty) && block.trait_.is_none() => {
                     for item in &block.items {
-                        if let syn::ImplItem::Fn(f) = item {
-                            if let Some(op) = operation(f) {
-                                surface.operations.insert(op.name.clone(), op);
-                            }
+                        if let syn::ImplItem::Fn(f) = item
+                            && let Some(op) = operation(f)
+                        {
+                            surface.operations.insert(op.name.clone(), op);
                         }
                     }
                 }
@@ -138,7 +139,12 @@ fn operation(f: &syn::ImplItemFn) -> Option<Operation> {
     let (ok, err) = match &f.sig.output {
         syn::ReturnType::Type(_, ty) => {
             let result = type_args(ty);
-            let inner = |i: usize| result.get(i).and_then(|t| type_args(t).first().copied()).map(tokens);
+            let inner = |i: usize| {
+                result
+                    .get(i)
+                    .and_then(|t| type_args(t).first().copied())
+                    .map(tokens)
+            };
             (inner(0).unwrap_or_default(), inner(1).unwrap_or_default())
         }
         syn::ReturnType::Default => Default::default(),
@@ -162,7 +168,11 @@ fn type_def(item: &syn::Item) -> Option<(String, TypeDef)> {
                         .named
                         .iter()
                         .map(|field| {
-                            let name = field.ident.as_ref().map(ToString::to_string).unwrap_or_default();
+                            let name = field
+                                .ident
+                                .as_ref()
+                                .map(ToString::to_string)
+                                .unwrap_or_default();
                             let name = match serde_rename(&field.attrs) {
                                 Some(wire) if wire != name => format!("{name} \"{wire}\""),
                                 _ => name,
@@ -197,7 +207,13 @@ fn type_def(item: &syn::Item) -> Option<(String, TypeDef)> {
                     (v.ident.to_string(), ty)
                 })
                 .collect();
-            Some((e.ident.to_string(), TypeDef { kind: "enum", members }))
+            Some((
+                e.ident.to_string(),
+                TypeDef {
+                    kind: "enum",
+                    members,
+                },
+            ))
         }
         _ => None,
     }
@@ -209,7 +225,10 @@ fn docs(attrs: &[syn::Attribute]) -> String {
         .filter(|a| a.path().is_ident("doc"))
         .filter_map(|a| match &a.meta {
             syn::Meta::NameValue(nv) => match &nv.value {
-                syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Some(s.value()),
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) => Some(s.value()),
                 _ => None,
             },
             _ => None,
@@ -220,10 +239,12 @@ fn docs(attrs: &[syn::Attribute]) -> String {
 
 fn serde_rename(attrs: &[syn::Attribute]) -> Option<String> {
     let serde = attrs.iter().filter(|a| a.path().is_ident("serde"));
-    serde.map(|a| a.meta.to_token_stream().to_string()).find_map(|text| {
-        let (_, rest) = text.split_once("rename = \"")?;
-        Some(rest.split('"').next()?.to_owned())
-    })
+    serde
+        .map(|a| a.meta.to_token_stream().to_string())
+        .find_map(|text| {
+            let (_, rest) = text.split_once("rename = \"")?;
+            Some(rest.split('"').next()?.to_owned())
+        })
 }
 
 /// Tokens as compact Rust: `& 'a str` → `&str`, `types :: Foo` → `Foo`.
@@ -241,7 +262,19 @@ fn tokens(t: &impl ToTokens) -> String {
         .replace("::std::option::", "")
         .replace("::serde_json::", "serde_json::")
         .replace("::gpujobs_runtime::", "gpujobs_runtime::");
-    for (from, to) in [(" <", "<"), ("< ", "<"), (" >", ">"), (" ,", ","), (",>", ">"), (",)", ")"), (",", ", "), (",  ", ", "), ("& ", "&"), ("( ", "("), (" )", ")")] {
+    for (from, to) in [
+        (" <", "<"),
+        ("< ", "<"),
+        (" >", ">"),
+        (" ,", ","),
+        (",>", ">"),
+        (",)", ")"),
+        (",", ", "),
+        (",  ", ", "),
+        ("& ", "&"),
+        ("( ", "("),
+        (" )", ")"),
+    ] {
         out = out.replace(from, to);
     }
     out
@@ -252,7 +285,9 @@ fn type_args(ty: &syn::Type) -> Vec<&syn::Type> {
     let syn::Type::Path(path) = ty else {
         return Vec::new();
     };
-    let Some(syn::PathArguments::AngleBracketed(args)) = path.path.segments.last().map(|s| &s.arguments) else {
+    let Some(syn::PathArguments::AngleBracketed(args)) =
+        path.path.segments.last().map(|s| &s.arguments)
+    else {
         return Vec::new();
     };
     args.args

@@ -38,7 +38,7 @@ impl Client {
             .client
             .post(url)
             .header(reqwest::header::ACCEPT, "application/json")
-            .multipart(multipart(form)?)
+            .multipart(multipart(form).map_err(Error::InvalidRequest)?)
             .build()?;
         let info = OperationInfo {
             operation_id: "create_job",
@@ -55,18 +55,21 @@ impl Client {
 }
 
 /// One text part per present field, named as on the wire.
-fn multipart(form: &types::CreateJobForm) -> Result<reqwest::multipart::Form, Error<()>> {
+fn multipart(form: &types::CreateJobForm) -> Result<reqwest::multipart::Form, String> {
     let fields = match serde_json::to_value(form) {
         Ok(serde_json::Value::Object(fields)) => fields,
-        _ => return Err(Error::InvalidRequest("the create form is not an object".into())),
+        _ => {
+            return Err("the create form is not an object".into());
+        }
     };
-    Ok(fields
-        .into_iter()
-        .fold(reqwest::multipart::Form::new(), |parts, (name, value)| match value {
+    Ok(fields.into_iter().fold(
+        reqwest::multipart::Form::new(),
+        |parts, (name, value)| match value {
             serde_json::Value::Null => parts,
             serde_json::Value::String(text) => parts.text(name, text),
             other => parts.text(name, other.to_string()),
-        }))
+        },
+    ))
 }
 
 #[cfg(test)]
@@ -88,7 +91,13 @@ mod tests {
         };
         // reqwest cannot read a form back; its Debug output lists the part names.
         let body = format!("{:?}", multipart(&form).unwrap());
-        assert!(body.contains("spec") && body.contains("agent_domain") && body.contains("from_image_id") && body.contains("cmd"), "{body}");
+        assert!(
+            body.contains("spec")
+                && body.contains("agent_domain")
+                && body.contains("from_image_id")
+                && body.contains("cmd"),
+            "{body}"
+        );
         assert!(!body.contains("remark"), "{body}");
     }
 }

@@ -24,9 +24,18 @@ pub(super) fn remove(doc: &mut Value, notes: &mut Notes) {
     for path in paths {
         let item = &mut doc["paths"][&path];
         let mut places = vec![String::new()];
-        places.extend(METHODS.iter().filter(|m| item.get(**m).is_some()).map(|m| (*m).to_owned()));
+        places.extend(
+            METHODS
+                .iter()
+                .filter(|m| item.get(**m).is_some())
+                .map(|m| (*m).to_owned()),
+        );
         for method in places {
-            let node = if method.is_empty() { &mut *item } else { &mut item[&method] };
+            let node = if method.is_empty() {
+                &mut *item
+            } else {
+                &mut item[&method]
+            };
             if let Some(Value::Array(params)) = node.get_mut("parameters") {
                 let before = params.len();
                 params.retain(|p| !is_auth(p));

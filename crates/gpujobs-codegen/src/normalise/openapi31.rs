@@ -35,11 +35,22 @@ const UNSUPPORTED: [&str; 19] = [
 ];
 
 /// Annotations 3.0 does not know and that change no generated type.
-const DROPPED_ANNOTATIONS: [&str; 4] = ["$comment", "contentMediaType", "contentEncoding", "contentSchema"];
+const DROPPED_ANNOTATIONS: [&str; 4] = [
+    "$comment",
+    "contentMediaType",
+    "contentEncoding",
+    "contentSchema",
+];
 
 /// Siblings of `$ref` that 3.1 allows and 3.0 ignores; they only annotate.
 const REF_ANNOTATIONS: [&str; 7] = [
-    "description", "title", "summary", "deprecated", "readOnly", "writeOnly", "example",
+    "description",
+    "title",
+    "summary",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+    "example",
 ];
 
 pub(super) fn downconvert(doc: &mut Value, notes: &mut Notes) -> Result<(), NormaliseError> {
@@ -48,14 +59,27 @@ pub(super) fn downconvert(doc: &mut Value, notes: &mut Notes) -> Result<(), Norm
         return Ok(());
     }
     if !version.starts_with("3.1.") {
-        return Err(fail(RULE, "/openapi", format!("unsupported OpenAPI version `{version}`")));
+        return Err(fail(
+            RULE,
+            "/openapi",
+            format!("unsupported OpenAPI version `{version}`"),
+        ));
     }
     notes.add(RULE, "/openapi", format!("{version} → 3.0.3"));
     doc["openapi"] = json!("3.0.3");
-    let root = doc.as_object_mut().expect("an OpenAPI document is an object");
+    let root = doc
+        .as_object_mut()
+        .expect("an OpenAPI document is an object");
     root.remove("jsonSchemaDialect");
-    if root.get("webhooks").is_some_and(|w| w.as_object().is_some_and(|w| !w.is_empty())) {
-        return Err(fail(RULE, "/webhooks", "webhooks have no OpenAPI 3.0 equivalent"));
+    if root
+        .get("webhooks")
+        .is_some_and(|w| w.as_object().is_some_and(|w| !w.is_empty()))
+    {
+        return Err(fail(
+            RULE,
+            "/webhooks",
+            "webhooks have no OpenAPI 3.0 equivalent",
+        ));
     }
     root.remove("webhooks");
     root.entry("paths").or_insert_with(|| json!({}));
@@ -66,17 +90,29 @@ pub(super) fn downconvert(doc: &mut Value, notes: &mut Notes) -> Result<(), Norm
         }
     }
     if doc.pointer("/components/pathItems").is_some() {
-        return Err(fail(RULE, "/components/pathItems", "path items in components are 3.1-only"));
+        return Err(fail(
+            RULE,
+            "/components/pathItems",
+            "path items in components are 3.1-only",
+        ));
     }
-    walk_document(doc, |_, _| true, &mut |schema, at| convert_schema(schema, at, notes))
+    walk_document(doc, |_, _| true, &mut |schema, at| {
+        convert_schema(schema, at, notes)
+    })
 }
 
-fn convert_schema(s: &mut Map<String, Value>, at: &str, notes: &mut Notes) -> Result<(), NormaliseError> {
+fn convert_schema(
+    s: &mut Map<String, Value>,
+    at: &str,
+    notes: &mut Notes,
+) -> Result<(), NormaliseError> {
     if let Some(keyword) = UNSUPPORTED.iter().find(|k| s.contains_key(**k)) {
         return Err(fail(
             RULE,
             at,
-            format!("JSON Schema keyword `{keyword}` has no OpenAPI 3.0 equivalent; rewrite it in the overlay"),
+            format!(
+                "JSON Schema keyword `{keyword}` has no OpenAPI 3.0 equivalent; rewrite it in the overlay"
+            ),
         ));
     }
     for key in DROPPED_ANNOTATIONS {
@@ -94,37 +130,68 @@ fn convert_schema(s: &mut Map<String, Value>, at: &str, notes: &mut Notes) -> Re
         notes.add(RULE, at, "const → one-value enum");
     }
     if let Some(examples) = s.remove("examples") {
-        if let (false, Some(first)) = (s.contains_key("example"), examples.as_array().and_then(|e| e.first())) {
+        if let (false, Some(first)) = (
+            s.contains_key("example"),
+            examples.as_array().and_then(|e| e.first()),
+        ) {
             s.insert("example".into(), first.clone());
         }
         notes.add(RULE, at, "examples → example");
     }
-    for (exclusive, bound) in [("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")] {
+    for (exclusive, bound) in [
+        ("exclusiveMinimum", "minimum"),
+        ("exclusiveMaximum", "maximum"),
+    ] {
         if let Some(n) = s.get(exclusive).filter(|v| v.is_number()).cloned() {
             s.insert(bound.into(), n);
             s.insert(exclusive.into(), json!(true));
-            notes.add(RULE, at, format!("numeric {exclusive} → {bound} + boolean {exclusive}"));
+            notes.add(
+                RULE,
+                at,
+                format!("numeric {exclusive} → {bound} + boolean {exclusive}"),
+            );
         }
     }
     if s.contains_key("$ref") && s.len() > 1 {
-        let other = s.keys().find(|k| *k != "$ref" && !REF_ANNOTATIONS.contains(&k.as_str()));
+        let other = s
+            .keys()
+            .find(|k| *k != "$ref" && !REF_ANNOTATIONS.contains(&k.as_str()));
         if let Some(other) = other {
-            return Err(fail(RULE, at, format!("`$ref` with sibling `{other}` has no 3.0 meaning")));
+            return Err(fail(
+                RULE,
+                at,
+                format!("`$ref` with sibling `{other}` has no 3.0 meaning"),
+            ));
         }
         s.retain(|k, _| k == "$ref");
-        notes.add(RULE, at, "dropped annotations beside `$ref` (3.0 ignores them)");
+        notes.add(
+            RULE,
+            at,
+            "dropped annotations beside `$ref` (3.0 ignores them)",
+        );
     }
     Ok(())
 }
 
 /// `type: [X, "null"]` → `type: X, nullable: true`.
-fn type_list(s: &mut Map<String, Value>, at: &str, notes: &mut Notes) -> Result<(), NormaliseError> {
+fn type_list(
+    s: &mut Map<String, Value>,
+    at: &str,
+    notes: &mut Notes,
+) -> Result<(), NormaliseError> {
     match s.get("type") {
         Some(Value::Array(types)) => {
             let nullable = types.iter().any(|t| t == "null");
             let rest: Vec<Value> = types.iter().filter(|t| *t != "null").cloned().collect();
             let [only] = rest.as_slice() else {
-                return Err(fail(RULE, at, format!("`type: {}` cannot be said in 3.0", Value::Array(types.clone()))));
+                return Err(fail(
+                    RULE,
+                    at,
+                    format!(
+                        "`type: {}` cannot be said in 3.0",
+                        Value::Array(types.clone())
+                    ),
+                ));
             };
             s.insert("type".into(), only.clone());
             if nullable {
@@ -133,7 +200,11 @@ fn type_list(s: &mut Map<String, Value>, at: &str, notes: &mut Notes) -> Result<
             notes.add(RULE, at, "type list → single type + nullable");
         }
         Some(t) if t == "null" => {
-            return Err(fail(RULE, at, "a schema of `type: null` alone cannot be said in 3.0"));
+            return Err(fail(
+                RULE,
+                at,
+                "a schema of `type: null` alone cannot be said in 3.0",
+            ));
         }
         _ => {}
     }
@@ -141,7 +212,11 @@ fn type_list(s: &mut Map<String, Value>, at: &str, notes: &mut Notes) -> Result<
 }
 
 /// `anyOf`/`oneOf` with a `{type: null}` branch → the other branch + `nullable`.
-fn null_branches(s: &mut Map<String, Value>, at: &str, notes: &mut Notes) -> Result<(), NormaliseError> {
+fn null_branches(
+    s: &mut Map<String, Value>,
+    at: &str,
+    notes: &mut Notes,
+) -> Result<(), NormaliseError> {
     for key in ["anyOf", "oneOf"] {
         let Some(Value::Array(branches)) = s.get(key) else {
             continue;
@@ -157,7 +232,11 @@ fn null_branches(s: &mut Map<String, Value>, at: &str, notes: &mut Notes) -> Res
             let only = rest.remove(0);
             if only.get("$ref").is_some() {
                 if s.contains_key("allOf") {
-                    return Err(fail(RULE, at, format!("`{key}` of a `$ref` and null beside an `allOf`")));
+                    return Err(fail(
+                        RULE,
+                        at,
+                        format!("`{key}` of a `$ref` and null beside an `allOf`"),
+                    ));
                 }
                 s.insert("allOf".into(), json!([only]));
             } else if let Value::Object(only) = only {

@@ -40,26 +40,28 @@ fn open(s: &mut Map<String, Value>, at: &str, notes: &mut Notes) {
         s.get("type").and_then(Value::as_str),
         None | Some("string" | "integer" | "number")
     );
-    if scalar {
-        if let Some(Value::Array(values)) = s.remove("enum") {
-            let known: Vec<String> = values
-                .iter()
-                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
-                .collect();
-            let line = format!("Known values: {}. Others may appear.", known.join(", "));
-            let description = match s.get("description").and_then(Value::as_str) {
-                Some(d) => format!("{d}\n\n{line}"),
-                None => line,
+    if scalar && let Some(Value::Array(values)) = s.remove("enum") {
+        let known: Vec<String> = values
+            .iter()
+            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+            .collect();
+        let line = format!("Known values: {}. Others may appear.", known.join(", "));
+        let description = match s.get("description").and_then(Value::as_str) {
+            Some(d) => format!("{d}\n\n{line}"),
+            None => line,
+        };
+        s.insert("description".into(), json!(description));
+        if !s.contains_key("type")
+            && let Some(first) = values.first()
+        {
+            let t = if first.is_string() {
+                "string"
+            } else {
+                "number"
             };
-            s.insert("description".into(), json!(description));
-            if !s.contains_key("type") {
-                if let Some(first) = values.first() {
-                    let t = if first.is_string() { "string" } else { "number" };
-                    s.insert("type".into(), json!(t));
-                }
-            }
-            notes.add(RULE, at, "opened enum");
+            s.insert("type".into(), json!(t));
         }
+        notes.add(RULE, at, "opened enum");
     }
 }
 
@@ -78,7 +80,9 @@ fn reachable_from_responses(doc: &Value) -> BTreeSet<String> {
     let mut seen = BTreeSet::new();
     while let Some(name) = todo.pop() {
         if seen.insert(name.clone()) {
-            let schema = doc.pointer(&format!("{COMPONENT}{name}")).unwrap_or(&Value::Null);
+            let schema = doc
+                .pointer(&format!("{COMPONENT}{name}"))
+                .unwrap_or(&Value::Null);
             collect_refs(schema, &mut todo);
         }
     }
@@ -88,7 +92,11 @@ fn reachable_from_responses(doc: &Value) -> BTreeSet<String> {
 fn collect_refs(node: &Value, out: &mut Vec<String>) {
     match node {
         Value::Object(map) => {
-            if let Some(name) = map.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/schemas/")) {
+            if let Some(name) = map
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            {
                 out.push(name.to_owned());
             }
             map.values().for_each(|v| collect_refs(v, out));

@@ -18,11 +18,11 @@ pub(super) fn synthesise(doc: &mut Value, notes: &mut Notes) -> Result<(), Norma
     let ops = operations(doc);
     let mut taken = BTreeSet::new();
     for (path, method) in &ops {
-        if let Some(id) = doc["paths"][path][method]["operationId"].as_str() {
-            if !taken.insert(id.to_owned()) {
-                let at = operation_pointer(path, method);
-                return Err(fail(RULE, &at, format!("duplicate operationId `{id}`")));
-            }
+        if let Some(id) = doc["paths"][path][method]["operationId"].as_str()
+            && !taken.insert(id.to_owned())
+        {
+            let at = operation_pointer(path, method);
+            return Err(fail(RULE, &at, format!("duplicate operationId `{id}`")));
         }
     }
     for (path, method) in &ops {
@@ -37,7 +37,11 @@ pub(super) fn synthesise(doc: &mut Value, notes: &mut Notes) -> Result<(), Norma
             id = format!("{base}_{n}");
             n += 1;
         }
-        notes.add(RULE, &operation_pointer(path, method), format!("synthesised operationId `{id}`"));
+        notes.add(
+            RULE,
+            &operation_pointer(path, method),
+            format!("synthesised operationId `{id}`"),
+        );
         op["operationId"] = Value::String(id);
     }
     Ok(())
@@ -72,8 +76,14 @@ mod tests {
 
     #[test]
     fn names_come_from_method_and_path() {
-        assert_eq!(name_for("get", "/gpus/v2/jobs/{job_id}"), "get_gpus_v2_jobs_by_job_id");
-        assert_eq!(name_for("post", "/gpus/v2/jobs/save-image"), "post_gpus_v2_jobs_save_image");
+        assert_eq!(
+            name_for("get", "/gpus/v2/jobs/{job_id}"),
+            "get_gpus_v2_jobs_by_job_id"
+        );
+        assert_eq!(
+            name_for("post", "/gpus/v2/jobs/save-image"),
+            "post_gpus_v2_jobs_save_image"
+        );
         assert_eq!(name_for("get", "/api/jobs/"), "get_api_jobs");
     }
 }

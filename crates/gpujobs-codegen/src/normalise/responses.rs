@@ -29,8 +29,9 @@ enum Kind {
 fn kind(response: &Value) -> Kind {
     let content = response.get("content").and_then(Value::as_object);
     let json = content.and_then(|c| {
-        c.iter()
-            .find(|(media, _)| *media == "application/json" || media.starts_with("application/json;"))
+        c.iter().find(|(media, _)| {
+            *media == "application/json" || media.starts_with("application/json;")
+        })
     });
     match (json, content) {
         (Some((_, media)), _) => Kind::Json(media.get("schema").cloned().unwrap_or(Value::Null)),
@@ -47,7 +48,10 @@ fn is_error(code: &str) -> bool {
     code.starts_with('4') || code.starts_with('5') || code == "default"
 }
 
-pub(super) fn one_body_kind_per_side(doc: &mut Value, notes: &mut Notes) -> Result<(), NormaliseError> {
+pub(super) fn one_body_kind_per_side(
+    doc: &mut Value,
+    notes: &mut Notes,
+) -> Result<(), NormaliseError> {
     let components = doc.get("components").cloned().unwrap_or(Value::Null);
     for (path, method) in operations(doc) {
         let at = operation_pointer(&path, &method);
@@ -55,19 +59,20 @@ pub(super) fn one_body_kind_per_side(doc: &mut Value, notes: &mut Notes) -> Resu
             .map(|(code, r)| (code.clone(), kind(resolve(&components, r))))
             .collect();
 
-        let success: Vec<&(String, Kind)> = responses.iter().filter(|(c, _)| is_success(c)).collect();
-        if let Some((first, rest)) = success.split_first() {
-            if let Some((code, _)) = rest.iter().find(|(_, k)| *k != first.1) {
-                return Err(fail(
-                    RULE,
-                    &at,
-                    format!(
-                        "success responses {} and {code} have different bodies; \
+        let success: Vec<&(String, Kind)> =
+            responses.iter().filter(|(c, _)| is_success(c)).collect();
+        if let Some((first, rest)) = success.split_first()
+            && let Some((code, _)) = rest.iter().find(|(_, k)| *k != first.1)
+        {
+            return Err(fail(
+                RULE,
+                &at,
+                format!(
+                    "success responses {} and {code} have different bodies; \
                          make them agree in the overlay",
-                        first.0
-                    ),
-                ));
-            }
+                    first.0
+                ),
+            ));
         }
 
         let errors: Vec<&(String, Kind)> = responses.iter().filter(|(c, _)| is_error(c)).collect();

@@ -14,7 +14,8 @@ const RULE: &str = "secrets";
 pub(super) fn mark(doc: &mut Value, notes: &mut Notes) {
     let _ = walk_document::<()>(doc, |_, _| true, &mut |s, at| {
         let marked = s.get("x-gpujobs-secret") == Some(&Value::Bool(true))
-            || (s.get("type") == Some(&json!("string")) && s.get("format") == Some(&json!("password")));
+            || (s.get("type") == Some(&json!("string"))
+                && s.get("format") == Some(&json!("password")));
         if marked {
             s.insert(
                 "x-rust-type".into(),

@@ -18,6 +18,9 @@ pub enum Place {
     Response,
 }
 
+/// A visitor over schema objects: receives each schema and its JSON pointer.
+pub type Visit<'f, E> = dyn FnMut(&mut Map<String, Value>, &str) -> Result<(), E> + 'f;
+
 /// Escapes one JSON-pointer token.
 pub fn token(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
@@ -53,7 +56,12 @@ pub fn schema_roots(doc: &Value) -> Vec<(String, Place)> {
         }
     };
     let parameters = |roots: &mut Vec<(String, Place)>, base: &str, list: Option<&Value>| {
-        for (i, _) in list.and_then(Value::as_array).into_iter().flatten().enumerate() {
+        for (i, _) in list
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
             roots.push((format!("{base}/parameters/{i}/schema"), Place::Request));
         }
     };
@@ -77,14 +85,23 @@ pub fn schema_roots(doc: &Value) -> Vec<(String, Place)> {
         push_content(&mut roots, &base, response, Place::Response);
     }
     for (path, item) in entries(doc.get("paths")) {
-        parameters(&mut roots, &format!("/paths/{}", token(path)), item.get("parameters"));
+        parameters(
+            &mut roots,
+            &format!("/paths/{}", token(path)),
+            item.get("parameters"),
+        );
     }
     for (path, method) in operations(doc) {
         let base = operation_pointer(&path, &method);
-        let op = &doc[ "paths"][&path][&method];
+        let op = &doc["paths"][&path][&method];
         parameters(&mut roots, &base, op.get("parameters"));
         if let Some(body) = op.get("requestBody") {
-            push_content(&mut roots, &format!("{base}/requestBody"), body, Place::Request);
+            push_content(
+                &mut roots,
+                &format!("{base}/requestBody"),
+                body,
+                Place::Request,
+            );
         }
         for (code, response) in entries(op.get("responses")) {
             let rbase = format!("{base}/responses/{}", token(code));
@@ -108,11 +125,7 @@ pub fn entries(node: Option<&Value>) -> impl Iterator<Item = (&String, &Value)> 
 
 /// Calls `f` on `schema` and then on each of its sub-schemas, depth first.
 /// `at` is the JSON pointer of `schema`; `f` receives the pointer of each node.
-pub fn walk<E>(
-    schema: &mut Value,
-    at: &str,
-    f: &mut dyn FnMut(&mut Map<String, Value>, &str) -> Result<(), E>,
-) -> Result<(), E> {
+pub fn walk<E>(schema: &mut Value, at: &str, f: &mut Visit<'_, E>) -> Result<(), E> {
     let Value::Object(map) = schema else {
         return Ok(());
     };
@@ -141,7 +154,7 @@ pub fn walk<E>(
 pub fn walk_document<E>(
     doc: &mut Value,
     wanted: impl Fn(&str, Place) -> bool,
-    f: &mut dyn FnMut(&mut Map<String, Value>, &str) -> Result<(), E>,
+    f: &mut Visit<'_, E>,
 ) -> Result<(), E> {
     for (pointer, place) in schema_roots(doc) {
         if !wanted(&pointer, place) {
