@@ -54,3 +54,18 @@ pub fn header(sources: &str, hash: &str) -> String {
          // Do not edit: change the spec, its overlay or the generator settings, then regenerate.\n\n"
     )
 }
+
+/// The `OPERATIONS` table appended to every generated client: id, method and
+/// path template of each operation, which the runtime names in its traces.
+pub fn operations_table(surface: &crate::Surface) -> String {
+    let rows = surface.operations.values().map(|op| {
+        let (id, method, path) = (&op.name, &op.method, &op.path);
+        quote!(gpujobs_runtime::Operation { id: #id, method: #method, path: #path })
+    });
+    let tokens = quote! {
+        /// Every operation of this client (id, HTTP method, path template), for tracing.
+        pub const OPERATIONS: &[gpujobs_runtime::Operation] = &[#(#rows),*];
+    };
+    let file: syn::File = syn::parse2(tokens).expect("the operations table is valid Rust");
+    prettyplease::unparse(&file)
+}

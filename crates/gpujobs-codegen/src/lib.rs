@@ -161,7 +161,9 @@ pub fn generate_target(root: &Path, target: &Target) -> Result<Generated, Error>
         sources = format!("{sources} + {}", slash(overlay_path));
     }
     let normalised = normalise(spec).map_err(|e| fail(e.to_string()))?;
-    let body = generate::generate(&normalised.spec).map_err(fail)?;
+    let mut body = generate::generate(&normalised.spec).map_err(fail)?;
+    let surface = Surface::from_source(&body).map_err(fail)?;
+    body.push_str(&generate::operations_table(&surface));
     let hash: String = hasher
         .finalize()
         .iter()

@@ -8,6 +8,13 @@ use progenitor_client::{ClientHooks, OperationInfo};
 
 use crate::{Client, Error, ResponseValue, types};
 
+/// The hand-written operation, for the runtime's traces.
+pub(crate) const OPERATIONS: &[gpujobs_runtime::Operation] = &[gpujobs_runtime::Operation {
+    id: "create_job",
+    method: "POST",
+    path: "/v1/job",
+}];
+
 impl Client {
     /// 新增任务 — creates a job.
     ///

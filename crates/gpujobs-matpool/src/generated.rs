@@ -790,3 +790,26 @@ pub mod prelude {
     #[allow(unused_imports)]
     pub use super::Client;
 }
+/// Every operation of this client (id, HTTP method, path template), for tracing.
+pub const OPERATIONS: &[gpujobs_runtime::Operation] = &[
+    gpujobs_runtime::Operation {
+        id: "cancel_job",
+        method: "DELETE",
+        path: "/v1/job",
+    },
+    gpujobs_runtime::Operation {
+        id: "get_job",
+        method: "GET",
+        path: "/v1/job",
+    },
+    gpujobs_runtime::Operation {
+        id: "get_job_stats",
+        method: "GET",
+        path: "/v1/job/stats",
+    },
+    gpujobs_runtime::Operation {
+        id: "list_jobs",
+        method: "GET",
+        path: "/v1/job/jobs",
+    },
+];

@@ -19,6 +19,6 @@
 //! # Ok(()) }
 //! ```
 
-gpujobs_runtime::generated_client!("matpool");
+gpujobs_runtime::generated_client!("matpool", extra_operations = create::OPERATIONS);
 
 mod create;

@@ -431,3 +431,26 @@ pub mod prelude {
     #[allow(unused_imports)]
     pub use super::Client;
 }
+/// Every operation of this client (id, HTTP method, path template), for tracing.
+pub const OPERATIONS: &[gpujobs_runtime::Operation] = &[
+    gpujobs_runtime::Operation {
+        id: "get_job",
+        method: "GET",
+        path: "/gpus/v2/jobs/{job_id}",
+    },
+    gpujobs_runtime::Operation {
+        id: "list_jobs",
+        method: "GET",
+        path: "/gpus/v2/jobs",
+    },
+    gpujobs_runtime::Operation {
+        id: "save_image",
+        method: "POST",
+        path: "/gpus/v2/jobs/save-image",
+    },
+    gpujobs_runtime::Operation {
+        id: "stop_job",
+        method: "POST",
+        path: "/gpus/v2/jobs/{job_id}/stop",
+    },
+];

@@ -652,3 +652,41 @@ pub mod prelude {
     #[allow(unused_imports)]
     pub use super::Client;
 }
+/// Every operation of this client (id, HTTP method, path template), for tracing.
+pub const OPERATIONS: &[gpujobs_runtime::Operation] = &[
+    gpujobs_runtime::Operation {
+        id: "delete_job",
+        method: "DELETE",
+        path: "/api/jobs/{submission_id}",
+    },
+    gpujobs_runtime::Operation {
+        id: "get_job",
+        method: "GET",
+        path: "/api/jobs/{submission_id}",
+    },
+    gpujobs_runtime::Operation {
+        id: "get_job_logs",
+        method: "GET",
+        path: "/api/jobs/{submission_id}/logs",
+    },
+    gpujobs_runtime::Operation {
+        id: "get_version",
+        method: "GET",
+        path: "/api/version",
+    },
+    gpujobs_runtime::Operation {
+        id: "list_jobs",
+        method: "GET",
+        path: "/api/jobs/",
+    },
+    gpujobs_runtime::Operation {
+        id: "stop_job",
+        method: "POST",
+        path: "/api/jobs/{submission_id}/stop",
+    },
+    gpujobs_runtime::Operation {
+        id: "submit_job",
+        method: "POST",
+        path: "/api/jobs/",
+    },
+];

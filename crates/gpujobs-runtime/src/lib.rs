@@ -9,11 +9,15 @@
 //! Secret values in generated types (for example Matpool's SSH password) are
 //! generated as [`Secret`], which never prints its value.
 
+mod clock;
+pub mod retry;
 mod secret;
 mod state;
 
-pub use secret::Secret;
-pub use state::ClientState;
+pub use clock::{Clock, FixedJitter, Jitter, ManualClock, RandomJitter, Sleep, SystemClock};
+pub use retry::RetryPolicy;
+pub use secret::{REDACTED, Secret, SensitiveUrl, reveal};
+pub use state::{ClientState, Operation};
 
 #[doc(hidden)]
 pub use progenitor_client as __progenitor_client;
@@ -59,7 +63,7 @@ macro_rules! impl_client_hooks {
 /// ```
 #[macro_export]
 macro_rules! generated_client {
-    ($provider:literal) => {
+    ($provider:literal $(, extra_operations = $extra:expr)?) => {
         #[allow(missing_docs, unused_imports, clippy::all, clippy::pedantic)]
         mod generated;
 
@@ -69,13 +73,20 @@ macro_rules! generated_client {
         /// The provider name used in traces and errors.
         pub const PROVIDER: &str = $provider;
 
+        /// The runtime state of a client of this provider: its name and operations
+        /// table, with the default retry policy (customise it, then pass it to
+        /// `Client::new_with_client`).
+        pub fn client_state() -> $crate::ClientState {
+            $crate::ClientState::new(PROVIDER).with_operations(OPERATIONS)$(.with_operations($extra))?
+        }
+
         /// Builds a client for `base_url` that sends through `http`.
         ///
         /// Build `http` yourself (timeouts, TLS, pooling): the generated
         /// `Client::new` uses a fixed 15-second total timeout that suits no
         /// long-running job API.
         pub fn new_client(base_url: &str, http: ::reqwest::Client) -> Client {
-            Client::new_with_client(base_url, http, $crate::ClientState::new(PROVIDER))
+            Client::new_with_client(base_url, http, client_state())
         }
 
         $crate::impl_client_hooks!(Client);

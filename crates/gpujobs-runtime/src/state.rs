@@ -1,18 +1,125 @@
-use progenitor_client::OperationInfo;
+use std::sync::Arc;
+use std::time::Duration;
 
-/// Per-client state that every generated client carries (progenitor's "inner type").
+use progenitor_client::OperationInfo;
+use tracing::Instrument as _;
+use tracing::field::Empty;
+
+use crate::clock::{Clock, Jitter, RandomJitter, SystemClock};
+use crate::retry::{RetryPolicy, Verdict, classify};
+
+/// One operation of a generated client, for tracing: its id, HTTP method and
+/// path template. `cargo xtask regen` writes each client's table as `OPERATIONS`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Operation {
+    /// The operationId (the generated method's name).
+    pub id: &'static str,
+    /// HTTP method, upper case.
+    pub method: &'static str,
+    /// Path template, e.g. `/api/jobs/{submission_id}`.
+    pub path: &'static str,
+}
+
+/// Per-client state that every generated client carries (progenitor's "inner
+/// type"), and the policy its requests run under.
 ///
-/// It names the provider (for tracing and errors) and owns the request
-/// execution policy.
+/// Every request of every generated client goes through [`ClientState::exec`]:
+/// retries with backoff and `Retry-After`, per-attempt and per-operation time
+/// limits, and a `tracing` span per attempt. Bodies and headers are never
+/// logged.
+///
+/// ```
+/// use std::time::Duration;
+/// use gpujobs_runtime::{ClientState, RetryPolicy};
+/// let state = ClientState::new("ray")
+///     .with_retry(RetryPolicy { max_attempts: 3, ..RetryPolicy::default() })
+///     .with_attempt_timeout(Duration::from_secs(10))
+///     .with_operation_timeout(Duration::from_secs(60))
+///     // Ray refuses a second job with the same submission_id, so a keyed submit is safe to repeat.
+///     .with_idempotency_key("submit_job", "submission_id");
+/// assert_eq!(state.provider(), "ray");
+/// ```
 #[derive(Clone, Debug)]
 pub struct ClientState {
     provider: &'static str,
+    operations: Vec<Operation>,
+    retry: RetryPolicy,
+    attempt_timeout: Option<Duration>,
+    operation_timeout: Option<Duration>,
+    retry_safe: Vec<&'static str>,
+    idempotency_keys: Vec<(&'static str, &'static str)>,
+    clock: Arc<dyn Clock>,
+    jitter: Arc<dyn Jitter>,
 }
 
 impl ClientState {
-    /// State for a client of `provider` (a short lowercase name such as `"ray"`).
+    /// State for a client of `provider` (a short lowercase name such as `"ray"`),
+    /// with the default [`RetryPolicy`] and no time limits.
     pub fn new(provider: &'static str) -> Self {
-        Self { provider }
+        Self {
+            provider,
+            operations: Vec::new(),
+            retry: RetryPolicy::default(),
+            attempt_timeout: None,
+            operation_timeout: None,
+            retry_safe: Vec::new(),
+            idempotency_keys: Vec::new(),
+            clock: Arc::new(SystemClock),
+            jitter: Arc::new(RandomJitter),
+        }
+    }
+
+    /// Adds operations to the table used to name path templates in traces.
+    pub fn with_operations(mut self, operations: &[Operation]) -> Self {
+        self.operations.extend_from_slice(operations);
+        self
+    }
+
+    /// Sets the retry policy.
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Limits each attempt (connect, send, and receiving the response headers and body).
+    pub fn with_attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = Some(timeout);
+        self
+    }
+
+    /// Limits a whole operation, retries and waits included: no retry starts
+    /// that could not finish in time, and the last attempt gets only what is left.
+    pub fn with_operation_timeout(mut self, timeout: Duration) -> Self {
+        self.operation_timeout = Some(timeout);
+        self
+    }
+
+    /// Declares operations safe to repeat although their method is not
+    /// idempotent (for example a POST that stops a job: stopping twice is
+    /// stopping once).
+    pub fn with_retry_safe(mut self, operations: &[&'static str]) -> Self {
+        self.retry_safe.extend_from_slice(operations);
+        self
+    }
+
+    /// Declares that `operation` is safe to repeat when its JSON body carries a
+    /// non-empty `field`: the provider refuses a second request with the same
+    /// value, so nothing is done twice.
+    pub fn with_idempotency_key(mut self, operation: &'static str, field: &'static str) -> Self {
+        self.idempotency_keys.push((operation, field));
+        self
+    }
+
+    /// Replaces the clock (tests use [`crate::ManualClock`]).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Replaces the jitter source (tests use [`crate::FixedJitter`]).
+    pub fn with_jitter(mut self, jitter: Arc<dyn Jitter>) -> Self {
+        self.jitter = jitter;
+        self
     }
 
     /// The provider this client talks to.
@@ -20,13 +127,156 @@ impl ClientState {
         self.provider
     }
 
-    /// Executes one request of a generated operation.
+    /// The retry policy.
+    pub fn retry(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
+    /// The per-operation time limit, if any.
+    pub fn operation_timeout(&self) -> Option<Duration> {
+        self.operation_timeout
+    }
+
+    /// The clock in use.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// Whether repeating `request` of `operation` cannot do anything twice.
+    pub fn is_retry_safe(&self, request: &reqwest::Request, operation: &str) -> bool {
+        use reqwest::Method;
+        let idempotent_method = matches!(
+            *request.method(),
+            Method::GET
+                | Method::HEAD
+                | Method::PUT
+                | Method::DELETE
+                | Method::OPTIONS
+                | Method::TRACE
+        );
+        idempotent_method
+            || self.retry_safe.contains(&operation)
+            || self.carries_idempotency_key(request, operation)
+    }
+
+    fn carries_idempotency_key(&self, request: &reqwest::Request, operation: &str) -> bool {
+        let body = || {
+            let bytes = request.body()?.as_bytes()?;
+            serde_json::from_slice::<serde_json::Value>(bytes).ok()
+        };
+        self.idempotency_keys
+            .iter()
+            .filter(|(op, _)| *op == operation)
+            .any(|(_, field)| {
+                body().is_some_and(|b| {
+                    b.get(*field)
+                        .and_then(|v| v.as_str())
+                        .is_some_and(|s| !s.is_empty())
+                })
+            })
+    }
+
+    fn path_template(&self, operation: &str) -> &'static str {
+        self.operations
+            .iter()
+            .find(|op| op.id == operation)
+            .map_or("(unlisted)", |op| op.path)
+    }
+
+    /// Executes one operation: sends `request`, retrying as the policy allows.
+    ///
+    /// Returns the last attempt's result: a response (of any status) or the
+    /// transport error. Retried: connection failures (always: the request
+    /// never reached the server); and, for retry-safe requests only, timeouts,
+    /// dropped connections, 429, 500, 502, 503 and 504. A `Retry-After` is
+    /// waited for when it is at most the policy's cap, otherwise the response
+    /// is returned as it is.
     pub async fn exec(
         &self,
         client: &reqwest::Client,
-        request: reqwest::Request,
-        _info: &OperationInfo,
+        mut request: reqwest::Request,
+        info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        client.execute(request).await
+        let operation = info.operation_id;
+        let method = request.method().clone();
+        let path = self.path_template(operation);
+        let retry_safe = self.is_retry_safe(&request, operation);
+        let started = self.clock.now();
+        let mut attempt = 1u32;
+        loop {
+            let elapsed = self.clock.now().saturating_duration_since(started);
+            let remaining = self.operation_timeout.map(|t| t.saturating_sub(elapsed));
+            if let Some(limit) = min_some(self.attempt_timeout, remaining) {
+                *request.timeout_mut() = Some(limit);
+            }
+            let again = match attempt < self.retry.max_attempts {
+                true => request.try_clone(),
+                false => None,
+            };
+            let span = tracing::debug_span!(
+                "gpujobs.request",
+                provider = self.provider,
+                operation,
+                method = %method,
+                path,
+                attempt,
+                status = Empty,
+                duration_ms = Empty,
+            );
+            let sent = self.clock.now();
+            let result = client.execute(request).instrument(span.clone()).await;
+            let duration_ms = self.clock.now().saturating_duration_since(sent).as_millis() as u64;
+            span.record("duration_ms", duration_ms);
+            match &result {
+                Ok(response) => {
+                    span.record("status", response.status().as_u16());
+                    tracing::debug!(parent: &span, status = response.status().as_u16(), duration_ms, "response");
+                }
+                Err(error) => {
+                    let kind = transport_kind(error);
+                    tracing::debug!(parent: &span, error = kind, duration_ms, "transport error");
+                }
+            }
+
+            let Verdict::Retry(hint) = classify(&result, retry_safe, self.clock.wall()) else {
+                return result;
+            };
+            let Some(next) = again else { return result };
+            let delay = match hint {
+                Some(wait) if wait > self.retry.max_retry_after => return result,
+                Some(wait) => wait,
+                None => self.retry.backoff(attempt, self.jitter.fraction()),
+            };
+            let elapsed = self.clock.now().saturating_duration_since(started);
+            if self.operation_timeout.is_some_and(|t| elapsed + delay >= t) {
+                return result;
+            }
+            tracing::debug!(parent: &span, delay_ms = delay.as_millis() as u64, "retrying");
+            self.clock.sleep(delay).await;
+            request = next;
+            attempt += 1;
+        }
+    }
+}
+
+fn min_some(a: Option<Duration>, b: Option<Duration>) -> Option<Duration> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// A transport error's kind, without its text (which may hold the URL).
+fn transport_kind(error: &reqwest::Error) -> &'static str {
+    if error.is_connect() {
+        "connect"
+    } else if error.is_timeout() {
+        "timeout"
+    } else if error.is_body() || error.is_decode() {
+        "body"
+    } else if error.is_request() {
+        "request"
+    } else {
+        "other"
     }
 }

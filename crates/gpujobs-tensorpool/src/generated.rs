@@ -640,3 +640,36 @@ pub mod prelude {
     #[allow(unused_imports)]
     pub use super::Client;
 }
+/// Every operation of this client (id, HTTP method, path template), for tracing.
+pub const OPERATIONS: &[gpujobs_runtime::Operation] = &[
+    gpujobs_runtime::Operation {
+        id: "cancel_job",
+        method: "POST",
+        path: "/job/cancel/{job_id}",
+    },
+    gpujobs_runtime::Operation {
+        id: "delete_job",
+        method: "DELETE",
+        path: "/job/delete/{job_id}",
+    },
+    gpujobs_runtime::Operation {
+        id: "get_job_info",
+        method: "GET",
+        path: "/job/info/{job_id}",
+    },
+    gpujobs_runtime::Operation {
+        id: "get_request_info",
+        method: "GET",
+        path: "/request/info/{request_id}",
+    },
+    gpujobs_runtime::Operation {
+        id: "list_jobs",
+        method: "GET",
+        path: "/job/list",
+    },
+    gpujobs_runtime::Operation {
+        id: "pull_job",
+        method: "GET",
+        path: "/job/pull/{job_id}",
+    },
+];

@@ -588,3 +588,31 @@ pub mod prelude {
     #[allow(unused_imports)]
     pub use super::Client;
 }
+/// Every operation of this client (id, HTTP method, path template), for tracing.
+pub const OPERATIONS: &[gpujobs_runtime::Operation] = &[
+    gpujobs_runtime::Operation {
+        id: "delete_job",
+        method: "DELETE",
+        path: "/api/jobs/{submissionId}",
+    },
+    gpujobs_runtime::Operation {
+        id: "get_job",
+        method: "GET",
+        path: "/api/jobs/{submissionId}",
+    },
+    gpujobs_runtime::Operation {
+        id: "list_jobs",
+        method: "GET",
+        path: "/api/jobs",
+    },
+    gpujobs_runtime::Operation {
+        id: "stop_job",
+        method: "POST",
+        path: "/api/jobs/{submissionId}/stop",
+    },
+    gpujobs_runtime::Operation {
+        id: "submit_job",
+        method: "POST",
+        path: "/api/jobs",
+    },
+];

@@ -263,3 +263,11 @@ pub mod prelude {
     #[allow(unused_imports)]
     pub use super::Client;
 }
+/// Every operation of this client (id, HTTP method, path template), for tracing.
+pub const OPERATIONS: &[gpujobs_runtime::Operation] = &[
+    gpujobs_runtime::Operation {
+        id: "list_jobs",
+        method: "GET",
+        path: "/jobs",
+    },
+];

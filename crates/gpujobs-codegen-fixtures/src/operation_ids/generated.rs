@@ -240,3 +240,21 @@ pub mod prelude {
     #[allow(unused_imports)]
     pub use super::Client;
 }
+/// Every operation of this client (id, HTTP method, path template), for tracing.
+pub const OPERATIONS: &[gpujobs_runtime::Operation] = &[
+    gpujobs_runtime::Operation {
+        id: "get_gpus_v2_jobs_by_job_id",
+        method: "GET",
+        path: "/gpus/v2/jobs/{job_id}",
+    },
+    gpujobs_runtime::Operation {
+        id: "list_jobs",
+        method: "GET",
+        path: "/gpus/v2/jobs",
+    },
+    gpujobs_runtime::Operation {
+        id: "post_gpus_v2_jobs_by_job_id_stop",
+        method: "POST",
+        path: "/gpus/v2/jobs/{job_id}/stop",
+    },
+];

@@ -220,3 +220,16 @@ pub mod prelude {
     #[allow(unused_imports)]
     pub use super::Client;
 }
+/// Every operation of this client (id, HTTP method, path template), for tracing.
+pub const OPERATIONS: &[gpujobs_runtime::Operation] = &[
+    gpujobs_runtime::Operation {
+        id: "cancel_job",
+        method: "POST",
+        path: "/job/cancel/{job_id}",
+    },
+    gpujobs_runtime::Operation {
+        id: "job_info",
+        method: "GET",
+        path: "/job/info/{job_id}",
+    },
+];

@@ -1,0 +1,145 @@
+//! Which failures are retried, and how long to wait before the next attempt.
+
+use std::time::{Duration, SystemTime};
+
+use reqwest::StatusCode;
+
+/// How requests are retried. The defaults suit interactive use against a
+/// cloud API: 4 attempts, 200 ms doubling to at most 10 s, full jitter, and a
+/// `Retry-After` of at most 30 s honoured (a longer one ends the retries and
+/// surfaces as a rate-limit error carrying the server's wait).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included (1 means never retry).
+    pub max_attempts: u32,
+    /// The backoff cap before the first retry; it doubles per attempt.
+    pub initial_backoff: Duration,
+    /// The largest backoff cap.
+    pub max_backoff: Duration,
+    /// The longest `Retry-After` that is waited for.
+    pub max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 4,
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(10),
+            max_retry_after: Duration::from_secs(30),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// A policy that never retries.
+    pub fn never() -> Self {
+        Self {
+            max_attempts: 1,
+            ..Self::default()
+        }
+    }
+
+    /// Exponential backoff with full jitter before retry number `retry` (from 1):
+    /// a uniformly random wait between zero and `min(max, initial × 2^(retry-1))`.
+    pub fn backoff(&self, retry: u32, fraction: f64) -> Duration {
+        let exp = self
+            .initial_backoff
+            .saturating_mul(2u32.saturating_pow(retry.saturating_sub(1)));
+        exp.min(self.max_backoff).mul_f64(fraction.clamp(0.0, 1.0))
+    }
+}
+
+/// What to do after one attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Return this result to the caller.
+    Done,
+    /// Try again, after the server's `Retry-After` if it sent one.
+    Retry(Option<Duration>),
+}
+
+/// Decides whether an attempt's outcome is worth retrying.
+///
+/// `retry_safe` says whether repeating the request cannot do anything twice
+/// (an idempotent method, or a request carrying an idempotency key). A request
+/// that is not retry-safe is retried only when it provably never reached the
+/// server (a connection failure).
+pub fn classify(
+    result: &reqwest::Result<reqwest::Response>,
+    retry_safe: bool,
+    now: SystemTime,
+) -> Verdict {
+    match result {
+        Err(e) if e.is_connect() => Verdict::Retry(None),
+        Err(e) if retry_safe && (e.is_timeout() || e.is_request()) => Verdict::Retry(None),
+        Err(_) => Verdict::Done,
+        Ok(response) => {
+            let status = response.status();
+            let transient = matches!(
+                status,
+                StatusCode::TOO_MANY_REQUESTS
+                    | StatusCode::INTERNAL_SERVER_ERROR
+                    | StatusCode::BAD_GATEWAY
+                    | StatusCode::SERVICE_UNAVAILABLE
+                    | StatusCode::GATEWAY_TIMEOUT
+            );
+            match transient && retry_safe {
+                true => Verdict::Retry(retry_after(response.headers(), now)),
+                false => Verdict::Done,
+            }
+        }
+    }
+}
+
+/// The wait a `Retry-After` header asks for: delay-seconds or an HTTP date.
+pub fn retry_after(headers: &reqwest::header::HeaderMap, now: SystemTime) -> Option<Duration> {
+    let value = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+#[cfg(test)]
+mod tests {
+    use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
+
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap_and_scales_with_jitter() {
+        let policy = RetryPolicy::default();
+        let full: Vec<u128> = (1..=8)
+            .map(|n| policy.backoff(n, 1.0).as_millis())
+            .collect();
+        assert_eq!(full, [200, 400, 800, 1600, 3200, 6400, 10_000, 10_000]);
+        assert_eq!(policy.backoff(3, 0.5), Duration::from_millis(400));
+        assert_eq!(policy.backoff(3, 0.0), Duration::ZERO);
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_767_225_600); // 2026-01-01T00:00:00Z
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("7"));
+        assert_eq!(retry_after(&headers, now), Some(Duration::from_secs(7)));
+        headers.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("Thu, 01 Jan 2026 00:00:12 GMT"),
+        );
+        assert_eq!(retry_after(&headers, now), Some(Duration::from_secs(12)));
+        headers.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("Wed, 31 Dec 2025 23:00:00 GMT"),
+        );
+        assert_eq!(retry_after(&headers, now), Some(Duration::ZERO));
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
+        assert_eq!(retry_after(&headers, now), None);
+    }
+}

@@ -1,0 +1,214 @@
+//! The request policy every generated client runs under, checked against a
+//! local mock server with a manual clock (delays are recorded, not slept).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use gpujobs_runtime::{ClientState, FixedJitter, ManualClock, RetryPolicy};
+use progenitor_client::OperationInfo;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn state(clock: &ManualClock) -> ClientState {
+    ClientState::new("test")
+        .with_clock(Arc::new(clock.clone()))
+        .with_jitter(Arc::new(FixedJitter(1.0)))
+}
+
+async fn run(
+    state: &ClientState,
+    request: reqwest::RequestBuilder,
+    operation: &'static str,
+) -> reqwest::Result<reqwest::Response> {
+    let client = reqwest::Client::new();
+    let request = request.build().unwrap();
+    let info = OperationInfo {
+        operation_id: operation,
+    };
+    state.exec(&client, request, &info).await
+}
+
+fn get(server: &MockServer) -> reqwest::RequestBuilder {
+    reqwest::Client::new().get(format!("{}/x", server.uri()))
+}
+
+/// Answers each status in turn (with its `Retry-After`, if any), then the last one forever.
+async fn server_answering(statuses: &[(u16, Option<&str>)]) -> MockServer {
+    let server = MockServer::start().await;
+    for (i, (status, retry_after)) in statuses.iter().enumerate() {
+        let mut response = ResponseTemplate::new(*status);
+        if let Some(after) = retry_after {
+            response = response.insert_header("retry-after", *after);
+        }
+        let mock = Mock::given(path("/x")).respond_with(response);
+        let mock = match i + 1 == statuses.len() {
+            true => mock,
+            false => mock.up_to_n_times(1),
+        };
+        mock.with_priority(u8::try_from(i + 1).unwrap())
+            .mount(&server)
+            .await;
+    }
+    server
+}
+
+async fn requests(server: &MockServer) -> usize {
+    server.received_requests().await.unwrap().len()
+}
+
+#[tokio::test]
+async fn transient_errors_are_retried_with_exponential_backoff() {
+    let server = server_answering(&[(503, None), (502, None), (504, None), (200, None)]).await;
+    let clock = ManualClock::new();
+    let response = run(&state(&clock), get(&server), "get").await.unwrap();
+    assert_eq!(response.status(), 200);
+    let ms = |n| Duration::from_millis(n);
+    assert_eq!(clock.sleeps(), [ms(200), ms(400), ms(800)]);
+    assert_eq!(requests(&server).await, 4);
+}
+
+#[tokio::test]
+async fn retries_stop_at_the_attempt_limit() {
+    let server = server_answering(&[(503, None)]).await;
+    let clock = ManualClock::new();
+    let policy = RetryPolicy {
+        max_attempts: 3,
+        ..RetryPolicy::default()
+    };
+    let response = run(&state(&clock).with_retry(policy), get(&server), "get")
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 503);
+    assert_eq!(requests(&server).await, 3);
+    assert_eq!(clock.sleeps().len(), 2);
+}
+
+#[tokio::test]
+async fn retry_after_is_honoured_in_seconds() {
+    let server = server_answering(&[(429, Some("7")), (200, None)]).await;
+    let clock = ManualClock::new();
+    let response = run(&state(&clock), get(&server), "get").await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(clock.sleeps(), [Duration::from_secs(7)]);
+}
+
+#[tokio::test]
+async fn retry_after_as_an_http_date_is_honoured() {
+    // ManualClock's wall clock starts at 2026-01-01T00:00:00Z.
+    let date = "Thu, 01 Jan 2026 00:00:05 GMT";
+    let server = server_answering(&[(503, Some(date)), (200, None)]).await;
+    let clock = ManualClock::new();
+    run(&state(&clock), get(&server), "get").await.unwrap();
+    assert_eq!(clock.sleeps(), [Duration::from_secs(5)]);
+}
+
+#[tokio::test]
+async fn a_retry_after_beyond_the_cap_is_returned_not_waited_for() {
+    let server = server_answering(&[(429, Some("3600")), (200, None)]).await;
+    let clock = ManualClock::new();
+    let response = run(&state(&clock), get(&server), "get").await.unwrap();
+    assert_eq!(response.status(), 429);
+    assert!(clock.sleeps().is_empty());
+    assert_eq!(requests(&server).await, 1);
+}
+
+#[tokio::test]
+async fn a_job_creating_post_is_never_retried_once_sent() {
+    for status in [500, 502, 503, 429] {
+        let server = server_answering(&[(status, Some("1")), (200, None)]).await;
+        let clock = ManualClock::new();
+        let post = reqwest::Client::new()
+            .post(format!("{}/x", server.uri()))
+            .json(&serde_json::json!({"entrypoint": "x"}));
+        let response = run(&state(&clock), post, "submit_job").await.unwrap();
+        assert_eq!(response.status(), status);
+        assert_eq!(requests(&server).await, 1, "status {status}");
+    }
+}
+
+#[tokio::test]
+async fn a_post_with_an_idempotency_key_is_retried() {
+    let clock = ManualClock::new();
+    let keyed = state(&clock).with_idempotency_key("submit_job", "submission_id");
+    let submit = |server: &MockServer, id: serde_json::Value| {
+        reqwest::Client::new()
+            .post(format!("{}/x", server.uri()))
+            .json(&serde_json::json!({"entrypoint": "x", "submission_id": id}))
+    };
+
+    let server = server_answering(&[(500, None), (200, None)]).await;
+    let with_key = submit(&server, "job-1".into());
+    assert_eq!(
+        run(&keyed, with_key, "submit_job").await.unwrap().status(),
+        200
+    );
+
+    let server = server_answering(&[(500, None), (200, None)]).await;
+    let without_key = submit(&server, serde_json::Value::Null);
+    assert_eq!(
+        run(&keyed, without_key, "submit_job")
+            .await
+            .unwrap()
+            .status(),
+        500
+    );
+}
+
+#[tokio::test]
+async fn a_post_declared_retry_safe_is_retried() {
+    let server = server_answering(&[(503, None), (200, None)]).await;
+    let clock = ManualClock::new();
+    let post = reqwest::Client::new().post(format!("{}/x", server.uri()));
+    let stop_is_safe = state(&clock).with_retry_safe(&["stop_job"]);
+    let response = run(&stop_is_safe, post, "stop_job").await.unwrap();
+    assert_eq!(response.status(), 200);
+}
+
+#[tokio::test]
+async fn a_refused_connection_is_retried_even_for_a_post() {
+    // Bind and drop a listener so the port is (almost certainly) closed.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let clock = ManualClock::new();
+    let post = reqwest::Client::new().post(format!("http://127.0.0.1:{port}/x"));
+    let error = run(&state(&clock), post, "submit_job").await.unwrap_err();
+    assert!(error.is_connect());
+    assert_eq!(clock.sleeps().len(), 3, "4 attempts, 3 waits");
+}
+
+#[tokio::test]
+async fn no_retry_starts_that_would_overrun_the_operation_budget() {
+    let server = server_answering(&[(503, None)]).await;
+    let clock = ManualClock::new();
+    let tight = state(&clock).with_operation_timeout(Duration::from_millis(500));
+    let response = run(&tight, get(&server), "get").await.unwrap();
+    assert_eq!(response.status(), 503);
+    // 200 ms fits in 500 ms; 200 + 400 does not.
+    assert_eq!(clock.sleeps(), [Duration::from_millis(200)]);
+}
+
+#[tokio::test]
+async fn each_attempt_is_limited_by_the_attempt_timeout() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(5)))
+        .mount(&server)
+        .await;
+    let clock = ManualClock::new();
+    let quick = state(&clock)
+        .with_attempt_timeout(Duration::from_millis(100))
+        .with_retry(RetryPolicy {
+            max_attempts: 2,
+            ..RetryPolicy::default()
+        });
+    let started = std::time::Instant::now();
+    let error = run(&quick, get(&server), "get").await.unwrap_err();
+    assert!(error.is_timeout());
+    assert_eq!(
+        requests(&server).await,
+        2,
+        "a GET that timed out is retried"
+    );
+    assert!(started.elapsed() < Duration::from_secs(4));
+}
