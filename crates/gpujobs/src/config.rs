@@ -1,0 +1,359 @@
+//! Configuration: one builder shape for every provider, and `from_env`.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::time::Duration;
+
+use gpujobs_runtime::{Clock, Jitter, RandomJitter, RetryPolicy, Secret, SystemClock};
+
+use crate::error::{Error, Result};
+use crate::job::ProviderKind;
+
+/// The environment variables a provider is configured from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EnvVars {
+    /// The credential variable, if the provider takes one.
+    pub credential: Option<&'static str>,
+    /// The base-URL override.
+    pub base_url: &'static str,
+    /// The base URL when the override is not set (none: the override is required).
+    pub default_base_url: Option<&'static str>,
+}
+
+impl ProviderKind {
+    /// The variables users of this provider already have.
+    ///
+    /// ```
+    /// use gpujobs::ProviderKind;
+    /// assert_eq!(ProviderKind::Ray.env().base_url, "RAY_API_SERVER_ADDRESS");
+    /// assert_eq!(ProviderKind::Ppio.env().credential, Some("PPIO_API_KEY"));
+    /// ```
+    pub fn env(self) -> EnvVars {
+        let (credential, base_url, default_base_url) = match self {
+            Self::Ppio => (
+                Some("PPIO_API_KEY"),
+                "PPIO_BASE_URL",
+                Some("https://api.ppio.com"),
+            ),
+            Self::Yuanrong => (None, "YUANRONG_BASE_URL", None),
+            Self::Ray => (
+                None,
+                "RAY_API_SERVER_ADDRESS",
+                Some("http://127.0.0.1:8265"),
+            ),
+            Self::Matpool => (
+                Some("MATPOOL_TOKEN"),
+                "MATPOOL_BASE_URL",
+                Some("https://paas.matpool.com"),
+            ),
+            Self::Tensorpool => (
+                Some("TENSORPOOL_KEY"),
+                "TENSORPOOL_ENGINE",
+                Some("https://engine.tensorpool.dev"),
+            ),
+        };
+        EnvVars {
+            credential,
+            base_url,
+            default_base_url,
+        }
+    }
+}
+
+/// Everything a provider adapter is built from.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct ProviderConfig {
+    /// The provider.
+    pub kind: ProviderKind,
+    /// The API's base URL (no trailing slash).
+    pub base_url: Option<String>,
+    /// The API key or token, sent as `Authorization: Bearer …`.
+    pub credential: Option<Secret>,
+    /// Limit for one HTTP attempt.
+    pub attempt_timeout: Duration,
+    /// Limit for one operation, retries included.
+    pub operation_timeout: Duration,
+    /// Limit for establishing a connection.
+    pub connect_timeout: Duration,
+    /// How requests are retried.
+    pub retry: RetryPolicy,
+    /// Send the credential over plain http to a host that is not loopback.
+    pub allow_insecure_http: bool,
+    /// The HTTP client to send with (one is built when absent).
+    pub http: Option<reqwest::Client>,
+    /// The clock for retries and waits.
+    pub clock: Arc<dyn Clock>,
+    /// The source of retry jitter.
+    pub jitter: Arc<dyn Jitter>,
+}
+
+impl ProviderConfig {
+    /// Defaults: 30 s per attempt, 120 s per operation, 10 s to connect, the default retry policy.
+    pub fn new(kind: ProviderKind) -> Self {
+        Self {
+            kind,
+            base_url: None,
+            credential: None,
+            attempt_timeout: Duration::from_secs(30),
+            operation_timeout: Duration::from_secs(120),
+            connect_timeout: Duration::from_secs(10),
+            retry: RetryPolicy::default(),
+            allow_insecure_http: false,
+            http: None,
+            clock: Arc::new(SystemClock),
+            jitter: Arc::new(RandomJitter),
+        }
+    }
+
+    /// Reads the provider's variables (see [`ProviderKind::env`]) through
+    /// `lookup` (e.g. `|name| std::env::var(name).ok()`). A required credential
+    /// missing from both the environment and the config is an
+    /// [`Error::Unauthenticated`] naming the variable to set.
+    pub fn apply_env(&mut self, lookup: impl Fn(&str) -> Option<String>) -> Result<()> {
+        let env = self.kind.env();
+        let present = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        if let Some(url) = present(env.base_url) {
+            self.base_url = Some(url);
+        }
+        if let Some(var) = env.credential {
+            match present(var) {
+                Some(value) => self.credential = Some(Secret::new(value.trim())),
+                None if self.credential.is_none() => {
+                    return Err(Error::Unauthenticated {
+                        provider: self.kind,
+                        message: format!("no credential: set {var}"),
+                        source: None,
+                    });
+                }
+                None => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// The base URL, checked: http(s), and no credential in clear text to a remote host.
+    pub fn checked_base_url(&self) -> Result<String> {
+        let fail = |message: String| Error::Config {
+            provider: self.kind,
+            message,
+        };
+        let env = self.kind.env();
+        let raw = self
+            .base_url
+            .as_deref()
+            .or(env.default_base_url)
+            .ok_or_else(|| {
+                fail(format!(
+                    "no base URL: set {} or call base_url()",
+                    env.base_url
+                ))
+            })?;
+        let url = url::Url::parse(raw).map_err(|e| {
+            fail(format!(
+                "base URL `{}` is not a URL: {e}",
+                gpujobs_runtime::SensitiveUrl::new(raw)
+            ))
+        })?;
+        match url.scheme() {
+            "https" => {}
+            "http"
+                if self.credential.is_none() || self.allow_insecure_http || is_loopback(&url) => {}
+            "http" => {
+                return Err(fail(format!(
+                    "refusing to send the credential over plain http to {}; use https, or allow_insecure_http(true) if you mean it",
+                    url.host_str().unwrap_or("?")
+                )));
+            }
+            other => {
+                return Err(fail(format!(
+                    "base URL scheme `{other}` is not http or https"
+                )));
+            }
+        }
+        Ok(raw.trim_end_matches('/').to_owned())
+    }
+}
+
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+impl fmt::Debug for ProviderConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProviderConfig")
+            .field("kind", &self.kind)
+            .field(
+                "base_url",
+                &self
+                    .base_url
+                    .as_deref()
+                    .map(gpujobs_runtime::SensitiveUrl::new),
+            )
+            .field("credential", &self.credential)
+            .field("attempt_timeout", &self.attempt_timeout)
+            .field("operation_timeout", &self.operation_timeout)
+            .field("retry", &self.retry)
+            .field("allow_insecure_http", &self.allow_insecure_http)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A provider adapter that can be built from a [`ProviderConfig`].
+///
+/// ```no_run
+/// use gpujobs::BuildProvider;
+/// use gpujobs::ppio::PpioProvider;
+/// # fn demo() -> gpujobs::Result<()> {
+/// let ppio = PpioProvider::builder()
+///     .credential("sk-…")
+///     .operation_timeout(std::time::Duration::from_secs(30))
+///     .build()?;
+/// let from_env = PpioProvider::from_env()?; // PPIO_API_KEY, PPIO_BASE_URL
+/// # Ok(()) }
+/// ```
+pub trait BuildProvider: Sized {
+    /// The provider.
+    const KIND: ProviderKind;
+
+    /// Builds the adapter.
+    fn from_config(config: ProviderConfig) -> Result<Self>;
+
+    /// A builder with the defaults.
+    fn builder() -> ProviderBuilder<Self> {
+        ProviderBuilder {
+            config: ProviderConfig::new(Self::KIND),
+            _provider: PhantomData,
+        }
+    }
+
+    /// Built from the process environment (see [`ProviderKind::env`]).
+    fn from_env() -> Result<Self> {
+        Self::builder()
+            .env(|name| std::env::var(name).ok())?
+            .build()
+    }
+}
+
+/// Builds one provider adapter (see [`BuildProvider`]).
+#[derive(Debug)]
+pub struct ProviderBuilder<P> {
+    config: ProviderConfig,
+    _provider: PhantomData<fn() -> P>,
+}
+
+impl<P: BuildProvider> ProviderBuilder<P> {
+    /// Sets the base URL.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.config.base_url = Some(url.into());
+        self
+    }
+
+    /// Sets the API key or token.
+    pub fn credential(mut self, credential: impl Into<Secret>) -> Self {
+        self.config.credential = Some(credential.into());
+        self
+    }
+
+    /// Sets the limit for one HTTP attempt.
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.config.attempt_timeout = timeout;
+        self
+    }
+
+    /// Sets the limit for one operation, retries included.
+    pub fn operation_timeout(mut self, timeout: Duration) -> Self {
+        self.config.operation_timeout = timeout;
+        self
+    }
+
+    /// Sets the retry policy.
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.config.retry = retry;
+        self
+    }
+
+    /// Allows sending the credential over plain http to a remote host.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.config.allow_insecure_http = allow;
+        self
+    }
+
+    /// Sends through this HTTP client (its own timeouts apply too).
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.config.http = Some(http);
+        self
+    }
+
+    /// Uses this clock and jitter for retries (tests use `ManualClock` and `FixedJitter`).
+    pub fn clock(mut self, clock: Arc<dyn Clock>, jitter: Arc<dyn Jitter>) -> Self {
+        self.config.clock = clock;
+        self.config.jitter = jitter;
+        self
+    }
+
+    /// Reads the provider's variables through `lookup` (see [`ProviderConfig::apply_env`]).
+    pub fn env(mut self, lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        self.config.apply_env(lookup)?;
+        Ok(self)
+    }
+
+    /// The configuration so far.
+    pub fn config(&self) -> &ProviderConfig {
+        &self.config
+    }
+
+    /// Builds the adapter.
+    pub fn build(self) -> Result<P> {
+        P::from_config(self.config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(kind: ProviderKind, url: &str, credential: Option<&str>) -> ProviderConfig {
+        let mut config = ProviderConfig::new(kind);
+        config.base_url = Some(url.into());
+        config.credential = credential.map(Secret::new);
+        config
+    }
+
+    #[test]
+    fn a_credential_over_plain_http_goes_only_to_loopback() {
+        let ok = |url, cred| {
+            config(ProviderKind::Ppio, url, cred)
+                .checked_base_url()
+                .is_ok()
+        };
+        assert!(ok("http://127.0.0.1:8080/ppio", Some("k")));
+        assert!(ok("http://localhost:8080", Some("k")));
+        assert!(ok("http://[::1]:8080", Some("k")));
+        assert!(ok("https://api.ppio.com", Some("k")));
+        assert!(ok("http://ray.internal:8265", None));
+        assert!(!ok("http://api.example.com", Some("k")));
+        assert!(!ok("ftp://x", None));
+        let mut allowed = config(ProviderKind::Ppio, "http://api.example.com", Some("k"));
+        allowed.allow_insecure_http = true;
+        assert!(allowed.checked_base_url().is_ok());
+    }
+
+    #[test]
+    fn debug_never_shows_the_credential() {
+        let shown = format!(
+            "{:?}",
+            config(ProviderKind::Ppio, "https://x?token=abc", Some("sk-canary"))
+        );
+        assert!(
+            !shown.contains("sk-canary") && !shown.contains("abc"),
+            "{shown}"
+        );
+    }
+}

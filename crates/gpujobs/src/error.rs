@@ -1,0 +1,391 @@
+//! One error type whose kinds a program can act on.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::job::{Job, ProviderKind};
+use crate::provider::Operation;
+
+/// The underlying cause of an error, kept reachable as `source()`.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// `Result` with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Which time limit fired.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimeoutScope {
+    /// One HTTP attempt (connect, send, receive).
+    Attempt,
+    /// One operation, all its retries and waits included.
+    Operation,
+    /// A `wait` for a job to end.
+    Wait,
+}
+
+impl fmt::Display for TimeoutScope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Attempt => "one attempt",
+            Self::Operation => "the operation",
+            Self::Wait => "waiting for the job",
+        })
+    }
+}
+
+/// Everything that can go wrong, by what a caller can do about it.
+///
+/// Messages name the provider and never contain credentials; provider bodies
+/// appear only as a short excerpt with secrets redacted.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The job (or another resource) does not exist.
+    #[error("{provider}: not found: {message}")]
+    NotFound {
+        /// The provider.
+        provider: ProviderKind,
+        /// What the provider said.
+        message: String,
+        /// The underlying error.
+        #[source]
+        source: Option<BoxError>,
+    },
+    /// The credential is missing, wrong or expired.
+    #[error("{provider}: authentication failed: {message}")]
+    Unauthenticated {
+        /// The provider.
+        provider: ProviderKind,
+        /// What the provider said, or which variable to set.
+        message: String,
+        /// The underlying error.
+        #[source]
+        source: Option<BoxError>,
+    },
+    /// The credential is valid but not allowed to do this.
+    #[error("{provider}: permission denied: {message}")]
+    PermissionDenied {
+        /// The provider.
+        provider: ProviderKind,
+        /// What the provider said.
+        message: String,
+        /// The underlying error.
+        #[source]
+        source: Option<BoxError>,
+    },
+    /// Too many requests; try again after `retry_after` if given.
+    #[error("{provider}: rate limited{}: {message}", retry_after.map(|d| format!(" (retry after {}s)", d.as_secs())).unwrap_or_default())]
+    RateLimited {
+        /// The provider.
+        provider: ProviderKind,
+        /// How long the provider asked to wait.
+        retry_after: Option<Duration>,
+        /// What the provider said.
+        message: String,
+        /// The underlying error.
+        #[source]
+        source: Option<BoxError>,
+    },
+    /// The request was refused as malformed or invalid.
+    #[error("{provider}: invalid request: {message}")]
+    InvalidRequest {
+        /// The provider.
+        provider: ProviderKind,
+        /// What is wrong.
+        message: String,
+        /// The underlying error.
+        #[source]
+        source: Option<BoxError>,
+    },
+    /// The request conflicts with the current state (e.g. the id is taken).
+    #[error("{provider}: conflict: {message}")]
+    Conflict {
+        /// The provider.
+        provider: ProviderKind,
+        /// What the provider said.
+        message: String,
+        /// The underlying error.
+        #[source]
+        source: Option<BoxError>,
+    },
+    /// The provider has no way to do this (see [`crate::JobProvider::capabilities`]).
+    #[error("{provider} does not support {operation}")]
+    Unsupported {
+        /// The provider.
+        provider: ProviderKind,
+        /// The operation.
+        operation: Operation,
+    },
+    /// A time limit fired.
+    #[error("{provider}: {scope} timed out after {:.1}s{}", after.as_secs_f64(), last_job.as_ref().map(|j| format!(" (job {} was {})", j.id, j.status)).unwrap_or_default())]
+    Timeout {
+        /// The provider.
+        provider: ProviderKind,
+        /// Which limit.
+        scope: TimeoutScope,
+        /// The limit.
+        after: Duration,
+        /// For a `wait`, the last state of the job seen.
+        last_job: Option<Box<Job>>,
+    },
+    /// The provider could not be reached, or the connection broke.
+    #[error("{provider}: transport error: {message}")]
+    Transport {
+        /// The provider.
+        provider: ProviderKind,
+        /// What happened.
+        message: String,
+        /// The underlying error.
+        #[source]
+        source: Option<BoxError>,
+    },
+    /// The provider answered with an error not covered above, or an answer
+    /// that could not be read.
+    #[error("{provider}: {}{}{message}", status.map(|s| format!("HTTP {s}: ")).unwrap_or_default(), code.as_ref().map(|c| format!("code {c}: ")).unwrap_or_default())]
+    Api {
+        /// The provider.
+        provider: ProviderKind,
+        /// The HTTP status, if there was a response.
+        status: Option<u16>,
+        /// The provider's own error code, if any.
+        code: Option<String>,
+        /// What the provider said, or what could not be read.
+        message: String,
+        /// The start of the response body, secrets redacted.
+        body: Option<String>,
+        /// The underlying error.
+        #[source]
+        source: Option<BoxError>,
+    },
+    /// The provider is not configured correctly (base URL, plain-http credential, …).
+    #[error("{provider}: configuration: {message}")]
+    Config {
+        /// The provider.
+        provider: ProviderKind,
+        /// What to fix.
+        message: String,
+    },
+}
+
+impl Error {
+    /// The provider the error came from.
+    pub fn provider(&self) -> ProviderKind {
+        match self {
+            Self::NotFound { provider, .. }
+            | Self::Unauthenticated { provider, .. }
+            | Self::PermissionDenied { provider, .. }
+            | Self::RateLimited { provider, .. }
+            | Self::InvalidRequest { provider, .. }
+            | Self::Conflict { provider, .. }
+            | Self::Unsupported { provider, .. }
+            | Self::Timeout { provider, .. }
+            | Self::Transport { provider, .. }
+            | Self::Api { provider, .. }
+            | Self::Config { provider, .. } => *provider,
+        }
+    }
+
+    /// An `Unsupported` error.
+    pub fn unsupported(provider: ProviderKind, operation: Operation) -> Self {
+        Self::Unsupported {
+            provider,
+            operation,
+        }
+    }
+
+    /// An `InvalidRequest` error without a source.
+    pub fn invalid(provider: ProviderKind, message: impl Into<String>) -> Self {
+        Self::InvalidRequest {
+            provider,
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// An `Api` error for an answer that does not make sense.
+    pub fn bad_answer(provider: ProviderKind, message: impl Into<String>) -> Self {
+        Self::Api {
+            provider,
+            status: None,
+            code: None,
+            message: message.into(),
+            body: None,
+            source: None,
+        }
+    }
+
+    /// Builds the error for an HTTP status and the provider's message.
+    pub fn from_status(
+        provider: ProviderKind,
+        status: u16,
+        message: String,
+        body: Option<String>,
+        retry_after: Option<Duration>,
+    ) -> Self {
+        // A duplicate id is a conflict whatever the status (Ray answers 400, openYuanrong 404).
+        if message.contains("already exists") {
+            return Self::Conflict {
+                provider,
+                message,
+                source: None,
+            };
+        }
+        let message = match message.is_empty() {
+            true => format!("HTTP {status}"),
+            false => message,
+        };
+        match status {
+            400 | 422 => Self::InvalidRequest {
+                provider,
+                message,
+                source: None,
+            },
+            401 => Self::Unauthenticated {
+                provider,
+                message,
+                source: None,
+            },
+            403 => Self::PermissionDenied {
+                provider,
+                message,
+                source: None,
+            },
+            404 => Self::NotFound {
+                provider,
+                message,
+                source: None,
+            },
+            409 => Self::Conflict {
+                provider,
+                message,
+                source: None,
+            },
+            429 => Self::RateLimited {
+                provider,
+                retry_after,
+                message,
+                source: None,
+            },
+            _ => Self::Api {
+                provider,
+                status: Some(status),
+                code: None,
+                message,
+                body,
+                source: None,
+            },
+        }
+    }
+}
+
+/// The most of a body an error keeps.
+pub(crate) const BODY_EXCERPT: usize = 512;
+
+/// The start of a response body, secrets redacted, on one line.
+pub(crate) fn excerpt(body: &str) -> String {
+    let mut text: String = body.chars().take(BODY_EXCERPT).collect();
+    if body.chars().count() > BODY_EXCERPT {
+        text.push('…');
+    }
+    redact_text(&text.replace(['\n', '\r'], " "))
+}
+
+/// Keys whose values are secrets wherever they appear in a body.
+const SECRET_KEYS: [&str; 7] = [
+    "password",
+    "token",
+    "secret",
+    "api_key",
+    "apikey",
+    "authorization",
+    "signature",
+];
+
+/// Replaces the value after any secret-looking key (`"password": "x"`,
+/// `token=x`, `Authorization: Bearer x`) with `[REDACTED]`.
+pub(crate) fn redact_text(text: &str) -> String {
+    let lower = text.to_ascii_lowercase();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        let hit = SECRET_KEYS
+            .iter()
+            .filter_map(|k| lower[i..].find(k).map(|at| (i + at, k.len())))
+            .min();
+        let Some((at, len)) = hit else {
+            out.push_str(&text[i..]);
+            break;
+        };
+        let mut j = at + len;
+        out.push_str(&text[i..j]);
+        // Skip the key's tail (`"`, `:`, `=`, spaces, a `Bearer ` scheme), then the value.
+        let bytes = text.as_bytes();
+        while j < bytes.len() && matches!(bytes[j], b'"' | b'\'' | b':' | b'=' | b' ') {
+            out.push(bytes[j] as char);
+            j += 1;
+        }
+        if lower[j..].starts_with("bearer ") {
+            out.push_str(&text[j..j + 7]);
+            j += 7;
+        }
+        let value_end = text[j..]
+            .find(['"', '\'', '&', ',', '}', ' ', ';'])
+            .map_or(text.len(), |e| j + e);
+        if value_end > j {
+            out.push_str(gpujobs_runtime::REDACTED);
+        }
+        i = value_end;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_in_bodies_are_redacted() {
+        let body = r#"{"user":"root","password":"D]3F[wZ%pWS%oM0g","url":"https://h?token=J90T8W3lU8&x=1"} Authorization: Bearer sk-123"#;
+        let shown = redact_text(body);
+        for canary in ["D]3F[wZ%pWS%oM0g", "J90T8W3lU8", "sk-123"] {
+            assert!(!shown.contains(canary), "{shown}");
+        }
+        assert!(
+            shown.contains(r#""user":"root""#) && shown.contains("x=1"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn excerpts_are_bounded_and_on_one_line() {
+        let long = "x\n".repeat(2000);
+        let e = excerpt(&long);
+        assert!(e.chars().count() <= BODY_EXCERPT + 1 && !e.contains('\n'));
+    }
+
+    #[test]
+    fn statuses_map_to_kinds() {
+        let kind = |status| Error::from_status(ProviderKind::Ray, status, "m".into(), None, None);
+        assert!(matches!(kind(404), Error::NotFound { .. }));
+        assert!(matches!(kind(401), Error::Unauthenticated { .. }));
+        assert!(matches!(kind(403), Error::PermissionDenied { .. }));
+        assert!(matches!(kind(422), Error::InvalidRequest { .. }));
+        assert!(matches!(kind(409), Error::Conflict { .. }));
+        assert!(matches!(kind(429), Error::RateLimited { .. }));
+        assert!(matches!(
+            kind(502),
+            Error::Api {
+                status: Some(502),
+                ..
+            }
+        ));
+        let dup = Error::from_status(
+            ProviderKind::Ray,
+            400,
+            "Job with submission_id x already exists".into(),
+            None,
+            None,
+        );
+        assert!(matches!(dup, Error::Conflict { .. }));
+    }
+}

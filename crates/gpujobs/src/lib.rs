@@ -1,0 +1,87 @@
+//! # gpujobs
+//!
+//! One typed, dependable way to drive GPU jobs on several clouds: **PPIO**,
+//! **openYuanrong**, **Ray**, **Matpool** and **TensorPool**.
+//!
+//! Every provider is a [`JobProvider`]: `get`, `list` (a lazy stream over the
+//! provider's paging), `cancel`, `submit` and `logs`, with
+//! [`capabilities`](JobProvider::capabilities) saying up front what it
+//! supports. [`JobProviderExt`] adds `wait`, `submit_and_wait` and `watch`.
+//! Every answer is a [`Job`] with one [`JobStatus`]; every failure is one
+//! [`Error`] whose kind a program can act on.
+//!
+//! Underneath, each provider is a client generated from its OpenAPI spec
+//! (`gpujobs-ray`, …), and every request runs through `gpujobs-runtime`:
+//! retries with backoff that honour `Retry-After` (a job-creating POST is
+//! never blindly repeated), per-attempt and per-operation time limits, and
+//! `tracing` spans that never hold bodies or credentials.
+//!
+//! ```no_run
+//! use gpujobs::prelude::*;
+//! use futures_util::TryStreamExt;
+//!
+//! # async fn demo() -> Result<(), gpujobs::Error> {
+//! // RAY_API_SERVER_ADDRESS, or http://127.0.0.1:8265
+//! let ray = gpujobs::ray::RayProvider::from_env()?;
+//! let job = ray.submit(&SubmitRequest::new("python -c 'print(42)'")).await?;
+//! let done = ray.wait(&job.id, &WaitOptions::default()).await?;
+//! println!("{} ended {}", done.id, done.status);
+//!
+//! let running: Vec<Job> = ray
+//!     .list(ListOptions::default().status(JobStatus::Running).limit(10))
+//!     .try_collect()
+//!     .await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Each provider is a cargo feature (all on by default), as is `rustls` for HTTPS.
+
+// Helpers shared by the adapters go unused when only some providers are built.
+#![cfg_attr(
+    not(all(
+        feature = "ppio",
+        feature = "yuanrong",
+        feature = "ray",
+        feature = "matpool",
+        feature = "tensorpool"
+    )),
+    allow(dead_code)
+)]
+
+mod config;
+mod error;
+mod job;
+mod paging;
+mod provider;
+mod providers;
+mod time;
+mod wait;
+
+pub use config::{BuildProvider, EnvVars, ProviderBuilder, ProviderConfig};
+pub use error::{Error, Result, TimeoutScope};
+pub use gpujobs_runtime::{RetryPolicy, Secret, SensitiveUrl, reveal};
+pub use job::{Job, JobStatus, ProviderJob, ProviderKind};
+pub use provider::{
+    CancelOutcome, Capabilities, JobProvider, ListOptions, Logs, Operation, SubmitRequest,
+};
+pub use providers::{connect, from_env};
+pub use wait::{JobProviderExt, WaitOptions};
+
+#[cfg(feature = "matpool")]
+pub use providers::matpool;
+#[cfg(feature = "ppio")]
+pub use providers::ppio;
+#[cfg(feature = "ray")]
+pub use providers::ray;
+#[cfg(feature = "tensorpool")]
+pub use providers::tensorpool;
+#[cfg(feature = "yuanrong")]
+pub use providers::yuanrong;
+
+/// What most programs need: `use gpujobs::prelude::*;`.
+pub mod prelude {
+    pub use crate::{
+        BuildProvider, CancelOutcome, Error, Job, JobProvider, JobProviderExt, JobStatus,
+        ListOptions, ProviderKind, SubmitRequest, WaitOptions,
+    };
+}

@@ -1,0 +1,334 @@
+//! The provider trait and its option and outcome types.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use async_trait::async_trait;
+use futures_util::stream::BoxStream;
+use serde::Serialize;
+
+use gpujobs_runtime::{REDACTED, SensitiveUrl};
+
+use crate::error::{Error, Result};
+use crate::job::{Job, JobStatus, ProviderKind};
+
+/// An operation of [`JobProvider`], as named in [`Error::Unsupported`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Operation {
+    /// `get`
+    Get,
+    /// `list`
+    List,
+    /// `cancel`
+    Cancel,
+    /// `submit`
+    Submit,
+    /// `logs`
+    Logs,
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Get => "get",
+            Self::List => "list",
+            Self::Cancel => "cancel",
+            Self::Submit => "submit",
+            Self::Logs => "logs",
+        })
+    }
+}
+
+/// What a provider supports, to consult before calling (unsupported calls
+/// return [`Error::Unsupported`], never a panic or a silent no-op).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Capabilities {
+    /// `get` a job by id.
+    pub get: bool,
+    /// `list` jobs.
+    pub list: bool,
+    /// The provider pages its list (otherwise one answer holds every job).
+    pub server_paging: bool,
+    /// `cancel` a job.
+    pub cancel: bool,
+    /// A cancel is finished by the provider later (the job passes through `canceling`).
+    pub async_cancel: bool,
+    /// `submit` a job.
+    pub submit: bool,
+    /// `submit` accepts a client-chosen id, which makes a repeated submit safe.
+    pub client_chosen_id: bool,
+    /// `logs` of a job.
+    pub logs: bool,
+}
+
+/// What to list.
+///
+/// ```
+/// use gpujobs::{JobStatus, ListOptions};
+/// let options = ListOptions::default().status(JobStatus::Running).status(JobStatus::Queued).limit(20);
+/// assert_eq!(options.limit, Some(20));
+/// ```
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct ListOptions {
+    /// Only jobs in one of these statuses (all when empty). Filtered client-side.
+    pub statuses: Vec<JobStatus>,
+    /// At most this many jobs.
+    pub limit: Option<usize>,
+    /// Jobs per request, where the provider pages.
+    pub page_size: Option<u32>,
+}
+
+impl ListOptions {
+    /// Adds a status to keep.
+    pub fn status(mut self, status: JobStatus) -> Self {
+        self.statuses.push(status);
+        self
+    }
+
+    /// Stops after `limit` jobs.
+    pub fn limit(mut self, limit: usize) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// Asks for `size` jobs per page.
+    pub fn page_size(mut self, size: u32) -> Self {
+        self.page_size = Some(size);
+        self
+    }
+
+    /// Whether `job` passes the status filter.
+    pub fn keeps(&self, job: &Job) -> bool {
+        self.statuses.is_empty()
+            || self
+                .statuses
+                .iter()
+                .any(|s| s.as_str() == job.status.as_str())
+    }
+}
+
+/// A job to submit. Each provider uses the fields it understands and refuses,
+/// with [`Error::InvalidRequest`], a request missing what it needs.
+///
+/// | field | Ray | openYuanrong | Matpool |
+/// |---|---|---|---|
+/// | `command` | entrypoint | entrypoint | `cmd` |
+/// | `id` | submission_id | submission_id (`app-` is prefixed) | — |
+/// | `env` | runtime_env.env_vars | runtime_env.env_vars | `envs` |
+/// | `working_dir` | runtime_env.working_dir | runtime_env.working_dir (required) | — |
+/// | `image` / `environment` | — | — | `from_image_id` / `from_snapshot_id` (one required) |
+/// | `gpu` | — | — | `spec.gpuName` (required) |
+/// | `region` | — | — | `agent_domain` (default 0) |
+/// | `cpus`, `gpus`, `memory_bytes`, `resources` | entrypoint_* | entrypoint_* | — |
+/// | `name` | metadata `name` | metadata `name` | `remark` |
+///
+/// `Debug` shows environment variable names but not their values.
+///
+/// ```
+/// use gpujobs::SubmitRequest;
+/// let request = SubmitRequest::new("python train.py")
+///     .id("train-42")
+///     .env("HF_TOKEN", "hf_canary")
+///     .metadata("team", "vision");
+/// assert!(!format!("{request:?}").contains("hf_canary"));
+/// ```
+#[derive(Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct SubmitRequest {
+    /// The command to run.
+    pub command: String,
+    /// A client-chosen id (where supported): submitting again with the same id does not create a second job.
+    pub id: Option<String>,
+    /// A display name.
+    pub name: Option<String>,
+    /// Environment variables.
+    pub env: BTreeMap<String, String>,
+    /// Metadata labels.
+    pub metadata: BTreeMap<String, String>,
+    /// A working directory or package URI.
+    pub working_dir: Option<String>,
+    /// An image id.
+    pub image: Option<String>,
+    /// A saved environment id.
+    pub environment: Option<String>,
+    /// A GPU model name.
+    pub gpu: Option<String>,
+    /// A region id.
+    pub region: Option<i64>,
+    /// CPUs for the job's driver.
+    pub cpus: Option<f64>,
+    /// GPUs for the job's driver.
+    pub gpus: Option<f64>,
+    /// Memory for the job's driver, in bytes.
+    pub memory_bytes: Option<u64>,
+    /// Custom resources.
+    pub resources: BTreeMap<String, f64>,
+}
+
+impl SubmitRequest {
+    /// A request to run `command`.
+    pub fn new(command: impl Into<String>) -> Self {
+        Self {
+            command: command.into(),
+            ..Self::default()
+        }
+    }
+
+    /// Sets the client-chosen id.
+    pub fn id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// Sets the display name.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Adds an environment variable.
+    pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.env.insert(key.into(), value.into());
+        self
+    }
+
+    /// Adds a metadata label.
+    pub fn metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.metadata.insert(key.into(), value.into());
+        self
+    }
+
+    /// Sets the working directory.
+    pub fn working_dir(mut self, dir: impl Into<String>) -> Self {
+        self.working_dir = Some(dir.into());
+        self
+    }
+
+    /// Sets the image id.
+    pub fn image(mut self, image: impl Into<String>) -> Self {
+        self.image = Some(image.into());
+        self
+    }
+
+    /// Sets the saved environment id.
+    pub fn environment(mut self, environment: impl Into<String>) -> Self {
+        self.environment = Some(environment.into());
+        self
+    }
+
+    /// Sets the GPU model.
+    pub fn gpu(mut self, gpu: impl Into<String>) -> Self {
+        self.gpu = Some(gpu.into());
+        self
+    }
+
+    /// Sets the region id.
+    pub fn region(mut self, region: i64) -> Self {
+        self.region = Some(region);
+        self
+    }
+}
+
+impl fmt::Debug for SubmitRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let env: BTreeMap<&str, &str> = self.env.keys().map(|k| (k.as_str(), REDACTED)).collect();
+        f.debug_struct("SubmitRequest")
+            .field("command", &self.command)
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("env", &env)
+            .field("metadata", &self.metadata)
+            .field("working_dir", &self.working_dir)
+            .field("image", &self.image)
+            .field("environment", &self.environment)
+            .field("gpu", &self.gpu)
+            .field("region", &self.region)
+            .field("cpus", &self.cpus)
+            .field("gpus", &self.gpus)
+            .field("memory_bytes", &self.memory_bytes)
+            .field("resources", &self.resources)
+            .finish()
+    }
+}
+
+/// What a cancel did. Canceling a job that already ended is not an error.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum CancelOutcome {
+    /// The job was stopped; it is read back in its final state.
+    Stopped(Job),
+    /// The provider accepted the cancel and finishes it later (TensorPool,
+    /// Matpool): the job is read back, typically `canceling`. `wait` for the end.
+    Accepted(Job),
+    /// The job had already ended; nothing was changed. Its final state.
+    AlreadyEnded(Job),
+}
+
+impl CancelOutcome {
+    /// The job as read back.
+    pub fn job(&self) -> &Job {
+        match self {
+            Self::Stopped(job) | Self::Accepted(job) | Self::AlreadyEnded(job) => job,
+        }
+    }
+}
+
+/// A job's logs.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum Logs {
+    /// The log text so far.
+    Text(String),
+    /// Where the log can be fetched (credentials in it are redacted when shown).
+    Url(SensitiveUrl),
+}
+
+/// One provider of GPU jobs. Object safe: `Arc<dyn JobProvider>` works everywhere.
+///
+/// Job ids are sent percent-encoded as one path segment; an id that could not
+/// be (empty, `.`, `..`, or holding `\` or control characters) is refused
+/// with [`Error::InvalidRequest`] before anything is sent.
+#[async_trait]
+pub trait JobProvider: Send + Sync + fmt::Debug {
+    /// Which provider this is.
+    fn kind(&self) -> ProviderKind;
+
+    /// What it supports.
+    fn capabilities(&self) -> Capabilities;
+
+    /// One job.
+    async fn get(&self, id: &str) -> Result<Job>;
+
+    /// Jobs, lazily, through the provider's paging, filtered and limited by `options`.
+    fn list(&self, options: ListOptions) -> BoxStream<'_, Result<Job>>;
+
+    /// Cancels a job (see [`CancelOutcome`]).
+    async fn cancel(&self, id: &str) -> Result<CancelOutcome>;
+
+    /// Submits a job and returns it as first read back.
+    async fn submit(&self, request: &SubmitRequest) -> Result<Job> {
+        let _ = request;
+        Err(Error::unsupported(self.kind(), Operation::Submit))
+    }
+
+    /// A job's logs.
+    async fn logs(&self, id: &str) -> Result<Logs> {
+        let _ = id;
+        Err(Error::unsupported(self.kind(), Operation::Logs))
+    }
+}
+
+/// Refuses ids that cannot be sent as one path segment.
+pub(crate) fn check_id(provider: ProviderKind, id: &str) -> Result<()> {
+    let bad =
+        id.is_empty() || id == "." || id == ".." || id.chars().any(|c| c == '\\' || c.is_control());
+    match bad {
+        true => Err(Error::invalid(
+            provider,
+            format!("`{}` is not a valid job id", id.escape_debug()),
+        )),
+        false => Ok(()),
+    }
+}

@@ -1,0 +1,263 @@
+//! Matpool's PaaS job API as a [`JobProvider`].
+//!
+//! Every answer is an envelope `{code, msg, …}` and failures arrive with HTTP
+//! 200: code 176 (bad token) is `Unauthenticated`, 6 (invalid parameter)
+//! `InvalidRequest`, a "not found" message `NotFound`, anything else `Api`.
+//! Status: 6 initializing and 2 scheduled → starting, 1 → queued, 3 →
+//! running, 5 → canceling, 4 completed → succeeded, unless the job's state
+//! history shows a 5 (then it was canceled). Listing pages oldest first, so
+//! jobs created meanwhile land on later pages instead of shifting earlier ones.
+
+use async_trait::async_trait;
+use futures_util::stream::BoxStream;
+use gpujobs_matpool::types::{CreateJobForm, Job as MatpoolJob};
+
+use super::{Ctx, cancel_via};
+use crate::config::{BuildProvider, ProviderConfig};
+use crate::error::{Error, Result};
+use crate::job::{Job, JobStatus, ProviderJob, ProviderKind};
+use crate::paging;
+use crate::provider::{
+    CancelOutcome, Capabilities, JobProvider, ListOptions, SubmitRequest, check_id,
+};
+use crate::time::from_seconds;
+
+const KIND: ProviderKind = ProviderKind::Matpool;
+
+/// Matpool's PaaS API (`MATPOOL_TOKEN`, `MATPOOL_BASE_URL`).
+#[derive(Clone, Debug)]
+pub struct MatpoolProvider {
+    client: gpujobs_matpool::Client,
+    ctx: Ctx,
+}
+
+impl BuildProvider for MatpoolProvider {
+    const KIND: ProviderKind = KIND;
+
+    fn from_config(config: ProviderConfig) -> Result<Self> {
+        let (ctx, base_url, http, state) = Ctx::build(&config, gpujobs_matpool::client_state())?;
+        Ok(Self {
+            client: gpujobs_matpool::Client::new_with_client(&base_url, http, state),
+            ctx,
+        })
+    }
+}
+
+impl MatpoolProvider {
+    /// The generated client (status summary …).
+    pub fn client(&self) -> &gpujobs_matpool::Client {
+        &self.client
+    }
+}
+
+/// Turns a non-zero envelope `code` into an error.
+pub(crate) fn check(code: i64, msg: &str) -> Result<()> {
+    let message = format!("{msg} (code {code})");
+    match code {
+        0 => Ok(()),
+        176 => Err(Error::Unauthenticated {
+            provider: KIND,
+            message: format!("{message}: check MATPOOL_TOKEN"),
+            source: None,
+        }),
+        6 => Err(Error::InvalidRequest {
+            provider: KIND,
+            message,
+            source: None,
+        }),
+        _ if msg.to_ascii_lowercase().contains("not found") || msg.contains("不存在") => {
+            Err(Error::NotFound {
+                provider: KIND,
+                message,
+                source: None,
+            })
+        }
+        _ => Err(Error::Api {
+            provider: KIND,
+            status: Some(200),
+            code: Some(code.to_string()),
+            message: msg.to_owned(),
+            body: None,
+            source: None,
+        }),
+    }
+}
+
+/// Matpool's status onto ours; `history` is the job's state log, oldest first.
+pub(crate) fn status(current: i64, history: &[i64]) -> JobStatus {
+    match current {
+        1 => JobStatus::Queued,
+        2 | 6 => JobStatus::Starting,
+        3 => JobStatus::Running,
+        5 => JobStatus::Canceling,
+        4 if history.contains(&5) => JobStatus::Canceled,
+        4 => JobStatus::Succeeded,
+        other => JobStatus::Unknown(other.to_string()),
+    }
+}
+
+/// Matpool's job as a [`Job`].
+pub(crate) fn to_job(raw: MatpoolJob) -> Job {
+    let log = raw
+        .state
+        .as_ref()
+        .map(|s| s.log.as_slice())
+        .unwrap_or_default();
+    let history: Vec<i64> = log
+        .iter()
+        .filter_map(|e| e.status.as_ref().map(|s| s.0))
+        .collect();
+    let entered = |status: i64| {
+        log.iter()
+            .find(|e| e.status.as_ref().is_some_and(|s| s.0 == status))
+            .and_then(|e| e.ts.as_ref())
+            .and_then(|ts| from_seconds(ts.seconds))
+    };
+    let current = raw.status.0;
+    let mut job = Job::new(
+        KIND,
+        raw.id.to_string(),
+        status(current, &history),
+        current.to_string(),
+    );
+    job.name = raw
+        .app
+        .as_ref()
+        .and_then(|a| a.remark.clone())
+        .filter(|r| !r.is_empty());
+    job.created_at = raw
+        .create_time
+        .as_ref()
+        .and_then(|t| from_seconds(t.seconds));
+    job.started_at = entered(3);
+    job.finished_at = entered(4);
+    job.message = raw.desc.clone().filter(|d| !d.is_empty());
+    job.raw = ProviderJob::Matpool(Box::new(raw));
+    job
+}
+
+/// Matpool's create form for a [`SubmitRequest`], refusing what it cannot express.
+fn create_form(request: &SubmitRequest) -> Result<CreateJobForm> {
+    let gpu = request
+        .gpu
+        .as_deref()
+        .ok_or_else(|| Error::invalid(KIND, "Matpool needs a GPU model (gpu)"))?;
+    let number = |what: &str, value: &Option<String>| -> Result<Option<i64>> {
+        value
+            .as_deref()
+            .map(|v| {
+                v.trim().parse::<i64>().map_err(|_| {
+                    Error::invalid(KIND, format!("Matpool {what} ids are numbers, not `{v}`"))
+                })
+            })
+            .transpose()
+    };
+    let (image, environment) = (
+        number("image", &request.image)?,
+        number("environment", &request.environment)?,
+    );
+    if image.is_some() == environment.is_some() {
+        return Err(Error::invalid(
+            KIND,
+            "Matpool needs exactly one of an image id or an environment id",
+        ));
+    }
+    if let Some((key, _)) = request
+        .env
+        .iter()
+        .find(|(k, v)| k.contains(['=', ';']) || v.contains(';'))
+    {
+        return Err(Error::invalid(
+            KIND,
+            format!("Matpool's K=V;… format cannot carry the variable `{key}`"),
+        ));
+    }
+    let envs: Vec<String> = request
+        .env
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    Ok(CreateJobForm {
+        spec: serde_json::json!({ "gpuName": gpu }).to_string(),
+        agent_domain: request.region.unwrap_or(0),
+        from_image_id: image,
+        from_snapshot_id: environment,
+        cmd: Some(request.command.clone()).filter(|c| !c.is_empty()),
+        envs: (!envs.is_empty()).then(|| envs.join(";")),
+        remark: request.name.clone(),
+        domain: None,
+        ports: None,
+    })
+}
+
+#[async_trait]
+impl JobProvider for MatpoolProvider {
+    fn kind(&self) -> ProviderKind {
+        KIND
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            get: true,
+            list: true,
+            server_paging: true,
+            cancel: true,
+            async_cancel: true,
+            submit: true,
+            client_chosen_id: false,
+            logs: false,
+        }
+    }
+
+    async fn get(&self, id: &str) -> Result<Job> {
+        check_id(KIND, id)?;
+        let answer = self.ctx.call(self.client.get_job(id)).await?;
+        check(answer.code, &answer.msg)?;
+        answer
+            .job
+            .map(to_job)
+            .ok_or_else(|| Error::bad_answer(KIND, format!("answer for job {id} holds no job")))
+    }
+
+    fn list(&self, options: ListOptions) -> BoxStream<'_, Result<Job>> {
+        let per_page = options.page_size.unwrap_or(50).to_string();
+        paging::pages(1u64, options, move |page: u64| {
+            let per_page = per_page.clone();
+            async move {
+                let answer = self
+                    .ctx
+                    .call(self.client.list_jobs(
+                        Some(true),
+                        Some(&page.to_string()),
+                        Some(&per_page),
+                    ))
+                    .await?;
+                check(answer.code, &answer.msg)?;
+                let pages = answer.pagination.map_or(0, |p| p.num_pages);
+                let next = (!answer.job.is_empty() && (page as i64) < pages).then_some(page + 1);
+                Ok((answer.job.into_iter().map(to_job).collect(), next))
+            }
+        })
+    }
+
+    async fn cancel(&self, id: &str) -> Result<CancelOutcome> {
+        check_id(KIND, id)?;
+        cancel_via(self, id, async {
+            let answer = self.ctx.call(self.client.cancel_job(id)).await?;
+            check(answer.code, &answer.msg)?;
+            Ok(true)
+        })
+        .await
+    }
+
+    /// Creates a job. Never retried once sent: Matpool has no idempotency key.
+    async fn submit(&self, request: &SubmitRequest) -> Result<Job> {
+        let form = create_form(request)?;
+        let created = self.ctx.call(self.client.create_job(&form)).await?;
+        check(created.code, &created.msg)?;
+        created
+            .job
+            .map(to_job)
+            .ok_or_else(|| Error::bad_answer(KIND, "the created job is missing from the answer"))
+    }
+}

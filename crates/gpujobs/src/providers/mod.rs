@@ -1,0 +1,366 @@
+//! One adapter per provider, each mapping its generated client onto
+//! [`JobProvider`]: one status mapping, one error mapping, its quirks.
+//! What they share lives here.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use futures_util::StreamExt;
+use gpujobs_runtime::ClientState;
+use progenitor_client::{ByteStream, ResponseValue};
+
+use crate::config::{BuildProvider, ProviderConfig};
+use crate::error::{Error, Result, TimeoutScope, excerpt};
+use crate::job::ProviderKind;
+use crate::provider::{CancelOutcome, JobProvider};
+
+#[cfg(feature = "matpool")]
+pub mod matpool;
+#[cfg(feature = "ppio")]
+pub mod ppio;
+#[cfg(feature = "ray")]
+pub mod ray;
+#[cfg(feature = "tensorpool")]
+pub mod tensorpool;
+#[cfg(feature = "yuanrong")]
+pub mod yuanrong;
+
+/// A provider built from the process environment, by kind (see [`ProviderKind::env`]).
+///
+/// ```no_run
+/// # fn demo() -> gpujobs::Result<()> {
+/// let provider = gpujobs::from_env(gpujobs::ProviderKind::Ray)?;
+/// assert_eq!(provider.kind(), gpujobs::ProviderKind::Ray);
+/// # Ok(()) }
+/// ```
+pub fn from_env(kind: ProviderKind) -> Result<Arc<dyn JobProvider>> {
+    let mut config = ProviderConfig::new(kind);
+    config.apply_env(|name| std::env::var(name).ok())?;
+    connect(config)
+}
+
+/// A provider built from `config`, by its kind.
+pub fn connect(config: ProviderConfig) -> Result<Arc<dyn JobProvider>> {
+    fn build<P: BuildProvider + JobProvider + 'static>(
+        config: ProviderConfig,
+    ) -> Result<Arc<dyn JobProvider>> {
+        Ok(Arc::new(P::from_config(config)?))
+    }
+    match config.kind {
+        #[cfg(feature = "ppio")]
+        ProviderKind::Ppio => build::<ppio::PpioProvider>(config),
+        #[cfg(feature = "yuanrong")]
+        ProviderKind::Yuanrong => build::<yuanrong::YuanrongProvider>(config),
+        #[cfg(feature = "ray")]
+        ProviderKind::Ray => build::<ray::RayProvider>(config),
+        #[cfg(feature = "matpool")]
+        ProviderKind::Matpool => build::<matpool::MatpoolProvider>(config),
+        #[cfg(feature = "tensorpool")]
+        ProviderKind::Tensorpool => build::<tensorpool::TensorpoolProvider>(config),
+        #[allow(unreachable_patterns)]
+        other => Err(Error::Config {
+            provider: other,
+            message: format!("gpujobs was built without the `{other}` feature"),
+        }),
+    }
+}
+
+/// What every adapter keeps besides its generated client.
+#[derive(Clone, Debug)]
+pub(crate) struct Ctx {
+    pub kind: ProviderKind,
+    pub operation_timeout: Duration,
+}
+
+impl Ctx {
+    /// Builds the generated client's runtime state and HTTP client from `config`.
+    pub fn build(
+        config: &ProviderConfig,
+        state: ClientState,
+    ) -> Result<(Self, String, reqwest::Client, ClientState)> {
+        let base_url = config.checked_base_url()?;
+        let http = match &config.http {
+            Some(http) => http.clone(),
+            None => {
+                let mut builder = reqwest::Client::builder()
+                    .connect_timeout(config.connect_timeout)
+                    .user_agent(concat!("gpujobs/", env!("CARGO_PKG_VERSION")));
+                if let Some(credential) = &config.credential {
+                    let headers =
+                        gpujobs_runtime::bearer_headers(credential).map_err(|e| Error::Config {
+                            provider: config.kind,
+                            message: e.to_string(),
+                        })?;
+                    builder = builder.default_headers(headers);
+                }
+                builder.build().map_err(|e| Error::Config {
+                    provider: config.kind,
+                    message: format!("cannot build the HTTP client: {e}"),
+                })?
+            }
+        };
+        let state = state
+            .with_retry(config.retry.clone())
+            .with_attempt_timeout(config.attempt_timeout)
+            .with_operation_timeout(config.operation_timeout)
+            .with_clock(config.clock.clone())
+            .with_jitter(config.jitter.clone());
+        let ctx = Ctx {
+            kind: config.kind,
+            operation_timeout: config.operation_timeout,
+        };
+        Ok((ctx, base_url, http, state))
+    }
+
+    /// Runs one generated call under the operation time limit and maps its error.
+    pub async fn call<T, E: ErrorBody>(
+        &self,
+        call: impl Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
+    ) -> Result<T> {
+        let started = std::time::Instant::now();
+        // A little grace over the runtime's own budget, so its answer wins when it has one.
+        match tokio::time::timeout(self.operation_timeout + Duration::from_millis(250), call).await
+        {
+            Ok(Ok(value)) => Ok(value.into_inner()),
+            Ok(Err(error)) => Err(self.error(error, started.elapsed()).await),
+            Err(_) => Err(self.timeout(TimeoutScope::Operation)),
+        }
+    }
+
+    fn timeout(&self, scope: TimeoutScope) -> Error {
+        let after = match scope {
+            TimeoutScope::Operation => self.operation_timeout,
+            _ => Duration::ZERO,
+        };
+        Error::Timeout {
+            provider: self.kind,
+            scope,
+            after,
+            last_job: None,
+        }
+    }
+
+    /// Maps a generated client's error to an [`Error`] kind.
+    pub async fn error<E: ErrorBody>(
+        &self,
+        error: progenitor_client::Error<E>,
+        elapsed: Duration,
+    ) -> Error {
+        use progenitor_client::Error as E2;
+        let provider = self.kind;
+        match error {
+            E2::InvalidRequest(message) => Error::InvalidRequest {
+                provider,
+                message,
+                source: None,
+            },
+            E2::CommunicationError(e) if e.is_timeout() => {
+                // The last attempt gets only what is left of the operation budget.
+                let scope = match elapsed + Duration::from_millis(50) >= self.operation_timeout {
+                    true => TimeoutScope::Operation,
+                    false => TimeoutScope::Attempt,
+                };
+                Error::Timeout {
+                    provider,
+                    scope,
+                    after: elapsed,
+                    last_job: None,
+                }
+            }
+            E2::CommunicationError(e) | E2::InvalidUpgrade(e) => Error::Transport {
+                provider,
+                message: transport_message(&e),
+                source: Some(Box::new(e.without_url())),
+            },
+            E2::ResponseBodyError(e) => Error::Transport {
+                provider,
+                message: "the response body was cut short or could not be read".into(),
+                source: Some(Box::new(e.without_url())),
+            },
+            E2::InvalidResponsePayload(bytes, e) => Error::Api {
+                provider,
+                status: None,
+                code: None,
+                message: format!("the answer could not be read as the expected JSON: {e}"),
+                body: Some(excerpt(&String::from_utf8_lossy(&bytes))),
+                source: Some(Box::new(e)),
+            },
+            E2::ErrorResponse(response) => {
+                let status = response.status().as_u16();
+                let retry_after = gpujobs_runtime::retry::retry_after(
+                    response.headers(),
+                    std::time::SystemTime::now(),
+                );
+                let message = response.into_inner().message().await;
+                Error::from_status(
+                    provider,
+                    status,
+                    excerpt(&message),
+                    Some(excerpt(&message)),
+                    retry_after,
+                )
+            }
+            E2::UnexpectedResponse(response) => {
+                let status = response.status().as_u16();
+                let retry_after = gpujobs_runtime::retry::retry_after(
+                    response.headers(),
+                    std::time::SystemTime::now(),
+                );
+                let body = read_bounded(response.bytes_stream()).await;
+                let message = plain_message(&body);
+                Error::from_status(
+                    provider,
+                    status,
+                    excerpt(&message),
+                    Some(excerpt(&body)),
+                    retry_after,
+                )
+            }
+            E2::Custom(message) => Error::Transport {
+                provider,
+                message,
+                source: None,
+            },
+        }
+    }
+}
+
+/// A transport error's description without its URL (which may carry a token).
+fn transport_message(e: &reqwest::Error) -> String {
+    if e.is_connect() {
+        "could not connect".into()
+    } else if e.is_request() {
+        "the request failed (connection dropped?)".into()
+    } else {
+        "the exchange failed".into()
+    }
+}
+
+/// The most of an error body that is read.
+const ERROR_BODY_LIMIT: usize = 16 * 1024;
+
+async fn read_bounded<S, B>(mut stream: S) -> String
+where
+    S: futures_util::Stream<Item = reqwest::Result<B>> + Unpin,
+    B: AsRef<[u8]>,
+{
+    let mut body = Vec::new();
+    while let Some(Ok(chunk)) = stream.next().await {
+        body.extend_from_slice(chunk.as_ref());
+        if body.len() >= ERROR_BODY_LIMIT {
+            body.truncate(ERROR_BODY_LIMIT);
+            break;
+        }
+    }
+    String::from_utf8_lossy(&body).into_owned()
+}
+
+/// The human message in an error body: a JSON string, a JSON object's
+/// `message`/`msg`/`error`/`detail`, or the text itself.
+pub(crate) fn plain_message(body: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(body) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(serde_json::Value::Object(map)) => {
+            ["message", "msg", "error", "detail", "external_message"]
+                .iter()
+                .find_map(|k| {
+                    map.get(*k)
+                        .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                })
+                .unwrap_or_else(|| body.trim().to_owned())
+        }
+        _ if body.trim_start().starts_with('<') => "an HTML page instead of an API answer".into(),
+        _ => body.trim().to_owned(),
+    }
+}
+
+/// A generated error body that can say what went wrong.
+#[async_trait]
+pub(crate) trait ErrorBody: Send {
+    /// The message in the body.
+    async fn message(self) -> String;
+}
+
+#[async_trait]
+impl ErrorBody for () {
+    async fn message(self) -> String {
+        String::new()
+    }
+}
+
+#[async_trait]
+impl ErrorBody for ByteStream {
+    async fn message(self) -> String {
+        plain_message(&read_bounded(self.into_inner()).await)
+    }
+}
+
+/// Cancels through the shared protocol: read the job; if it already ended,
+/// say so and change nothing; otherwise `stop` it and read it back. `stop`
+/// answers whether the provider stopped it.
+pub(crate) async fn cancel_via<P, F>(provider: &P, id: &str, stop: F) -> Result<CancelOutcome>
+where
+    P: JobProvider + ?Sized,
+    F: Future<Output = Result<bool>>,
+{
+    let before = provider.get(id).await?;
+    if before.status.is_terminal() {
+        return Ok(CancelOutcome::AlreadyEnded(before));
+    }
+    let stopped = stop.await?;
+    let after = provider.get(id).await?;
+    match (stopped, after.status.is_terminal()) {
+        (_, true) if !stopped => Ok(CancelOutcome::AlreadyEnded(after)),
+        (_, true) => Ok(CancelOutcome::Stopped(after)),
+        (true, false) => Ok(CancelOutcome::Accepted(after)),
+        (false, false) => Err(Error::Conflict {
+            provider: provider.kind(),
+            message: format!(
+                "the provider refused to stop job {id}, which is {}",
+                after.status
+            ),
+            source: None,
+        }),
+    }
+}
+
+/// After a submit refused because its id is taken: the existing job if it is
+/// this very job (an earlier attempt whose answer was lost, as `same` judges),
+/// otherwise the conflict. This is what makes a keyed submit safe to repeat.
+pub(crate) async fn adopt_if_same<P: JobProvider + ?Sized>(
+    provider: &P,
+    id: &str,
+    conflict: Error,
+    same: impl Fn(&crate::job::Job) -> bool,
+) -> Result<crate::job::Job> {
+    match provider.get(id).await {
+        Ok(existing) if same(&existing) => Ok(existing),
+        _ => Err(conflict),
+    }
+}
+
+/// A fresh client-chosen id, for providers that accept one: it makes a
+/// submit safe to retry (the provider refuses a second job with the same id).
+pub(crate) fn fresh_id() -> String {
+    format!(
+        "gpujobs-{:016x}{:08x}",
+        fastrand::u64(..),
+        fastrand::u32(..)
+    )
+}
+
+/// Ray's status values, which openYuanrong shares.
+#[cfg(any(feature = "ray", feature = "yuanrong"))]
+pub(crate) fn ray_family_status(raw: &str) -> crate::job::JobStatus {
+    use crate::job::JobStatus;
+    match raw {
+        "PENDING" => JobStatus::Queued,
+        "RUNNING" => JobStatus::Running,
+        "STOPPED" => JobStatus::Canceled,
+        "SUCCEEDED" => JobStatus::Succeeded,
+        "FAILED" => JobStatus::Failed,
+        other => JobStatus::Unknown(other.to_owned()),
+    }
+}
