@@ -261,3 +261,73 @@ impl JobProvider for MatpoolProvider {
             .ok_or_else(|| Error::bad_answer(KIND, "the created job is missing from the answer"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_map_value_by_value() {
+        let cases = [
+            (6, vec![6], JobStatus::Starting),
+            (1, vec![6, 1], JobStatus::Queued),
+            (2, vec![6, 1, 2], JobStatus::Starting),
+            (3, vec![6, 1, 2, 3], JobStatus::Running),
+            (5, vec![6, 1, 5], JobStatus::Canceling),
+            (4, vec![6, 1, 2, 3, 4], JobStatus::Succeeded),
+            (4, vec![6, 1, 5, 4], JobStatus::Canceled),
+            (4, vec![], JobStatus::Succeeded),
+            (7, vec![], JobStatus::Unknown("7".into())),
+        ];
+        for (current, history, want) in cases {
+            assert_eq!(
+                status(current, &history),
+                want,
+                "{current} after {history:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn envelope_codes_map_to_kinds() {
+        assert!(check(0, "").is_ok());
+        assert!(matches!(
+            check(176, "check jwt token failed"),
+            Err(Error::Unauthenticated { .. })
+        ));
+        assert!(matches!(
+            check(6, "param illegal"),
+            Err(Error::InvalidRequest { .. })
+        ));
+        assert!(matches!(
+            check(7, "job not found"),
+            Err(Error::NotFound { .. })
+        ));
+        assert!(matches!(check(1, "boom"), Err(Error::Api { code: Some(c), .. }) if c == "1"));
+    }
+
+    #[test]
+    fn a_submit_needs_a_gpu_and_exactly_one_image_or_environment() {
+        let base = SubmitRequest::new("nvidia-smi").gpu("NVIDIA A16");
+        assert!(create_form(&base.clone().image("633839")).is_ok());
+        for bad in [
+            SubmitRequest::new("x").image("1"),
+            base.clone(),
+            base.clone().image("1").environment("2"),
+            base.clone().image("ubuntu"),
+            base.clone().image("1").env("A", "x;y"),
+        ] {
+            assert!(
+                matches!(create_form(&bad), Err(Error::InvalidRequest { .. })),
+                "{bad:?}"
+            );
+        }
+        let form =
+            create_form(&base.image("633839").env("A", "1").env("B", "2").region(2)).unwrap();
+        assert_eq!(
+            (form.envs.as_deref(), form.agent_domain, form.from_image_id),
+            (Some("A=1;B=2"), 2, Some(633839))
+        );
+        assert_eq!(form.spec, r#"{"gpuName":"NVIDIA A16"}"#);
+    }
+}

@@ -364,3 +364,25 @@ pub(crate) fn ray_family_status(raw: &str) -> crate::job::JobStatus {
         other => JobStatus::Unknown(other.to_owned()),
     }
 }
+
+#[cfg(all(test, any(feature = "ray", feature = "yuanrong")))]
+mod tests {
+    use super::ray_family_status;
+    use crate::job::JobStatus;
+
+    #[test]
+    fn ray_family_statuses_map_value_by_value() {
+        let cases = [
+            ("PENDING", JobStatus::Queued),
+            ("RUNNING", JobStatus::Running),
+            ("STOPPED", JobStatus::Canceled),
+            ("SUCCEEDED", JobStatus::Succeeded),
+            ("FAILED", JobStatus::Failed),
+            ("PREEMPTED", JobStatus::Unknown("PREEMPTED".into())),
+            ("running", JobStatus::Unknown("running".into())),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(ray_family_status(raw), want, "{raw}");
+        }
+    }
+}

@@ -146,3 +146,28 @@ impl JobProvider for PpioProvider {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::status;
+    use crate::job::JobStatus;
+
+    #[test]
+    fn statuses_map_value_by_value() {
+        let cases = [
+            ("Pending", JobStatus::Queued),
+            ("Running", JobStatus::Running),
+            ("Stopping", JobStatus::Canceling),
+            ("Succeeded", JobStatus::Succeeded),
+            ("Failed", JobStatus::Failed),
+            ("Stopped", JobStatus::Canceled),
+            ("Broken", JobStatus::Canceled),
+            ("SUCCEEDED", JobStatus::Succeeded),
+            ("Migrating", JobStatus::Unknown("Migrating".into())),
+            ("", JobStatus::Unknown(String::new())),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(status(raw), want, "{raw}");
+        }
+    }
+}

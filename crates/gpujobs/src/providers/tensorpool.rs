@@ -153,3 +153,34 @@ impl JobProvider for TensorpoolProvider {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::status;
+    use crate::job::JobStatus;
+
+    #[test]
+    fn statuses_map_value_by_value() {
+        let cases = [
+            ("pending", JobStatus::Queued, false),
+            ("running", JobStatus::Running, false),
+            ("completed", JobStatus::Succeeded, false),
+            ("error", JobStatus::Failed, true),
+            ("failed", JobStatus::Failed, true),
+            ("canceling", JobStatus::Canceling, false),
+            ("canceled", JobStatus::Canceled, false),
+            ("RUNNING", JobStatus::Running, false),
+            ("queued", JobStatus::Unknown("queued".into()), false),
+        ];
+        for (raw, want, has_reason) in cases {
+            let (got, reason) = status(raw);
+            assert_eq!(got, want, "{raw}");
+            assert_eq!(reason.is_some(), has_reason, "{raw}");
+        }
+        assert_ne!(
+            status("error").1,
+            status("failed").1,
+            "user-code and infrastructure failures differ"
+        );
+    }
+}
