@@ -215,6 +215,16 @@ pub struct Job {
 }
 
 impl Job {
+    /// The JSON Schema of a job as it serializes (the `raw` record included).
+    ///
+    /// ```
+    /// let schema = gpujobs::Job::json_schema();
+    /// assert_eq!(schema["properties"]["status"]["$ref"], "#/$defs/JobStatus");
+    /// ```
+    pub fn json_schema() -> serde_json::Value {
+        serde_json::to_value(schemars::schema_for!(Job)).unwrap_or_default()
+    }
+
     /// A job with only its identity and status set; adapters fill in the rest.
     pub fn new(
         provider: ProviderKind,

@@ -1,0 +1,168 @@
+//! The PPIO adapter against a mock server answering its documented shapes.
+
+mod common;
+
+use common::{CANARY_KEY, Env, json as answers, payload};
+use futures_util::TryStreamExt;
+use gpujobs::Logs;
+use gpujobs::ppio::PpioProvider;
+use gpujobs::prelude::*;
+use serde_json::{Value, json};
+use wiremock::Mock;
+use wiremock::matchers::{method, path, query_param, query_param_is_missing};
+
+const JOB: &str = "/gpus/v2/jobs/job-id";
+
+fn with_status(status: &str) -> Value {
+    let mut job = payload("ppio", "get_job");
+    job["status"]["status"] = status.into();
+    job
+}
+
+#[tokio::test]
+async fn get_maps_the_documented_example() {
+    let env = Env::new().await;
+    env.on("GET", JOB, &[(200, payload("ppio", "get_job"))])
+        .await;
+    let job = env.provider::<PpioProvider>().get("job-id").await.unwrap();
+    assert_eq!(
+        (job.status, job.name.as_deref()),
+        (JobStatus::Succeeded, Some("saveImage"))
+    );
+    assert_eq!(job.created_at.unwrap().timestamp(), 1714982400);
+    assert_eq!(job.finished_at.unwrap().timestamp(), 1714982600);
+    assert_eq!(
+        job.log_url.unwrap().expose(),
+        "https://example.com/logs/job-id"
+    );
+    let sent = &env.received("GET", JOB).await[0];
+    assert_eq!(
+        sent.headers["authorization"],
+        format!("Bearer {CANARY_KEY}").as_str()
+    );
+}
+
+#[tokio::test]
+async fn list_follows_the_cursor_across_pages() {
+    let env = Env::new().await;
+    let mut first = payload("ppio", "list_jobs");
+    first["next_cursor"] = "c2".into();
+    let last = json!({"data": [with_status("Failed")], "next_cursor": "", "has_more": false});
+    let page = |cursor: Option<&'static str>| {
+        move || {
+            let m = Mock::given(method("GET")).and(path("/gpus/v2/jobs"));
+            match cursor {
+                Some(c) => m.and(query_param("cursor", c)),
+                None => m.and(query_param_is_missing("cursor")),
+            }
+        }
+    };
+    env.sequence(page(None), answers(&[(200, first)])).await;
+    env.sequence(page(Some("c2")), answers(&[(200, last)]))
+        .await;
+    let jobs: Vec<Job> = env
+        .provider::<PpioProvider>()
+        .list(ListOptions::default().page_size(2))
+        .try_collect()
+        .await
+        .unwrap();
+    let statuses: Vec<JobStatus> = jobs.into_iter().map(|j| j.status).collect();
+    assert_eq!(
+        statuses,
+        [JobStatus::Succeeded, JobStatus::Running, JobStatus::Failed]
+    );
+    let requests = env.received("GET", "/gpus/v2/jobs").await;
+    assert_eq!(requests.len(), 2);
+    assert_eq!(requests[0].url.query(), Some("limit=2"));
+}
+
+#[tokio::test]
+async fn cancel_stops_and_reads_back() {
+    let env = Env::new().await;
+    env.on(
+        "GET",
+        JOB,
+        &[(200, with_status("Running")), (200, with_status("Stopped"))],
+    )
+    .await;
+    env.on("POST", &format!("{JOB}/stop"), &[(200, json!({}))])
+        .await;
+    let outcome = env
+        .provider::<PpioProvider>()
+        .cancel("job-id")
+        .await
+        .unwrap();
+    assert!(matches!(outcome, CancelOutcome::Stopped(job) if job.status == JobStatus::Canceled));
+}
+
+#[tokio::test]
+async fn logs_are_the_job_s_log_url_shown_without_credentials() {
+    let env = Env::new().await;
+    let mut job = payload("ppio", "get_job");
+    job["log"] = "https://logs.ppio.example/job-id?token=secret-tok".into();
+    env.on("GET", JOB, &[(200, job)]).await;
+    let Logs::Url(url) = env.provider::<PpioProvider>().logs("job-id").await.unwrap() else {
+        panic!()
+    };
+    assert_eq!(
+        url.to_string(),
+        "https://logs.ppio.example/job-id?token=[REDACTED]"
+    );
+    assert!(url.expose().ends_with("secret-tok"));
+}
+
+#[tokio::test]
+async fn submit_is_unsupported_and_says_so() {
+    let env = Env::new().await;
+    let ppio = env.provider::<PpioProvider>();
+    assert!(!ppio.capabilities().submit);
+    let err = ppio.submit(&SubmitRequest::new("x")).await.unwrap_err();
+    assert_eq!(err.to_string(), "ppio does not support submit");
+}
+
+#[tokio::test]
+async fn a_401_is_unauthenticated() {
+    let env = Env::new().await;
+    env.on("GET", JOB, &[(401, json!({"message": "invalid api key"}))])
+        .await;
+    let err = env
+        .provider::<PpioProvider>()
+        .get("job-id")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Unauthenticated { message, .. } if message == "invalid api key"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn wait_to_failure_carries_the_error() {
+    let env = Env::new().await;
+    let mut failed = with_status("Failed");
+    failed["status"]["error"] = "ImagePushFailed".into();
+    env.on("GET", JOB, &[(200, with_status("Running")), (200, failed)])
+        .await;
+    let job = env
+        .provider::<PpioProvider>()
+        .wait("job-id", &env.wait_options())
+        .await
+        .unwrap();
+    assert_eq!(
+        (job.status, job.failure_reason.as_deref()),
+        (JobStatus::Failed, Some("ImagePushFailed"))
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_status_is_kept_raw() {
+    let env = Env::new().await;
+    env.on(
+        "GET",
+        JOB,
+        &[(200, payload("ppio", "get_job_unknown_status_extra_field"))],
+    )
+    .await;
+    let job = env.provider::<PpioProvider>().get("job-id").await.unwrap();
+    assert_eq!(job.status, JobStatus::Unknown("Migrating".into()));
+}

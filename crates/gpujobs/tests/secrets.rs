@@ -1,0 +1,126 @@
+//! A canary API key and a canary secret field never appear in any Debug,
+//! Display, error or JSON output, nor in the captured logs — while the key is
+//! really sent and the logs really say what happened.
+
+mod common;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use common::{CANARY_KEY, Env, payload};
+use gpujobs::prelude::*;
+use gpujobs::{JobProvider, matpool::MatpoolProvider, ppio::PpioProvider, ray::RayProvider};
+use gpujobs::{tensorpool::TensorpoolProvider, yuanrong::YuanrongProvider};
+use serde_json::json;
+
+/// The SSH root password in Matpool's documented example.
+const CANARY_PASSWORD: &str = "D]3F[wZ%pWS%oM0g";
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Everything a program could show about an error.
+fn shown(error: &Error) -> String {
+    let mut out = format!("{error} {error:?}");
+    let mut source = std::error::Error::source(error);
+    while let Some(s) = source {
+        out.push_str(&format!(" {s} {s:?}"));
+        source = s.source();
+    }
+    out
+}
+
+#[tokio::test]
+async fn canaries_never_show() {
+    let logs = Captured::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let env = Env::new().await;
+    // Every provider refuses the key and echoes it back, as some servers do.
+    let echo = json!({"message": format!("invalid Authorization: Bearer {CANARY_KEY}")});
+    for at in ["/gpus/v2/jobs/j", "/api/jobs/j", "/api/jobs", "/job/info/j"] {
+        env.on("GET", at, &[(401, echo.clone())]).await;
+    }
+    env.on("GET", "/v1/job", &[(200, payload("matpool", "get_job"))])
+        .await;
+
+    let providers: Vec<Box<dyn JobProvider>> = vec![
+        Box::new(env.provider::<PpioProvider>()),
+        Box::new(env.provider::<YuanrongProvider>()),
+        Box::new(env.provider::<RayProvider>()),
+        Box::new(env.provider::<TensorpoolProvider>()),
+    ];
+    let mut output = String::new();
+    for provider in &providers {
+        output.push_str(&format!("{provider:?}"));
+        let error = provider.get("j").await.unwrap_err();
+        assert!(matches!(error, Error::Unauthenticated { .. }), "{error}");
+        output.push_str(&shown(&error));
+    }
+    let matpool = env.provider::<MatpoolProvider>();
+    let job = matpool.get("421236").await.unwrap();
+    output.push_str(&format!(
+        "{matpool:?} {job:?} {job:#?} {}",
+        serde_json::to_string(&job).unwrap()
+    ));
+    output.push_str(&format!(
+        "{:?}",
+        SubmitRequest::new("x").env("TOKEN", CANARY_KEY)
+    ));
+
+    let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    for canary in [CANARY_KEY, CANARY_PASSWORD] {
+        assert!(!output.contains(canary), "{canary} shown in:\n{output}");
+        assert!(!logs.contains(canary), "{canary} logged in:\n{logs}");
+    }
+    // The key was really sent, and the logs really describe the requests.
+    let sent = &env.received("GET", "/api/jobs/j").await[0];
+    assert_eq!(
+        sent.headers["authorization"],
+        format!("Bearer {CANARY_KEY}").as_str()
+    );
+    assert!(
+        logs.contains("gpujobs.request") && logs.contains("operation=\"get_job\""),
+        "{logs}"
+    );
+    assert!(
+        logs.contains("path=\"/api/jobs/{submission_id}\"") && logs.contains("status=401"),
+        "{logs}"
+    );
+    // …and the password is still there for code that asks for it.
+    let gpujobs::ProviderJob::Matpool(raw) = &job.raw else {
+        panic!()
+    };
+    let password = raw.app.as_ref().unwrap().ssh_auths[0]
+        .base_on
+        .as_ref()
+        .unwrap()
+        .cred
+        .as_ref()
+        .unwrap()
+        .password
+        .as_ref()
+        .unwrap();
+    assert_eq!(password.expose(), CANARY_PASSWORD);
+    assert!(
+        gpujobs::reveal(|| serde_json::to_string(&job))
+            .unwrap()
+            .contains("D]3F[wZ%pWS%oM0g")
+    );
+}
