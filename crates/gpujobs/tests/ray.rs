@@ -517,14 +517,20 @@ async fn ids_that_cannot_be_one_segment_are_refused_before_sending() {
     assert!(env.server.received_requests().await.unwrap().is_empty());
 }
 
-#[tokio::test]
-async fn the_operation_timeout_bounds_a_hanging_server() {
+/// A server that takes 10 s to answer anything.
+async fn hanging_server() -> Env {
     let env = Env::new().await;
     let slow = ResponseTemplate::new(200)
         .set_body_json(payload("ray", "get_job_succeeded"))
         .set_delay(Duration::from_secs(10));
     env.sequence(|| wiremock::Mock::given(method("GET")), vec![slow])
         .await;
+    env
+}
+
+#[tokio::test]
+async fn the_operation_timeout_bounds_a_hanging_server() {
+    let env = hanging_server().await;
     let ray = RayProvider::builder()
         .base_url(env.server.uri())
         .attempt_timeout(Duration::from_millis(300))
@@ -548,12 +554,7 @@ async fn the_operation_timeout_bounds_a_hanging_server() {
 
 #[tokio::test]
 async fn an_attempt_timeout_within_a_longer_operation_says_attempt() {
-    let env = Env::new().await;
-    let slow = ResponseTemplate::new(200)
-        .set_body_json(payload("ray", "get_job_succeeded"))
-        .set_delay(Duration::from_secs(10));
-    env.sequence(|| wiremock::Mock::given(method("GET")), vec![slow])
-        .await;
+    let env = hanging_server().await;
     let ray = RayProvider::builder()
         .base_url(env.server.uri())
         .attempt_timeout(Duration::from_millis(200))
