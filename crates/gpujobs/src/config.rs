@@ -37,6 +37,7 @@ impl ProviderKind {
                 Some("https://api.ppio.com"),
             ),
             Self::Yuanrong => (None, "YUANRONG_BASE_URL", None),
+            Self::Memory => (None, "GPUJOBS_MEMORY_URL", None),
             Self::Ray => (
                 None,
                 "RAY_API_SERVER_ADDRESS",

@@ -25,6 +25,8 @@ pub enum ProviderKind {
     Matpool,
     /// TensorPool.
     Tensorpool,
+    /// The in-memory reference provider of `gpujobs-sandbox`, for tests (not in [`ProviderKind::ALL`]).
+    Memory,
 }
 
 impl ProviderKind {
@@ -45,6 +47,7 @@ impl ProviderKind {
             Self::Ray => "ray",
             Self::Matpool => "matpool",
             Self::Tensorpool => "tensorpool",
+            Self::Memory => "memory",
         }
     }
 }

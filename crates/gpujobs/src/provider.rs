@@ -54,6 +54,8 @@ pub struct Capabilities {
     pub cancel: bool,
     /// A cancel is finished by the provider later (the job passes through `canceling`).
     pub async_cancel: bool,
+    /// A job that failed is reported as failed (Matpool reports every ended job as completed).
+    pub reports_failure: bool,
     /// `submit` a job.
     pub submit: bool,
     /// `submit` accepts a client-chosen id, which makes a repeated submit safe.

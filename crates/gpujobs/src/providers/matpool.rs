@@ -203,6 +203,7 @@ impl JobProvider for MatpoolProvider {
             server_paging: true,
             cancel: true,
             async_cancel: true,
+            reports_failure: false,
             submit: true,
             client_chosen_id: false,
             logs: false,

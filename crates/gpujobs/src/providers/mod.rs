@@ -59,6 +59,11 @@ pub fn connect(config: ProviderConfig) -> Result<Arc<dyn JobProvider>> {
         ProviderKind::Matpool => build::<matpool::MatpoolProvider>(config),
         #[cfg(feature = "tensorpool")]
         ProviderKind::Tensorpool => build::<tensorpool::TensorpoolProvider>(config),
+        ProviderKind::Memory => Err(Error::Config {
+            provider: ProviderKind::Memory,
+            message: "the in-memory provider is built with gpujobs_sandbox::ReferenceProvider"
+                .into(),
+        }),
         #[allow(unreachable_patterns)]
         other => Err(Error::Config {
             provider: other,

@@ -101,6 +101,7 @@ impl JobProvider for PpioProvider {
             server_paging: true,
             cancel: true,
             async_cancel: false,
+            reports_failure: true,
             submit: false,
             client_chosen_id: false,
             logs: true,

@@ -104,6 +104,7 @@ impl JobProvider for RayProvider {
             server_paging: false,
             cancel: true,
             async_cancel: false,
+            reports_failure: true,
             submit: true,
             client_chosen_id: true,
             logs: true,

@@ -120,6 +120,7 @@ impl JobProvider for TensorpoolProvider {
             server_paging: false,
             cancel: true,
             async_cancel: true,
+            reports_failure: true,
             submit: false,
             client_chosen_id: false,
             logs: false,

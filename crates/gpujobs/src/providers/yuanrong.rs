@@ -97,6 +97,7 @@ impl JobProvider for YuanrongProvider {
             server_paging: false,
             cancel: true,
             async_cancel: false,
+            reports_failure: true,
             submit: true,
             client_chosen_id: true,
             logs: false,
