@@ -64,6 +64,6 @@ fn the_json_schema_describes_every_field_and_status() {
         .collect();
     assert_eq!(
         providers,
-        ["ppio", "yuanrong", "ray", "matpool", "tensorpool"]
+        ["ppio", "yuanrong", "ray", "matpool", "tensorpool", "memory"]
     );
 }
