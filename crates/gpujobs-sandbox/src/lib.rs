@@ -1,0 +1,287 @@
+//! # gpujobs-sandbox
+//!
+//! A local server that speaks the job APIs of every gpujobs provider — PPIO,
+//! openYuanrong, Ray, Matpool and TensorPool — each under its own path prefix
+//! on one loopback port, so a client's base URL is
+//! `http://127.0.0.1:PORT/<provider>`. Jobs live in memory and move through
+//! their lifecycles with time; each provider answers with its own auth checks,
+//! error shapes and paging; faults can be switched on per provider or per job.
+//! Answers are built from the generated client types, so the sandbox cannot
+//! drift from the specs.
+//!
+//! ## Test your own code against gpujobs-sandbox
+//!
+//! ```
+//! use futures_util::TryStreamExt;
+//! use gpujobs::prelude::*;
+//! use gpujobs_sandbox::{Fault, FaultRule, Sandbox, SandboxConfig, Timing};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let sandbox = Sandbox::start(SandboxConfig::default().timing(Timing::fast())).await?;
+//! let ray = sandbox.provider(ProviderKind::Ray)?; // an Arc<dyn JobProvider> pointed at it
+//!
+//! let job = ray.submit(&SubmitRequest::new("python train.py; exit 3")).await?;
+//! let done = ray.wait(&job.id, &WaitOptions::default()).await?;
+//! assert_eq!((done.status, done.exit_code), (JobStatus::Failed, Some(3)));
+//!
+//! // The next request to Ray is refused with a 503: the client retries it.
+//! sandbox.inject(FaultRule::new(Fault::Status(503)).provider(ProviderKind::Ray).times(1));
+//! let jobs: Vec<Job> = ray.list(ListOptions::default()).try_collect().await?;
+//! assert!(!jobs.is_empty());
+//! # Ok(()) }
+//! ```
+//!
+//! The same server runs standalone (`cargo run -p gpujobs-sandbox -- --addr
+//! 127.0.0.1:8080`) and inside the `gpujobs` CLI (`gpujobs --sandbox …`).
+//! [`ReferenceProvider`] is the same job model without HTTP, for unit tests.
+
+mod faults;
+mod model;
+mod providers;
+mod reference;
+mod server;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::SystemTime;
+
+use gpujobs::{JobProvider, ProviderConfig, ProviderKind};
+
+pub use faults::{Fault, FaultRule};
+pub use model::{JobSpec, Outcome, Phase, SimJob, Timing};
+pub use reference::ReferenceProvider;
+
+/// How to run a sandbox.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct SandboxConfig {
+    /// Where to listen (port 0 picks a free port).
+    pub addr: SocketAddr,
+    /// The token each provider that checks credentials accepts.
+    pub tokens: BTreeMap<ProviderKind, String>,
+    /// How fast jobs move.
+    pub timing: Timing,
+    /// Seed every provider with a few demo jobs in various states.
+    pub demo_jobs: bool,
+}
+
+impl Default for SandboxConfig {
+    /// Loopback, a free port, demo tokens (`sandbox-<provider>-token`), demo timing and demo jobs.
+    fn default() -> Self {
+        let tokens = ProviderKind::ALL
+            .into_iter()
+            .filter(|k| k.env().credential.is_some())
+            .map(|k| (k, format!("sandbox-{k}-token")))
+            .collect();
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            tokens,
+            timing: Timing::demo(),
+            demo_jobs: true,
+        }
+    }
+}
+
+impl SandboxConfig {
+    /// Listens on `addr`.
+    pub fn addr(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// Sets the token `provider` accepts.
+    pub fn token(mut self, provider: ProviderKind, token: impl Into<String>) -> Self {
+        self.tokens.insert(provider, token.into());
+        self
+    }
+
+    /// Sets how fast jobs move.
+    pub fn timing(mut self, timing: Timing) -> Self {
+        self.timing = timing;
+        self
+    }
+
+    /// Starts with no demo jobs.
+    pub fn empty(mut self) -> Self {
+        self.demo_jobs = false;
+        self
+    }
+}
+
+/// What the sandbox remembers of a request (for tests that count them).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestRecord {
+    /// The provider it was for.
+    pub provider: ProviderKind,
+    /// The HTTP method.
+    pub method: String,
+    /// The path below the provider's prefix, as sent.
+    pub path: String,
+}
+
+/// Everything the server shares between connections.
+#[derive(Debug)]
+pub(crate) struct State {
+    pub config: SandboxConfig,
+    pub jobs: Mutex<BTreeMap<ProviderKind, Vec<SimJob>>>,
+    pub faults: Mutex<Vec<FaultRule>>,
+    pub requests: Mutex<Vec<RequestRecord>>,
+    pub next_seq: Mutex<u64>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl State {
+    fn new(config: SandboxConfig) -> Self {
+        Self {
+            config,
+            jobs: Mutex::default(),
+            faults: Mutex::default(),
+            requests: Mutex::default(),
+            next_seq: Mutex::new(1),
+        }
+    }
+
+    pub(crate) fn jobs(&self) -> MutexGuard<'_, BTreeMap<ProviderKind, Vec<SimJob>>> {
+        lock(&self.jobs)
+    }
+
+    pub(crate) fn now(&self) -> SystemTime {
+        SystemTime::now()
+    }
+
+    /// Adds a job for `provider` with `id` and returns a copy of it.
+    pub(crate) fn add(
+        &self,
+        provider: ProviderKind,
+        id: String,
+        spec: JobSpec,
+        async_cancel: bool,
+    ) -> SimJob {
+        let seq = {
+            let mut next = lock(&self.next_seq);
+            *next += 1;
+            *next - 1
+        };
+        let created = self.now() - spec.age;
+        let job = SimJob {
+            id,
+            seq,
+            spec,
+            created,
+            canceled_at: None,
+            async_cancel,
+        };
+        self.jobs().entry(provider).or_default().push(job.clone());
+        job
+    }
+}
+
+/// A running sandbox. Dropping it stops the server.
+#[derive(Debug)]
+pub struct Sandbox {
+    addr: SocketAddr,
+    state: Arc<State>,
+    _shutdown: tokio::sync::watch::Sender<()>,
+}
+
+impl Sandbox {
+    /// Starts serving every provider.
+    pub async fn start(config: SandboxConfig) -> std::io::Result<Self> {
+        let state = Arc::new(State::new(config.clone()));
+        if config.demo_jobs {
+            providers::seed_demo_jobs(&state);
+        }
+        let (shutdown, stopped) = tokio::sync::watch::channel(());
+        let addr = server::spawn(config.addr, state.clone(), stopped).await?;
+        Ok(Self {
+            addr,
+            state,
+            _shutdown: shutdown,
+        })
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The base URL of `provider`, e.g. `http://127.0.0.1:PORT/ray`.
+    pub fn base_url(&self, provider: ProviderKind) -> String {
+        format!("http://{}/{provider}", self.addr)
+    }
+
+    /// The token `provider` accepts, if it checks one.
+    pub fn token(&self, provider: ProviderKind) -> Option<&str> {
+        self.state.config.tokens.get(&provider).map(String::as_str)
+    }
+
+    /// A provider configuration pointed at the sandbox, with its token.
+    pub fn provider_config(&self, provider: ProviderKind) -> ProviderConfig {
+        let mut config = ProviderConfig::new(provider);
+        config.base_url = Some(self.base_url(provider));
+        config.credential = self.token(provider).map(Into::into);
+        config
+    }
+
+    /// A client of `provider` pointed at the sandbox.
+    pub fn provider(&self, provider: ProviderKind) -> gpujobs::Result<Arc<dyn JobProvider>> {
+        gpujobs::connect(self.provider_config(provider))
+    }
+
+    /// Puts a job in `provider`'s table (how jobs appear on providers that
+    /// cannot submit) and returns its id.
+    pub fn add_job(&self, provider: ProviderKind, spec: JobSpec) -> String {
+        providers::add_job(&self.state, provider, spec).id
+    }
+
+    /// Switches a fault on.
+    pub fn inject(&self, rule: FaultRule) {
+        lock(&self.state.faults).push(rule);
+    }
+
+    /// Switches every fault off.
+    pub fn clear_faults(&self) {
+        lock(&self.state.faults).clear();
+    }
+
+    /// The requests received so far.
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        lock(&self.state.requests).clone()
+    }
+
+    /// What the standalone server prints: each provider's base URL and the
+    /// environment to point a client at it.
+    pub fn banner(&self) -> String {
+        let mut out = format!("gpujobs sandbox listening on http://{}\n\n", self.addr);
+        for kind in ProviderKind::ALL {
+            let env = kind.env();
+            let mut line = format!(
+                "  {:<11} {}={}",
+                kind.as_str(),
+                env.base_url,
+                self.base_url(kind)
+            );
+            if let (Some(var), Some(token)) = (env.credential, self.token(kind)) {
+                line.push_str(&format!(" {var}={token}"));
+            }
+            out.push_str(&line);
+            out.push('\n');
+        }
+        out.push_str("\nThese are demo tokens for this local server only. Ctrl-C stops it.\n");
+        out
+    }
+
+    /// The jobs `provider` holds.
+    pub fn jobs(&self, provider: ProviderKind) -> Vec<SimJob> {
+        self.state
+            .jobs()
+            .get(&provider)
+            .cloned()
+            .unwrap_or_default()
+    }
+}

@@ -1,0 +1,353 @@
+//! Matpool's PaaS API: `{code, msg, …}` envelopes with failures inside HTTP
+//! 200 (176 bad token, 6 invalid parameter), multipart create, page-number
+//! paging, integer statuses with a state history, SSH passwords.
+
+use std::collections::BTreeMap;
+
+use gpujobs::ProviderKind;
+use gpujobs_matpool::types::{
+    CreateJobForm, Credential, Envelope, Job, JobApp, JobContext, JobListResponse, JobResources,
+    JobResponse, JobState, JobStatus, Pagination, Port, PortUrls, SshAuth, SshAuthBaseOn,
+    StateLogEntry, Timestamp,
+};
+use gpujobs_runtime::Secret;
+use serde_json::{Value, json};
+
+use super::{all, with_job};
+use crate::State;
+use crate::model::{JobSpec, Outcome, Phase, SimJob, unix_seconds};
+use crate::server::{Req, Resp};
+
+const KIND: ProviderKind = ProviderKind::Matpool;
+
+/// Matpool ids are integers; the next one after the largest so far.
+pub(crate) fn new_id(state: &State) -> String {
+    let largest = all(state, KIND)
+        .iter()
+        .filter_map(|j| j.id.parse::<i64>().ok())
+        .max();
+    largest.map_or(421_230, |n| n + 1).to_string()
+}
+
+fn envelope(code: i64, msg: &str) -> Resp {
+    Resp::json(
+        200,
+        &Envelope {
+            code,
+            msg: msg.into(),
+        },
+    )
+}
+
+fn illegal() -> Resp {
+    envelope(6, "param illegal")
+}
+
+pub(crate) fn handle(req: &Req, state: &State) -> Resp {
+    if !req.authorized(state.config.tokens.get(&KIND)) {
+        return envelope(176, "check jwt token failed");
+    }
+    let (now, timing) = (state.now(), &state.config.timing);
+    let id = req.query.get("id").map(String::as_str);
+    let (method, path) = req.route();
+    match (method, path.as_slice(), id) {
+        ("POST", ["v1", "job"], _) => create(req, state),
+        ("GET", ["v1", "job"], Some(id)) => with_job(state, KIND, id, |j| {
+            Resp::json(
+                200,
+                &JobResponse {
+                    code: 0,
+                    msg: String::new(),
+                    job: Some(render(j, state)),
+                },
+            )
+        })
+        .unwrap_or_else(|| envelope(7, "job not found")),
+        ("DELETE", ["v1", "job"], Some(id)) => with_job(state, KIND, id, |j| {
+            j.cancel(now, timing);
+            envelope(0, "")
+        })
+        .unwrap_or_else(|| envelope(7, "job not found")),
+        ("GET" | "DELETE", ["v1", "job"], None) => illegal(),
+        ("GET", ["v1", "job", "jobs"], _) => list(req, state),
+        ("GET", ["v1", "job", "stats"], _) => stats(state),
+        _ => Resp::text(404, "404 page not found"),
+    }
+}
+
+fn list(req: &Req, state: &State) -> Resp {
+    let number = |key: &str, default: usize| {
+        req.query.get(key).map_or(Some(default), |v| {
+            v.parse::<usize>().ok().filter(|n| *n > 0)
+        })
+    };
+    let (Some(page), Some(per_page)) = (number("page", 1), number("per_page", 10)) else {
+        return illegal();
+    };
+    let mut jobs = all(state, KIND);
+    if req.query.get("order").map(String::as_str) != Some("true") {
+        jobs.reverse(); // newest first unless asked otherwise
+    }
+    let total = jobs.len();
+    let page_jobs: Vec<Job> = jobs
+        .iter()
+        .skip((page - 1) * per_page)
+        .take(per_page)
+        .map(|j| render(j, state))
+        .collect();
+    let pagination = Pagination {
+        total: total as i64,
+        num_pages: total.div_ceil(per_page) as i64,
+        page: page as i64,
+        per_page: per_page as i64,
+    };
+    Resp::json(
+        200,
+        &JobListResponse {
+            code: 0,
+            msg: String::new(),
+            pagination: Some(pagination),
+            job: page_jobs,
+        },
+    )
+}
+
+fn stats(state: &State) -> Resp {
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for job in all(state, KIND) {
+        *counts
+            .entry(status_code(job.phase(state.now(), &state.config.timing)).to_string())
+            .or_default() += 1;
+    }
+    Resp::json(200, &json!({ "code": 0, "msg": "", "stats": counts }))
+}
+
+/// Reads the multipart form into the generated form type; `None` if it is not one.
+fn form(req: &Req) -> Option<CreateJobForm> {
+    let content_type = req.headers.get("content-type")?.to_str().ok()?;
+    let boundary = content_type.split("boundary=").nth(1)?.trim_matches('"');
+    let body = std::str::from_utf8(&req.body).ok()?;
+    let mut fields = serde_json::Map::new();
+    for part in body.split(&format!("--{boundary}")).skip(1) {
+        let Some((head, value)) = part.split_once("\r\n\r\n") else {
+            continue;
+        };
+        let name = head.split("name=\"").nth(1)?.split('"').next()?;
+        let value = value.strip_suffix("\r\n").unwrap_or(value);
+        let value = match name {
+            "agent_domain" | "from_image_id" | "from_snapshot_id" => {
+                Value::from(value.trim().parse::<i64>().ok()?)
+            }
+            _ => Value::from(value),
+        };
+        fields.insert(name.to_owned(), value);
+    }
+    serde_json::from_value(Value::Object(fields)).ok()
+}
+
+fn create(req: &Req, state: &State) -> Resp {
+    let Some(form) = form(req) else {
+        return illegal();
+    };
+    let gpu = serde_json::from_str::<Value>(&form.spec)
+        .ok()
+        .and_then(|s| s["gpuName"].as_str().map(str::to_owned));
+    let (Some(gpu), true) = (
+        gpu,
+        form.from_image_id.is_some() != form.from_snapshot_id.is_some(),
+    ) else {
+        return illegal();
+    };
+    if form.cmd.as_ref().is_some_and(|c| c.len() > 4096) {
+        return illegal();
+    }
+    let command = form.cmd.clone().unwrap_or_default();
+    let mut spec = JobSpec::new(command.clone());
+    if command.is_empty() {
+        spec.outcome = Outcome::RunForever; // the image's own entrypoint (e.g. a notebook) runs until released
+    }
+    spec.name = form.remark.clone();
+    spec.env = form
+        .envs
+        .iter()
+        .flat_map(|e| e.split(';'))
+        .filter_map(|kv| {
+            kv.split_once('=')
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        })
+        .collect();
+    spec.metadata = [
+        ("gpuName".to_owned(), gpu),
+        ("agentDomain".to_owned(), form.agent_domain.to_string()),
+        (
+            "fromImageId".to_owned(),
+            form.from_image_id.unwrap_or(0).to_string(),
+        ),
+        (
+            "fromSnapshotId".to_owned(),
+            form.from_snapshot_id.unwrap_or(0).to_string(),
+        ),
+    ]
+    .into();
+    let job = super::add_job(state, KIND, spec);
+    Resp::json(
+        200,
+        &JobResponse {
+            code: 0,
+            msg: String::new(),
+            job: Some(render(&job, state)),
+        },
+    )
+}
+
+fn status_code(phase: Phase) -> i64 {
+    match phase {
+        Phase::Queued => 1,
+        Phase::Starting => 2,
+        Phase::Running => 3,
+        Phase::Canceling => 5,
+        Phase::Succeeded | Phase::Failed(_) | Phase::Canceled => 4,
+    }
+}
+
+fn render(job: &SimJob, state: &State) -> Job {
+    let (now, timing) = (state.now(), &state.config.timing);
+    let id: i64 = job.id.parse().unwrap_or_default();
+    let ts = |at| {
+        Some(Timestamp {
+            seconds: unix_seconds(at),
+        })
+    };
+    let entry = |n: usize, status: i64, at| StateLogEntry {
+        id: Some(2_499_000 + n as i64),
+        status: Some(JobStatus(status)),
+        ts: ts(at),
+        source_id: Some(id),
+    };
+    // A new job is first 6 (initializing), then 1 (queued) at the same second, as in Matpool's example.
+    let mut codes = Vec::new();
+    for (phase, at) in job.history(now, timing) {
+        if phase == Phase::Queued {
+            codes.push((6, at));
+        }
+        codes.push((status_code(phase), at));
+    }
+    let log: Vec<StateLogEntry> = codes
+        .iter()
+        .enumerate()
+        .map(|(n, (status, at))| entry(n, *status, *at))
+        .collect();
+    let current = codes.last().map_or(6, |(s, _)| *s);
+    let meta = |key: &str| job.spec.metadata.get(key).cloned();
+    let number = |key: &str| meta(key).and_then(|v| v.parse::<i64>().ok());
+    let token = random_token(&job.id);
+    let password = job
+        .spec
+        .secret
+        .clone()
+        .unwrap_or_else(|| format!("pw-{}", &token[..8]));
+    Job {
+        id,
+        ctx: Some(JobContext {
+            owner_id: Some(724),
+            node_id: Some(1_699_000 + job.seq as i64),
+            client_id: Some(10001),
+            node_display_id: Some(random_token(&format!("node{}", job.seq))[..6].to_owned()),
+            class: Some(String::new()),
+            aotu_release: Some(false),
+            release_time: None,
+            node_domain: Some(0),
+        }),
+        state: Some(JobState {
+            status: Some(JobStatus(current)),
+            log,
+        }),
+        status: JobStatus(current),
+        app: Some(JobApp {
+            name: Some(String::new()),
+            ver: Some(String::new()),
+            envs: Some(
+                job.spec
+                    .env
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(";"),
+            ),
+            format: Some(2),
+            files: None,
+            cmd: Some(job.spec.command.clone()),
+            hostname: Some(String::new()),
+            creds: Some(Secret::new("")),
+            ports: vec![
+                Port {
+                    port: Some(22),
+                    protocol: Some(1),
+                    extra_data: None,
+                },
+                Port {
+                    port: Some(8888),
+                    protocol: Some(2),
+                    extra_data: None,
+                },
+            ],
+            urls: [
+                (
+                    "port_22".to_owned(),
+                    PortUrls {
+                        urls: vec![format!("ssh://sandbox.matpool.invalid:{}", 26000 + job.seq)],
+                    },
+                ),
+                (
+                    "port_8888".to_owned(),
+                    PortUrls {
+                        urls: vec![format!(
+                            "https://sandbox.matpool.invalid:{}?token={token}",
+                            27000 + job.seq
+                        )],
+                    },
+                ),
+            ]
+            .into(),
+            from_snapshot_id: number("fromSnapshotId"),
+            ssh_auths: vec![SshAuth {
+                base_on: Some(SshAuthBaseOn {
+                    cred: Some(Credential {
+                        id: Some(1_887_000 + job.seq as i64),
+                        user: Some("root".into()),
+                        password: Some(Secret::new(password)),
+                    }),
+                }),
+            }],
+            net_config: None,
+            remark: job.spec.name.clone(),
+            from_image_id: number("fromImageId").or(Some(633_839)),
+        }),
+        res: Some(JobResources {
+            cpus: Some(0),
+            gpus: Some(0),
+            disk_gb: Some(0),
+            gpu_name: meta("gpuName").or(Some("NVIDIA A16".into())),
+            domain: Some("all".into()),
+            agent_domain: number("agentDomain").or(Some(0)),
+        }),
+        create_time: ts(job.created),
+        vols: None,
+        queue_len: Some(0),
+        nets: Vec::new(),
+        display_id: Some(random_token(&format!("display{}", job.id))[..6].to_owned()),
+        auto_release: Some(false),
+        release_time: None,
+        update_time: None,
+        desc: Some(String::new()),
+    }
+}
+
+/// A stable pseudo-random token derived from `seed` (so a job shows the same one every time).
+fn random_token(seed: &str) -> String {
+    let hash = seed.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    let mut rng = fastrand::Rng::with_seed(hash);
+    (0..10).map(|_| rng.alphanumeric()).collect()
+}

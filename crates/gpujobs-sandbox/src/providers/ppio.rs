@@ -1,0 +1,174 @@
+//! PPIO's GPU API v2 jobs: bearer auth, JSON errors, cursor paging, unix-second
+//! times, PascalCase statuses. Jobs come from `save-image` or the sandbox API.
+
+use gpujobs::ProviderKind;
+use gpujobs_ppio::types::{
+    Job, JobStatus, ListJobsResponse, SaveImageRequest, SaveImageResponse, StopJobResponse,
+};
+use serde_json::json;
+
+use super::{all, random_id, with_job};
+use crate::State;
+use crate::model::{JobSpec, Phase, SimJob, unix_seconds};
+use crate::server::{Req, Resp};
+
+const KIND: ProviderKind = ProviderKind::Ppio;
+const JOB_TYPES: [&str; 3] = ["saveImage", "instanceMigrate", "autoInstanceMigrate"];
+
+pub(crate) fn new_id() -> String {
+    format!("job-{}", random_id(12))
+}
+
+fn error(status: u16, reason: &str, message: impl Into<String>) -> Resp {
+    Resp::json(
+        status,
+        &json!({ "code": status, "reason": reason, "message": message.into() }),
+    )
+}
+
+pub(crate) fn handle(req: &Req, state: &State) -> Resp {
+    if !req.authorized(state.config.tokens.get(&KIND)) {
+        return error(401, "UNAUTHENTICATED", "invalid or missing API key");
+    }
+    let (now, timing) = (state.now(), &state.config.timing);
+    let not_found = |id: &str| error(404, "JOB_NOT_FOUND", format!("job {id} not found"));
+    let (method, path) = req.route();
+    match (method, path.as_slice()) {
+        ("GET", ["gpus", "v2", "jobs"]) => list(req, state),
+        ("POST", ["gpus", "v2", "jobs", "save-image"]) => save_image(req, state),
+        ("GET", ["gpus", "v2", "jobs", id]) => {
+            with_job(state, KIND, id, |j| Resp::json(200, &render(j, state)))
+                .unwrap_or_else(|| not_found(id))
+        }
+        ("POST", ["gpus", "v2", "jobs", id, "stop"]) => with_job(state, KIND, id, |j| {
+            j.cancel(now, timing);
+            Resp::json(200, &StopJobResponse(serde_json::Map::new()))
+        })
+        .unwrap_or_else(|| not_found(id)),
+        _ => error(404, "NOT_FOUND", "no such route"),
+    }
+}
+
+fn list(req: &Req, state: &State) -> Resp {
+    let limit = match req.query.get("limit").map(|l| l.parse::<usize>()) {
+        None | Some(Ok(0)) => 10,
+        Some(Ok(n)) => n.min(100),
+        Some(Err(_)) => {
+            return error(
+                400,
+                "INVALID_ARGUMENT",
+                "limit must be a non-negative integer",
+            );
+        }
+    };
+    let start = match req.query.get("cursor").map(String::as_str).unwrap_or("") {
+        "" => 0,
+        cursor => match cursor
+            .strip_prefix("cur-")
+            .and_then(|n| n.parse::<usize>().ok())
+        {
+            Some(n) => n,
+            None => return error(400, "INVALID_ARGUMENT", "invalid cursor"),
+        },
+    };
+    let jobs: Vec<SimJob> = all(state, KIND)
+        .into_iter()
+        .filter(|j| req.query.get("job_id").is_none_or(|id| *id == j.id))
+        .filter(|j| req.query.get("type").is_none_or(|t| t == job_type(j)))
+        .collect();
+    let page: Vec<Job> = jobs
+        .iter()
+        .skip(start)
+        .take(limit)
+        .map(|j| render(j, state))
+        .collect();
+    let more = start + limit < jobs.len();
+    let next = if more {
+        format!("cur-{}", start + limit)
+    } else {
+        String::new()
+    };
+    Resp::json(
+        200,
+        &ListJobsResponse {
+            data: page,
+            next_cursor: Some(next),
+            has_more: Some(more),
+        },
+    )
+}
+
+fn save_image(req: &Req, state: &State) -> Resp {
+    let body: SaveImageRequest = match serde_json::from_slice(&req.body) {
+        Ok(body) => body,
+        Err(e) => return error(400, "INVALID_ARGUMENT", format!("invalid body: {e}")),
+    };
+    let spec = JobSpec::new(format!(
+        "save instance {} as {}",
+        body.instance_id, body.image
+    ))
+    .name("saveImage");
+    let job = super::add_job(state, KIND, spec);
+    Resp::json(
+        200,
+        &SaveImageResponse {
+            job_id: Some(job.id),
+        },
+    )
+}
+
+fn job_type(job: &SimJob) -> &str {
+    match job.spec.name.as_deref() {
+        Some(name) if JOB_TYPES.contains(&name) => name,
+        _ => JOB_TYPES[(job.seq % 3) as usize],
+    }
+}
+
+fn render(job: &SimJob, state: &State) -> Job {
+    let (now, timing) = (state.now(), &state.config.timing);
+    let phase = job.phase(now, timing);
+    let status = match phase {
+        Phase::Queued | Phase::Starting => "Pending",
+        Phase::Running => "Running",
+        Phase::Canceling => "Stopping",
+        Phase::Succeeded => "Succeeded",
+        Phase::Failed(_) => "Failed",
+        Phase::Canceled => "Stopped",
+    };
+    let (error, message) = match phase {
+        Phase::Failed(code) => (
+            "JobFailed".to_owned(),
+            format!("the job exited with code {code}"),
+        ),
+        _ => (String::new(), String::new()),
+    };
+    let updated = job
+        .history(now, timing)
+        .last()
+        .map_or(job.created, |(_, at)| *at);
+    Job {
+        id: Some(job.id.clone()),
+        type_: Some(job_type(job).to_owned()),
+        envs: job
+            .spec
+            .env
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect(),
+        status: Some(JobStatus {
+            status: Some(status.into()),
+            error: Some(error),
+            message: Some(message),
+        }),
+        log: Some(format!(
+            "https://logs.sandbox.invalid/ppio/{}?token=sandbox-log-token",
+            job.id
+        )),
+        created_at: Some(unix_seconds(job.created)),
+        member_id: Some("sandbox-member".into()),
+        owner_id: Some("sandbox-owner".into()),
+        deleted_time: Some(0),
+        update_at: Some(unix_seconds(updated)),
+        instance_id: Some(format!("inst-{}", job.seq)),
+    }
+}

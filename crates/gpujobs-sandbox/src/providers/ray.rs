@@ -1,0 +1,171 @@
+//! Ray's Jobs REST API: no auth (a local dashboard), `text/plain` errors,
+//! integer-millisecond times, `{"stopped"}` and `{"deleted"}` answers.
+
+use gpujobs::ProviderKind;
+use gpujobs_ray::types::{
+    DriverInfo, JobDeleteResponse, JobDetails, JobLogsResponse, JobStatus, JobStopResponse,
+    JobSubmitRequest, JobSubmitResponse, JobType, VersionResponse,
+};
+
+use super::{all, exists, exit_code, random_id, ray_status, remove, submitted, with_job};
+use crate::State;
+use crate::model::{Phase, SimJob, unix_millis};
+use crate::server::{Req, Resp};
+
+const KIND: ProviderKind = ProviderKind::Ray;
+
+pub(crate) fn new_id() -> String {
+    format!("raysubmit_{}", random_id(16))
+}
+
+pub(crate) fn handle(req: &Req, state: &State) -> Resp {
+    let now = state.now();
+    let timing = &state.config.timing;
+    let not_found = |id: &str| Resp::text(404, format!("Job {id} does not exist"));
+    let (method, path) = req.route();
+    match (method, path.as_slice()) {
+        ("GET", ["api", "version"]) => Resp::json(200, &version()),
+        ("GET", ["api", "jobs", ""]) => {
+            let jobs: Vec<JobDetails> =
+                all(state, KIND).iter().map(|j| details(j, state)).collect();
+            Resp::json(200, &jobs)
+        }
+        ("POST", ["api", "jobs", ""]) => submit(req, state),
+        ("GET", ["api", "jobs", id]) => {
+            with_job(state, KIND, id, |j| Resp::json(200, &details(j, state)))
+                .unwrap_or_else(|| not_found(id))
+        }
+        ("DELETE", ["api", "jobs", id]) => {
+            match with_job(state, KIND, id, |j| j.phase(now, timing)) {
+                None => not_found(id),
+                Some(phase) if !phase.is_terminal() => Resp::text(
+                    400,
+                    format!(
+                        "Attempted to delete job with id '{id}', but it is in a non-terminal state {}.",
+                        ray_status(phase)
+                    ),
+                ),
+                Some(_) => Resp::json(
+                    200,
+                    &JobDeleteResponse {
+                        deleted: remove(state, KIND, id),
+                    },
+                ),
+            }
+        }
+        ("POST", ["api", "jobs", id, "stop"]) => with_job(state, KIND, id, |j| {
+            Resp::json(
+                200,
+                &JobStopResponse {
+                    stopped: j.cancel(now, timing),
+                },
+            )
+        })
+        .unwrap_or_else(|| not_found(id)),
+        ("GET", ["api", "jobs", id, "logs"]) => with_job(state, KIND, id, |j| {
+            Resp::json(
+                200,
+                &JobLogsResponse {
+                    logs: j.logs(now, timing),
+                },
+            )
+        })
+        .unwrap_or_else(|| not_found(id)),
+        _ => Resp::text(404, "Not Found"),
+    }
+}
+
+fn version() -> VersionResponse {
+    VersionResponse {
+        version: "4".into(),
+        ray_version: "2.60.0".into(),
+        ray_commit: Some("sandbox".into()),
+        session_name: Some("session_gpujobs_sandbox".into()),
+    }
+}
+
+fn submit(req: &Req, state: &State) -> Resp {
+    let body: JobSubmitRequest = match serde_json::from_slice(&req.body) {
+        Ok(body) => body,
+        Err(e) => return Resp::text(400, format!("Bad Request: invalid JobSubmitRequest: {e}")),
+    };
+    let id = body.submission_id.clone().or(body.job_id.clone());
+    if let Some(id) = id.as_deref().filter(|id| exists(state, KIND, id)) {
+        return Resp::text(
+            400,
+            format!(
+                "Job with submission_id {id} already exists. Please use a different submission_id."
+            ),
+        );
+    }
+    let mut spec = submitted(
+        &body.entrypoint,
+        body.metadata.as_ref().and_then(|m| m.get("name").cloned()),
+        id,
+    );
+    spec.metadata = body.metadata.unwrap_or_default();
+    if let Some(env) = body
+        .runtime_env
+        .as_ref()
+        .and_then(|r| r.get("env_vars"))
+        .and_then(|e| e.as_object())
+    {
+        spec.env = env
+            .iter()
+            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+            .collect();
+    }
+    let job = super::add_job(state, KIND, spec);
+    Resp::json(
+        200,
+        &JobSubmitResponse {
+            job_id: None,
+            submission_id: job.id,
+        },
+    )
+}
+
+fn details(job: &SimJob, state: &State) -> JobDetails {
+    let (now, timing) = (state.now(), &state.config.timing);
+    let phase = job.phase(now, timing);
+    let started = !matches!(phase, Phase::Queued | Phase::Starting);
+    let message = match phase {
+        Phase::Queued | Phase::Starting => "Job has not started yet.".to_owned(),
+        Phase::Running | Phase::Canceling => "Job is currently running.".to_owned(),
+        Phase::Succeeded => "Job finished successfully.".to_owned(),
+        Phase::Failed(code) => format!(
+            "Job entrypoint command failed with exit code {code}, last available logs: {}",
+            job.logs(now, timing)
+        ),
+        Phase::Canceled => "Job was intentionally stopped.".to_owned(),
+    };
+    JobDetails {
+        type_: JobType("SUBMISSION".into()),
+        entrypoint: job.spec.command.clone(),
+        job_id: started.then(|| format!("{:08x}", job.seq)),
+        submission_id: Some(job.id.clone()),
+        driver_info: started.then(|| DriverInfo {
+            id: format!("{:08x}", job.seq),
+            node_ip_address: "127.0.0.1".into(),
+            pid: (4000 + job.seq).to_string(),
+        }),
+        status: JobStatus(ray_status(phase).into()),
+        message: Some(message),
+        error_type: matches!(phase, Phase::Failed(_))
+            .then(|| "JOB_ENTRYPOINT_COMMAND_ERROR".into()),
+        start_time: Some(unix_millis(job.created)),
+        end_time: phase
+            .is_terminal()
+            .then(|| {
+                job.history(now, timing)
+                    .last()
+                    .map(|(_, at)| unix_millis(*at))
+            })
+            .flatten(),
+        metadata: Some(job.spec.metadata.clone()),
+        runtime_env: None,
+        driver_agent_http_address: started.then(|| "http://127.0.0.1:52365".into()),
+        driver_node_id: started.then(|| "sandbox-node".into()),
+        driver_exit_code: exit_code(phase),
+    }
+}

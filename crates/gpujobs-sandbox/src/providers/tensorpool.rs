@@ -1,0 +1,216 @@
+//! TensorPool's job REST API: FastAPI-style auth and errors (`{"detail"}`),
+//! free-form `job_info`, asynchronous cancels tracked as requests.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use gpujobs::ProviderKind;
+use gpujobs_tensorpool::types::{
+    JobCancelResponse, JobInfoResponse, JobListResponse, JobPullResponse, MessageResponse,
+    RequestInfoResponse, RequestStatus,
+};
+use serde_json::{Map, Value, json};
+
+use super::{all, exit_code, random_id, remove, with_job};
+use crate::State;
+use crate::model::{Phase, SimJob};
+use crate::server::{Req, Resp};
+
+const KIND: ProviderKind = ProviderKind::Tensorpool;
+
+pub(crate) fn new_id() -> String {
+    format!("tp-{}", random_id(10))
+}
+
+fn detail(status: u16, message: &str) -> Resp {
+    Resp::json(status, &json!({ "detail": message }))
+}
+
+pub(crate) fn handle(req: &Req, state: &State) -> Resp {
+    match req.bearer() {
+        None => return detail(403, "Not authenticated"),
+        Some(_) if !req.authorized(state.config.tokens.get(&KIND)) => {
+            return detail(401, "Invalid API key");
+        }
+        Some(_) => {}
+    }
+    let (now, timing) = (state.now(), &state.config.timing);
+    let not_found = || detail(404, "Job not found");
+    let (method, path) = req.route();
+    match (method, path.as_slice()) {
+        ("GET", ["job", "info", id]) => with_job(state, KIND, id, |j| {
+            let info = job_info(j, state);
+            let message = format!(
+                "JOB_ID\tSTATUS\n{}\t{}\n",
+                j.id,
+                info["status"].as_str().unwrap_or("")
+            );
+            Resp::json(
+                200,
+                &JobInfoResponse {
+                    message,
+                    job_info: info,
+                },
+            )
+        })
+        .unwrap_or_else(not_found),
+        ("GET", ["job", "list"]) => {
+            let jobs: Vec<Map<String, Value>> = all(state, KIND)
+                .iter()
+                .map(|j| job_info(j, state))
+                .collect();
+            let lines: String = jobs
+                .iter()
+                .map(|j| {
+                    format!(
+                        "{}\t{}\n",
+                        j["id"].as_str().unwrap_or(""),
+                        j["status"].as_str().unwrap_or("")
+                    )
+                })
+                .collect();
+            Resp::json(
+                200,
+                &JobListResponse {
+                    message: format!("JOB_ID\tSTATUS\n{lines}"),
+                    jobs: Some(jobs),
+                },
+            )
+        }
+        ("POST", ["job", "cancel", id]) => {
+            with_job(state, KIND, id, |j| match j.cancel(now, timing) {
+                true => Resp::json(
+                    202,
+                    &JobCancelResponse {
+                        job_id: Some(j.id.clone()),
+                        message: Some("Cancellation requested".into()),
+                        status: Some("canceling".into()),
+                        request_id: Some(format!("req-{}", j.id)),
+                    },
+                ),
+                false => Resp::json(
+                    200,
+                    &JobCancelResponse {
+                        job_id: Some(j.id.clone()),
+                        message: Some("Job has already finished".into()),
+                        status: Some(status(j.phase(now, timing)).into()),
+                        request_id: None,
+                    },
+                ),
+            })
+            .unwrap_or_else(not_found)
+        }
+        ("DELETE", ["job", "delete", id]) => {
+            match with_job(state, KIND, id, |j| j.phase(now, timing).is_terminal()) {
+                None => not_found(),
+                Some(false) => detail(400, "Only finished jobs can be deleted"),
+                Some(true) => {
+                    remove(state, KIND, id);
+                    Resp::json(
+                        200,
+                        &MessageResponse {
+                            message: format!("Job {id} deleted"),
+                        },
+                    )
+                }
+            }
+        }
+        ("GET", ["job", "pull", id]) => {
+            with_job(state, KIND, id, |j| Resp::json(200, &pull(j, state)))
+                .unwrap_or_else(not_found)
+        }
+        ("GET", ["request", "info", request]) => {
+            let id = request.strip_prefix("req-").unwrap_or_default();
+            with_job(state, KIND, id, |j| {
+                let done = j.phase(now, timing) == Phase::Canceled;
+                let mut resp = Resp::json(
+                    200,
+                    &RequestInfoResponse {
+                        request_id: Some((*request).to_owned()),
+                        status: RequestStatus(if done { "COMPLETED" } else { "PROCESSING" }.into()),
+                        message: None,
+                    },
+                );
+                if !done {
+                    resp.headers.push(("retry-after", "1".into()));
+                }
+                resp
+            })
+            .unwrap_or_else(|| detail(404, "Request not found"))
+        }
+        _ => detail(404, "Not Found"),
+    }
+}
+
+fn status(phase: Phase) -> &'static str {
+    match phase {
+        Phase::Queued | Phase::Starting => "pending",
+        Phase::Running => "running",
+        Phase::Canceling => "canceling",
+        Phase::Succeeded => "completed",
+        Phase::Failed(_) => "error",
+        Phase::Canceled => "canceled",
+    }
+}
+
+fn job_info(job: &SimJob, state: &State) -> Map<String, Value> {
+    let (now, timing) = (state.now(), &state.config.timing);
+    let phase = job.phase(now, timing);
+    let time = |at: Option<std::time::SystemTime>| {
+        at.map_or(Value::Null, |t| {
+            DateTime::<Utc>::from(t)
+                .to_rfc3339_opts(SecondsFormat::Secs, true)
+                .into()
+        })
+    };
+    let ended = phase
+        .is_terminal()
+        .then(|| job.history(now, timing).last().map(|(_, at)| *at))
+        .flatten();
+    let message = match phase {
+        Phase::Failed(code) => format!("Command exited with code {code}"),
+        _ => String::new(),
+    };
+    let info = json!({
+        "id": job.id,
+        "name": job.spec.name,
+        "status": status(phase),
+        "exit_code": exit_code(phase),
+        "instance_type": "1xH100",
+        "message": message,
+        "created_at": time(Some(job.created)),
+        "started_at": time(job.entered(|p| p == Phase::Running, now, timing)),
+        "finished_at": time(ended),
+    });
+    match info {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
+}
+
+fn pull(job: &SimJob, state: &State) -> JobPullResponse {
+    match job.phase(state.now(), &state.config.timing).is_terminal() {
+        true => JobPullResponse {
+            message: Some("1 file".into()),
+            download_map: Some(
+                [(
+                    "output/log.txt".to_owned(),
+                    format!(
+                        "https://outputs.sandbox.invalid/{}/log.txt?X-Amz-Signature=sandbox",
+                        job.id
+                    ),
+                )]
+                .into(),
+            ),
+            command: None,
+            command_show_stdout: None,
+        },
+        false => JobPullResponse {
+            message: Some("The job is still running: sync its outputs with rsync".into()),
+            command: Some(format!(
+                "rsync -avz sandbox@127.0.0.1:/jobs/{}/output ./",
+                job.id
+            )),
+            command_show_stdout: Some(true),
+            download_map: None,
+        },
+    }
+}

@@ -1,0 +1,132 @@
+//! openYuanrong's job API: no auth, JSON-string errors, string times in
+//! seconds, bare-boolean stop and delete answers, `app-` ids.
+
+use gpujobs::ProviderKind;
+use gpujobs_yuanrong::types::{
+    AppInfo, DriverInfo, JobStatus, SubmitJobRequest, SubmitJobResponse,
+};
+
+use super::{all, exists, exit_code, random_id, ray_status, remove, submitted, with_job};
+use crate::State;
+use crate::model::{Phase, SimJob, unix_seconds};
+use crate::server::{Req, Resp};
+
+const KIND: ProviderKind = ProviderKind::Yuanrong;
+
+pub(crate) fn new_id() -> String {
+    let hex = random_id(32);
+    format!(
+        "app-{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
+pub(crate) fn handle(req: &Req, state: &State) -> Resp {
+    let (now, timing) = (state.now(), &state.config.timing);
+    let not_found = |id: &str| {
+        Resp::json(
+            404,
+            &format!(
+                "not found app, submissionId: {id}, err: failed to get appjobInfo, submissionID: {id}"
+            ),
+        )
+    };
+    let (method, path) = req.route();
+    match (method, path.as_slice()) {
+        ("GET", ["api", "jobs"]) => {
+            let jobs: Vec<AppInfo> = all(state, KIND)
+                .iter()
+                .map(|j| app_info(j, state))
+                .collect();
+            Resp::json(200, &jobs)
+        }
+        ("POST", ["api", "jobs"]) => submit(req, state),
+        ("GET", ["api", "jobs", id]) => {
+            with_job(state, KIND, id, |j| Resp::json(200, &app_info(j, state)))
+                .unwrap_or_else(|| not_found(id))
+        }
+        ("DELETE", ["api", "jobs", id]) => {
+            match with_job(state, KIND, id, |j| j.phase(now, timing).is_terminal()) {
+                None => not_found(id),
+                Some(false) => Resp::json(200, &false),
+                Some(true) => Resp::json(200, &remove(state, KIND, id)),
+            }
+        }
+        ("POST", ["api", "jobs", id, "stop"]) => {
+            with_job(state, KIND, id, |j| Resp::json(200, &j.cancel(now, timing)))
+                .unwrap_or_else(|| not_found(id))
+        }
+        _ => Resp::json(404, &"404 page not found"),
+    }
+}
+
+fn submit(req: &Req, state: &State) -> Resp {
+    let body: SubmitJobRequest = match serde_json::from_slice(&req.body) {
+        Ok(body) => body,
+        Err(e) => return Resp::json(400, &format!("invalid request body: {e}")),
+    };
+    if body.entrypoint.trim().is_empty() || body.runtime_env.working_dir.trim().is_empty() {
+        return Resp::json(400, &"entrypoint and runtime_env.working_dir are required");
+    }
+    let id = body
+        .submission_id
+        .as_deref()
+        .map(|id| format!("app-{}", id.trim_start_matches("app-")));
+    if let Some(id) = id.as_deref().filter(|id| exists(state, KIND, id)) {
+        return Resp::json(404, &format!("job already exists, submissionId: {id}"));
+    }
+    let mut spec = submitted(&body.entrypoint, body.metadata.get("name").cloned(), id);
+    spec.metadata = body.metadata;
+    spec.env = body.runtime_env.env_vars;
+    let job = super::add_job(state, KIND, spec);
+    Resp::json(
+        200,
+        &SubmitJobResponse {
+            submission_id: job.id,
+        },
+    )
+}
+
+fn app_info(job: &SimJob, state: &State) -> AppInfo {
+    let (now, timing) = (state.now(), &state.config.timing);
+    let phase = job.phase(now, timing);
+    let seconds = |at: Option<std::time::SystemTime>| {
+        at.map_or_else(String::new, |t| unix_seconds(t).to_string())
+    };
+    let started = job.entered(|p| matches!(p, Phase::Running), now, timing);
+    let ended = phase
+        .is_terminal()
+        .then(|| job.history(now, timing).last().map(|(_, at)| *at))
+        .flatten();
+    let env_vars = serde_json::to_string(&job.spec.env).unwrap_or_default();
+    AppInfo {
+        key: Some(job.id.clone()),
+        type_: Some("SUBMISSION".into()),
+        entrypoint: Some(job.spec.command.clone()),
+        submission_id: job.id.clone(),
+        driver_info: Some(DriverInfo {
+            id: Some(job.id.clone()),
+            node_ip_address: Some("127.0.0.1".into()),
+            pid: Some((5000 + job.seq).to_string()),
+        }),
+        status: JobStatus(ray_status(phase).into()),
+        start_time: Some(seconds(started.or(Some(job.created)))),
+        end_time: Some(seconds(ended)),
+        metadata: job.spec.metadata.clone(),
+        runtime_env: [("envVars".to_owned(), serde_json::Value::from(env_vars))]
+            .into_iter()
+            .collect(),
+        driver_agent_http_address: Some(String::new()),
+        driver_node_id: Some("sandbox-node".into()),
+        driver_exit_code: Some(exit_code(phase).unwrap_or(0)),
+        error_type: Some(if matches!(phase, Phase::Failed(_)) {
+            "ScriptError".into()
+        } else {
+            String::new()
+        }),
+    }
+}

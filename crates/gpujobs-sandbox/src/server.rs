@@ -1,0 +1,297 @@
+//! The HTTP layer: accept loop, request parsing, routing by provider prefix,
+//! and fault injection around each provider's handler.
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited, StreamBody, combinators::BoxBody};
+use hyper::body::{Frame, Incoming};
+use hyper::header::HeaderMap;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use serde::Serialize;
+use serde_json::Value;
+
+use gpujobs::ProviderKind;
+
+use crate::faults::Fault;
+use crate::providers;
+use crate::{RequestRecord, State, lock};
+
+/// The largest request body read.
+const MAX_BODY: usize = 1 << 20;
+
+type Body = BoxBody<Bytes, std::io::Error>;
+
+/// A request, parsed for the provider handlers.
+#[derive(Debug)]
+pub(crate) struct Req {
+    pub method: String,
+    /// Path segments below the provider prefix, percent-decoded.
+    pub segments: Vec<String>,
+    pub query: BTreeMap<String, String>,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Req {
+    /// The bearer token sent, if any.
+    pub fn bearer(&self) -> Option<&str> {
+        self.headers
+            .get(hyper::header::AUTHORIZATION)?
+            .to_str()
+            .ok()?
+            .strip_prefix("Bearer ")
+    }
+
+    /// Whether the request carries exactly `token` as its bearer token.
+    pub fn authorized(&self, token: Option<&String>) -> bool {
+        token.is_none_or(|t| self.bearer() == Some(t.as_str()))
+    }
+
+    /// The segments as string slices, for matching.
+    pub fn route(&self) -> (&str, Vec<&str>) {
+        (
+            self.method.as_str(),
+            self.segments.iter().map(String::as_str).collect(),
+        )
+    }
+}
+
+/// A response, before faults and encoding.
+#[derive(Debug)]
+pub(crate) struct Resp {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: Vec<u8>,
+    pub headers: Vec<(&'static str, String)>,
+}
+
+impl Resp {
+    /// A JSON answer. Secrets are written as they are: this is the wire.
+    pub fn json(status: u16, value: &impl Serialize) -> Self {
+        let body = gpujobs_runtime::reveal(|| serde_json::to_vec(value)).unwrap_or_default();
+        Self {
+            status,
+            content_type: "application/json",
+            body,
+            headers: Vec::new(),
+        }
+    }
+
+    /// A plain-text answer.
+    pub fn text(status: u16, text: impl Into<String>) -> Self {
+        Self {
+            status,
+            content_type: "text/plain; charset=utf-8",
+            body: text.into().into_bytes(),
+            headers: Vec::new(),
+        }
+    }
+}
+
+/// Binds `addr` and serves until `stopped` fires; answers the bound address.
+pub(crate) async fn spawn(
+    addr: SocketAddr,
+    state: Arc<State>,
+    mut stopped: tokio::sync::watch::Receiver<()>,
+) -> std::io::Result<SocketAddr> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let bound = listener.local_addr()?;
+    tokio::spawn(async move {
+        loop {
+            let stream = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(_) => continue,
+                },
+                _ = stopped.changed() => break,
+            };
+            let state = state.clone();
+            tokio::spawn(async move {
+                let service = service_fn(move |request| handle(request, state.clone()));
+                // A connection error (including a deliberately dropped one) ends only that connection.
+                let _ = http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    Ok(bound)
+}
+
+/// The error that makes hyper close the connection without answering.
+#[derive(Debug)]
+struct DropConnection;
+
+impl std::fmt::Display for DropConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by a sandbox fault")
+    }
+}
+
+impl std::error::Error for DropConnection {}
+
+async fn handle(
+    request: Request<Incoming>,
+    state: Arc<State>,
+) -> Result<Response<Body>, DropConnection> {
+    let (parts, body) = request.into_parts();
+    let raw_path = parts.uri.path().to_owned();
+    let mut segments = raw_path.trim_start_matches('/').split('/').map(decode);
+    let prefix = segments.next().unwrap_or_default();
+    let Ok(provider) = prefix.parse::<ProviderKind>() else {
+        return Ok(encode(index(&prefix)));
+    };
+    let body = match Limited::new(body, MAX_BODY).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => return Ok(encode(Resp::text(413, "request body too large"))),
+    };
+    let req = Req {
+        method: parts.method.as_str().to_owned(),
+        segments: segments.collect(),
+        query: parts.uri.query().map(parse_query).unwrap_or_default(),
+        headers: parts.headers,
+        body,
+    };
+    let below_prefix = raw_path
+        .trim_start_matches('/')
+        .trim_start_matches(prefix.as_str())
+        .to_owned();
+    lock(&state.requests).push(RequestRecord {
+        provider,
+        method: req.method.clone(),
+        path: below_prefix,
+    });
+
+    let fault = take_fault(&state, provider, &req);
+    match &fault {
+        Some(Fault::Drop) => return Err(DropConnection),
+        Some(Fault::Status(status)) => {
+            return Ok(encode(Resp::text(
+                *status,
+                format!("sandbox fault: HTTP {status}"),
+            )));
+        }
+        Some(Fault::RateLimited { retry_after_secs }) => {
+            let mut resp = Resp::text(429, "sandbox fault: rate limited");
+            resp.headers
+                .push(("retry-after", retry_after_secs.to_string()));
+            return Ok(encode(resp));
+        }
+        Some(Fault::Slow(delay)) => tokio::time::sleep(*delay).await,
+        _ => {}
+    }
+    let mut resp = providers::handle(provider, &req, &state);
+    match fault {
+        Some(Fault::UnknownStatus) => {
+            edit_json(&mut resp, |v| providers::set_unknown_status(provider, v))
+        }
+        Some(Fault::ExtraField) => edit_json(&mut resp, |v| {
+            if let Value::Object(map) = v {
+                map.insert(
+                    "sandbox_extra_field".into(),
+                    serde_json::json!({"added": "by a fault"}),
+                );
+            }
+        }),
+        Some(Fault::CutShort) => return Ok(cut_short(resp)),
+        _ => {}
+    }
+    Ok(encode(resp))
+}
+
+/// What `/` and unknown prefixes answer: where the providers are.
+fn index(prefix: &str) -> Resp {
+    let names: Vec<String> = ProviderKind::ALL.iter().map(|k| format!("/{k}")).collect();
+    let status = if prefix.is_empty() { 200 } else { 404 };
+    Resp::text(
+        status,
+        format!("gpujobs sandbox: providers at {}\n", names.join(", ")),
+    )
+}
+
+fn take_fault(state: &State, provider: ProviderKind, req: &Req) -> Option<Fault> {
+    let mut ids: Vec<&str> = req.segments.iter().map(String::as_str).collect();
+    ids.extend(req.query.get("id").map(String::as_str));
+    let mut faults = lock(&state.faults);
+    let rule = faults
+        .iter_mut()
+        .find(|r| r.matches(provider, &req.method, &ids))?;
+    if let Some(times) = rule.times.as_mut() {
+        *times -= 1;
+    }
+    Some(rule.fault.clone())
+}
+
+fn edit_json(resp: &mut Resp, edit: impl FnOnce(&mut Value)) {
+    if let Ok(mut value) = serde_json::from_slice::<Value>(&resp.body) {
+        edit(&mut value);
+        resp.body = serde_json::to_vec(&value).unwrap_or_default();
+    }
+}
+
+fn encode(resp: Resp) -> Response<Body> {
+    let body = Full::new(Bytes::from(resp.body))
+        .map_err(|never: Infallible| match never {})
+        .boxed();
+    response(resp.status, resp.content_type, &resp.headers, body)
+}
+
+/// Headers promising the whole body, then half of it, then a broken connection.
+fn cut_short(mut resp: Resp) -> Response<Body> {
+    let length = resp.body.len();
+    resp.body.truncate(length / 2);
+    let frames = vec![
+        Ok(Frame::data(Bytes::from(resp.body))),
+        Err(std::io::Error::other("sandbox fault: body cut short")),
+    ];
+    let body = StreamBody::new(futures_util::stream::iter(frames)).boxed();
+    let mut headers = resp.headers;
+    headers.push(("content-length", length.to_string()));
+    response(resp.status, resp.content_type, &headers, body)
+}
+
+fn response(
+    status: u16,
+    content_type: &str,
+    headers: &[(&'static str, String)],
+    body: Body,
+) -> Response<Body> {
+    let mut response = Response::new(body);
+    *response.status_mut() =
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let map = response.headers_mut();
+    if let Ok(value) = content_type.parse() {
+        map.insert(hyper::header::CONTENT_TYPE, value);
+    }
+    for (name, value) in headers {
+        if let Ok(value) = value.parse() {
+            map.insert(*name, value);
+        }
+    }
+    response
+}
+
+fn decode(segment: &str) -> String {
+    percent_encoding::percent_decode_str(segment)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+fn parse_query(query: &str) -> BTreeMap<String, String> {
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            let plus = |s: &str| decode(&s.replace('+', " "));
+            (plus(k), plus(v))
+        })
+        .collect()
+}
