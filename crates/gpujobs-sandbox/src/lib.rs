@@ -117,7 +117,7 @@ pub struct RequestRecord {
     pub provider: ProviderKind,
     /// The HTTP method.
     pub method: String,
-    /// The path below the provider's prefix, as sent.
+    /// The path below the provider's prefix, with its query, as sent.
     pub path: String,
 }
 

@@ -5,6 +5,8 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
+use gpujobs_runtime::Secret;
+
 /// How long each phase of a job lasts.
 ///
 /// ```
@@ -122,7 +124,7 @@ pub struct JobSpec {
     /// How long ago it was created (demo jobs are created in the past).
     pub age: Duration,
     /// The job's secret (Matpool's SSH password); generated when absent.
-    pub secret: Option<String>,
+    pub secret: Option<Secret>,
     /// A client-chosen id, where the provider takes one.
     pub id: Option<String>,
 }
@@ -163,7 +165,7 @@ impl JobSpec {
 
     /// Sets the job's secret.
     pub fn secret(mut self, secret: impl Into<String>) -> Self {
-        self.secret = Some(secret.into());
+        self.secret = Some(Secret::new(secret));
         self
     }
 }
@@ -235,11 +237,12 @@ impl SimJob {
             Outcome::Fail { exit_code } => Some(Phase::Failed(exit_code)),
             Outcome::RunForever => None,
         };
-        if let Some(ended) = ended {
-            if end <= now && before_cancel(end) {
-                history.push((ended, end));
-                return history;
-            }
+        if let Some(ended) = ended
+            && end <= now
+            && before_cancel(end)
+        {
+            history.push((ended, end));
+            return history;
         }
         self.with_cancel(history, now, timing)
     }

@@ -177,17 +177,17 @@ impl JobProvider for ReferenceProvider {
     }
 
     async fn submit(&self, request: &SubmitRequest) -> Result<Job> {
-        if let Some(id) = &request.id {
-            if let Ok(existing) = self.find(id) {
-                return match existing.spec.command == request.command {
-                    true => Ok(self.to_job(&existing)),
-                    false => Err(Error::Conflict {
-                        provider: ProviderKind::Memory,
-                        message: format!("job {id} already exists"),
-                        source: None,
-                    }),
-                };
-            }
+        if let Some(id) = &request.id
+            && let Ok(existing) = self.find(id)
+        {
+            return match existing.spec.command == request.command {
+                true => Ok(self.to_job(&existing)),
+                false => Err(Error::Conflict {
+                    provider: ProviderKind::Memory,
+                    message: format!("job {id} already exists"),
+                    source: None,
+                }),
+            };
         }
         let mut spec = JobSpec::new(request.command.clone());
         spec.name = request.name.clone();

@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use futures_util::StreamExt;
 use http_body_util::{BodyExt, Full, Limited, StreamBody, combinators::BoxBody};
 use hyper::body::{Frame, Incoming};
 use hyper::header::HeaderMap;
@@ -159,10 +160,13 @@ async fn handle(
         headers: parts.headers,
         body,
     };
-    let below_prefix = raw_path
+    let mut below_prefix = raw_path
         .trim_start_matches('/')
         .trim_start_matches(prefix.as_str())
         .to_owned();
+    if let Some(query) = parts.uri.query() {
+        below_prefix = format!("{below_prefix}?{query}");
+    }
     lock(&state.requests).push(RequestRecord {
         provider,
         method: req.method.clone(),
@@ -247,11 +251,13 @@ fn encode(resp: Resp) -> Response<Body> {
 fn cut_short(mut resp: Resp) -> Response<Body> {
     let length = resp.body.len();
     resp.body.truncate(length / 2);
-    let frames = vec![
-        Ok(Frame::data(Bytes::from(resp.body))),
-        Err(std::io::Error::other("sandbox fault: body cut short")),
-    ];
-    let body = StreamBody::new(futures_util::stream::iter(frames)).boxed();
+    let half = futures_util::stream::iter([Ok(Frame::data(Bytes::from(resp.body)))]);
+    // Break only after the half body has gone out; failing at once would drop it unsent.
+    let then_break = futures_util::stream::once(async {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        Err(std::io::Error::other("sandbox fault: body cut short"))
+    });
+    let body = BodyExt::boxed(StreamBody::new(half.chain(then_break)));
     let mut headers = resp.headers;
     headers.push(("content-length", length.to_string()));
     response(resp.status, resp.content_type, &headers, body)

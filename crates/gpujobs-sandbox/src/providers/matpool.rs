@@ -245,7 +245,7 @@ fn render(job: &SimJob, state: &State) -> Job {
         .spec
         .secret
         .clone()
-        .unwrap_or_else(|| format!("pw-{}", &token[..8]));
+        .unwrap_or_else(|| Secret::new(format!("pw-{}", &token[..8])));
     Job {
         id,
         ctx: Some(JobContext {
@@ -315,7 +315,7 @@ fn render(job: &SimJob, state: &State) -> Job {
                     cred: Some(Credential {
                         id: Some(1_887_000 + job.seq as i64),
                         user: Some("root".into()),
-                        password: Some(Secret::new(password)),
+                        password: Some(password),
                     }),
                 }),
             }],

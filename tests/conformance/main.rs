@@ -1,0 +1,169 @@
+//! The conformance suite: one list of scenarios (`scenarios.rs`), stamped out
+//! once per provider against the sandbox, and once against the in-memory
+//! reference provider — so a failure reads `matpool::cancel_is_idempotent`,
+//! and a scenario that fails on `reference` too is itself wrong.
+
+mod scenarios;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use gpujobs::{Capabilities, JobProvider, ProviderKind, RetryPolicy, WaitOptions};
+use gpujobs_runtime::{FixedJitter, ManualClock};
+use gpujobs_sandbox::{
+    FaultRule, JobSpec, ReferenceProvider, RequestRecord, Sandbox, SandboxConfig, Timing,
+};
+
+/// The token each sandboxed provider accepts: a canary that must never be shown.
+pub const CANARY_TOKEN: &str = "canary-token-7d1e";
+
+/// One provider under test, and what the scenarios may do to it.
+pub struct Harness {
+    pub kind: ProviderKind,
+    pub provider: Arc<dyn JobProvider>,
+    /// The sandbox behind the provider (none for the reference provider).
+    pub sandbox: Option<Sandbox>,
+    reference: Option<ReferenceProvider>,
+    /// The clock the provider's retries sleep on.
+    pub clock: ManualClock,
+}
+
+impl Harness {
+    /// A provider talking to a fresh, empty sandbox with fast lifecycles.
+    pub async fn sandbox(kind: ProviderKind) -> Self {
+        let mut config = SandboxConfig::default().timing(Timing::fast()).empty();
+        if kind.env().credential.is_some() {
+            config = config.token(kind, CANARY_TOKEN);
+        }
+        let sandbox = Sandbox::start(config).await.expect("the sandbox starts");
+        let clock = ManualClock::new();
+        let mut provider_config = sandbox.provider_config(kind);
+        provider_config.clock = Arc::new(clock.clone());
+        provider_config.jitter = Arc::new(FixedJitter(1.0));
+        provider_config.retry = RetryPolicy::default();
+        let provider = gpujobs::connect(provider_config).expect("the provider builds");
+        Self {
+            kind,
+            provider,
+            sandbox: Some(sandbox),
+            reference: None,
+            clock,
+        }
+    }
+
+    /// The in-memory reference provider.
+    pub async fn reference() -> Self {
+        let reference = ReferenceProvider::new(Timing::fast());
+        Self {
+            kind: ProviderKind::Memory,
+            provider: Arc::new(reference.clone()),
+            sandbox: None,
+            reference: Some(reference),
+            clock: ManualClock::new(),
+        }
+    }
+
+    pub fn caps(&self) -> Capabilities {
+        self.provider.capabilities()
+    }
+
+    /// Puts a job on the provider directly (providers that cannot submit get jobs this way too).
+    pub fn add(&self, spec: JobSpec) -> String {
+        match (&self.sandbox, &self.reference) {
+            (Some(sandbox), _) => sandbox.add_job(self.kind, spec),
+            (None, Some(reference)) => reference.add_job(spec),
+            (None, None) => unreachable!("a harness has a sandbox or a reference"),
+        }
+    }
+
+    /// Switches a fault on for this provider; `false` where there is no HTTP to break.
+    pub fn inject(&self, rule: FaultRule) -> bool {
+        match &self.sandbox {
+            Some(sandbox) => {
+                sandbox.inject(rule.provider(self.kind));
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Requests the sandbox received.
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.sandbox
+            .as_ref()
+            .map(Sandbox::requests)
+            .unwrap_or_default()
+    }
+
+    /// The same provider with a wrong credential, where it checks one.
+    pub fn with_wrong_credential(&self) -> Option<Arc<dyn JobProvider>> {
+        let sandbox = self.sandbox.as_ref()?;
+        self.kind.env().credential?;
+        let mut config = sandbox.provider_config(self.kind);
+        config.credential = Some("not-the-token".into());
+        Some(gpujobs::connect(config).expect("the provider builds"))
+    }
+
+    /// Real-time waiting at test pace.
+    pub fn wait_options(&self) -> WaitOptions {
+        WaitOptions::default()
+            .timeout(Duration::from_secs(10))
+            .intervals(Duration::from_millis(10), Duration::from_millis(40))
+    }
+}
+
+/// Prints why a scenario does not apply to a provider.
+pub fn skip(harness: &Harness, why: &str) {
+    eprintln!("skipped for {}: {why}", harness.kind);
+}
+
+/// Stamps the scenario list out as one module of tests per harness.
+macro_rules! stamp {
+    ($module:ident, $harness:expr, [$($scenario:ident),* $(,)?]) => {
+        mod $module {
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $scenario() {
+                    let harness = $harness.await;
+                    scenarios::$scenario(&harness).await;
+                }
+            )*
+        }
+    };
+}
+
+macro_rules! suite {
+    ($scenarios:tt, $($module:ident => $harness:expr),* $(,)?) => {
+        $( stamp!($module, $harness, $scenarios); )*
+    };
+}
+
+suite!(
+    [
+        submit_get_cancel,
+        wait_reaches_succeeded,
+        wait_reports_failure,
+        wait_reaches_canceled,
+        wait_times_out_with_the_last_job,
+        cancel_is_idempotent,
+        list_pages_without_duplicates_or_gaps,
+        not_found,
+        unauthenticated,
+        rate_limited_honours_retry_after,
+        unavailable_is_retried_up_to_the_limit,
+        job_creating_post_is_not_retried_on_500,
+        dropped_connection_is_retried_for_reads,
+        unknown_status_is_unknown_and_not_terminal,
+        extra_field_is_ignored,
+        cut_short_body_is_a_clear_error,
+        logs_where_supported,
+        secret_canaries_never_leak,
+    ],
+    ppio => Harness::sandbox(ProviderKind::Ppio),
+    yuanrong => Harness::sandbox(ProviderKind::Yuanrong),
+    ray => Harness::sandbox(ProviderKind::Ray),
+    matpool => Harness::sandbox(ProviderKind::Matpool),
+    tensorpool => Harness::sandbox(ProviderKind::Tensorpool),
+    reference => Harness::reference(),
+);
