@@ -1,12 +1,13 @@
-//! Lists jobs and waits for one, against a local server.
+//! Lists jobs, submits one and waits for it, against a local server.
 //!
 //! With no argument it starts a small stand-in for a Ray dashboard on
-//! loopback (one job that is pending, then running, then succeeds), so it runs
-//! anywhere with no credentials:
+//! loopback (the submitted job is pending, then running, then succeeds), so it
+//! runs anywhere with no credentials; give it the sandbox's or a real Ray's URL:
 //!
 //! ```sh
 //! cargo run -p gpujobs --example list_and_wait
-//! cargo run -p gpujobs --example list_and_wait -- http://127.0.0.1:8265   # a real Ray
+//! cargo run -p gpujobs --example list_and_wait -- http://127.0.0.1:8080/ray   # gpujobs-sandbox
+//! cargo run -p gpujobs --example list_and_wait -- http://127.0.0.1:8265       # a real Ray
 //! ```
 
 use std::time::Duration;
@@ -42,14 +43,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             job.name.as_deref().unwrap_or("-")
         );
     }
-    let Some(first) = jobs.iter().find(|j| !j.status.is_terminal()) else {
-        println!("no job is running");
-        return Ok(());
-    };
+    let job = ray
+        .submit(&SubmitRequest::new("echo hello from gpujobs").name("hello"))
+        .await?;
+    println!("submitted {} ({})", job.id, job.status);
     let options = WaitOptions::default()
         .timeout(Duration::from_secs(60))
         .intervals(Duration::from_millis(100), Duration::from_secs(2));
-    let done = ray.wait(&first.id, &options).await?;
+    let done = ray.wait(&job.id, &options).await?;
     println!(
         "{} ended {} (exit code {:?})",
         done.id, done.status, done.exit_code
@@ -57,7 +58,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// A stand-in Ray dashboard on loopback with one job that runs to success.
+/// A stand-in Ray dashboard on loopback: one job listed; a submitted job runs to success.
 async fn local_ray() -> MockServer {
     let server = MockServer::start().await;
     let job = |status: &str| {
@@ -66,7 +67,12 @@ async fn local_ray() -> MockServer {
     };
     Mock::given(method("GET"))
         .and(path("/api/jobs/"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([job("PENDING")])))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([job("SUCCEEDED")])))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/jobs/"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"submission_id": "demo-1"})))
         .mount(&server)
         .await;
     for (i, status) in ["PENDING", "RUNNING"].into_iter().enumerate() {

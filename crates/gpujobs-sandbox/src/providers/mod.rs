@@ -149,3 +149,14 @@ pub(crate) fn submitted(command: &str, name: Option<String>, id: Option<String>)
     }
     spec
 }
+
+/// A job's metadata with its name, as Ray and openYuanrong keep it.
+pub(crate) fn metadata(job: &SimJob) -> std::collections::BTreeMap<String, String> {
+    let mut metadata = job.spec.metadata.clone();
+    if let Some(name) = &job.spec.name {
+        metadata
+            .entry("name".into())
+            .or_insert_with(|| name.clone());
+    }
+    metadata
+}

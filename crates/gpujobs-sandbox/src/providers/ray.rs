@@ -7,7 +7,7 @@ use gpujobs_ray::types::{
     JobSubmitRequest, JobSubmitResponse, JobType, VersionResponse,
 };
 
-use super::{all, exists, exit_code, random_id, ray_status, remove, submitted, with_job};
+use super::{all, exists, exit_code, metadata, random_id, ray_status, remove, submitted, with_job};
 use crate::State;
 use crate::model::{Phase, SimJob, unix_millis};
 use crate::server::{Req, Resp};
@@ -162,7 +162,7 @@ fn details(job: &SimJob, state: &State) -> JobDetails {
                     .map(|(_, at)| unix_millis(*at))
             })
             .flatten(),
-        metadata: Some(job.spec.metadata.clone()),
+        metadata: Some(metadata(job)),
         runtime_env: None,
         driver_agent_http_address: started.then(|| "http://127.0.0.1:52365".into()),
         driver_node_id: started.then(|| "sandbox-node".into()),

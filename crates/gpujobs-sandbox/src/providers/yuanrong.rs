@@ -116,7 +116,7 @@ fn app_info(job: &SimJob, state: &State) -> AppInfo {
         status: JobStatus(ray_status(phase).into()),
         start_time: Some(seconds(started.or(Some(job.created)))),
         end_time: Some(seconds(ended)),
-        metadata: job.spec.metadata.clone(),
+        metadata: super::metadata(job),
         runtime_env: [("envVars".to_owned(), serde_json::Value::from(env_vars))]
             .into_iter()
             .collect(),
