@@ -65,6 +65,8 @@ pub struct SandboxConfig {
     pub timing: Timing,
     /// Seed every provider with a few demo jobs in various states.
     pub demo_jobs: bool,
+    /// Seeds the generator of job ids and tokens: the same seed gives the same ids.
+    pub seed: u64,
 }
 
 impl Default for SandboxConfig {
@@ -80,6 +82,7 @@ impl Default for SandboxConfig {
             tokens,
             timing: Timing::demo(),
             demo_jobs: true,
+            seed: fastrand::u64(..),
         }
     }
 }
@@ -100,6 +103,12 @@ impl SandboxConfig {
     /// Sets how fast jobs move.
     pub fn timing(mut self, timing: Timing) -> Self {
         self.timing = timing;
+        self
+    }
+
+    /// Makes job ids repeatable.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
         self
     }
 
@@ -129,6 +138,7 @@ pub(crate) struct State {
     pub faults: Mutex<Vec<FaultRule>>,
     pub requests: Mutex<Vec<RequestRecord>>,
     pub next_seq: Mutex<u64>,
+    pub rng: Mutex<fastrand::Rng>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -138,16 +148,25 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl State {
     fn new(config: SandboxConfig) -> Self {
         Self {
-            config,
             jobs: Mutex::default(),
             faults: Mutex::default(),
             requests: Mutex::default(),
             next_seq: Mutex::new(1),
+            rng: Mutex::new(fastrand::Rng::with_seed(config.seed)),
+            config,
         }
     }
 
     pub(crate) fn jobs(&self) -> MutexGuard<'_, BTreeMap<ProviderKind, Vec<SimJob>>> {
         lock(&self.jobs)
+    }
+
+    /// `len` lowercase letters and digits from the sandbox's seeded generator.
+    pub(crate) fn random_id(&self, len: usize) -> String {
+        let mut rng = lock(&self.rng);
+        (0..len)
+            .map(|_| rng.alphanumeric().to_ascii_lowercase())
+            .collect()
     }
 
     pub(crate) fn now(&self) -> SystemTime {

@@ -44,11 +44,11 @@ pub(crate) fn set_unknown_status(provider: ProviderKind, answer: &mut Value) {
 /// Adds a job to `provider`, with an id in that provider's style.
 pub(crate) fn add_job(state: &State, provider: ProviderKind, spec: JobSpec) -> SimJob {
     let (id, async_cancel) = match provider {
-        ProviderKind::Ppio => (ppio::new_id(), false),
-        ProviderKind::Yuanrong => (yuanrong::new_id(), false),
-        ProviderKind::Ray => (ray::new_id(), false),
+        ProviderKind::Ppio => (ppio::new_id(state), false),
+        ProviderKind::Yuanrong => (yuanrong::new_id(state), false),
+        ProviderKind::Ray => (ray::new_id(state), false),
         ProviderKind::Matpool => (matpool::new_id(state), true),
-        _ => (tensorpool::new_id(), true),
+        _ => (tensorpool::new_id(state), true),
     };
     let id = spec.id.clone().unwrap_or(id);
     state.add(provider, id, spec, async_cancel)
@@ -130,13 +130,6 @@ pub(crate) fn exit_code(phase: Phase) -> Option<i32> {
         Phase::Failed(code) => Some(code),
         _ => None,
     }
-}
-
-/// Lowercase letters and digits.
-pub(crate) fn random_id(len: usize) -> String {
-    (0..len)
-        .map(|_| fastrand::alphanumeric().to_ascii_lowercase())
-        .collect()
 }
 
 /// A spec for a submitted job.

@@ -7,7 +7,7 @@ use gpujobs_ppio::types::{
 };
 use serde_json::json;
 
-use super::{all, random_id, with_job};
+use super::{all, with_job};
 use crate::State;
 use crate::model::{JobSpec, Phase, SimJob, unix_seconds};
 use crate::server::{Req, Resp};
@@ -15,8 +15,8 @@ use crate::server::{Req, Resp};
 const KIND: ProviderKind = ProviderKind::Ppio;
 const JOB_TYPES: [&str; 3] = ["saveImage", "instanceMigrate", "autoInstanceMigrate"];
 
-pub(crate) fn new_id() -> String {
-    format!("job-{}", random_id(12))
+pub(crate) fn new_id(state: &State) -> String {
+    format!("job-{}", state.random_id(12))
 }
 
 fn error(status: u16, reason: &str, message: impl Into<String>) -> Resp {

@@ -7,15 +7,15 @@ use gpujobs_ray::types::{
     JobSubmitRequest, JobSubmitResponse, JobType, VersionResponse,
 };
 
-use super::{all, exists, exit_code, metadata, random_id, ray_status, remove, submitted, with_job};
+use super::{all, exists, exit_code, metadata, ray_status, remove, submitted, with_job};
 use crate::State;
 use crate::model::{Phase, SimJob, unix_millis};
 use crate::server::{Req, Resp};
 
 const KIND: ProviderKind = ProviderKind::Ray;
 
-pub(crate) fn new_id() -> String {
-    format!("raysubmit_{}", random_id(16))
+pub(crate) fn new_id(state: &State) -> String {
+    format!("raysubmit_{}", state.random_id(16))
 }
 
 pub(crate) fn handle(req: &Req, state: &State) -> Resp {

@@ -9,15 +9,15 @@ use gpujobs_tensorpool::types::{
 };
 use serde_json::{Map, Value, json};
 
-use super::{all, exit_code, random_id, remove, with_job};
+use super::{all, exit_code, remove, with_job};
 use crate::State;
 use crate::model::{Phase, SimJob};
 use crate::server::{Req, Resp};
 
 const KIND: ProviderKind = ProviderKind::Tensorpool;
 
-pub(crate) fn new_id() -> String {
-    format!("tp-{}", random_id(10))
+pub(crate) fn new_id(state: &State) -> String {
+    format!("tp-{}", state.random_id(10))
 }
 
 fn detail(status: u16, message: &str) -> Resp {

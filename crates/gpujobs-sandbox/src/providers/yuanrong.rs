@@ -6,15 +6,15 @@ use gpujobs_yuanrong::types::{
     AppInfo, DriverInfo, JobStatus, SubmitJobRequest, SubmitJobResponse,
 };
 
-use super::{all, exists, exit_code, random_id, ray_status, remove, submitted, with_job};
+use super::{all, exists, exit_code, ray_status, remove, submitted, with_job};
 use crate::State;
 use crate::model::{Phase, SimJob, unix_seconds};
 use crate::server::{Req, Resp};
 
 const KIND: ProviderKind = ProviderKind::Yuanrong;
 
-pub(crate) fn new_id() -> String {
-    let hex = random_id(32);
+pub(crate) fn new_id(state: &State) -> String {
+    let hex = state.random_id(32);
     format!(
         "app-{}-{}-{}-{}-{}",
         &hex[..8],

@@ -66,7 +66,11 @@ pub(crate) fn to_job(info: AppInfo) -> Job {
         raw,
     );
     job.name = info.metadata.get("name").cloned();
-    job.exit_code = info.driver_exit_code.map(i64::from);
+    // Every key is always sent, so the exit code is 0 until the job ends: trust it only then.
+    job.exit_code = info
+        .driver_exit_code
+        .map(i64::from)
+        .filter(|_| status.is_terminal());
     job.started_at = info.start_time.as_deref().and_then(from_unix_string);
     job.created_at = job.started_at;
     job.finished_at = info.end_time.as_deref().and_then(from_unix_string);

@@ -1,0 +1,218 @@
+//! The command line, as clap sees it.
+
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use gpujobs::{JobStatus, ProviderKind};
+
+/// Exit codes, also listed in `--help`.
+pub const EXIT_CODES: &str = "Exit codes:
+  0  success (for `wait`: the job succeeded)
+  1  the job ended failed or canceled (`wait`)
+  2  usage error (bad arguments, unsupported operation, missing configuration)
+  3  timed out
+  4  not found
+  5  authentication or permission refused
+  6  any other provider or network error";
+
+const ABOUT: &str =
+    "Drive GPU jobs on PPIO, openYuanrong, Ray, Matpool and TensorPool with one tool.
+
+Try it with no account: `gpujobs --sandbox list` starts a local sandbox of every provider.
+Credentials come only from the environment: PPIO_API_KEY, MATPOOL_TOKEN, TENSORPOOL_KEY.
+Base URLs: PPIO_BASE_URL, YUANRONG_BASE_URL, RAY_API_SERVER_ADDRESS, MATPOOL_BASE_URL,
+TENSORPOOL_ENGINE, or --base-url.";
+
+/// `gpujobs [OPTIONS] <COMMAND>`
+#[derive(Debug, Parser)]
+#[command(name = "gpujobs", version, about = ABOUT, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// The provider to talk to.
+    #[arg(short, long, global = true, env = "GPUJOBS_PROVIDER", value_parser = parse_provider)]
+    pub provider: Option<ProviderKind>,
+
+    /// The provider's base URL (overrides its environment variable).
+    #[arg(long, global = true, value_name = "URL")]
+    pub base_url: Option<String>,
+
+    /// How to print results.
+    #[arg(short, long, global = true, value_enum, default_value_t = Output::Table)]
+    pub output: Output,
+
+    /// Start a local sandbox of every provider, with demo jobs, and use it.
+    #[arg(long, global = true)]
+    pub sandbox: bool,
+
+    /// Time limit for each operation against a provider (e.g. 30s, 2m).
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
+
+    /// Show secrets (passwords, tokens in URLs) instead of [REDACTED].
+    #[arg(long, global = true)]
+    pub show_secrets: bool,
+
+    /// Trace requests on stderr (-vv for more).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// How results are printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    /// A table for people.
+    Table,
+    /// One JSON document (an object for one job, an array for a list).
+    Json,
+    /// One JSON object per line.
+    Ndjson,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show one job.
+    Get {
+        /// The job id.
+        id: String,
+    },
+    /// List jobs (without --provider: every configured provider, in one table).
+    List {
+        /// Only jobs in this status (repeatable): queued, starting, running, canceling, succeeded, failed, canceled, unknown.
+        #[arg(long = "status", value_name = "STATUS", value_parser = parse_status)]
+        statuses: Vec<JobStatus>,
+        /// At most this many jobs per provider.
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
+    },
+    /// Cancel a job (canceling a job that already ended reports that and succeeds).
+    Cancel {
+        /// The job id.
+        id: String,
+    },
+    /// Wait for a job to end; exits 0 if it succeeded, 1 if it failed or was canceled.
+    Wait {
+        /// The job id.
+        id: String,
+        /// Give up after this long (exit 3).
+        #[arg(long = "for", value_name = "DURATION", value_parser = parse_duration, default_value = "1h")]
+        wait_for: Duration,
+    },
+    /// Print a job's logs (or where to fetch them).
+    Logs {
+        /// The job id.
+        id: String,
+    },
+    /// Submit a job.
+    Submit(SubmitArgs),
+    /// Show what each provider supports and how it is configured.
+    Providers,
+    /// Print the JSON Schema of a job as `-o json` prints it.
+    Schema,
+    /// Serve the sandbox standalone until Ctrl-C.
+    Sandbox {
+        /// Where to listen.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+    },
+    /// Print shell completions.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+}
+
+/// What to submit; each provider uses what it understands.
+#[derive(Debug, Args)]
+pub struct SubmitArgs {
+    /// The command (Ray and openYuanrong: the entrypoint).
+    #[arg(required = true, num_args = 1.., trailing_var_arg = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+    /// A client-chosen id (Ray, openYuanrong): submitting again with it does not create a second job.
+    #[arg(long)]
+    pub id: Option<String>,
+    /// A display name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// An environment variable, K=V (repeatable).
+    #[arg(short, long = "env", value_name = "K=V", value_parser = parse_key_value)]
+    pub env: Vec<(String, String)>,
+    /// The working directory or package (openYuanrong requires one).
+    #[arg(long)]
+    pub working_dir: Option<String>,
+    /// An image id (Matpool).
+    #[arg(long)]
+    pub image: Option<String>,
+    /// A saved environment id (Matpool).
+    #[arg(long)]
+    pub environment: Option<String>,
+    /// A GPU model (Matpool).
+    #[arg(long)]
+    pub gpu: Option<String>,
+    /// A region id (Matpool).
+    #[arg(long)]
+    pub region: Option<i64>,
+}
+
+fn parse_provider(s: &str) -> Result<ProviderKind, String> {
+    s.parse::<ProviderKind>()
+        .and_then(|k| match ProviderKind::ALL.contains(&k) {
+            true => Ok(k),
+            false => Err(format!("unknown provider `{s}`")),
+        })
+}
+
+fn parse_status(s: &str) -> Result<JobStatus, String> {
+    s.parse()
+}
+
+fn parse_key_value(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_owned(), v.to_owned())),
+        _ => Err(format!("`{s}` is not K=V")),
+    }
+}
+
+/// `500ms`, `30s`, `5m`, `2h`, or plain seconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let split = s
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(s.len());
+    let (number, unit) = s.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration like 30s, 5m or 1h"))?;
+    let seconds = match unit {
+        "ms" => value / 1000.0,
+        "" | "s" => value,
+        "m" => value * 60.0,
+        "h" => value * 3600.0,
+        _ => return Err(format!("`{s}`: the unit must be ms, s, m or h")),
+    };
+    Duration::try_from_secs_f64(seconds).map_err(|_| format!("`{s}` is out of range"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse() {
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1.5h"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
+        assert!(parse_duration("soon").is_err() && parse_duration("3d").is_err());
+    }
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,348 @@
+//! Printing jobs: tables for people, JSON for programs.
+
+use chrono::{DateTime, Utc};
+use gpujobs::{Job, JobStatus, ProviderKind, SensitiveUrl};
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::cli::Output;
+
+/// A job as the CLI prints it in JSON (`gpujobs schema` describes this).
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct JobView {
+    /// The provider.
+    pub provider: ProviderKind,
+    /// The job id.
+    pub id: String,
+    /// A human name, where the provider has one.
+    pub name: Option<String>,
+    /// One of queued, starting, running, canceling, succeeded, failed, canceled, unknown.
+    pub status: JobStatus,
+    /// The provider's own status value, as a string.
+    pub provider_status: String,
+    /// Why the job failed, where known.
+    pub failure_reason: Option<String>,
+    /// The exit code, where known.
+    pub exit_code: Option<i64>,
+    /// RFC 3339, UTC.
+    pub created_at: Option<DateTime<Utc>>,
+    /// RFC 3339, UTC.
+    pub started_at: Option<DateTime<Utc>>,
+    /// RFC 3339, UTC.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// The provider's message.
+    pub message: Option<String>,
+    /// Where the log is (tokens in it are [REDACTED] unless --show-secrets).
+    pub log_url: Option<SensitiveUrl>,
+}
+
+impl From<&Job> for JobView {
+    fn from(job: &Job) -> Self {
+        Self {
+            provider: job.provider,
+            id: job.id.clone(),
+            name: job.name.clone(),
+            status: job.status.clone(),
+            provider_status: job.provider_status.clone(),
+            failure_reason: job.failure_reason.clone(),
+            exit_code: job.exit_code,
+            created_at: job.created_at,
+            started_at: job.started_at,
+            finished_at: job.finished_at,
+            message: job.message.clone(),
+            log_url: job.log_url.clone(),
+        }
+    }
+}
+
+/// Everything that decides how output looks.
+#[derive(Clone, Debug)]
+pub struct Printer {
+    pub output: Output,
+    pub show_secrets: bool,
+    /// ANSI colour (only on a terminal, and not with NO_COLOR).
+    pub color: bool,
+    /// The terminal's width; `None` when not printing to a terminal.
+    pub width: Option<usize>,
+    pub now: DateTime<Utc>,
+}
+
+impl Printer {
+    /// JSON text of `value`, secrets revealed only if asked.
+    pub fn json<T: Serialize>(&self, value: &T, pretty: bool) -> String {
+        let write = || match pretty {
+            true => serde_json::to_string_pretty(value),
+            false => serde_json::to_string(value),
+        };
+        let text = match self.show_secrets {
+            true => gpujobs::reveal(write),
+            false => write(),
+        };
+        text.unwrap_or_else(|e| format!("{{\"error\": \"cannot encode: {e}\"}}"))
+    }
+
+    /// One job: a vertical table, an object, or one line.
+    pub fn job(&self, job: &Job) -> String {
+        match self.output {
+            Output::Json => self.json(&JobView::from(job), true),
+            Output::Ndjson => self.json(&JobView::from(job), false),
+            Output::Table => self.job_table(job),
+        }
+    }
+
+    /// Several jobs: a table, an array, or one line each.
+    pub fn jobs(&self, jobs: &[Job]) -> String {
+        let views: Vec<JobView> = jobs.iter().map(JobView::from).collect();
+        match self.output {
+            Output::Json => self.json(&views, true),
+            Output::Ndjson => views
+                .iter()
+                .map(|v| self.json(v, false))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            Output::Table => self.list_table(jobs),
+        }
+    }
+
+    fn job_table(&self, job: &Job) -> String {
+        let time = |t: Option<DateTime<Utc>>| {
+            t.map(|t| {
+                format!(
+                    "{} ({})",
+                    t.format("%Y-%m-%d %H:%M:%S UTC"),
+                    ago(self.now, t)
+                )
+            })
+        };
+        let log_url = job.log_url.as_ref().map(|u| match self.show_secrets {
+            true => u.expose().to_owned(),
+            false => u.to_string(),
+        });
+        let rows = [
+            ("provider", Some(job.provider.to_string())),
+            ("id", Some(job.id.clone())),
+            ("name", job.name.clone()),
+            (
+                "status",
+                Some(self.paint(
+                    &job.status,
+                    &format!("{} ({})", job.status, job.provider_status),
+                )),
+            ),
+            ("failure reason", job.failure_reason.clone()),
+            ("exit code", job.exit_code.map(|c| c.to_string())),
+            ("created", time(job.created_at)),
+            ("started", time(job.started_at)),
+            ("finished", time(job.finished_at)),
+            ("message", job.message.clone()),
+            ("log", log_url),
+        ];
+        rows.iter()
+            .filter_map(|(key, value)| value.as_ref().map(|v| format!("{key:<15} {}", one_line(v))))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    fn list_table(&self, jobs: &[Job]) -> String {
+        if jobs.is_empty() {
+            return "no jobs".into();
+        }
+        let header = [
+            "PROVIDER", "ID", "NAME", "STATUS", "EXIT", "CREATED", "REASON",
+        ];
+        let rows: Vec<[String; 7]> = jobs
+            .iter()
+            .map(|job| {
+                [
+                    job.provider.to_string(),
+                    job.id.clone(),
+                    job.name.clone().unwrap_or_else(|| "-".into()),
+                    status_text(&job.status),
+                    job.exit_code.map_or_else(|| "-".into(), |c| c.to_string()),
+                    job.created_at
+                        .map_or_else(|| "-".into(), |t| ago(self.now, t)),
+                    job.failure_reason
+                        .as_deref()
+                        .map_or_else(|| "-".into(), one_line),
+                ]
+            })
+            .collect();
+        let mut widths: Vec<usize> = (0..header.len())
+            .map(|c| {
+                rows.iter()
+                    .map(|r| r[c].chars().count())
+                    .chain([header[c].len()])
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        if let Some(width) = self.width {
+            fit(
+                &mut widths,
+                width,
+                &[6, 2, 1],
+                &[header[6].len(), header[2].len(), 8],
+            );
+        }
+        let line = |cells: &[String], paint: Option<&JobStatus>| {
+            let mut out = String::new();
+            for (c, cell) in cells.iter().enumerate() {
+                let text = pad(&truncate(cell, widths[c]), widths[c]);
+                let text = match (c, paint) {
+                    (3, Some(status)) => self.paint(status, &text),
+                    _ => text,
+                };
+                out.push_str(&text);
+                if c + 1 < cells.len() {
+                    out.push_str("  ");
+                }
+            }
+            out.trim_end().to_owned()
+        };
+        let header: Vec<String> = header.iter().map(|h| (*h).to_owned()).collect();
+        let mut out = vec![line(&header, None)];
+        out.extend(
+            rows.iter()
+                .zip(jobs)
+                .map(|(row, job)| line(row, Some(&job.status))),
+        );
+        out.join("\n")
+    }
+
+    /// Colours a status's text (green ended well, red failed, yellow in progress).
+    pub fn paint(&self, status: &JobStatus, text: &str) -> String {
+        if !self.color {
+            return text.to_owned();
+        }
+        let code = match status {
+            JobStatus::Succeeded => "32",
+            JobStatus::Failed => "31",
+            JobStatus::Canceled | JobStatus::Canceling => "35",
+            JobStatus::Running | JobStatus::Starting => "33",
+            _ => "36",
+        };
+        format!("\x1b[{code}m{text}\x1b[0m")
+    }
+}
+
+/// `running`, or `unknown (PREEMPTED)` with the raw value.
+pub fn status_text(status: &JobStatus) -> String {
+    match status {
+        JobStatus::Unknown(raw) if !raw.is_empty() => format!("unknown ({raw})"),
+        other => other.to_string(),
+    }
+}
+
+/// How long ago `t` was, roughly: `12s ago`, `3m ago`, `5h ago`, `2d ago`.
+pub fn ago(now: DateTime<Utc>, t: DateTime<Utc>) -> String {
+    let seconds = (now - t).num_seconds();
+    let (value, unit) = match seconds.unsigned_abs() {
+        s if s < 60 => (s, "s"),
+        s if s < 3600 => (s / 60, "m"),
+        s if s < 86_400 => (s / 3600, "h"),
+        s => (s / 86_400, "d"),
+    };
+    match seconds >= 0 {
+        true => format!("{value}{unit} ago"),
+        false => format!("in {value}{unit}"),
+    }
+}
+
+/// Shrinks the `flexible` columns (in that order, down to their `minimum`) until
+/// the table, with two spaces between columns, fits `width`.
+fn fit(widths: &mut [usize], width: usize, flexible: &[usize], minimum: &[usize]) {
+    let total = |w: &[usize]| w.iter().sum::<usize>() + 2 * w.len().saturating_sub(1);
+    for (&column, &min) in flexible.iter().zip(minimum) {
+        let over = total(widths).saturating_sub(width);
+        if over == 0 {
+            return;
+        }
+        widths[column] = widths[column].saturating_sub(over).max(min);
+    }
+}
+
+fn truncate(text: &str, width: usize) -> String {
+    match text.chars().count() > width {
+        true => text
+            .chars()
+            .take(width.saturating_sub(1))
+            .chain(['…'])
+            .collect(),
+        false => text.to_owned(),
+    }
+}
+
+fn pad(text: &str, width: usize) -> String {
+    let len = text.chars().count();
+    format!("{text}{}", " ".repeat(width.saturating_sub(len)))
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn printer(width: Option<usize>) -> Printer {
+        let now = Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap();
+        Printer {
+            output: Output::Table,
+            show_secrets: false,
+            color: false,
+            width,
+            now,
+        }
+    }
+
+    fn job(id: &str, name: &str, status: JobStatus) -> Job {
+        let mut job = Job::new(ProviderKind::Ray, id, status, "RAW");
+        job.name = Some(name.into());
+        job.created_at = Some(Utc.with_ymd_and_hms(2026, 11, 24, 11, 17, 0).unwrap());
+        job
+    }
+
+    #[test]
+    fn times_read_as_ago() {
+        let now = printer(None).now;
+        assert_eq!(ago(now, now - chrono::Duration::seconds(12)), "12s ago");
+        assert_eq!(ago(now, now - chrono::Duration::minutes(43)), "43m ago");
+        assert_eq!(ago(now, now - chrono::Duration::hours(5)), "5h ago");
+        assert_eq!(ago(now, now - chrono::Duration::days(2)), "2d ago");
+        assert_eq!(ago(now, now + chrono::Duration::minutes(3)), "in 3m");
+    }
+
+    #[test]
+    fn a_table_fits_the_terminal_by_shortening_reason_and_name() {
+        let mut long = job(
+            "raysubmit_1",
+            "a-very-long-job-name-that-goes-on-and-on",
+            JobStatus::Failed,
+        );
+        long.failure_reason = Some(
+            "JOB_ENTRYPOINT_COMMAND_ERROR: Job entrypoint command failed with exit code 3".into(),
+        );
+        let table = printer(Some(80)).jobs(&[long]);
+        assert!(table.lines().all(|l| l.chars().count() <= 80), "{table}");
+        assert!(table.contains('…'), "{table}");
+        let wide = printer(None).jobs(&[job("raysubmit_1", "train", JobStatus::Running)]);
+        assert_eq!(
+            wide,
+            "PROVIDER  ID           NAME   STATUS   EXIT  CREATED  REASON\nray       raysubmit_1  train  running  -     43m ago  -"
+        );
+    }
+
+    #[test]
+    fn colour_only_when_asked() {
+        let mut p = printer(None);
+        assert_eq!(p.paint(&JobStatus::Failed, "failed"), "failed");
+        p.color = true;
+        assert_eq!(
+            p.paint(&JobStatus::Failed, "failed"),
+            "\x1b[31mfailed\x1b[0m"
+        );
+    }
+}
