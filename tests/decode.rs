@@ -215,3 +215,46 @@ mod tensorpool {
         assert_eq!(request.status.0, "QUEUED");
     }
 }
+
+/// Answers recorded from a real Ray 2.60.0 head node by `scripts/ray-live.sh`
+/// (with `GPUJOBS_RECORD=1`), so offline tests use real shapes.
+mod ray_live_recordings {
+    use super::*;
+    use gpujobs_ray::types::{JobDetails, JobLogsResponse, VersionResponse};
+
+    #[test]
+    fn every_recorded_answer_decodes() {
+        let version: VersionResponse = decode("ray", "live/version");
+        assert_eq!(version.ray_version, "2.60.0");
+        let statuses: Vec<(String, Option<i32>)> = [
+            "get_job_pending",
+            "get_job_succeeded",
+            "get_job_failed",
+            "get_job_stopped",
+        ]
+        .iter()
+        .map(|name| {
+            let job: JobDetails = decode("ray", &format!("live/{name}"));
+            (job.status.0, job.driver_exit_code)
+        })
+        .collect();
+        assert_eq!(statuses[0].0, "PENDING");
+        assert_eq!(statuses[1], ("SUCCEEDED".to_owned(), Some(0)));
+        assert_eq!(statuses[2], ("FAILED".to_owned(), Some(3)));
+        assert_eq!(statuses[3].0, "STOPPED");
+        let jobs: Vec<JobDetails> = decode("ray", "live/list_jobs");
+        assert!(!jobs.is_empty());
+        let logs: JobLogsResponse = decode("ray", "live/get_job_logs");
+        assert!(logs.logs.contains("hello from-gpujobs"), "{}", logs.logs);
+    }
+
+    #[test]
+    fn errors_are_plain_text() {
+        let not_found = std::fs::read_to_string(
+            gpujobs_workspace_tests::payload_path("ray", "live/get_job_not_found")
+                .with_extension("txt"),
+        )
+        .unwrap();
+        assert_eq!(not_found.trim(), "Job no-such-job-gpujobs does not exist");
+    }
+}

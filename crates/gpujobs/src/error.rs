@@ -214,7 +214,8 @@ impl Error {
         }
     }
 
-    /// Builds the error for an HTTP status and the provider's message.
+    /// Builds the error for an HTTP status and the provider's whole message
+    /// (shortened here, after it has been read for its kind).
     pub fn from_status(
         provider: ProviderKind,
         status: u16,
@@ -222,18 +223,20 @@ impl Error {
         body: Option<String>,
         retry_after: Option<Duration>,
     ) -> Self {
-        // A duplicate id is a conflict whatever the status (Ray answers 400, openYuanrong 404).
-        if message.contains("already exists") {
+        // A duplicate id is a conflict whatever the status (a real Ray answers 500 with a
+        // traceback, openYuanrong 404). Checked on the whole message, before it is shortened.
+        let duplicate = message.contains("already exists");
+        let message = match message.is_empty() {
+            true => format!("HTTP {status}"),
+            false => excerpt(&message),
+        };
+        if duplicate {
             return Self::Conflict {
                 provider,
                 message,
                 source: None,
             };
         }
-        let message = match message.is_empty() {
-            true => format!("HTTP {status}"),
-            false => message,
-        };
         match status {
             400 | 422 => Self::InvalidRequest {
                 provider,

@@ -589,3 +589,39 @@ async fn version_reads_the_server_versions() {
         "2.60.0"
     );
 }
+
+#[tokio::test]
+async fn a_duplicate_id_answered_with_a_500_traceback_is_adopted() {
+    // What a real Ray 2.60 answered to a second submit with the same id (recorded).
+    let env = Env::new().await;
+    let path = format!(
+        "{}/../../tests/payloads/ray/live/submit_job_duplicate.txt",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let traceback = std::fs::read_to_string(path)
+        .unwrap()
+        .replace("dup-probe", "train-1");
+    env.on_raw("POST", "/api/jobs/", 500, "text/plain", &traceback)
+        .await;
+    let mut existing = payload("ray", "get_job_pending");
+    existing["submission_id"] = "train-1".into();
+    existing["entrypoint"] = "python train.py".into();
+    env.on("GET", "/api/jobs/train-1", &[(200, existing)]).await;
+    let ray = env.provider::<RayProvider>();
+    let job = ray
+        .submit(&SubmitRequest::new("python train.py").id("train-1"))
+        .await
+        .unwrap();
+    assert_eq!(job.id, "train-1");
+    let err = ray
+        .submit(&SubmitRequest::new("python other.py").id("train-1"))
+        .await
+        .unwrap_err();
+    let Error::Conflict { message, .. } = &err else {
+        panic!("{err}")
+    };
+    assert!(
+        message.starts_with("ValueError: Job with submission_id train-1 already exists"),
+        "{message}"
+    );
+}

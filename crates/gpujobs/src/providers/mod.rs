@@ -199,13 +199,8 @@ impl Ctx {
                     std::time::SystemTime::now(),
                 );
                 let message = response.into_inner().message().await;
-                Error::from_status(
-                    provider,
-                    status,
-                    excerpt(&message),
-                    Some(excerpt(&message)),
-                    retry_after,
-                )
+                let body = excerpt(&message);
+                Error::from_status(provider, status, message, Some(body), retry_after)
             }
             E2::UnexpectedResponse(response) => {
                 let status = response.status().as_u16();
@@ -215,13 +210,7 @@ impl Ctx {
                 );
                 let body = read_bounded(response.bytes_stream()).await;
                 let message = plain_message(&body);
-                Error::from_status(
-                    provider,
-                    status,
-                    excerpt(&message),
-                    Some(excerpt(&body)),
-                    retry_after,
-                )
+                Error::from_status(provider, status, message, Some(excerpt(&body)), retry_after)
             }
             E2::Custom(message) => Error::Transport {
                 provider,
@@ -277,8 +266,32 @@ pub(crate) fn plain_message(body: &str) -> String {
                 .unwrap_or_else(|| body.trim().to_owned())
         }
         _ if body.trim_start().starts_with('<') => "an HTML page instead of an API answer".into(),
+        // A Python server's traceback (a real Ray sends them, nested): its last
+        // `SomeError: …` line says what happened.
+        _ if body
+            .trim_start()
+            .starts_with("Traceback (most recent call last)") =>
+        {
+            body.lines()
+                .rev()
+                .find(|l| is_exception_line(l))
+                .unwrap_or(body)
+                .trim()
+                .to_owned()
+        }
         _ => body.trim().to_owned(),
     }
+}
+
+/// `ValueError: …`, `ray.exceptions.RaySystemError: …`: a Python exception's line.
+fn is_exception_line(line: &str) -> bool {
+    line.split_once(": ").is_some_and(|(name, _)| {
+        !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_')
+            && (name.ends_with("Error") || name.ends_with("Exception"))
+    })
 }
 
 /// A generated error body that can say what went wrong.

@@ -1,0 +1,124 @@
+//! The live Ray checks through the `gpujobs` binary: JSON output and exit
+//! codes against a real Ray head node (`scripts/ray-live.sh`).
+
+use std::process::Command;
+
+use serde_json::Value;
+
+fn gpujobs(args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_gpujobs"))
+        .arg("-p")
+        .arg("ray")
+        .args(args)
+        .output()
+        .unwrap();
+    let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        text(output.stdout),
+        text(output.stderr),
+    )
+}
+
+fn json(args: &[&str]) -> Value {
+    // Before the subcommand: after a `--`, it would be part of a submitted command.
+    let mut all = vec!["-o", "json"];
+    all.extend_from_slice(args);
+    let (code, stdout, stderr) = gpujobs(&all);
+    assert!(code <= 1, "gpujobs {all:?} exited {code}: {stderr}");
+    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"))
+}
+
+fn fresh(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("{prefix}-{nanos:x}")
+}
+
+#[test]
+#[ignore = "needs a Ray head node: scripts/ray-live.sh"]
+fn submit_get_list_wait_logs_through_the_cli() {
+    let id = fresh("cli-ok");
+    let job = json(&[
+        "submit",
+        "--id",
+        &id,
+        "-e",
+        "WHO=cli",
+        "--",
+        "python",
+        "-c",
+        "\"import os; print('hi', os.environ['WHO'])\"",
+    ]);
+    assert_eq!(
+        (job["id"].as_str(), job["provider"].as_str()),
+        (Some(id.as_str()), Some("ray"))
+    );
+    assert_eq!(json(&["get", &id])["id"].as_str(), Some(id.as_str()));
+    let listed = json(&["list"]);
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|j| j["id"] == id.as_str())
+    );
+    let (code, stdout, stderr) = gpujobs(&["wait", &id, "-o", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let done: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        (done["status"].as_str(), done["exit_code"].as_i64()),
+        (Some("succeeded"), Some(0))
+    );
+    let (code, logs, _) = gpujobs(&["logs", &id]);
+    assert_eq!(code, 0);
+    assert!(logs.contains("hi cli"), "{logs}");
+}
+
+#[test]
+#[ignore = "needs a Ray head node: scripts/ray-live.sh"]
+fn a_failing_job_makes_wait_exit_1() {
+    let id = fresh("cli-fail");
+    json(&[
+        "submit",
+        "--id",
+        &id,
+        "--",
+        "python",
+        "-c",
+        "\"import sys; sys.exit(3)\"",
+    ]);
+    let (code, stdout, _) = gpujobs(&["wait", &id, "-o", "json"]);
+    assert_eq!(code, 1);
+    let job: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        (job["status"].as_str(), job["exit_code"].as_i64()),
+        (Some("failed"), Some(3))
+    );
+}
+
+#[test]
+#[ignore = "needs a Ray head node: scripts/ray-live.sh"]
+fn cancel_and_not_found_through_the_cli() {
+    let id = fresh("cli-sleep");
+    json(&["submit", "--id", &id, "--", "sleep", "600"]);
+    let outcome = json(&["cancel", &id]);
+    assert!(
+        matches!(outcome["outcome"].as_str(), Some("stopped" | "accepted")),
+        "{outcome}"
+    );
+    let (code, stdout, _) = gpujobs(&["wait", &id, "-o", "json", "--for", "2m"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        serde_json::from_str::<Value>(&stdout).unwrap()["status"].as_str(),
+        Some("canceled")
+    );
+    let (code, _, stderr) = gpujobs(&["get", "no-such-job-gpujobs"]);
+    assert_eq!(code, 4);
+    assert!(
+        stderr.starts_with("error: ray: not found: Job no-such-job-gpujobs does not exist"),
+        "{stderr}"
+    );
+}
