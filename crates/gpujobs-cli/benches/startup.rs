@@ -21,29 +21,46 @@ fn baseline_spawn_true() {
 /// `gpujobs --help`.
 #[divan::bench]
 fn gpujobs_help() {
-    Command::new(env!("CARGO_BIN_EXE_gpujobs")).arg("--help").output().expect("gpujobs runs");
+    Command::new(env!("CARGO_BIN_EXE_gpujobs"))
+        .arg("--help")
+        .output()
+        .expect("gpujobs runs");
 }
 
 /// The README's main command: start the built-in sandbox and list every provider.
 #[divan::bench(sample_count = 20)]
 fn gpujobs_sandbox_list() {
-    Command::new(env!("CARGO_BIN_EXE_gpujobs")).args(["--sandbox", "list"]).output().expect("gpujobs runs");
+    Command::new(env!("CARGO_BIN_EXE_gpujobs"))
+        .args(["--sandbox", "list"])
+        .output()
+        .expect("gpujobs runs");
 }
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime")
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
 }
 
 /// Binding a loopback port: the floor under starting any server.
 #[divan::bench]
 fn baseline_bind_loopback(bencher: divan::Bencher) {
     let runtime = runtime();
-    bencher.bench_local(|| runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("binds"));
+    bencher.bench_local(|| {
+        runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .expect("binds")
+    });
 }
 
 /// Starting the sandbox: five providers, demo jobs, listening.
 #[divan::bench]
 fn sandbox_start(bencher: divan::Bencher) {
     let runtime = runtime();
-    bencher.bench_local(|| runtime.block_on(Sandbox::start(SandboxConfig::default())).expect("starts"));
+    bencher.bench_local(|| {
+        runtime
+            .block_on(Sandbox::start(SandboxConfig::default()))
+            .expect("starts")
+    });
 }
