@@ -234,35 +234,50 @@ async fn list(
     let mut options = ListOptions::default();
     options.statuses = statuses.to_vec();
     options.limit = limit;
-    let kinds = context.all()?;
-    // Every provider is asked at once; answers are kept in provider order.
-    let answers = futures_util::future::join_all(kinds.iter().map(|kind| {
-        let options = options.clone();
-        async move {
-            let provider = context.connect(*kind)?;
-            provider
-                .list(options)
-                .try_collect::<Vec<Job>>()
-                .await
-                .map_err(|e| failure(&e))
+    let mut code = 0;
+    let mut providers = Vec::new();
+    for kind in context.all()? {
+        match context.connect(kind) {
+            Ok(provider) => providers.push(provider),
+            Err(f) => report(&mut code, f),
         }
-    }))
+    }
+    if printer.output == Output::Ndjson {
+        // One line per job as soon as its page arrives, from every provider at once.
+        let mut jobs =
+            futures_util::stream::select_all(providers.iter().map(|p| p.list(options.clone())));
+        while let Some(job) = jobs.next().await {
+            match job {
+                Ok(job) => println!("{}", printer.job(&job)),
+                Err(e) => report(&mut code, failure(&e)),
+            }
+        }
+        return Ok(code);
+    }
+    // Every provider is asked at once; answers are kept in provider order.
+    let answers = futures_util::future::join_all(
+        providers
+            .iter()
+            .map(|p| p.list(options.clone()).try_collect::<Vec<Job>>()),
+    )
     .await;
     let mut jobs = Vec::new();
-    let mut code = 0;
     for answer in answers {
         match answer {
             Ok(found) => jobs.extend(found),
-            Err(f) => {
-                eprintln!("error: {}", f.message);
-                code = code.max(f.code);
-            }
+            Err(e) => report(&mut code, failure(&e)),
         }
     }
     if code == 0 || !jobs.is_empty() || printer.output != Output::Table {
         println!("{}", printer.jobs(&jobs));
     }
     Ok(code)
+}
+
+/// Prints a provider's failure and keeps the worst exit code.
+fn report(code: &mut u8, failure: Failure) {
+    eprintln!("error: {}", failure.message);
+    *code = (*code).max(failure.code);
 }
 
 async fn wait(

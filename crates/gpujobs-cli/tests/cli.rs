@@ -123,6 +123,16 @@ fn list_as_ndjson_is_one_job_per_line() {
         .collect();
     assert_eq!(lines.len(), 4);
     assert!(lines.iter().all(|j| j["provider"] == "tensorpool"));
+    let every: Vec<Value> = sandbox(&["list", "-o", "ndjson"])
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(every.len(), 20, "4 demo jobs from each of 5 providers");
+    let providers: std::collections::BTreeSet<&str> = every
+        .iter()
+        .map(|j| j["provider"].as_str().unwrap())
+        .collect();
+    assert_eq!(providers.len(), 5);
 }
 
 #[test]
