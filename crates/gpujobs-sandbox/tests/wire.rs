@@ -160,3 +160,53 @@ async fn bad_credentials_are_refused_each_provider_s_way() {
         200
     );
 }
+
+#[tokio::test]
+async fn a_tensorpool_cancel_is_a_request_that_completes() {
+    use gpujobs_sandbox::{JobSpec, Timing};
+    let sandbox = Sandbox::start(SandboxConfig::default().timing(Timing::fast()).empty())
+        .await
+        .unwrap();
+    let kind = ProviderKind::Tensorpool;
+    let id = sandbox.add_job(kind, JobSpec::new("sleep infinity"));
+    let http = reqwest::Client::new();
+    let token = sandbox.token(kind).unwrap().to_owned();
+    let url = |path: String| format!("{}{path}", sandbox.base_url(kind));
+
+    let cancel = send(
+        http.post(url(format!("/job/cancel/{id}")))
+            .bearer_auth(&token),
+    )
+    .await;
+    assert_eq!(cancel.status, 202);
+    let accepted: serde_json::Value = serde_json::from_str(&cancel.body).unwrap();
+    assert_eq!(accepted["status"], "canceling");
+    let request = accepted["request_id"].as_str().unwrap().to_owned();
+
+    let info = http
+        .get(url(format!("/request/info/{request}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        info.headers()["retry-after"],
+        "1",
+        "asks to poll again while processing"
+    );
+    assert!(info.text().await.unwrap().contains("PROCESSING"));
+
+    tokio::time::sleep(Timing::fast().cancel * 2).await;
+    let done = send(
+        http.get(url(format!("/request/info/{request}")))
+            .bearer_auth(&token),
+    )
+    .await;
+    assert!(done.body.contains("COMPLETED"), "{}", done.body);
+    let again = send(
+        http.post(url(format!("/job/cancel/{id}")))
+            .bearer_auth(&token),
+    )
+    .await;
+    assert_eq!(again.status, 200, "canceling an ended job changes nothing");
+}
