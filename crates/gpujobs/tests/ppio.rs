@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{CANARY_KEY, Env, json as answers, payload};
+use common::{CANARY_KEY, Env, json as answers, payload, payload_with};
 use futures_util::TryStreamExt;
 use gpujobs::Logs;
 use gpujobs::ppio::PpioProvider;
@@ -14,9 +14,7 @@ use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 const JOB: &str = "/gpus/v2/jobs/job-id";
 
 fn with_status(status: &str) -> Value {
-    let mut job = payload("ppio", "get_job");
-    job["status"]["status"] = status.into();
-    job
+    payload_with("ppio", "get_job", "/status/status", status)
 }
 
 #[tokio::test]
@@ -79,12 +77,8 @@ async fn list_follows_the_cursor_across_pages() {
 #[tokio::test]
 async fn cancel_stops_and_reads_back() {
     let env = Env::new().await;
-    env.on(
-        "GET",
-        JOB,
-        &[(200, with_status("Running")), (200, with_status("Stopped"))],
-    )
-    .await;
+    env.statuses(JOB, &["Running", "Stopped"], with_status)
+        .await;
     env.on("POST", &format!("{JOB}/stop"), &[(200, json!({}))])
         .await;
     let outcome = env

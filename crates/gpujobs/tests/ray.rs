@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Env, payload};
+use common::{Env, payload, payload_with};
 use futures_util::TryStreamExt;
 use gpujobs::prelude::*;
 use gpujobs::ray::RayProvider;
@@ -18,9 +18,7 @@ const ID: &str = "raysubmit_AbC123";
 const JOB: &str = "/api/jobs/raysubmit_AbC123";
 
 fn with_status(status: &str) -> Value {
-    let mut job = payload("ray", "get_job_succeeded");
-    job["status"] = status.into();
-    job
+    payload_with("ray", "get_job_succeeded", "/status", status)
 }
 
 #[tokio::test]
@@ -87,12 +85,8 @@ async fn list_returns_every_job_filtered_and_limited() {
 #[tokio::test]
 async fn cancel_stops_a_running_job_and_reads_it_back() {
     let env = Env::new().await;
-    env.on(
-        "GET",
-        JOB,
-        &[(200, with_status("RUNNING")), (200, with_status("STOPPED"))],
-    )
-    .await;
+    env.statuses(JOB, &["RUNNING", "STOPPED"], with_status)
+        .await;
     env.on(
         "POST",
         &format!("{JOB}/stop"),
@@ -109,7 +103,7 @@ async fn cancel_stops_a_running_job_and_reads_it_back() {
 #[tokio::test]
 async fn cancel_of_an_ended_job_reports_it_and_sends_no_stop() {
     let env = Env::new().await;
-    env.on("GET", JOB, &[(200, with_status("SUCCEEDED"))]).await;
+    env.statuses(JOB, &["SUCCEEDED"], with_status).await;
     let outcome = env.provider::<RayProvider>().cancel(ID).await.unwrap();
     assert!(
         matches!(&outcome, CancelOutcome::AlreadyEnded(job) if job.status == JobStatus::Succeeded)
@@ -124,15 +118,8 @@ async fn cancel_of_an_ended_job_reports_it_and_sends_no_stop() {
 #[tokio::test]
 async fn cancel_racing_the_end_reports_already_ended() {
     let env = Env::new().await;
-    env.on(
-        "GET",
-        JOB,
-        &[
-            (200, with_status("RUNNING")),
-            (200, with_status("SUCCEEDED")),
-        ],
-    )
-    .await;
+    env.statuses(JOB, &["RUNNING", "SUCCEEDED"], with_status)
+        .await;
     env.on(
         "POST",
         &format!("{JOB}/stop"),
@@ -260,14 +247,12 @@ async fn a_taken_id_of_another_job_is_a_conflict() {
 #[tokio::test]
 async fn wait_reaches_succeeded_with_capped_backoff() {
     let env = Env::new().await;
-    let answers = [
-        (200, with_status("PENDING")),
-        (200, with_status("RUNNING")),
-        (200, with_status("RUNNING")),
-        (200, with_status("RUNNING")),
-        (200, with_status("SUCCEEDED")),
-    ];
-    env.on("GET", JOB, &answers).await;
+    env.statuses(
+        JOB,
+        &["PENDING", "RUNNING", "RUNNING", "RUNNING", "SUCCEEDED"],
+        with_status,
+    )
+    .await;
     let job = env
         .provider::<RayProvider>()
         .wait(ID, &env.wait_options())
@@ -302,12 +287,8 @@ async fn wait_reports_failure_with_reason_and_exit_code() {
 #[tokio::test]
 async fn wait_reaches_canceled() {
     let env = Env::new().await;
-    env.on(
-        "GET",
-        JOB,
-        &[(200, with_status("RUNNING")), (200, with_status("STOPPED"))],
-    )
-    .await;
+    env.statuses(JOB, &["RUNNING", "STOPPED"], with_status)
+        .await;
     let job = env
         .provider::<RayProvider>()
         .wait(ID, &env.wait_options())
@@ -319,15 +300,8 @@ async fn wait_reaches_canceled() {
 #[tokio::test]
 async fn wait_times_out_with_the_last_job_and_never_ends_on_an_unknown_status() {
     let env = Env::new().await;
-    env.on(
-        "GET",
-        JOB,
-        &[
-            (200, with_status("RUNNING")),
-            (200, with_status("PREEMPTED")),
-        ],
-    )
-    .await;
+    env.statuses(JOB, &["RUNNING", "PREEMPTED"], with_status)
+        .await;
     let err = env
         .provider::<RayProvider>()
         .wait(ID, &env.wait_options())
@@ -348,13 +322,12 @@ async fn wait_times_out_with_the_last_job_and_never_ends_on_an_unknown_status() 
 #[tokio::test]
 async fn watch_yields_each_status_change_once() {
     let env = Env::new().await;
-    let answers = [
-        (200, with_status("PENDING")),
-        (200, with_status("PENDING")),
-        (200, with_status("RUNNING")),
-        (200, with_status("SUCCEEDED")),
-    ];
-    env.on("GET", JOB, &answers).await;
+    env.statuses(
+        JOB,
+        &["PENDING", "PENDING", "RUNNING", "SUCCEEDED"],
+        with_status,
+    )
+    .await;
     let ray = env.provider::<RayProvider>();
     let options = env.wait_options();
     let seen: Vec<JobStatus> = ray

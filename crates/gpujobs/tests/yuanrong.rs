@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{Env, payload};
+use common::{Env, payload, payload_with};
 use gpujobs::prelude::*;
 use gpujobs::yuanrong::YuanrongProvider;
 use serde_json::{Value, json};
@@ -11,9 +11,7 @@ const ID: &str = "app-fe4ee1e5-d24f-4236-be15-7654e3c2229b";
 const JOB: &str = "/api/jobs/app-fe4ee1e5-d24f-4236-be15-7654e3c2229b";
 
 fn with_status(status: &str) -> Value {
-    let mut job = payload("yuanrong", "get_job");
-    job["status"] = status.into();
-    job
+    payload_with("yuanrong", "get_job", "/status", status)
 }
 
 #[tokio::test]
@@ -69,12 +67,7 @@ async fn a_json_string_404_is_not_found_with_its_message() {
 #[tokio::test]
 async fn a_stop_answered_false_after_the_job_ended_is_already_ended() {
     let env = Env::new().await;
-    env.on(
-        "GET",
-        JOB,
-        &[(200, with_status("RUNNING")), (200, with_status("FAILED"))],
-    )
-    .await;
+    env.statuses(JOB, &["RUNNING", "FAILED"], with_status).await;
     env.on("POST", &format!("{JOB}/stop"), &[(200, json!(false))])
         .await;
     let outcome = env.provider::<YuanrongProvider>().cancel(ID).await.unwrap();
@@ -87,12 +80,8 @@ async fn a_stop_answered_false_after_the_job_ended_is_already_ended() {
 #[tokio::test]
 async fn cancel_stops_a_running_job() {
     let env = Env::new().await;
-    env.on(
-        "GET",
-        JOB,
-        &[(200, with_status("RUNNING")), (200, with_status("STOPPED"))],
-    )
-    .await;
+    env.statuses(JOB, &["RUNNING", "STOPPED"], with_status)
+        .await;
     env.on("POST", &format!("{JOB}/stop"), &[(200, json!(true))])
         .await;
     let outcome = env.provider::<YuanrongProvider>().cancel(ID).await.unwrap();

@@ -24,6 +24,15 @@ pub fn payload(provider: &str, name: &str) -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
+/// A payload with the value at JSON pointer `at` replaced by `value`.
+pub fn payload_with(provider: &str, name: &str, at: &str, value: impl Into<Value>) -> Value {
+    let mut body = payload(provider, name);
+    *body
+        .pointer_mut(at)
+        .unwrap_or_else(|| panic!("{provider}/{name} has nothing at {at}")) = value.into();
+    body
+}
+
 /// A mock provider and a manual clock.
 pub struct Env {
     pub server: MockServer,
@@ -60,6 +69,12 @@ impl Env {
     pub async fn on(&self, verb: &str, at: &str, answers: &[(u16, Value)]) {
         self.sequence(|| Mock::given(method(verb)).and(path(at)), json(answers))
             .await;
+    }
+
+    /// Answers `GET at` with the job `job(status)` for each status in turn, then the last forever.
+    pub async fn statuses(&self, at: &str, statuses: &[&str], job: impl Fn(&str) -> Value) {
+        let answers: Vec<(u16, Value)> = statuses.iter().map(|s| (200, job(s))).collect();
+        self.on("GET", at, &answers).await;
     }
 
     /// Answers requests matched by `mock()` with each template once, in order, then the last forever.
