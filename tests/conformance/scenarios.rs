@@ -4,9 +4,9 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use futures_util::TryStreamExt;
+use futures_util::{StreamExt, TryStreamExt};
 use gpujobs::prelude::*;
-use gpujobs::{Logs, TimeoutScope};
+use gpujobs::{Logs, PagingGuard, TimeoutScope};
 use gpujobs_sandbox::{Fault, FaultRule, JobSpec};
 
 use crate::{CANARY_TOKEN, Harness, skip};
@@ -309,4 +309,142 @@ pub async fn secret_canaries_never_leak(h: &Harness) {
     for canary in [CANARY_TOKEN, password] {
         assert!(!shown.contains(canary), "{canary} leaked: {shown}");
     }
+}
+
+/// Lists with `options`, after adding `n` jobs: the ids added, the ids listed and the error that ended the listing.
+async fn list_after_adding(
+    h: &Harness,
+    n: usize,
+    options: ListOptions,
+) -> (BTreeSet<String>, Vec<String>, Option<Error>) {
+    let added = (0..n)
+        .map(|i| h.add(JobSpec::new(format!("python step{i}.py"))))
+        .collect();
+    let all: Vec<Result<Job, Error>> = h.provider.list(options).collect().await;
+    let listed = all
+        .iter()
+        .filter_map(|j| j.as_ref().ok())
+        .map(|j| j.id.clone())
+        .collect();
+    (added, listed, all.into_iter().find_map(Result::err))
+}
+
+fn assert_unique(ids: &[String]) {
+    let unique: BTreeSet<&String> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len(), "duplicates in {ids:?}");
+}
+
+pub async fn paging_in_circles_ends_with_an_error(h: &Harness) {
+    if !h.inject(FaultRule::new(Fault::PagingLoop)) {
+        return skip(h, "no HTTP layer");
+    }
+    let (added, listed, error) = list_after_adding(h, 5, ListOptions::default().page_size(2)).await;
+    assert_unique(&listed);
+    let lists = h.requests().iter().filter(|r| r.method == "GET").count();
+    if !h.caps().server_paging {
+        assert!(error.is_none(), "{error:?}");
+        return skip(h, "one answer holds every job: nothing to loop");
+    }
+    assert!(
+        matches!(
+            error,
+            Some(Error::Paging {
+                guard: PagingGuard::RepeatedPage,
+                ..
+            })
+        ),
+        "{error:?}"
+    );
+    assert_eq!(
+        (listed.len(), lists),
+        (2, 2),
+        "page 1 once, then the repeat is caught"
+    );
+    assert!(listed.iter().all(|id| added.contains(id)));
+}
+
+pub async fn a_repeated_cursor_ends_with_an_error(h: &Harness) {
+    if !h.inject(FaultRule::new(Fault::RepeatedCursor)) {
+        return skip(h, "no HTTP layer");
+    }
+    let (added, listed, error) = list_after_adding(h, 7, ListOptions::default().page_size(2)).await;
+    assert_unique(&listed);
+    match error {
+        None => assert_eq!(
+            listed.into_iter().collect::<BTreeSet<_>>(),
+            added,
+            "no cursors to repeat"
+        ),
+        Some(Error::Paging {
+            guard: PagingGuard::RepeatedCursor,
+            pages,
+            ..
+        }) => {
+            assert_eq!((pages, listed.len()), (2, 4))
+        }
+        Some(other) => panic!("{other}"),
+    }
+}
+
+pub async fn duplicate_jobs_are_listed_once(h: &Harness) {
+    if !h.inject(FaultRule::new(Fault::DuplicateItems)) {
+        return skip(h, "no HTTP layer");
+    }
+    let (added, listed, error) = list_after_adding(h, 5, ListOptions::default().page_size(2)).await;
+    assert!(error.is_none(), "{error:?}");
+    assert_unique(&listed);
+    assert_eq!(listed.into_iter().collect::<BTreeSet<_>>(), added);
+}
+
+pub async fn listing_stops_at_the_page_limit(h: &Harness) {
+    let options = ListOptions::default().page_size(2).max_pages(2);
+    let (added, listed, error) = list_after_adding(h, 7, options).await;
+    assert_unique(&listed);
+    if !h.caps().server_paging {
+        assert!(error.is_none(), "{error:?}");
+        return assert_eq!(listed.len(), added.len());
+    }
+    assert!(
+        matches!(
+            error,
+            Some(Error::Paging {
+                guard: PagingGuard::PageLimit(2),
+                pages: 2,
+                ..
+            })
+        ),
+        "{error:?}"
+    );
+    assert_eq!(listed.len(), 4);
+}
+
+pub async fn an_oversized_answer_is_refused(h: &Harness) {
+    let id = h.add(JobSpec::new("python ok.py"));
+    for declared in [true, false] {
+        let huge = Fault::Huge {
+            bytes: 64 << 20,
+            declared,
+        };
+        if !h.inject(FaultRule::new(huge).job(&id).times(1)) {
+            return skip(h, "no HTTP layer");
+        }
+        let err = h.provider.get(&id).await.unwrap_err();
+        assert!(
+            matches!(err, Error::ResponseTooLarge { limit, .. } if limit == 8 << 20),
+            "{err}"
+        );
+    }
+    let asked = h.requests().iter().filter(|r| r.path.contains(&id)).count();
+    assert_eq!(asked, 2, "an oversized answer is not asked for again");
+    assert_eq!(h.provider.get(&id).await.unwrap().id, id);
+}
+
+pub async fn a_read_cut_short_once_is_retried(h: &Harness) {
+    let id = h.add(JobSpec::new("python ok.py"));
+    if !h.inject(FaultRule::new(Fault::CutShort).job(&id).times(1)) {
+        return skip(h, "no HTTP layer");
+    }
+    assert_eq!(h.provider.get(&id).await.unwrap().id, id);
+    let asked = h.requests().iter().filter(|r| r.path.contains(&id)).count();
+    assert_eq!(asked, 2, "the broken answer, then the whole one");
 }

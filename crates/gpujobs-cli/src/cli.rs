@@ -47,6 +47,10 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration)]
     pub timeout: Option<Duration>,
 
+    /// The largest answer read from a provider (e.g. 8MiB, 512KiB; default 8MiB).
+    #[arg(long, global = true, value_name = "SIZE", value_parser = parse_size)]
+    pub max_response_size: Option<u64>,
+
     /// Show secrets (passwords, tokens in URLs) instead of [REDACTED].
     #[arg(long, global = true)]
     pub show_secrets: bool,
@@ -87,6 +91,10 @@ pub enum Command {
         /// At most this many jobs per provider.
         #[arg(long, value_name = "N")]
         limit: Option<usize>,
+        /// At most this many pages per provider (default 10000): a provider
+        /// that pages in circles is stopped well before.
+        #[arg(long, value_name = "N")]
+        max_pages: Option<u32>,
     },
     /// Cancel a job (canceling a job that already ended reports that and succeeds).
     Cancel {
@@ -176,6 +184,31 @@ fn parse_key_value(s: &str) -> Result<(String, String), String> {
     }
 }
 
+/// `8MiB`, `512KiB`, `1GiB`, `2MB`, or plain bytes.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (number, unit) = s.split_at(split);
+    let value: u64 = number
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size like 8MiB or 512KiB"))?;
+    let scale: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kib" => 1 << 10,
+        "m" | "mib" => 1 << 20,
+        "g" | "gib" => 1 << 30,
+        "kb" => 1000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        _ => return Err(format!("`{s}`: the unit must be B, KiB, MiB or GiB")),
+    };
+    match value.checked_mul(scale) {
+        Some(0) => Err("the size must be more than 0".into()),
+        Some(bytes) => Ok(bytes),
+        None => Err(format!("`{s}` is out of range")),
+    }
+}
+
 /// `500ms`, `30s`, `5m`, `2h`, or plain seconds.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
@@ -208,6 +241,17 @@ mod tests {
         assert_eq!(parse_duration("1.5h"), Ok(Duration::from_secs(5400)));
         assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
         assert!(parse_duration("soon").is_err() && parse_duration("3d").is_err());
+    }
+
+    #[test]
+    fn sizes_parse() {
+        assert_eq!(parse_size("8MiB"), Ok(8 << 20));
+        assert_eq!(parse_size("512k"), Ok(512 << 10));
+        assert_eq!(parse_size("2MB"), Ok(2_000_000));
+        assert_eq!(parse_size("100"), Ok(100));
+        assert!(
+            parse_size("0").is_err() && parse_size("lots").is_err() && parse_size("3TiB").is_err()
+        );
     }
 
     #[test]

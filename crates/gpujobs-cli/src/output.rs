@@ -71,8 +71,8 @@ impl Printer {
     /// JSON text of `value`, secrets revealed only if asked.
     pub fn json<T: Serialize>(&self, value: &T, pretty: bool) -> String {
         let write = || match pretty {
-            true => serde_json::to_string_pretty(value),
-            false => serde_json::to_string(value),
+            true => to_json(value, SafeJson(serde_json::ser::PrettyFormatter::new())),
+            false => to_json(value, SafeJson(serde_json::ser::CompactFormatter)),
         };
         let text = match self.show_secrets {
             true => gpujobs::reveal(write),
@@ -118,27 +118,23 @@ impl Printer {
             true => u.expose().to_owned(),
             false => u.to_string(),
         });
+        let text = |value: &Option<String>| value.as_deref().map(one_line);
+        let status = format!("{} ({})", job.status, one_line(&job.provider_status));
         let rows = [
             ("provider", Some(job.provider.to_string())),
-            ("id", Some(job.id.clone())),
-            ("name", job.name.clone()),
-            (
-                "status",
-                Some(self.paint(
-                    &job.status,
-                    &format!("{} ({})", job.status, job.provider_status),
-                )),
-            ),
-            ("failure reason", job.failure_reason.clone()),
+            ("id", Some(one_line(&job.id))),
+            ("name", text(&job.name)),
+            ("status", Some(self.paint(&job.status, &status))),
+            ("failure reason", text(&job.failure_reason)),
             ("exit code", job.exit_code.map(|c| c.to_string())),
             ("created", time(job.created_at)),
             ("started", time(job.started_at)),
             ("finished", time(job.finished_at)),
-            ("message", job.message.clone()),
-            ("log", log_url),
+            ("message", text(&job.message)),
+            ("log", text(&log_url)),
         ];
         rows.iter()
-            .filter_map(|(key, value)| value.as_ref().map(|v| format!("{key:<15} {}", one_line(v))))
+            .filter_map(|(key, value)| value.as_ref().map(|v| format!("{key:<15} {v}")))
             .collect::<Vec<_>>()
             .join("\n")
     }
@@ -155,8 +151,8 @@ impl Printer {
             .map(|job| {
                 [
                     job.provider.to_string(),
-                    job.id.clone(),
-                    job.name.clone().unwrap_or_else(|| "-".into()),
+                    one_line(&job.id),
+                    job.name.as_deref().map_or_else(|| "-".into(), one_line),
                     status_text(&job.status),
                     job.exit_code.map_or_else(|| "-".into(), |c| c.to_string()),
                     job.created_at
@@ -225,10 +221,59 @@ impl Printer {
     }
 }
 
-/// `running`, or `unknown (PREEMPTED)` with the raw value.
+fn to_json<T: Serialize, F: serde_json::ser::Formatter>(
+    value: &T,
+    formatter: F,
+) -> serde_json::Result<String> {
+    let mut out = Vec::new();
+    value.serialize(&mut serde_json::Serializer::with_formatter(
+        &mut out, formatter,
+    ))?;
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// A JSON formatter that also writes the characters JSON does not require to
+/// be escaped but a terminal would act on (DEL, the C1 controls such as
+/// U+009B, bidirectional overrides) as `\uXXXX`: the same data, safe to print.
+struct SafeJson<F>(F);
+
+macro_rules! delegate {
+    ($($method:ident $(($arg:ident: $ty:ty))?),* $(,)?) => {$(
+        fn $method<W: ?Sized + std::io::Write>(&mut self, writer: &mut W $(, $arg: $ty)?) -> std::io::Result<()> {
+            self.0.$method(writer $(, $arg)?)
+        }
+    )*};
+}
+
+impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for SafeJson<F> {
+    delegate!(
+        begin_array, end_array, begin_array_value(first: bool), end_array_value,
+        begin_object, end_object, begin_object_key(first: bool), begin_object_value,
+        end_object_value,
+    );
+
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut rest = fragment;
+        while let Some((at, c)) = rest
+            .char_indices()
+            .find(|(_, c)| gpujobs::is_terminal_control(*c))
+        {
+            writer.write_all(&rest.as_bytes()[..at])?;
+            write!(writer, "\\u{:04x}", c as u32)?;
+            rest = &rest[at + c.len_utf8()..];
+        }
+        writer.write_all(rest.as_bytes())
+    }
+}
+
+/// `running`, or `unknown (PREEMPTED)` with the raw value (made safe to print).
 pub fn status_text(status: &JobStatus) -> String {
     match status {
-        JobStatus::Unknown(raw) if !raw.is_empty() => format!("unknown ({raw})"),
+        JobStatus::Unknown(raw) if !raw.is_empty() => format!("unknown ({})", one_line(raw)),
         other => other.to_string(),
     }
 }
@@ -277,8 +322,16 @@ fn pad(text: &str, width: usize) -> String {
     format!("{text}{}", " ".repeat(width.saturating_sub(len)))
 }
 
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+/// Provider text as one table cell: line breaks and tabs become single
+/// spaces, and every other control character is escaped visibly
+/// ([`gpujobs::terminal_safe`]), so no provider can write to the terminal.
+pub fn one_line(text: &str) -> String {
+    let words: Vec<&str> = text
+        .split(['\n', '\t', ' '])
+        .map(|w| w.strip_suffix('\r').unwrap_or(w))
+        .filter(|w| !w.is_empty())
+        .collect();
+    gpujobs::terminal_safe(&words.join(" ")).into_owned()
 }
 
 #[cfg(test)]
@@ -333,6 +386,25 @@ mod tests {
             wide,
             "PROVIDER  ID           NAME   STATUS   EXIT  CREATED  REASON\nray       raysubmit_1  train  running  -     43m ago  -"
         );
+    }
+
+    #[test]
+    fn provider_text_cannot_write_to_the_terminal() {
+        let mut hostile = job(
+            "id\x1b[2J",
+            "name\x1b]0;owned\x07",
+            JobStatus::Unknown("\x1b[31mOK".into()),
+        );
+        hostile.failure_reason = Some("line one\r\nline two\rFAKE".into());
+        hostile.message = Some("\u{9b}2J".into());
+        for out in [
+            printer(None).jobs(&[hostile.clone()]),
+            printer(None).job(&hostile),
+        ] {
+            assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
+            assert!(out.contains(r"name\x1b]0;owned\x07"), "{out}");
+        }
+        assert_eq!(one_line("a\r\nb\rc\td"), r"a b\rc d");
     }
 
     #[test]

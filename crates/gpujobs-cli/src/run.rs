@@ -13,7 +13,7 @@ use gpujobs_sandbox::{Sandbox, SandboxConfig};
 use serde_json::json;
 
 use crate::cli::{Cli, Command, Output, SubmitArgs};
-use crate::output::{JobView, Printer, status_text};
+use crate::output::{JobView, Printer, one_line, status_text};
 
 /// How the process ends: its exit code and, for failures, one line for stderr.
 #[derive(Debug)]
@@ -57,12 +57,15 @@ pub fn failure(error: &Error) -> Failure {
         Error::Unsupported { .. } => {
             Some(" (`gpujobs providers` shows what each provider supports)".into())
         }
+        Error::ResponseTooLarge { .. } => Some(" (--max-response-size raises it)".into()),
+        Error::Paging { .. } => Some(" (--max-pages raises the page limit)".into()),
         _ => None,
     };
     let line = format!("{message}{}", hint.unwrap_or_default());
+    // Provider text is in the message: one line, with control characters escaped.
     Failure {
         code,
-        message: line.split_whitespace().collect::<Vec<_>>().join(" "),
+        message: crate::output::one_line(&line),
     }
 }
 
@@ -80,8 +83,16 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Get { id } => {
             print(&printer.job(&context.one()?.get(id).await.map_err(|e| failure(&e))?))
         }
-        Command::List { statuses, limit } => {
-            return list(&context, &printer, statuses, *limit).await;
+        Command::List {
+            statuses,
+            limit,
+            max_pages,
+        } => {
+            let mut options = ListOptions::default();
+            options.statuses = statuses.clone();
+            options.limit = *limit;
+            options.max_pages = *max_pages;
+            return list(&context, &printer, options).await;
         }
         Command::Cancel { id } => {
             let outcome = context.one()?.cancel(id).await.map_err(|e| failure(&e))?;
@@ -142,6 +153,7 @@ struct Context {
     provider: Option<ProviderKind>,
     base_url: Option<String>,
     timeout: Option<Duration>,
+    max_response_bytes: Option<u64>,
     sandbox: Option<Sandbox>,
 }
 
@@ -162,6 +174,7 @@ impl Context {
             provider: cli.provider,
             base_url: cli.base_url.clone(),
             timeout: cli.timeout,
+            max_response_bytes: cli.max_response_size,
             sandbox,
         })
     }
@@ -179,6 +192,9 @@ impl Context {
         };
         if let Some(url) = &self.base_url {
             config.base_url = Some(url.clone());
+        }
+        if let Some(bytes) = self.max_response_bytes {
+            config.max_response_bytes = bytes;
         }
         if let Some(timeout) = self.timeout {
             config.operation_timeout = timeout;
@@ -225,15 +241,7 @@ impl Context {
     }
 }
 
-async fn list(
-    context: &Context,
-    printer: &Printer,
-    statuses: &[JobStatus],
-    limit: Option<usize>,
-) -> Result<u8, Failure> {
-    let mut options = ListOptions::default();
-    options.statuses = statuses.to_vec();
-    options.limit = limit;
+async fn list(context: &Context, printer: &Printer, options: ListOptions) -> Result<u8, Failure> {
     let mut code = 0;
     let mut providers = Vec::new();
     for kind in context.all()? {
@@ -309,7 +317,7 @@ async fn wait(
             _ = tick.tick(), if spinner => {
                 frame = (frame + 1) % frames.len();
                 let status = last.as_ref().map_or_else(|| "…".to_owned(), |j| status_text(&j.status));
-                eprint!("\r\x1b[2K{} {id}: {status} ({}s)", frames[frame], started.elapsed().as_secs());
+                eprint!("\r\x1b[2K{} {}: {status} ({}s)", frames[frame], one_line(id), started.elapsed().as_secs());
             }
         }
     };
@@ -348,7 +356,7 @@ fn cancel_text(printer: &Printer, outcome: &CancelOutcome) -> String {
             format!(
                 "{} {}: {said} — now {}",
                 job.provider,
-                job.id,
+                one_line(&job.id),
                 status_text(&job.status)
             )
         }
@@ -365,8 +373,13 @@ fn logs_text(printer: &Printer, logs: Logs) -> String {
         false => url.to_string(),
     };
     match (printer.output, logs) {
+        // On a terminal, a log's control characters are escaped (line breaks and tabs
+        // kept); piped or redirected, the log is written exactly as the provider sent it.
+        (Output::Table, Logs::Text(text)) if printer.width.is_some() => {
+            gpujobs::terminal_safe_lines(text.trim_end()).into_owned()
+        }
         (Output::Table, Logs::Text(text)) => text.trim_end().to_owned(),
-        (Output::Table, Logs::Url(url)) => format!("the log is at {}", url_text(&url)),
+        (Output::Table, Logs::Url(url)) => format!("the log is at {}", one_line(&url_text(&url))),
         (_, Logs::Text(text)) => {
             printer.json(&json!({ "logs": text }), printer.output == Output::Json)
         }

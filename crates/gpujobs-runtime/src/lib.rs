@@ -9,6 +9,7 @@
 //! Secret values in generated types (for example Matpool's SSH password) are
 //! generated as [`Secret`], which never prints its value.
 
+pub mod body;
 mod clock;
 pub mod retry;
 mod secret;

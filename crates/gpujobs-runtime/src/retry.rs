@@ -72,7 +72,11 @@ pub fn classify(
 ) -> Verdict {
     match result {
         Err(e) if e.is_connect() => Verdict::Retry(None),
-        Err(e) if retry_safe && (e.is_timeout() || e.is_request()) => Verdict::Retry(None),
+        // A timeout, a dropped connection, or a body that broke off: the request may have
+        // been acted on, so only a request that is safe to repeat is sent again.
+        Err(e) if retry_safe && (e.is_timeout() || e.is_request() || e.is_body()) => {
+            Verdict::Retry(None)
+        }
         Err(_) => Verdict::Done,
         Ok(response) => {
             let status = response.status();

@@ -5,6 +5,7 @@ use progenitor_client::OperationInfo;
 use tracing::Instrument as _;
 use tracing::field::Empty;
 
+use crate::body::{DEFAULT_MAX_RESPONSE_BYTES, Read, read_within};
 use crate::clock::{Clock, Jitter, RandomJitter, SystemClock};
 use crate::retry::{RetryPolicy, Verdict, classify};
 
@@ -46,6 +47,7 @@ pub struct ClientState {
     retry: RetryPolicy,
     attempt_timeout: Option<Duration>,
     operation_timeout: Option<Duration>,
+    max_response_bytes: u64,
     retry_safe: Vec<&'static str>,
     idempotency_keys: Vec<(&'static str, &'static str)>,
     clock: Arc<dyn Clock>,
@@ -62,6 +64,7 @@ impl ClientState {
             retry: RetryPolicy::default(),
             attempt_timeout: None,
             operation_timeout: None,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             retry_safe: Vec::new(),
             idempotency_keys: Vec::new(),
             clock: Arc::new(SystemClock),
@@ -91,6 +94,15 @@ impl ClientState {
     /// that could not finish in time, and the last attempt gets only what is left.
     pub fn with_operation_timeout(mut self, timeout: Duration) -> Self {
         self.operation_timeout = Some(timeout);
+        self
+    }
+
+    /// Limits every response body (error answers included) to `bytes`; a
+    /// larger one fails with [`crate::body::ResponseTooLarge`] after at most
+    /// that much was read. The default is
+    /// [`DEFAULT_MAX_RESPONSE_BYTES`](crate::body::DEFAULT_MAX_RESPONSE_BYTES).
+    pub fn with_max_response_bytes(mut self, bytes: u64) -> Self {
+        self.max_response_bytes = bytes;
         self
     }
 
@@ -224,7 +236,15 @@ impl ClientState {
                 duration_ms = Empty,
             );
             let sent = self.clock.now();
-            let result = client.execute(request).instrument(span.clone()).await;
+            let result = self.send(client, request).instrument(span.clone()).await;
+            let result = match result {
+                Sent::Answer(result) => result,
+                // Never retried: the same request would get the same oversized answer.
+                Sent::TooLarge(response) => {
+                    tracing::debug!(parent: &span, limit = self.max_response_bytes, "response too large");
+                    return Ok(response);
+                }
+            };
             let duration_ms = self.clock.now().saturating_duration_since(sent).as_millis() as u64;
             span.record("duration_ms", duration_ms);
             match &result {
@@ -255,6 +275,30 @@ impl ClientState {
             self.clock.sleep(delay).await;
             request = next;
             attempt += 1;
+        }
+    }
+}
+
+/// One attempt's outcome.
+enum Sent {
+    /// A response read whole, or the transport error (mid-body ones included).
+    Answer(reqwest::Result<reqwest::Response>),
+    /// A response whose body was over the limit.
+    TooLarge(reqwest::Response),
+}
+
+impl ClientState {
+    /// Sends one attempt and reads its body within the limit, so a body that
+    /// breaks or stalls is an error of this attempt, retried like any other.
+    async fn send(&self, client: &reqwest::Client, request: reqwest::Request) -> Sent {
+        let response = match client.execute(request).await {
+            Ok(response) => response,
+            Err(error) => return Sent::Answer(Err(error)),
+        };
+        match read_within(response, self.max_response_bytes).await {
+            Read::Whole(response) => Sent::Answer(Ok(response)),
+            Read::Failed(error) => Sent::Answer(Err(error)),
+            Read::TooLarge(response) => Sent::TooLarge(response),
         }
     }
 }

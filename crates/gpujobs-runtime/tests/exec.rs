@@ -212,3 +212,29 @@ async fn each_attempt_is_limited_by_the_attempt_timeout() {
     );
     assert!(started.elapsed() < Duration::from_secs(4));
 }
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_refused_and_not_asked_for_again() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("x".repeat(10_000)))
+        .mount(&server)
+        .await;
+    let clock = ManualClock::new();
+    let small = state(&clock).with_max_response_bytes(4096);
+    let response = run(&small, get(&server), "get").await.unwrap();
+    let error = response.bytes().await.unwrap_err();
+    assert_eq!(
+        gpujobs_runtime::body::find(&error),
+        Some(gpujobs_runtime::body::ResponseTooLarge { limit: 4096 })
+    );
+    assert_eq!(requests(&server).await, 1);
+
+    let exact = state(&clock).with_max_response_bytes(10_000);
+    let response = run(&exact, get(&server), "get").await.unwrap();
+    assert_eq!(
+        response.bytes().await.unwrap().len(),
+        10_000,
+        "a body at the limit is whole"
+    );
+}

@@ -25,6 +25,22 @@ pub enum Fault {
     UnknownStatus,
     /// Answer with an extra field the spec does not have.
     ExtraField,
+    /// List answers page in circles: every page holds the first page's jobs
+    /// and promises one more page (Matpool's `numPages` keeps growing; PPIO
+    /// sends a new cursor each time).
+    PagingLoop,
+    /// List answers hand back the cursor they were sent (cursor-paged providers).
+    RepeatedCursor,
+    /// List answers hold every job twice.
+    DuplicateItems,
+    /// Answer with a body of this many bytes (a JSON string of spaces), sent
+    /// without a `Content-Length` unless `declared`.
+    Huge {
+        /// The body's size.
+        bytes: u64,
+        /// Send a `Content-Length`.
+        declared: bool,
+    },
 }
 
 /// When a [`Fault`] applies.

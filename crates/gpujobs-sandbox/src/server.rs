@@ -189,9 +189,10 @@ async fn handle(
             return Ok(encode(resp));
         }
         Some(Fault::Slow(delay)) => tokio::time::sleep(*delay).await,
+        Some(Fault::Huge { bytes, declared }) => return Ok(huge(*bytes, *declared)),
         _ => {}
     }
-    let mut resp = providers::handle(provider, &req, &state);
+    let mut resp = providers::handle(provider, &req, &state, fault.as_ref());
     match fault {
         Some(Fault::UnknownStatus) => {
             edit_json(&mut resp, |v| providers::set_unknown_status(provider, v))
@@ -202,6 +203,14 @@ async fn handle(
                     "sandbox_extra_field".into(),
                     serde_json::json!({"added": "by a fault"}),
                 );
+            }
+        }),
+        Some(Fault::DuplicateItems) => edit_json(&mut resp, |v| {
+            if let Some(Value::Array(items)) = v.pointer_mut(providers::list_pointer(provider)) {
+                *items = items
+                    .iter()
+                    .flat_map(|item| [item.clone(), item.clone()])
+                    .collect();
             }
         }),
         Some(Fault::CutShort) => return Ok(cut_short(resp)),
@@ -261,6 +270,30 @@ fn cut_short(mut resp: Resp) -> Response<Body> {
     let mut headers = resp.headers;
     headers.push(("content-length", length.to_string()));
     response(resp.status, resp.content_type, &headers, body)
+}
+
+/// A JSON string of `bytes` bytes, streamed in 64 KiB chunks as they are read.
+fn huge(bytes: u64, declared: bool) -> Response<Body> {
+    const CHUNK: u64 = 64 << 10;
+    let inner = bytes.saturating_sub(2);
+    let chunks = (0..inner.div_ceil(CHUNK)).map(move |n| {
+        let size = (inner - n * CHUNK).min(CHUNK) as usize;
+        Ok(Frame::data(Bytes::from(vec![b' '; size])))
+    });
+    let quote = || futures_util::stream::iter([Ok(Frame::data(Bytes::from_static(b"\"")))]);
+    let body = quote()
+        .chain(futures_util::stream::iter(chunks))
+        .chain(quote());
+    let mut headers = Vec::new();
+    if declared {
+        headers.push(("content-length", bytes.to_string()));
+    }
+    response(
+        200,
+        "application/json",
+        &headers,
+        BodyExt::boxed(StreamBody::new(body)),
+    )
 }
 
 fn response(

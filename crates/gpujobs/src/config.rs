@@ -80,6 +80,8 @@ pub struct ProviderConfig {
     pub connect_timeout: Duration,
     /// How requests are retried.
     pub retry: RetryPolicy,
+    /// The largest response body read; a larger one is [`Error::ResponseTooLarge`].
+    pub max_response_bytes: u64,
     /// Send the credential over plain http to a host that is not loopback.
     pub allow_insecure_http: bool,
     /// The HTTP client to send with (one is built when absent).
@@ -91,7 +93,8 @@ pub struct ProviderConfig {
 }
 
 impl ProviderConfig {
-    /// Defaults: 30 s per attempt, 120 s per operation, 10 s to connect, the default retry policy.
+    /// Defaults: 30 s per attempt, 120 s per operation, 10 s to connect, the
+    /// default retry policy, responses of at most 8 MiB.
     pub fn new(kind: ProviderKind) -> Self {
         Self {
             kind,
@@ -101,6 +104,7 @@ impl ProviderConfig {
             operation_timeout: Duration::from_secs(120),
             connect_timeout: Duration::from_secs(10),
             retry: RetryPolicy::default(),
+            max_response_bytes: gpujobs_runtime::body::DEFAULT_MAX_RESPONSE_BYTES,
             allow_insecure_http: false,
             http: None,
             clock: Arc::new(SystemClock),
@@ -201,6 +205,7 @@ impl fmt::Debug for ProviderConfig {
             .field("attempt_timeout", &self.attempt_timeout)
             .field("operation_timeout", &self.operation_timeout)
             .field("retry", &self.retry)
+            .field("max_response_bytes", &self.max_response_bytes)
             .field("allow_insecure_http", &self.allow_insecure_http)
             .finish_non_exhaustive()
     }
@@ -277,6 +282,13 @@ impl<P: BuildProvider> ProviderBuilder<P> {
     /// Sets the retry policy.
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.config.retry = retry;
+        self
+    }
+
+    /// Sets the largest response body read (default 8 MiB); a larger answer
+    /// fails with [`Error::ResponseTooLarge`] after at most that much was read.
+    pub fn max_response_bytes(mut self, bytes: u64) -> Self {
+        self.config.max_response_bytes = bytes;
         self
     }
 

@@ -33,6 +33,38 @@ impl fmt::Display for TimeoutScope {
     }
 }
 
+/// Why a listing stopped paging (see [`Error::Paging`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PagingGuard {
+    /// The provider sent a page cursor it had sent before.
+    RepeatedCursor,
+    /// The provider sent a page it had sent before.
+    RepeatedPage,
+    /// A page held only jobs that were already listed.
+    NoNewJobs,
+    /// The page limit was reached (`ListOptions::max_pages`).
+    PageLimit(u32),
+}
+
+impl fmt::Display for PagingGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::RepeatedCursor => {
+                f.write_str("the provider sent a page cursor it had sent before (a paging loop)")
+            }
+            Self::RepeatedPage => {
+                f.write_str("the provider sent a page it had sent before (a paging loop)")
+            }
+            Self::NoNewJobs => f.write_str("a page held only jobs already listed (a paging loop)"),
+            Self::PageLimit(max) => write!(
+                f,
+                "reached the limit of {max} pages (raise it with ListOptions::max_pages)"
+            ),
+        }
+    }
+}
+
 /// Everything that can go wrong, by what a caller can do about it.
 ///
 /// Messages name the provider and never contain credentials; provider bodies
@@ -157,6 +189,26 @@ pub enum Error {
         #[source]
         source: Option<BoxError>,
     },
+    /// An answer was larger than the limit set with `max_response_bytes`
+    /// (refused while it streamed in: at most the limit was read).
+    #[error("{provider}: the response is larger than {} (the limit; raise it with max_response_bytes)", gpujobs_runtime::body::ByteSize(*limit))]
+    ResponseTooLarge {
+        /// The provider.
+        provider: ProviderKind,
+        /// The limit, in bytes.
+        limit: u64,
+    },
+    /// Listing stopped because the provider's paging went wrong (it would
+    /// otherwise page forever); the jobs before this error were all listed once.
+    #[error("{provider}: listing stopped after {pages} pages: {guard}")]
+    Paging {
+        /// The provider.
+        provider: ProviderKind,
+        /// Which guard fired.
+        guard: PagingGuard,
+        /// The pages fetched.
+        pages: u32,
+    },
     /// The provider is not configured correctly (base URL, plain-http credential, …).
     #[error("{provider}: configuration: {message}")]
     Config {
@@ -181,6 +233,8 @@ impl Error {
             | Self::Timeout { provider, .. }
             | Self::Transport { provider, .. }
             | Self::Api { provider, .. }
+            | Self::ResponseTooLarge { provider, .. }
+            | Self::Paging { provider, .. }
             | Self::Config { provider, .. } => *provider,
         }
     }
@@ -284,13 +338,20 @@ impl Error {
 /// The most of a body an error keeps.
 pub(crate) const BODY_EXCERPT: usize = 512;
 
-/// The start of a response body, secrets redacted, on one line.
+/// The start of a response body, secrets redacted, on one line, safe for a
+/// terminal (control characters escaped).
 pub(crate) fn excerpt(body: &str) -> String {
-    let mut text: String = body.chars().take(BODY_EXCERPT).collect();
-    if body.chars().count() > BODY_EXCERPT {
-        text.push('…');
+    shorten(&redact_text(&shorten(body)))
+}
+
+/// The start of a provider's text (at most [`BODY_EXCERPT`] characters), on
+/// one line, safe for a terminal (control characters escaped).
+pub(crate) fn shorten(text: &str) -> String {
+    let mut short: String = text.chars().take(BODY_EXCERPT).collect();
+    if text.chars().nth(BODY_EXCERPT).is_some() {
+        short.push('…');
     }
-    redact_text(&text.replace(['\n', '\r'], " "))
+    crate::text::terminal_safe(&short.replace(['\n', '\r'], " ")).into_owned()
 }
 
 /// Keys whose values are secrets wherever they appear in a body.
@@ -357,6 +418,13 @@ mod tests {
             shown.contains(r#""user":"root""#) && shown.contains("x=1"),
             "{shown}"
         );
+    }
+
+    #[test]
+    fn excerpts_escape_control_characters() {
+        let e = excerpt("boom\x1b]0;owned\x07\x1b[2J");
+        assert!(!e.chars().any(char::is_control), "{e}");
+        assert!(e.contains(r"\x1b]0;owned\x07"), "{e}");
     }
 
     #[test]

@@ -54,17 +54,19 @@ mod job;
 mod paging;
 mod provider;
 mod providers;
+mod text;
 mod time;
 mod wait;
 
 pub use config::{BuildProvider, EnvVars, ProviderBuilder, ProviderConfig};
-pub use error::{Error, Result, TimeoutScope};
+pub use error::{Error, PagingGuard, Result, TimeoutScope};
 pub use gpujobs_runtime::{RetryPolicy, Secret, SensitiveUrl, reveal};
 pub use job::{Job, JobStatus, ProviderJob, ProviderKind};
 pub use provider::{
     CancelOutcome, Capabilities, JobProvider, ListOptions, Logs, Operation, SubmitRequest,
 };
 pub use providers::{connect, from_env};
+pub use text::{is_terminal_control, terminal_safe, terminal_safe_lines};
 pub use wait::{JobProviderExt, WaitOptions};
 
 #[cfg(feature = "matpool")]

@@ -80,6 +80,9 @@ pub struct ListOptions {
     pub limit: Option<usize>,
     /// Jobs per request, where the provider pages.
     pub page_size: Option<u32>,
+    /// At most this many pages (default 10,000); reaching it ends the listing
+    /// with [`Error::Paging`].
+    pub max_pages: Option<u32>,
 }
 
 impl ListOptions {
@@ -98,6 +101,12 @@ impl ListOptions {
     /// Asks for `size` jobs per page.
     pub fn page_size(mut self, size: u32) -> Self {
         self.page_size = Some(size);
+        self
+    }
+
+    /// Fetches at most `pages` pages.
+    pub fn max_pages(mut self, pages: u32) -> Self {
+        self.max_pages = Some(pages);
         self
     }
 

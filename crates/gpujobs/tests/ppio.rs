@@ -45,7 +45,9 @@ async fn list_follows_the_cursor_across_pages() {
     let env = Env::new().await;
     let mut first = payload("ppio", "list_jobs");
     first["next_cursor"] = "c2".into();
-    let last = json!({"data": [with_status("Failed")], "next_cursor": "", "has_more": false});
+    let mut third = with_status("Failed");
+    third["id"] = "job-3".into(); // a job of its own: one already listed is not listed again
+    let last = json!({"data": [third], "next_cursor": "", "has_more": false});
     let page = |cursor: Option<&'static str>| {
         move || {
             let m = Mock::given(method("GET")).and(path("/gpus/v2/jobs"));

@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 
 use super::{all, with_job};
 use crate::State;
+use crate::faults::Fault;
 use crate::model::{JobSpec, Outcome, Phase, SimJob, unix_seconds};
 use crate::server::{Req, Resp};
 
@@ -43,7 +44,7 @@ fn illegal() -> Resp {
     envelope(6, "param illegal")
 }
 
-pub(crate) fn handle(req: &Req, state: &State) -> Resp {
+pub(crate) fn handle(req: &Req, state: &State, fault: Option<&Fault>) -> Resp {
     if !req.authorized(state.config.tokens.get(&KIND)) {
         return envelope(176, "check jwt token failed");
     }
@@ -69,13 +70,13 @@ pub(crate) fn handle(req: &Req, state: &State) -> Resp {
         })
         .unwrap_or_else(|| envelope(7, "job not found")),
         ("GET" | "DELETE", ["v1", "job"], None) => illegal(),
-        ("GET", ["v1", "job", "jobs"], _) => list(req, state),
+        ("GET", ["v1", "job", "jobs"], _) => list(req, state, fault),
         ("GET", ["v1", "job", "stats"], _) => stats(state),
         _ => Resp::text(404, "404 page not found"),
     }
 }
 
-fn list(req: &Req, state: &State) -> Resp {
+fn list(req: &Req, state: &State, fault: Option<&Fault>) -> Resp {
     let number = |key: &str, default: usize| {
         req.query.get(key).map_or(Some(default), |v| {
             v.parse::<usize>().ok().filter(|n| *n > 0)
@@ -89,15 +90,20 @@ fn list(req: &Req, state: &State) -> Resp {
         jobs.reverse(); // newest first unless asked otherwise
     }
     let total = jobs.len();
+    let looping = fault == Some(&Fault::PagingLoop);
     let page_jobs: Vec<Job> = jobs
         .iter()
-        .skip((page - 1) * per_page)
+        .skip(if looping { 0 } else { (page - 1) * per_page })
         .take(per_page)
         .map(|j| render(j, state))
         .collect();
+    let num_pages = match looping {
+        true => page + 1, // always one more page, like a server whose count keeps growing
+        false => total.div_ceil(per_page),
+    };
     let pagination = Pagination {
         total: total as i64,
-        num_pages: total.div_ceil(per_page) as i64,
+        num_pages: num_pages as i64,
         page: page as i64,
         per_page: per_page as i64,
     };

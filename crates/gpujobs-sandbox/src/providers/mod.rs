@@ -7,6 +7,7 @@ use gpujobs::ProviderKind;
 use serde_json::Value;
 
 use crate::State;
+use crate::faults::Fault;
 use crate::model::{JobSpec, Outcome, Phase, SimJob};
 use crate::server::{Req, Resp};
 
@@ -16,15 +17,31 @@ mod ray;
 mod tensorpool;
 mod yuanrong;
 
-/// Routes a request below `/<provider>` to its emulator.
-pub(crate) fn handle(provider: ProviderKind, req: &Req, state: &State) -> Resp {
+/// Routes a request below `/<provider>` to its emulator (`fault`: the fault
+/// switched on for it, which a paging emulator applies to its list answers).
+pub(crate) fn handle(
+    provider: ProviderKind,
+    req: &Req,
+    state: &State,
+    fault: Option<&Fault>,
+) -> Resp {
     match provider {
-        ProviderKind::Ppio => ppio::handle(req, state),
+        ProviderKind::Ppio => ppio::handle(req, state, fault),
         ProviderKind::Yuanrong => yuanrong::handle(req, state),
         ProviderKind::Ray => ray::handle(req, state),
-        ProviderKind::Matpool => matpool::handle(req, state),
+        ProviderKind::Matpool => matpool::handle(req, state, fault),
         ProviderKind::Tensorpool => tensorpool::handle(req, state),
         _ => Resp::text(404, "no such provider"),
+    }
+}
+
+/// Where a provider's list answer holds its jobs (a JSON pointer).
+pub(crate) fn list_pointer(provider: ProviderKind) -> &'static str {
+    match provider {
+        ProviderKind::Ppio => "/data",
+        ProviderKind::Matpool => "/job",
+        ProviderKind::Tensorpool => "/jobs",
+        _ => "",
     }
 }
 

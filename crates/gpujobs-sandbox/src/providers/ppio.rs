@@ -9,6 +9,7 @@ use serde_json::json;
 
 use super::{all, with_job};
 use crate::State;
+use crate::faults::Fault;
 use crate::model::{JobSpec, Phase, SimJob, unix_seconds};
 use crate::server::{Req, Resp};
 
@@ -26,7 +27,7 @@ fn error(status: u16, reason: &str, message: impl Into<String>) -> Resp {
     )
 }
 
-pub(crate) fn handle(req: &Req, state: &State) -> Resp {
+pub(crate) fn handle(req: &Req, state: &State, fault: Option<&Fault>) -> Resp {
     if !req.authorized(state.config.tokens.get(&KIND)) {
         return error(401, "UNAUTHENTICATED", "invalid or missing API key");
     }
@@ -34,7 +35,7 @@ pub(crate) fn handle(req: &Req, state: &State) -> Resp {
     let not_found = |id: &str| error(404, "JOB_NOT_FOUND", format!("job {id} not found"));
     let (method, path) = req.route();
     match (method, path.as_slice()) {
-        ("GET", ["gpus", "v2", "jobs"]) => list(req, state),
+        ("GET", ["gpus", "v2", "jobs"]) => list(req, state, fault),
         ("POST", ["gpus", "v2", "jobs", "save-image"]) => save_image(req, state),
         ("GET", ["gpus", "v2", "jobs", id]) => {
             with_job(state, KIND, id, |j| Resp::json(200, &render(j, state)))
@@ -49,7 +50,7 @@ pub(crate) fn handle(req: &Req, state: &State) -> Resp {
     }
 }
 
-fn list(req: &Req, state: &State) -> Resp {
+fn list(req: &Req, state: &State, fault: Option<&Fault>) -> Resp {
     let limit = match req.query.get("limit").map(|l| l.parse::<usize>()) {
         None | Some(Ok(0)) => 10,
         Some(Ok(n)) => n.min(100),
@@ -76,17 +77,18 @@ fn list(req: &Req, state: &State) -> Resp {
         .filter(|j| req.query.get("job_id").is_none_or(|id| *id == j.id))
         .filter(|j| req.query.get("type").is_none_or(|t| t == job_type(j)))
         .collect();
+    let looping = fault == Some(&Fault::PagingLoop);
     let page: Vec<Job> = jobs
         .iter()
-        .skip(start)
+        .skip(if looping { 0 } else { start })
         .take(limit)
         .map(|j| render(j, state))
         .collect();
-    let more = start + limit < jobs.len();
-    let next = if more {
-        format!("cur-{}", start + limit)
-    } else {
-        String::new()
+    let more = looping || start + limit < jobs.len();
+    let next = match (more, fault, req.query.get("cursor")) {
+        (true, Some(Fault::RepeatedCursor), Some(sent)) => sent.clone(),
+        (true, _, _) => format!("cur-{}", start + limit),
+        (false, _, _) => String::new(),
     };
     Resp::json(
         200,

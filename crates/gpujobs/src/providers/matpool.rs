@@ -14,7 +14,7 @@ use gpujobs_matpool::types::{CreateJobForm, Job as MatpoolJob};
 
 use super::{Ctx, cancel_via};
 use crate::config::{BuildProvider, ProviderConfig};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, shorten};
 use crate::job::{Job, JobStatus, ProviderJob, ProviderKind};
 use crate::paging;
 use crate::provider::{
@@ -52,6 +52,7 @@ impl MatpoolProvider {
 
 /// Turns a non-zero envelope `code` into an error.
 pub(crate) fn check(code: i64, msg: &str) -> Result<()> {
+    let msg = shorten(msg);
     let message = format!("{msg} (code {code})");
     match code {
         0 => Ok(()),
@@ -76,7 +77,7 @@ pub(crate) fn check(code: i64, msg: &str) -> Result<()> {
             provider: KIND,
             status: Some(200),
             code: Some(code.to_string()),
-            message: msg.to_owned(),
+            message: msg,
             body: None,
             source: None,
         }),
@@ -222,7 +223,7 @@ impl JobProvider for MatpoolProvider {
 
     fn list(&self, options: ListOptions) -> BoxStream<'_, Result<Job>> {
         let per_page = options.page_size.unwrap_or(50).to_string();
-        paging::pages(1u64, options, move |page: u64| {
+        paging::pages(KIND, 1u64, options, move |page: u64| {
             let per_page = per_page.clone();
             async move {
                 let answer = self

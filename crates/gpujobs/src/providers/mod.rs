@@ -110,6 +110,7 @@ impl Ctx {
             .with_retry(config.retry.clone())
             .with_attempt_timeout(config.attempt_timeout)
             .with_operation_timeout(config.operation_timeout)
+            .with_max_response_bytes(config.max_response_bytes)
             .with_clock(config.clock.clone())
             .with_jitter(config.jitter.clone());
         let ctx = Ctx {
@@ -161,34 +162,17 @@ impl Ctx {
                 message,
                 source: None,
             },
-            E2::CommunicationError(e) if e.is_timeout() => {
-                // The last attempt gets only what is left of the operation budget.
-                let scope = match elapsed + Duration::from_millis(50) >= self.operation_timeout {
-                    true => TimeoutScope::Operation,
-                    false => TimeoutScope::Attempt,
-                };
-                Error::Timeout {
-                    provider,
-                    scope,
-                    after: elapsed,
-                    last_job: None,
-                }
+            E2::CommunicationError(e) | E2::InvalidUpgrade(e) | E2::ResponseBodyError(e) => {
+                self.transport_error(e, elapsed)
             }
-            E2::CommunicationError(e) | E2::InvalidUpgrade(e) => Error::Transport {
-                provider,
-                message: transport_message(&e),
-                source: Some(Box::new(e.without_url())),
-            },
-            E2::ResponseBodyError(e) => Error::Transport {
-                provider,
-                message: "the response body was cut short or could not be read".into(),
-                source: Some(Box::new(e.without_url())),
-            },
             E2::InvalidResponsePayload(bytes, e) => Error::Api {
                 provider,
                 status: None,
                 code: None,
-                message: format!("the answer could not be read as the expected JSON: {e}"),
+                message: format!(
+                    "the answer could not be read as the expected JSON: {}",
+                    crate::text::terminal_safe(&e.to_string())
+                ),
                 body: Some(excerpt(&String::from_utf8_lossy(&bytes))),
                 source: Some(Box::new(e)),
             },
@@ -198,9 +182,13 @@ impl Ctx {
                     response.headers(),
                     std::time::SystemTime::now(),
                 );
-                let message = response.into_inner().message().await;
-                let body = excerpt(&message);
-                Error::from_status(provider, status, message, Some(body), retry_after)
+                match response.into_inner().message().await {
+                    Ok(message) => {
+                        let body = excerpt(&message);
+                        Error::from_status(provider, status, message, Some(body), retry_after)
+                    }
+                    Err(e) => self.transport_error(e, elapsed),
+                }
             }
             E2::UnexpectedResponse(response) => {
                 let status = response.status().as_u16();
@@ -208,9 +196,19 @@ impl Ctx {
                     response.headers(),
                     std::time::SystemTime::now(),
                 );
-                let body = read_bounded(response.bytes_stream()).await;
-                let message = plain_message(&body);
-                Error::from_status(provider, status, message, Some(excerpt(&body)), retry_after)
+                match read_bounded(response.bytes_stream()).await {
+                    Ok(body) => {
+                        let message = plain_message(&body);
+                        Error::from_status(
+                            provider,
+                            status,
+                            message,
+                            Some(excerpt(&body)),
+                            retry_after,
+                        )
+                    }
+                    Err(e) => self.transport_error(e, elapsed),
+                }
             }
             E2::Custom(message) => Error::Transport {
                 provider,
@@ -219,12 +217,44 @@ impl Ctx {
             },
         }
     }
+
+    /// A failed exchange: an answer over the size limit, a time limit (which
+    /// one, from how long the operation had run), or a broken connection.
+    fn transport_error(&self, e: reqwest::Error, elapsed: Duration) -> Error {
+        let provider = self.kind;
+        if let Some(too_large) = gpujobs_runtime::body::find(&e) {
+            return Error::ResponseTooLarge {
+                provider,
+                limit: too_large.limit,
+            };
+        }
+        if e.is_timeout() {
+            // The last attempt gets only what is left of the operation budget.
+            let scope = match elapsed + Duration::from_millis(50) >= self.operation_timeout {
+                true => TimeoutScope::Operation,
+                false => TimeoutScope::Attempt,
+            };
+            return Error::Timeout {
+                provider,
+                scope,
+                after: elapsed,
+                last_job: None,
+            };
+        }
+        Error::Transport {
+            provider,
+            message: transport_message(&e),
+            source: Some(Box::new(e.without_url())),
+        }
+    }
 }
 
 /// A transport error's description without its URL (which may carry a token).
 fn transport_message(e: &reqwest::Error) -> String {
     if e.is_connect() {
         "could not connect".into()
+    } else if e.is_body() || e.is_decode() {
+        "the response body was cut short or could not be read".into()
     } else if e.is_request() {
         "the request failed (connection dropped?)".into()
     } else {
@@ -235,20 +265,21 @@ fn transport_message(e: &reqwest::Error) -> String {
 /// The most of an error body that is read.
 const ERROR_BODY_LIMIT: usize = 16 * 1024;
 
-async fn read_bounded<S, B>(mut stream: S) -> String
+/// The start of an error body (the runtime has already refused one over the size limit).
+async fn read_bounded<S, B>(mut stream: S) -> reqwest::Result<String>
 where
     S: futures_util::Stream<Item = reqwest::Result<B>> + Unpin,
     B: AsRef<[u8]>,
 {
     let mut body = Vec::new();
-    while let Some(Ok(chunk)) = stream.next().await {
-        body.extend_from_slice(chunk.as_ref());
+    while let Some(chunk) = stream.next().await {
+        body.extend_from_slice(chunk?.as_ref());
         if body.len() >= ERROR_BODY_LIMIT {
             body.truncate(ERROR_BODY_LIMIT);
             break;
         }
     }
-    String::from_utf8_lossy(&body).into_owned()
+    Ok(String::from_utf8_lossy(&body).into_owned())
 }
 
 /// The human message in an error body: a JSON string, a JSON object's
@@ -297,21 +328,21 @@ fn is_exception_line(line: &str) -> bool {
 /// A generated error body that can say what went wrong.
 #[async_trait]
 pub(crate) trait ErrorBody: Send {
-    /// The message in the body.
-    async fn message(self) -> String;
+    /// The message in the body (reading it can fail for a streamed body).
+    async fn message(self) -> reqwest::Result<String>;
 }
 
 #[async_trait]
 impl ErrorBody for () {
-    async fn message(self) -> String {
-        String::new()
+    async fn message(self) -> reqwest::Result<String> {
+        Ok(String::new())
     }
 }
 
 #[async_trait]
 impl ErrorBody for ByteStream {
-    async fn message(self) -> String {
-        plain_message(&read_bounded(self.into_inner()).await)
+    async fn message(self) -> reqwest::Result<String> {
+        Ok(plain_message(&read_bounded(self.into_inner()).await?))
     }
 }
 

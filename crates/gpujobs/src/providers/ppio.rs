@@ -115,17 +115,22 @@ impl JobProvider for PpioProvider {
 
     fn list(&self, options: ListOptions) -> BoxStream<'_, Result<Job>> {
         let page_size = options.page_size.map(u64::from);
-        paging::pages(String::new(), options, move |cursor: String| async move {
-            let cursor_param = (!cursor.is_empty()).then_some(cursor.as_str());
-            let page = self
-                .ctx
-                .call(self.client.list_jobs(cursor_param, None, page_size, None))
-                .await?;
-            let next = page
-                .next_cursor
-                .filter(|c| !c.is_empty() && page.has_more != Some(false));
-            Ok((page.data.into_iter().map(to_job).collect(), next))
-        })
+        paging::pages(
+            self.ctx.kind,
+            String::new(),
+            options,
+            move |cursor: String| async move {
+                let cursor_param = (!cursor.is_empty()).then_some(cursor.as_str());
+                let page = self
+                    .ctx
+                    .call(self.client.list_jobs(cursor_param, None, page_size, None))
+                    .await?;
+                let next = page
+                    .next_cursor
+                    .filter(|c| !c.is_empty() && page.has_more != Some(false));
+                Ok((page.data.into_iter().map(to_job).collect(), next))
+            },
+        )
     }
 
     async fn cancel(&self, id: &str) -> Result<CancelOutcome> {

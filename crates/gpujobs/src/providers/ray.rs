@@ -117,7 +117,7 @@ impl JobProvider for RayProvider {
     }
 
     fn list(&self, options: ListOptions) -> BoxStream<'_, Result<Job>> {
-        paging::single(options, async move {
+        paging::single(self.ctx.kind, options, async move {
             let jobs = self.ctx.call(self.client.list_jobs()).await?;
             Ok(jobs.into_iter().map(to_job).collect())
         })

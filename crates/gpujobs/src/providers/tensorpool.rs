@@ -101,9 +101,9 @@ pub(crate) fn to_job(info: Map<String, Value>, fallback_id: &str) -> Job {
 
 #[async_trait]
 impl ErrorBody for HttpValidationError {
-    async fn message(self) -> String {
+    async fn message(self) -> reqwest::Result<String> {
         let details: Vec<String> = self.detail.iter().map(|d| d.msg.clone()).collect();
-        details.join("; ")
+        Ok(details.join("; "))
     }
 }
 
@@ -134,7 +134,7 @@ impl JobProvider for TensorpoolProvider {
     }
 
     fn list(&self, options: ListOptions) -> BoxStream<'_, Result<Job>> {
-        paging::single(options, async move {
+        paging::single(self.ctx.kind, options, async move {
             let list = self.ctx.call(self.client.list_jobs(None)).await?;
             Ok(list
                 .jobs

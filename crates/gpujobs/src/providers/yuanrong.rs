@@ -83,8 +83,8 @@ pub(crate) fn to_job(info: AppInfo) -> Job {
 
 #[async_trait]
 impl ErrorBody for ErrorMessage {
-    async fn message(self) -> String {
-        self.0
+    async fn message(self) -> reqwest::Result<String> {
+        Ok(self.0)
     }
 }
 
@@ -114,7 +114,7 @@ impl JobProvider for YuanrongProvider {
     }
 
     fn list(&self, options: ListOptions) -> BoxStream<'_, Result<Job>> {
-        paging::single(options, async move {
+        paging::single(self.ctx.kind, options, async move {
             let jobs = self.ctx.call(self.client.list_jobs()).await?;
             Ok(jobs.into_iter().map(to_job).collect())
         })
