@@ -55,17 +55,27 @@ pub fn header(sources: &str, hash: &str) -> String {
     )
 }
 
-/// The `OPERATIONS` table appended to every generated client: id, method and
-/// path template of each operation, which the runtime names in its traces.
-pub fn operations_table(surface: &crate::Surface) -> String {
-    let rows = surface.operations.values().map(|op| {
+/// The `ENDPOINTS` table appended to every generated client: id, method, path
+/// template and retry rule of each operation. The runtime names endpoints in
+/// its traces and reads whether a request may be sent again from it.
+pub fn endpoints_table(
+    surface: &crate::Surface,
+    rules: &std::collections::BTreeMap<(String, String), crate::retry::Retry>,
+) -> Result<String, String> {
+    let mut rows = Vec::new();
+    for op in surface.operations.values() {
         let (id, method, path) = (&op.name, &op.method, &op.path);
-        quote!(gpujobs_runtime::Operation { id: #id, method: #method, path: #path })
-    });
+        let rule = rules
+            .get(&(method.clone(), path.clone()))
+            .ok_or_else(|| format!("no retry rule for {method} {path} (not in the spec?)"))?
+            .tokens();
+        rows.push(quote!(gpujobs_runtime::Endpoint { id: #id, method: #method, path: #path, retry: #rule }));
+    }
     let tokens = quote! {
-        /// Every operation of this client (id, HTTP method, path template), for tracing.
-        pub const OPERATIONS: &[gpujobs_runtime::Operation] = &[#(#rows),*];
+        /// Every endpoint of this client (id, HTTP method, path template, and
+        /// whether a request may be sent again), for the runtime.
+        pub const ENDPOINTS: &[gpujobs_runtime::Endpoint] = &[#(#rows),*];
     };
-    let file: syn::File = syn::parse2(tokens).expect("the operations table is valid Rust");
-    prettyplease::unparse(&file)
+    let file: syn::File = syn::parse2(tokens).map_err(|e| format!("the endpoints table: {e}"))?;
+    Ok(prettyplease::unparse(&file))
 }

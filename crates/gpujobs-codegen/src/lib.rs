@@ -20,6 +20,7 @@ mod generate;
 mod load;
 pub mod normalise;
 pub mod overlay;
+pub mod retry;
 pub mod surface;
 
 use std::fmt;
@@ -161,9 +162,10 @@ pub fn generate_target(root: &Path, target: &Target) -> Result<Generated, Error>
         sources = format!("{sources} + {}", slash(overlay_path));
     }
     let normalised = normalise(spec).map_err(|e| fail(e.to_string()))?;
+    let rules = retry::rules(&normalised.spec).map_err(fail)?;
     let mut body = generate::generate(&normalised.spec).map_err(fail)?;
     let surface = Surface::from_source(&body).map_err(fail)?;
-    body.push_str(&generate::operations_table(&surface));
+    body.push_str(&generate::endpoints_table(&surface, &rules).map_err(fail)?);
     let hash: String = hasher
         .finalize()
         .iter()

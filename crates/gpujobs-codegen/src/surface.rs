@@ -5,7 +5,7 @@
 //! lines of generated Rust.
 //!
 //! ```text
-//! op get_job GET /gpus/v2/jobs/{job_id} (job_id: &str) -> GetJobResponse ! ()
+//! op get_job GET /gpus/v2/jobs/{job_id} (job_id: &str) -> GetJobResponse ! () retry=safe
 //! type GetJobResponse {
 //!   created_at: Option<i64>
 //!   ...
@@ -17,9 +17,9 @@ use std::fmt;
 
 use quote::ToTokens;
 
-/// One generated operation.
+/// One generated endpoint: a method of the generated `Client`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Operation {
+pub struct Endpoint {
     /// Method name on the generated `Client`.
     pub name: String,
     /// HTTP method, upper case.
@@ -32,13 +32,20 @@ pub struct Operation {
     pub ok: String,
     /// Error body type.
     pub err: String,
+    /// Whether it may be sent again (`safe`, `never`, `key:FIELD`; see
+    /// [`crate::retry`]), from the client's `ENDPOINTS` table.
+    pub retry: String,
 }
 
-impl Operation {
-    /// `METHOD /path (params) -> Ok ! Err`.
+impl Endpoint {
+    /// `METHOD /path (params) -> Ok ! Err retry=RULE`.
     pub fn signature(&self) -> String {
+        let retry = match self.retry.is_empty() {
+            true => String::new(),
+            false => format!(" retry={}", self.retry),
+        };
         format!(
-            "{} {} ({}) -> {} ! {}",
+            "{} {} ({}) -> {} ! {}{retry}",
             self.method,
             self.path,
             self.params.join(", "),
@@ -60,8 +67,8 @@ pub struct TypeDef {
 /// The surface of one generated client.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Surface {
-    /// Operations by method name.
-    pub operations: BTreeMap<String, Operation>,
+    /// Endpoints by method name.
+    pub operations: BTreeMap<String, Endpoint>,
     /// Types by name.
     pub types: BTreeMap<String, TypeDef>,
 }
@@ -80,6 +87,13 @@ impl Surface {
                             && let Some(op) = operation(f)
                         {
                             surface.operations.insert(op.name.clone(), op);
+                        }
+                    }
+                }
+                syn::Item::Const(c) if c.ident == "ENDPOINTS" => {
+                    for (id, retry) in endpoint_rows(&c.expr) {
+                        if let Some(op) = surface.operations.get_mut(&id) {
+                            op.retry = retry;
                         }
                     }
                 }
@@ -120,7 +134,57 @@ fn is_client(ty: &syn::Type) -> bool {
     matches!(ty, syn::Type::Path(p) if p.path.is_ident("Client"))
 }
 
-fn operation(f: &syn::ImplItemFn) -> Option<Operation> {
+/// `(id, retry)` of each row of an `ENDPOINTS` table: `&[Endpoint { id: "x", …, retry: Retry::Safe }, …]`.
+fn endpoint_rows(expr: &syn::Expr) -> Vec<(String, String)> {
+    let syn::Expr::Reference(reference) = expr else {
+        return Vec::new();
+    };
+    let syn::Expr::Array(rows) = &*reference.expr else {
+        return Vec::new();
+    };
+    rows.elems
+        .iter()
+        .filter_map(|row| {
+            let syn::Expr::Struct(row) = row else {
+                return None;
+            };
+            let field = |name: &str| {
+                row.fields
+                    .iter()
+                    .find(|f| matches!(&f.member, syn::Member::Named(n) if n == name))
+            };
+            let id = match &field("id")?.expr {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) => s.value(),
+                _ => return None,
+            };
+            let retry = match &field("retry")?.expr {
+                syn::Expr::Call(call) => match call.args.first() {
+                    Some(syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(s),
+                        ..
+                    })) => {
+                        format!("key:{}", s.value())
+                    }
+                    _ => return None,
+                },
+                syn::Expr::Path(path) => path
+                    .path
+                    .segments
+                    .last()?
+                    .ident
+                    .to_string()
+                    .to_ascii_lowercase(),
+                _ => return None,
+            };
+            Some((id, retry))
+        })
+        .collect()
+}
+
+fn operation(f: &syn::ImplItemFn) -> Option<Endpoint> {
     // progenitor documents each operation as "Sends a `GET` request to `/path`".
     let doc = docs(&f.attrs);
     let rest = doc.split("Sends a `").nth(1)?;
@@ -149,13 +213,14 @@ fn operation(f: &syn::ImplItemFn) -> Option<Operation> {
         }
         syn::ReturnType::Default => Default::default(),
     };
-    Some(Operation {
+    Some(Endpoint {
         name: f.sig.ident.to_string(),
         method: method.to_owned(),
         path: path.to_owned(),
         params,
         ok,
         err,
+        retry: String::new(),
     })
 }
 

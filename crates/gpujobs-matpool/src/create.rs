@@ -8,11 +8,13 @@ use progenitor_client::{ClientHooks, OperationInfo};
 
 use crate::{Client, Error, ResponseValue, types};
 
-/// The hand-written operation, for the runtime's traces.
-pub(crate) const OPERATIONS: &[gpujobs_runtime::Operation] = &[gpujobs_runtime::Operation {
+/// The hand-written endpoint, for the runtime: never sent again once it may
+/// have reached Matpool, which has no idempotency key.
+pub(crate) const ENDPOINTS: &[gpujobs_runtime::Endpoint] = &[gpujobs_runtime::Endpoint {
     id: "create_job",
     method: "POST",
     path: "/v1/job",
+    retry: gpujobs_runtime::Retry::Never,
 }];
 
 impl Client {

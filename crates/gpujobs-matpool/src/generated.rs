@@ -790,26 +790,31 @@ pub mod prelude {
     #[allow(unused_imports)]
     pub use super::Client;
 }
-/// Every operation of this client (id, HTTP method, path template), for tracing.
-pub const OPERATIONS: &[gpujobs_runtime::Operation] = &[
-    gpujobs_runtime::Operation {
+/// Every endpoint of this client (id, HTTP method, path template, and
+/// whether a request may be sent again), for the runtime.
+pub const ENDPOINTS: &[gpujobs_runtime::Endpoint] = &[
+    gpujobs_runtime::Endpoint {
         id: "cancel_job",
         method: "DELETE",
         path: "/v1/job",
+        retry: gpujobs_runtime::Retry::Safe,
     },
-    gpujobs_runtime::Operation {
+    gpujobs_runtime::Endpoint {
         id: "get_job",
         method: "GET",
         path: "/v1/job",
+        retry: gpujobs_runtime::Retry::Safe,
     },
-    gpujobs_runtime::Operation {
+    gpujobs_runtime::Endpoint {
         id: "get_job_stats",
         method: "GET",
         path: "/v1/job/stats",
+        retry: gpujobs_runtime::Retry::Safe,
     },
-    gpujobs_runtime::Operation {
+    gpujobs_runtime::Endpoint {
         id: "list_jobs",
         method: "GET",
         path: "/v1/job/jobs",
+        retry: gpujobs_runtime::Retry::Safe,
     },
 ];

@@ -19,6 +19,6 @@
 //! # Ok(()) }
 //! ```
 
-gpujobs_runtime::generated_client!("matpool", extra_operations = create::OPERATIONS);
+gpujobs_runtime::generated_client!("matpool", extra_endpoints = create::ENDPOINTS);
 
 mod create;

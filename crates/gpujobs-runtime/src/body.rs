@@ -47,7 +47,9 @@ pub fn find(error: &(dyn std::error::Error + 'static)) -> Option<ResponseTooLarg
             return Some(*found);
         }
         // `io::Error::source` skips the error it wraps: look inside.
-        let wrapped = error.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref());
+        let wrapped = error
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref());
         if let Some(found) = wrapped.and_then(|inner| find(inner)) {
             return Some(found);
         }
@@ -71,7 +73,9 @@ impl fmt::Display for ByteSize {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let units = [(1u64 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
         match units.iter().find(|(size, _)| self.0 >= *size) {
-            Some((size, unit)) if self.0.is_multiple_of(*size) => write!(f, "{} {unit}", self.0 / size),
+            Some((size, unit)) if self.0.is_multiple_of(*size) => {
+                write!(f, "{} {unit}", self.0 / size)
+            }
             Some((size, unit)) => write!(f, "{:.1} {unit}", self.0 as f64 / *size as f64),
             None => write!(f, "{} bytes", self.0),
         }

@@ -18,7 +18,7 @@ mod state;
 pub use clock::{Clock, FixedJitter, Jitter, ManualClock, RandomJitter, Sleep, SystemClock};
 pub use retry::RetryPolicy;
 pub use secret::{REDACTED, Secret, SensitiveUrl, reveal};
-pub use state::{ClientState, Operation};
+pub use state::{ClientState, Endpoint, Retry};
 
 #[doc(hidden)]
 pub use progenitor_client as __progenitor_client;
@@ -64,7 +64,7 @@ macro_rules! impl_client_hooks {
 /// ```
 #[macro_export]
 macro_rules! generated_client {
-    ($provider:literal $(, extra_operations = $extra:expr)?) => {
+    ($provider:literal $(, extra_endpoints = $extra:expr)?) => {
         #[allow(missing_docs, unused_imports, clippy::all, clippy::pedantic)]
         mod generated;
 
@@ -74,11 +74,11 @@ macro_rules! generated_client {
         /// The provider name used in traces and errors.
         pub const PROVIDER: &str = $provider;
 
-        /// The runtime state of a client of this provider: its name and operations
+        /// The runtime state of a client of this provider: its name and endpoints
         /// table, with the default retry policy (customise it, then pass it to
         /// `Client::new_with_client`).
         pub fn client_state() -> $crate::ClientState {
-            $crate::ClientState::new(PROVIDER).with_operations(OPERATIONS)$(.with_operations($extra))?
+            $crate::ClientState::new(PROVIDER).with_endpoints(ENDPOINTS)$(.with_endpoints($extra))?
         }
 
         /// Builds a client for `base_url` that sends through `http`.

@@ -9,16 +9,41 @@ use crate::body::{DEFAULT_MAX_RESPONSE_BYTES, Read, read_within};
 use crate::clock::{Clock, Jitter, RandomJitter, SystemClock};
 use crate::retry::{RetryPolicy, Verdict, classify};
 
-/// One operation of a generated client, for tracing: its id, HTTP method and
-/// path template. `cargo xtask regen` writes each client's table as `OPERATIONS`.
+/// One endpoint of a generated client: its id, HTTP method, path template
+/// and whether a request may be sent again. `cargo xtask regen` writes each
+/// client's table as `ENDPOINTS`, from the spec (see [`Retry`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Operation {
+pub struct Endpoint {
     /// The operationId (the generated method's name).
     pub id: &'static str,
     /// HTTP method, upper case.
     pub method: &'static str,
     /// Path template, e.g. `/api/jobs/{submission_id}`.
     pub path: &'static str,
+    /// Whether a request that may have reached the server is sent again.
+    pub retry: Retry,
+}
+
+/// Whether a request that may have reached the server can be sent again,
+/// declared per operation in the spec (`x-gpujobs-retry`, or by HTTP method).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Retry {
+    /// Repeating it does nothing twice (a GET; stopping a job that is stopping).
+    Safe,
+    /// It may act twice (creating a job): sent again only when it provably
+    /// never reached the server (the connection was refused).
+    Never,
+    /// Safe because the provider refuses a second request carrying the same
+    /// value of this body field, which the generated request type requires.
+    IdempotencyKey(&'static str),
+}
+
+impl Retry {
+    /// Whether a request may be repeated after it may have reached the server.
+    pub fn is_safe(self) -> bool {
+        !matches!(self, Self::Never)
+    }
 }
 
 /// Per-client state that every generated client carries (progenitor's "inner
@@ -35,21 +60,17 @@ pub struct Operation {
 /// let state = ClientState::new("ray")
 ///     .with_retry(RetryPolicy { max_attempts: 3, ..RetryPolicy::default() })
 ///     .with_attempt_timeout(Duration::from_secs(10))
-///     .with_operation_timeout(Duration::from_secs(60))
-///     // Ray refuses a second job with the same submission_id, so a keyed submit is safe to repeat.
-///     .with_idempotency_key("submit_job", "submission_id");
+///     .with_operation_timeout(Duration::from_secs(60));
 /// assert_eq!(state.provider(), "ray");
 /// ```
 #[derive(Clone, Debug)]
 pub struct ClientState {
     provider: &'static str,
-    operations: Vec<Operation>,
+    endpoints: Vec<Endpoint>,
     retry: RetryPolicy,
     attempt_timeout: Option<Duration>,
     operation_timeout: Option<Duration>,
     max_response_bytes: u64,
-    retry_safe: Vec<&'static str>,
-    idempotency_keys: Vec<(&'static str, &'static str)>,
     clock: Arc<dyn Clock>,
     jitter: Arc<dyn Jitter>,
 }
@@ -60,21 +81,20 @@ impl ClientState {
     pub fn new(provider: &'static str) -> Self {
         Self {
             provider,
-            operations: Vec::new(),
+            endpoints: Vec::new(),
             retry: RetryPolicy::default(),
             attempt_timeout: None,
             operation_timeout: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
-            retry_safe: Vec::new(),
-            idempotency_keys: Vec::new(),
             clock: Arc::new(SystemClock),
             jitter: Arc::new(RandomJitter),
         }
     }
 
-    /// Adds operations to the table used to name path templates in traces.
-    pub fn with_operations(mut self, operations: &[Operation]) -> Self {
-        self.operations.extend_from_slice(operations);
+    /// Adds endpoints to the table that names path templates in traces and
+    /// says which requests may be sent again.
+    pub fn with_endpoints(mut self, endpoints: &[Endpoint]) -> Self {
+        self.endpoints.extend_from_slice(endpoints);
         self
     }
 
@@ -103,22 +123,6 @@ impl ClientState {
     /// [`DEFAULT_MAX_RESPONSE_BYTES`](crate::body::DEFAULT_MAX_RESPONSE_BYTES).
     pub fn with_max_response_bytes(mut self, bytes: u64) -> Self {
         self.max_response_bytes = bytes;
-        self
-    }
-
-    /// Declares operations safe to repeat although their method is not
-    /// idempotent (for example a POST that stops a job: stopping twice is
-    /// stopping once).
-    pub fn with_retry_safe(mut self, operations: &[&'static str]) -> Self {
-        self.retry_safe.extend_from_slice(operations);
-        self
-    }
-
-    /// Declares that `operation` is safe to repeat when its JSON body carries a
-    /// non-empty `field`: the provider refuses a second request with the same
-    /// value, so nothing is done twice.
-    pub fn with_idempotency_key(mut self, operation: &'static str, field: &'static str) -> Self {
-        self.idempotency_keys.push((operation, field));
         self
     }
 
@@ -154,45 +158,27 @@ impl ClientState {
         &self.clock
     }
 
-    /// Whether repeating `request` of `operation` cannot do anything twice.
-    pub fn is_retry_safe(&self, request: &reqwest::Request, operation: &str) -> bool {
-        use reqwest::Method;
-        let idempotent_method = matches!(
-            *request.method(),
-            Method::GET
-                | Method::HEAD
-                | Method::PUT
-                | Method::DELETE
-                | Method::OPTIONS
-                | Method::TRACE
-        );
-        idempotent_method
-            || self.retry_safe.contains(&operation)
-            || self.carries_idempotency_key(request, operation)
+    /// The endpoint `operation` names, if the table has it.
+    pub fn endpoint(&self, operation: &str) -> Option<&Endpoint> {
+        self.endpoints.iter().find(|e| e.id == operation)
     }
 
-    fn carries_idempotency_key(&self, request: &reqwest::Request, operation: &str) -> bool {
-        let body = || {
-            let bytes = request.body()?.as_bytes()?;
-            serde_json::from_slice::<serde_json::Value>(bytes).ok()
-        };
-        self.idempotency_keys
-            .iter()
-            .filter(|(op, _)| *op == operation)
-            .any(|(_, field)| {
-                body().is_some_and(|b| {
-                    b.get(*field)
-                        .and_then(|v| v.as_str())
-                        .is_some_and(|s| !s.is_empty())
-                })
-            })
+    /// Whether a request of `operation` may be sent again after it may have
+    /// reached the server: its endpoint's declared [`Retry`], or, for an
+    /// operation missing from the table, whether `method` is idempotent.
+    pub fn is_retry_safe(&self, method: &reqwest::Method, operation: &str) -> bool {
+        use reqwest::Method;
+        match self.endpoint(operation) {
+            Some(endpoint) => endpoint.retry.is_safe(),
+            None => matches!(
+                *method,
+                Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
+            ),
+        }
     }
 
     fn path_template(&self, operation: &str) -> &'static str {
-        self.operations
-            .iter()
-            .find(|op| op.id == operation)
-            .map_or("(unlisted)", |op| op.path)
+        self.endpoint(operation).map_or("(unlisted)", |e| e.path)
     }
 
     /// Executes one operation: sends `request`, retrying as the policy allows.
@@ -212,7 +198,7 @@ impl ClientState {
         let operation = info.operation_id;
         let method = request.method().clone();
         let path = self.path_template(operation);
-        let retry_safe = self.is_retry_safe(&request, operation);
+        let retry_safe = self.is_retry_safe(&method, operation);
         let started = self.clock.now();
         let mut attempt = 1u32;
         loop {

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use gpujobs_runtime::{ClientState, FixedJitter, ManualClock, RetryPolicy};
+use gpujobs_runtime::{ClientState, Endpoint, FixedJitter, ManualClock, Retry, RetryPolicy};
 use progenitor_client::OperationInfo;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -126,27 +126,38 @@ async fn a_job_creating_post_is_never_retried_once_sent() {
     }
 }
 
+/// A table declaring `submit_job` as `retry` (what `cargo xtask regen` writes from the spec).
+fn declaring(clock: &ManualClock, id: &'static str, retry: Retry) -> ClientState {
+    state(clock).with_endpoints(&[Endpoint {
+        id,
+        method: "POST",
+        path: "/x",
+        retry,
+    }])
+}
+
 #[tokio::test]
 async fn a_post_with_an_idempotency_key_is_retried() {
     let clock = ManualClock::new();
-    let keyed = state(&clock).with_idempotency_key("submit_job", "submission_id");
-    let submit = |server: &MockServer, id: serde_json::Value| {
+    let submit = |server: &MockServer| {
         reqwest::Client::new()
             .post(format!("{}/x", server.uri()))
-            .json(&serde_json::json!({"entrypoint": "x", "submission_id": id}))
+            .json(&serde_json::json!({"entrypoint": "x", "submission_id": "job-1"}))
     };
-
+    let keyed = declaring(&clock, "submit_job", Retry::IdempotencyKey("submission_id"));
     let server = server_answering(&[(500, None), (200, None)]).await;
-    let with_key = submit(&server, "job-1".into());
     assert_eq!(
-        run(&keyed, with_key, "submit_job").await.unwrap().status(),
+        run(&keyed, submit(&server), "submit_job")
+            .await
+            .unwrap()
+            .status(),
         200
     );
 
+    let never = declaring(&clock, "submit_job", Retry::Never);
     let server = server_answering(&[(500, None), (200, None)]).await;
-    let without_key = submit(&server, serde_json::Value::Null);
     assert_eq!(
-        run(&keyed, without_key, "submit_job")
+        run(&never, submit(&server), "submit_job")
             .await
             .unwrap()
             .status(),
@@ -159,7 +170,7 @@ async fn a_post_declared_retry_safe_is_retried() {
     let server = server_answering(&[(503, None), (200, None)]).await;
     let clock = ManualClock::new();
     let post = reqwest::Client::new().post(format!("{}/x", server.uri()));
-    let stop_is_safe = state(&clock).with_retry_safe(&["stop_job"]);
+    let stop_is_safe = declaring(&clock, "stop_job", Retry::Safe);
     let response = run(&stop_is_safe, post, "stop_job").await.unwrap();
     assert_eq!(response.status(), 200);
 }

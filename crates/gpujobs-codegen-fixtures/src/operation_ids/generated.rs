@@ -240,21 +240,25 @@ pub mod prelude {
     #[allow(unused_imports)]
     pub use super::Client;
 }
-/// Every operation of this client (id, HTTP method, path template), for tracing.
-pub const OPERATIONS: &[gpujobs_runtime::Operation] = &[
-    gpujobs_runtime::Operation {
+/// Every endpoint of this client (id, HTTP method, path template, and
+/// whether a request may be sent again), for the runtime.
+pub const ENDPOINTS: &[gpujobs_runtime::Endpoint] = &[
+    gpujobs_runtime::Endpoint {
         id: "get_gpus_v2_jobs_by_job_id",
         method: "GET",
         path: "/gpus/v2/jobs/{job_id}",
+        retry: gpujobs_runtime::Retry::Safe,
     },
-    gpujobs_runtime::Operation {
+    gpujobs_runtime::Endpoint {
         id: "list_jobs",
         method: "GET",
         path: "/gpus/v2/jobs",
+        retry: gpujobs_runtime::Retry::Safe,
     },
-    gpujobs_runtime::Operation {
+    gpujobs_runtime::Endpoint {
         id: "post_gpus_v2_jobs_by_job_id_stop",
         method: "POST",
         path: "/gpus/v2/jobs/{job_id}/stop",
+        retry: gpujobs_runtime::Retry::Never,
     },
 ];

@@ -220,16 +220,19 @@ pub mod prelude {
     #[allow(unused_imports)]
     pub use super::Client;
 }
-/// Every operation of this client (id, HTTP method, path template), for tracing.
-pub const OPERATIONS: &[gpujobs_runtime::Operation] = &[
-    gpujobs_runtime::Operation {
+/// Every endpoint of this client (id, HTTP method, path template, and
+/// whether a request may be sent again), for the runtime.
+pub const ENDPOINTS: &[gpujobs_runtime::Endpoint] = &[
+    gpujobs_runtime::Endpoint {
         id: "cancel_job",
         method: "POST",
         path: "/job/cancel/{job_id}",
+        retry: gpujobs_runtime::Retry::Never,
     },
-    gpujobs_runtime::Operation {
+    gpujobs_runtime::Endpoint {
         id: "job_info",
         method: "GET",
         path: "/job/info/{job_id}",
+        retry: gpujobs_runtime::Retry::Safe,
     },
 ];

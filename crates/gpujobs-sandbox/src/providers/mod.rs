@@ -149,6 +149,24 @@ pub(crate) fn exit_code(phase: Phase) -> Option<i32> {
     }
 }
 
+/// Decodes a submit body into the generated request type, which requires the
+/// idempotency key `field` (our clients always send one); a real server makes
+/// one up when it is absent (`fallback`), and so does the emulator.
+pub(crate) fn decode_keyed<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+    field: &str,
+    fallback: impl FnOnce(&serde_json::Map<String, Value>) -> String,
+) -> serde_json::Result<T> {
+    let mut value: Value = serde_json::from_slice(body)?;
+    if let Value::Object(map) = &mut value
+        && map.get(field).is_none_or(Value::is_null)
+    {
+        let made = fallback(map);
+        map.insert(field.to_owned(), Value::from(made));
+    }
+    serde_json::from_value(value)
+}
+
 /// A spec for a submitted job.
 pub(crate) fn submitted(command: &str, name: Option<String>, id: Option<String>) -> JobSpec {
     let mut spec = JobSpec::new(command);

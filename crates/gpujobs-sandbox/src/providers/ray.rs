@@ -7,7 +7,9 @@ use gpujobs_ray::types::{
     JobSubmitRequest, JobSubmitResponse, JobType, VersionResponse,
 };
 
-use super::{all, exists, exit_code, metadata, ray_status, remove, submitted, with_job};
+use super::{
+    all, decode_keyed, exists, exit_code, metadata, ray_status, remove, submitted, with_job,
+};
 use crate::State;
 use crate::model::{Phase, SimJob, unix_millis};
 use crate::server::{Req, Resp};
@@ -85,11 +87,17 @@ fn version() -> VersionResponse {
 }
 
 fn submit(req: &Req, state: &State) -> Resp {
-    let body: JobSubmitRequest = match serde_json::from_slice(&req.body) {
+    // Without a submission_id Ray takes the deprecated job_id, or makes one up.
+    let fallback = |body: &serde_json::Map<String, serde_json::Value>| {
+        body.get("job_id")
+            .and_then(|j| j.as_str())
+            .map_or_else(|| new_id(state), str::to_owned)
+    };
+    let body: JobSubmitRequest = match decode_keyed(&req.body, "submission_id", fallback) {
         Ok(body) => body,
         Err(e) => return Resp::text(400, format!("Bad Request: invalid JobSubmitRequest: {e}")),
     };
-    let id = body.submission_id.clone().or(body.job_id.clone());
+    let id = Some(body.submission_id.clone());
     if let Some(id) = id.as_deref().filter(|id| exists(state, KIND, id)) {
         return Resp::text(
             400,

@@ -6,7 +6,7 @@ use gpujobs_yuanrong::types::{
     AppInfo, DriverInfo, JobStatus, SubmitJobRequest, SubmitJobResponse,
 };
 
-use super::{all, exists, exit_code, ray_status, remove, submitted, with_job};
+use super::{all, decode_keyed, exists, exit_code, ray_status, remove, submitted, with_job};
 use crate::State;
 use crate::model::{Phase, SimJob, unix_seconds};
 use crate::server::{Req, Resp};
@@ -65,17 +65,18 @@ pub(crate) fn handle(req: &Req, state: &State) -> Resp {
 }
 
 fn submit(req: &Req, state: &State) -> Resp {
-    let body: SubmitJobRequest = match serde_json::from_slice(&req.body) {
+    // Without a submission_id openYuanrong makes one up (`app-<uuid>`).
+    let body: SubmitJobRequest = match decode_keyed(&req.body, "submission_id", |_| new_id(state)) {
         Ok(body) => body,
         Err(e) => return Resp::json(400, &format!("invalid request body: {e}")),
     };
     if body.entrypoint.trim().is_empty() || body.runtime_env.working_dir.trim().is_empty() {
         return Resp::json(400, &"entrypoint and runtime_env.working_dir are required");
     }
-    let id = body
-        .submission_id
-        .as_deref()
-        .map(|id| format!("app-{}", id.trim_start_matches("app-")));
+    let id = Some(format!(
+        "app-{}",
+        body.submission_id.trim_start_matches("app-")
+    ));
     if let Some(id) = id.as_deref().filter(|id| exists(state, KIND, id)) {
         return Resp::json(404, &format!("job already exists, submissionId: {id}"));
     }

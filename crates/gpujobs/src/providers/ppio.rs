@@ -32,7 +32,7 @@ impl BuildProvider for PpioProvider {
     const KIND: ProviderKind = ProviderKind::Ppio;
 
     fn from_config(config: ProviderConfig) -> Result<Self> {
-        let state = gpujobs_ppio::client_state().with_retry_safe(&["stop_job"]);
+        let state = gpujobs_ppio::client_state();
         let (ctx, base_url, http, state) = Ctx::build(&config, state)?;
         Ok(Self {
             client: gpujobs_ppio::Client::new_with_client(&base_url, http, state),

@@ -30,9 +30,7 @@ impl BuildProvider for RayProvider {
     const KIND: ProviderKind = ProviderKind::Ray;
 
     fn from_config(config: ProviderConfig) -> Result<Self> {
-        let state = gpujobs_ray::client_state()
-            .with_retry_safe(&["stop_job"])
-            .with_idempotency_key("submit_job", "submission_id");
+        let state = gpujobs_ray::client_state();
         let (ctx, base_url, http, state) = Ctx::build(&config, state)?;
         Ok(Self {
             client: gpujobs_ray::Client::new_with_client(&base_url, http, state),
@@ -147,7 +145,7 @@ impl JobProvider for RayProvider {
         }
         let body = JobSubmitRequest {
             entrypoint: request.command.clone(),
-            submission_id: Some(id.clone()),
+            submission_id: id.clone(),
             job_id: None,
             runtime_env: (!runtime_env.is_empty()).then_some(runtime_env),
             metadata: (!metadata.is_empty()).then_some(metadata),

@@ -31,7 +31,7 @@ impl BuildProvider for TensorpoolProvider {
     const KIND: ProviderKind = ProviderKind::Tensorpool;
 
     fn from_config(config: ProviderConfig) -> Result<Self> {
-        let state = gpujobs_tensorpool::client_state().with_retry_safe(&["cancel_job"]);
+        let state = gpujobs_tensorpool::client_state();
         let (ctx, base_url, http, state) = Ctx::build(&config, state)?;
         Ok(Self {
             client: gpujobs_tensorpool::Client::new_with_client(&base_url, http, state),

@@ -31,9 +31,7 @@ impl BuildProvider for YuanrongProvider {
     const KIND: ProviderKind = ProviderKind::Yuanrong;
 
     fn from_config(config: ProviderConfig) -> Result<Self> {
-        let state = gpujobs_yuanrong::client_state()
-            .with_retry_safe(&["stop_job"])
-            .with_idempotency_key("submit_job", "submission_id");
+        let state = gpujobs_yuanrong::client_state();
         let (ctx, base_url, http, state) = Ctx::build(&config, state)?;
         Ok(Self {
             client: gpujobs_yuanrong::Client::new_with_client(&base_url, http, state),
@@ -160,7 +158,7 @@ impl JobProvider for YuanrongProvider {
                 pip: Vec::new(),
             },
             metadata,
-            submission_id: Some(bare.to_owned()),
+            submission_id: bare.to_owned(),
             entrypoint_num_cpus: request.cpus,
             entrypoint_num_gpus: request.gpus,
             entrypoint_memory: request.memory_bytes.and_then(|m| i64::try_from(m).ok()),
