@@ -1,7 +1,10 @@
 //! The conformance suite: one list of scenarios (`scenarios.rs`), stamped out
-//! once per provider against the sandbox, and once against the in-memory
-//! reference provider — so a failure reads `matpool::cancel_is_idempotent`,
-//! and a scenario that fails on `reference` too is itself wrong.
+//! for every provider the sandbox emulates (`gpujobs_sandbox::emulated()`, so
+//! a new provider is covered without touching this file) and for the
+//! in-memory reference provider — so a failure reads
+//! `matpool::cancel_is_idempotent`, and a scenario that fails on `reference`
+//! too is itself wrong. `cargo test --test conformance -- ray::` runs one
+//! provider's.
 
 mod scenarios;
 
@@ -9,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gpujobs::{Capabilities, JobProvider, ProviderKind, RetryPolicy, WaitOptions};
-use gpujobs_runtime::{FixedJitter, ManualClock};
+use gpujobs_runtime::ManualClock;
 use gpujobs_sandbox::{
     FaultRule, JobSpec, ReferenceProvider, RequestRecord, Sandbox, SandboxConfig, Timing,
 };
@@ -32,14 +35,13 @@ impl Harness {
     /// A provider talking to a fresh, empty sandbox with fast lifecycles.
     pub async fn sandbox(kind: ProviderKind) -> Self {
         let mut config = SandboxConfig::default().timing(Timing::fast()).empty();
-        if kind.env().credential.is_some() {
+        if kind.descriptor().env.credential.is_some() {
             config = config.token(kind, CANARY_TOKEN);
         }
         let sandbox = Sandbox::start(config).await.expect("the sandbox starts");
         let clock = ManualClock::new();
         let mut provider_config = sandbox.provider_config(kind);
         provider_config.clock = Arc::new(clock.clone());
-        provider_config.jitter = Arc::new(FixedJitter(1.0));
         provider_config.retry = RetryPolicy::default();
         let provider = gpujobs::connect(provider_config).expect("the provider builds");
         Self {
@@ -70,7 +72,9 @@ impl Harness {
     /// Puts a job on the provider directly (providers that cannot submit get jobs this way too).
     pub fn add(&self, spec: JobSpec) -> String {
         match (&self.sandbox, &self.reference) {
-            (Some(sandbox), _) => sandbox.add_job(self.kind, spec),
+            (Some(sandbox), _) => sandbox
+                .add_job(self.kind, spec)
+                .expect("the sandbox emulates it"),
             (None, Some(reference)) => reference.add_job(spec),
             (None, None) => unreachable!("a harness has a sandbox or a reference"),
         }
@@ -98,7 +102,7 @@ impl Harness {
     /// The same provider with a wrong credential, where it checks one.
     pub fn with_wrong_credential(&self) -> Option<Arc<dyn JobProvider>> {
         let sandbox = self.sandbox.as_ref()?;
-        self.kind.env().credential?;
+        self.kind.descriptor().env.credential?;
         let mut config = sandbox.provider_config(self.kind);
         config.credential = Some("not-the-token".into());
         Some(gpujobs::connect(config).expect("the provider builds"))
@@ -117,59 +121,76 @@ pub fn skip(harness: &Harness, why: &str) {
     eprintln!("skipped for {}: {why}", harness.kind);
 }
 
-/// Stamps the scenario list out as one module of tests per harness.
-macro_rules! stamp {
-    ($module:ident, $harness:expr, [$($scenario:ident),* $(,)?]) => {
-        mod $module {
-            use super::*;
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $scenario() {
-                    let harness = $harness.await;
-                    scenarios::$scenario(&harness).await;
-                }
-            )*
+/// A scenario: an async check of one harness.
+type Scenario = for<'a> fn(&'a Harness) -> futures_util::future::BoxFuture<'a, ()>;
+
+/// The scenarios, by name (each a function in `scenarios.rs`).
+macro_rules! scenarios {
+    ($($name:ident),* $(,)?) => {
+        const SCENARIOS: &[(&str, Scenario)] = &[
+            $((stringify!($name), |h| Box::pin(scenarios::$name(h)))),*
+        ];
+    };
+}
+
+scenarios![
+    submit_get_cancel,
+    wait_reaches_succeeded,
+    wait_reports_failure,
+    wait_reaches_canceled,
+    wait_times_out_with_the_last_job,
+    cancel_is_idempotent,
+    list_pages_without_duplicates_or_gaps,
+    not_found,
+    unauthenticated,
+    rate_limited_honours_retry_after,
+    unavailable_is_retried_up_to_the_limit,
+    job_creating_post_is_not_retried_on_500,
+    dropped_connection_is_retried_for_reads,
+    unknown_status_is_unknown_and_not_terminal,
+    extra_field_is_ignored,
+    cut_short_body_is_a_clear_error,
+    logs_where_supported,
+    secret_canaries_never_leak,
+    paging_in_circles_ends_with_an_error,
+    a_repeated_cursor_ends_with_an_error,
+    duplicate_jobs_are_listed_once,
+    listing_stops_at_the_page_limit,
+    an_oversized_answer_is_refused,
+    a_read_cut_short_once_is_retried,
+];
+
+/// Runs one scenario against a fresh harness, on a runtime of its own.
+fn run(kind: Option<ProviderKind>, scenario: Scenario) -> Result<(), libtest_mimic::Failed> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let harness = match kind {
+            Some(kind) => Harness::sandbox(kind).await,
+            None => Harness::reference().await,
+        };
+        scenario(&harness).await;
+    });
+    Ok(())
+}
+
+fn main() {
+    let args = libtest_mimic::Arguments::from_args();
+    let targets = gpujobs_sandbox::emulated()
+        .into_iter()
+        .map(|kind| (kind.to_string(), Some(kind)))
+        .chain([("reference".to_owned(), None)]);
+    let mut trials = Vec::new();
+    for (target, kind) in targets {
+        for (name, scenario) in SCENARIOS {
+            let scenario = *scenario;
+            trials.push(libtest_mimic::Trial::test(
+                format!("{target}::{name}"),
+                move || run(kind, scenario),
+            ));
         }
-    };
+    }
+    libtest_mimic::run(&args, trials).exit();
 }
-
-macro_rules! suite {
-    ($scenarios:tt, $($module:ident => $harness:expr),* $(,)?) => {
-        $( stamp!($module, $harness, $scenarios); )*
-    };
-}
-
-suite!(
-    [
-        submit_get_cancel,
-        wait_reaches_succeeded,
-        wait_reports_failure,
-        wait_reaches_canceled,
-        wait_times_out_with_the_last_job,
-        cancel_is_idempotent,
-        list_pages_without_duplicates_or_gaps,
-        not_found,
-        unauthenticated,
-        rate_limited_honours_retry_after,
-        unavailable_is_retried_up_to_the_limit,
-        job_creating_post_is_not_retried_on_500,
-        dropped_connection_is_retried_for_reads,
-        unknown_status_is_unknown_and_not_terminal,
-        extra_field_is_ignored,
-        cut_short_body_is_a_clear_error,
-        logs_where_supported,
-        secret_canaries_never_leak,
-        paging_in_circles_ends_with_an_error,
-        a_repeated_cursor_ends_with_an_error,
-        duplicate_jobs_are_listed_once,
-        listing_stops_at_the_page_limit,
-        an_oversized_answer_is_refused,
-        a_read_cut_short_once_is_retried,
-    ],
-    ppio => Harness::sandbox(ProviderKind::Ppio),
-    yuanrong => Harness::sandbox(ProviderKind::Yuanrong),
-    ray => Harness::sandbox(ProviderKind::Ray),
-    matpool => Harness::sandbox(ProviderKind::Matpool),
-    tensorpool => Harness::sandbox(ProviderKind::Tensorpool),
-    reference => Harness::reference(),
-);

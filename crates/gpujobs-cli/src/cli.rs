@@ -15,17 +15,27 @@ pub const EXIT_CODES: &str = "Exit codes:
   5  authentication or permission refused
   6  any other provider or network error";
 
-const ABOUT: &str =
-    "Drive GPU jobs on PPIO, openYuanrong, Ray, Matpool and TensorPool with one tool.
+/// The top of `--help`, drawn from the providers' descriptors.
+fn about() -> String {
+    let providers = ProviderKind::ALL.iter().map(|k| k.descriptor());
+    let names: Vec<&str> = providers.clone().map(|d| d.title).collect();
+    let credentials: Vec<&str> = providers.clone().filter_map(|d| d.env.credential).collect();
+    let base_urls: Vec<&str> = providers.map(|d| d.env.base_url).collect();
+    format!(
+        "Drive GPU jobs on every provider with one tool: {}.
 
 Try it with no account: `gpujobs --sandbox list` starts a local sandbox of every provider.
-Credentials come only from the environment: PPIO_API_KEY, MATPOOL_TOKEN, TENSORPOOL_KEY.
-Base URLs: PPIO_BASE_URL, YUANRONG_BASE_URL, RAY_API_SERVER_ADDRESS, MATPOOL_BASE_URL,
-TENSORPOOL_ENGINE, or --base-url.";
+Credentials come only from the environment: {}.
+Base URLs: {}, or --base-url.",
+        names.join(", "),
+        credentials.join(", "),
+        base_urls.join(", ")
+    )
+}
 
 /// `gpujobs [OPTIONS] <COMMAND>`
 #[derive(Debug, Parser)]
-#[command(name = "gpujobs", version, about = ABOUT, after_help = EXIT_CODES)]
+#[command(name = "gpujobs", version, about = about(), after_help = EXIT_CODES)]
 pub struct Cli {
     /// The provider to talk to.
     #[arg(short, long, global = true, env = "GPUJOBS_PROVIDER", value_parser = parse_provider)]
@@ -165,15 +175,11 @@ pub struct SubmitArgs {
     pub region: Option<i64>,
 }
 
-fn parse_provider(s: &str) -> Result<ProviderKind, String> {
-    s.parse::<ProviderKind>()
-        .and_then(|k| match ProviderKind::ALL.contains(&k) {
-            true => Ok(k),
-            false => Err(format!("unknown provider `{s}`")),
-        })
+fn parse_provider(s: &str) -> Result<ProviderKind, gpujobs::UnknownProvider> {
+    s.parse()
 }
 
-fn parse_status(s: &str) -> Result<JobStatus, String> {
+fn parse_status(s: &str) -> Result<JobStatus, gpujobs::UnknownStatus> {
     s.parse()
 }
 

@@ -35,7 +35,7 @@ impl Failure {
 /// The exit code for an error, and its line with a hint of what to do.
 pub fn failure(error: &Error) -> Failure {
     let provider = error.provider();
-    let env = provider.env();
+    let env = provider.descriptor().env;
     let code = match error {
         Error::NotFound { .. } => 4,
         Error::Unauthenticated { .. } | Error::PermissionDenied { .. } => 5,
@@ -224,9 +224,10 @@ impl Context {
         let configured: Vec<ProviderKind> = match &self.sandbox {
             Some(_) => ProviderKind::ALL.to_vec(),
             None => ProviderKind::ALL
-                .into_iter()
+                .iter()
+                .copied()
                 .filter(|k| {
-                    let env = k.env();
+                    let env = k.descriptor().env;
                     let set = |var: &str| std::env::var(var).is_ok_and(|v| !v.trim().is_empty());
                     env.credential.map_or_else(|| set(env.base_url), set)
                 })
@@ -407,18 +408,15 @@ fn submit_request(args: &SubmitArgs) -> SubmitRequest {
 fn providers_text(printer: &Printer) -> String {
     let rows: Vec<serde_json::Value> = ProviderKind::ALL
         .iter()
-        .filter_map(|kind| {
-            let mut config = ProviderConfig::new(*kind);
-            config.base_url = Some("http://127.0.0.1".into());
-            let provider = gpujobs::connect(config).ok()?;
-            let env = kind.env();
-            Some(json!({
+        .map(|kind| {
+            let descriptor = kind.descriptor();
+            json!({
                 "provider": kind,
-                "capabilities": provider.capabilities(),
-                "credential_variable": env.credential,
-                "base_url_variable": env.base_url,
-                "default_base_url": env.default_base_url,
-            }))
+                "capabilities": descriptor.capabilities,
+                "credential_variable": descriptor.env.credential,
+                "base_url_variable": descriptor.env.base_url,
+                "default_base_url": descriptor.env.default_base_url,
+            })
         })
         .collect();
     if printer.output != Output::Table {

@@ -1,4 +1,5 @@
-//! Time and randomness, injectable so tests check retry delays without sleeping.
+//! Time and randomness, injectable in one place so tests check retry and
+//! polling delays without sleeping.
 
 use std::fmt;
 use std::future::Future;
@@ -9,7 +10,7 @@ use std::time::{Duration, Instant, SystemTime};
 /// A boxed, sendable future, as returned by [`Clock::sleep`].
 pub type Sleep = Pin<Box<dyn Future<Output = ()> + Send>>;
 
-/// The source of time for retries and timeouts.
+/// The source of time and of jitter for retries, timeouts and waits.
 pub trait Clock: Send + Sync + fmt::Debug {
     /// A monotonic instant, for measuring elapsed time.
     fn now(&self) -> Instant;
@@ -17,6 +18,10 @@ pub trait Clock: Send + Sync + fmt::Debug {
     fn wall(&self) -> SystemTime;
     /// Waits for `duration`.
     fn sleep(&self, duration: Duration) -> Sleep;
+    /// A fraction in `[0, 1]` that spreads out backoffs (see [`crate::backoff`]).
+    fn jitter(&self) -> f64 {
+        fastrand::f64()
+    }
 }
 
 /// The real clock (tokio's timer).
@@ -37,7 +42,8 @@ impl Clock for SystemClock {
     }
 }
 
-/// A clock for tests: sleeping returns at once, advances the clock and is recorded.
+/// A clock for tests: sleeping returns at once, advances the clock and is
+/// recorded; jitter is fixed (1.0 unless set: every backoff at its full length).
 ///
 /// ```
 /// use std::time::Duration;
@@ -60,6 +66,7 @@ struct ManualState {
     elapsed: Duration,
     wall: SystemTime,
     sleeps: Vec<Duration>,
+    jitter: f64,
 }
 
 impl ManualClock {
@@ -72,8 +79,15 @@ impl ManualClock {
                 elapsed: Duration::ZERO,
                 wall,
                 sleeps: Vec::new(),
+                jitter: 1.0,
             })),
         }
+    }
+
+    /// Fixes the jitter fraction (clamped to `[0, 1]`).
+    pub fn with_jitter(self, fraction: f64) -> Self {
+        self.lock().jitter = fraction.clamp(0.0, 1.0);
+        self
     }
 
     /// Every sleep so far, in order.
@@ -116,30 +130,8 @@ impl Clock for ManualClock {
         state.sleeps.push(duration);
         Box::pin(std::future::ready(()))
     }
-}
 
-/// The source of jitter: a number in `[0, 1)`.
-pub trait Jitter: Send + Sync + fmt::Debug {
-    /// The next fraction in `[0, 1)`.
-    fn fraction(&self) -> f64;
-}
-
-/// Real randomness.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct RandomJitter;
-
-impl Jitter for RandomJitter {
-    fn fraction(&self) -> f64 {
-        fastrand::f64()
-    }
-}
-
-/// A fixed fraction, for tests (`FixedJitter(1.0)` gives the full backoff).
-#[derive(Debug, Clone, Copy)]
-pub struct FixedJitter(pub f64);
-
-impl Jitter for FixedJitter {
-    fn fraction(&self) -> f64 {
-        self.0
+    fn jitter(&self) -> f64 {
+        self.lock().jitter
     }
 }

@@ -15,8 +15,8 @@ pub mod retry;
 mod secret;
 mod state;
 
-pub use clock::{Clock, FixedJitter, Jitter, ManualClock, RandomJitter, Sleep, SystemClock};
-pub use retry::RetryPolicy;
+pub use clock::{Clock, ManualClock, Sleep, SystemClock};
+pub use retry::{RetryPolicy, backoff};
 pub use secret::{REDACTED, Secret, SensitiveUrl, reveal};
 pub use state::{ClientState, Endpoint, Retry};
 

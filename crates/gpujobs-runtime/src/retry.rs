@@ -40,14 +40,31 @@ impl RetryPolicy {
         }
     }
 
-    /// Exponential backoff with full jitter before retry number `retry` (from 1):
-    /// a uniformly random wait between zero and `min(max, initial × 2^(retry-1))`.
-    pub fn backoff(&self, retry: u32, fraction: f64) -> Duration {
-        let exp = self
-            .initial_backoff
-            .saturating_mul(2u32.saturating_pow(retry.saturating_sub(1)));
-        exp.min(self.max_backoff).mul_f64(fraction.clamp(0.0, 1.0))
+    /// The wait before retry number `retry` (from 1): [`backoff`] with full
+    /// jitter (anything from zero to the whole step).
+    pub fn backoff(&self, retry: u32, jitter: f64) -> Duration {
+        backoff(self.initial_backoff, self.max_backoff, retry, jitter, 0.0)
     }
+}
+
+/// The one exponential backoff that retries and waits share: step `n` (from 1)
+/// is `min(max, initial × 2^(n-1))`, of which a `jitter` fraction (in `[0, 1]`)
+/// is taken above a `floor` fraction that is always waited.
+///
+/// ```
+/// use std::time::Duration;
+/// use gpujobs_runtime::backoff;
+/// let s = Duration::from_secs;
+/// assert_eq!(backoff(s(1), s(30), 3, 1.0, 0.0), s(4));
+/// assert_eq!(backoff(s(1), s(30), 9, 1.0, 0.0), s(30));
+/// assert_eq!(backoff(s(1), s(30), 3, 0.0, 0.5), s(2), "never under half the step");
+/// ```
+pub fn backoff(initial: Duration, max: Duration, step: u32, jitter: f64, floor: f64) -> Duration {
+    let full = initial
+        .saturating_mul(2u32.saturating_pow(step.saturating_sub(1)))
+        .min(max);
+    let floor = floor.clamp(0.0, 1.0);
+    full.mul_f64(floor + (1.0 - floor) * jitter.clamp(0.0, 1.0))
 }
 
 /// What to do after one attempt.

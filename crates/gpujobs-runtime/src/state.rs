@@ -6,7 +6,7 @@ use tracing::Instrument as _;
 use tracing::field::Empty;
 
 use crate::body::{DEFAULT_MAX_RESPONSE_BYTES, Read, read_within};
-use crate::clock::{Clock, Jitter, RandomJitter, SystemClock};
+use crate::clock::{Clock, SystemClock};
 use crate::retry::{RetryPolicy, Verdict, classify};
 
 /// One endpoint of a generated client: its id, HTTP method, path template
@@ -72,7 +72,6 @@ pub struct ClientState {
     operation_timeout: Option<Duration>,
     max_response_bytes: u64,
     clock: Arc<dyn Clock>,
-    jitter: Arc<dyn Jitter>,
 }
 
 impl ClientState {
@@ -87,7 +86,6 @@ impl ClientState {
             operation_timeout: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             clock: Arc::new(SystemClock),
-            jitter: Arc::new(RandomJitter),
         }
     }
 
@@ -126,15 +124,9 @@ impl ClientState {
         self
     }
 
-    /// Replaces the clock (tests use [`crate::ManualClock`]).
+    /// Replaces the clock and jitter source (tests use [`crate::ManualClock`]).
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
-        self
-    }
-
-    /// Replaces the jitter source (tests use [`crate::FixedJitter`]).
-    pub fn with_jitter(mut self, jitter: Arc<dyn Jitter>) -> Self {
-        self.jitter = jitter;
         self
     }
 
@@ -251,7 +243,7 @@ impl ClientState {
             let delay = match hint {
                 Some(wait) if wait > self.retry.max_retry_after => return result,
                 Some(wait) => wait,
-                None => self.retry.backoff(attempt, self.jitter.fraction()),
+                None => self.retry.backoff(attempt, self.clock.jitter()),
             };
             let elapsed = self.clock.now().saturating_duration_since(started);
             if self.operation_timeout.is_some_and(|t| elapsed + delay >= t) {

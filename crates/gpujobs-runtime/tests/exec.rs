@@ -4,15 +4,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use gpujobs_runtime::{ClientState, Endpoint, FixedJitter, ManualClock, Retry, RetryPolicy};
+use gpujobs_runtime::{ClientState, Endpoint, ManualClock, Retry, RetryPolicy};
 use progenitor_client::OperationInfo;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn state(clock: &ManualClock) -> ClientState {
-    ClientState::new("test")
-        .with_clock(Arc::new(clock.clone()))
-        .with_jitter(Arc::new(FixedJitter(1.0)))
+    ClientState::new("test").with_clock(Arc::new(clock.clone()))
 }
 
 async fn run(

@@ -41,6 +41,7 @@ mod model;
 mod providers;
 mod reference;
 mod server;
+mod wire;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -52,6 +53,12 @@ use gpujobs::{JobProvider, ProviderConfig, ProviderKind};
 pub use faults::{Fault, FaultRule};
 pub use model::{JobSpec, Outcome, Phase, SimJob, Timing};
 pub use reference::ReferenceProvider;
+
+/// Every provider the sandbox emulates, in [`ProviderKind::ALL`] order (the
+/// conformance suite runs its scenarios against each).
+pub fn emulated() -> Vec<ProviderKind> {
+    providers::EMULATORS.iter().map(|e| e.kind()).collect()
+}
 
 /// How to run a sandbox.
 #[derive(Clone, Debug)]
@@ -72,9 +79,9 @@ pub struct SandboxConfig {
 impl Default for SandboxConfig {
     /// Loopback, a free port, demo tokens (`sandbox-<provider>-token`), demo timing and demo jobs.
     fn default() -> Self {
-        let tokens = ProviderKind::ALL
+        let tokens = emulated()
             .into_iter()
-            .filter(|k| k.env().credential.is_some())
+            .filter(|k| k.descriptor().env.credential.is_some())
             .map(|k| (k, format!("sandbox-{k}-token")))
             .collect();
         Self {
@@ -253,9 +260,16 @@ impl Sandbox {
     }
 
     /// Puts a job in `provider`'s table (how jobs appear on providers that
-    /// cannot submit) and returns its id.
-    pub fn add_job(&self, provider: ProviderKind, spec: JobSpec) -> String {
-        providers::add_job(&self.state, provider, spec).id
+    /// cannot submit) and returns its id; an error if the sandbox does not
+    /// emulate `provider`.
+    pub fn add_job(&self, provider: ProviderKind, spec: JobSpec) -> gpujobs::Result<String> {
+        match providers::emulator(provider) {
+            Some(emulator) => Ok(providers::add_job(&self.state, emulator, spec).id),
+            None => Err(gpujobs::Error::Config {
+                provider,
+                message: "the sandbox does not emulate this provider".into(),
+            }),
+        }
     }
 
     /// Switches a fault on.
@@ -277,8 +291,8 @@ impl Sandbox {
     /// environment to point a client at it.
     pub fn banner(&self) -> String {
         let mut out = format!("gpujobs sandbox listening on http://{}\n\n", self.addr);
-        for kind in ProviderKind::ALL {
-            let env = kind.env();
+        for kind in emulated() {
+            let env = kind.descriptor().env;
             let mut line = format!(
                 "  {:<11} {}={}",
                 kind.as_str(),

@@ -59,7 +59,12 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Option<SandboxConfig>, St
                 let pair = value("--token")?;
                 let (provider, token) =
                     pair.split_once('=').ok_or("--token takes PROVIDER=TOKEN")?;
-                config = config.token(provider.parse::<ProviderKind>()?, token);
+                config = config.token(
+                    provider
+                        .parse::<ProviderKind>()
+                        .map_err(|e| e.to_string())?,
+                    token,
+                );
             }
             "--fast" => config = config.timing(Timing::fast()),
             "--empty" => config = config.empty(),

@@ -132,33 +132,30 @@ impl JobProvider for ReferenceProvider {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            get: true,
-            list: true,
-            server_paging: false,
-            cancel: true,
-            async_cancel: true,
-            reports_failure: true,
-            submit: true,
-            client_chosen_id: true,
-            logs: true,
-        }
+        let mut everything = Capabilities::default();
+        everything.get = true;
+        everything.list = true;
+        everything.cancel = true;
+        everything.async_cancel = true;
+        everything.reports_failure = true;
+        everything.submit = true;
+        everything.client_chosen_id = true;
+        everything.logs = true;
+        everything
     }
 
     async fn get(&self, id: &str) -> Result<Job> {
         self.find(id).map(|sim| self.to_job(&sim))
     }
 
-    fn list(&self, options: ListOptions) -> BoxStream<'_, Result<Job>> {
-        let jobs: Vec<Job> = self
-            .lock()
-            .iter()
-            .map(|sim| self.to_job(sim))
-            .filter(|j| options.keeps(j))
-            .collect();
-        stream::iter(jobs.into_iter().map(Ok))
-            .take(options.limit.unwrap_or(usize::MAX))
-            .boxed()
+    /// Every job in one page.
+    fn pages(&self, _options: &ListOptions) -> BoxStream<'static, Result<Vec<Job>>> {
+        let jobs: Vec<Job> = self.lock().iter().map(|sim| self.to_job(sim)).collect();
+        stream::iter([Ok(jobs)]).boxed()
+    }
+
+    fn shared(&self) -> Arc<dyn JobProvider> {
+        Arc::new(self.clone())
     }
 
     async fn cancel(&self, id: &str) -> Result<CancelOutcome> {

@@ -10,91 +10,23 @@ use bytes::Bytes;
 use futures_util::StreamExt;
 use http_body_util::{BodyExt, Full, Limited, StreamBody, combinators::BoxBody};
 use hyper::body::{Frame, Incoming};
-use hyper::header::HeaderMap;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use serde::Serialize;
 use serde_json::Value;
 
 use gpujobs::ProviderKind;
 
 use crate::faults::Fault;
 use crate::providers;
+use crate::wire::{Req, Resp};
 use crate::{RequestRecord, State, lock};
 
 /// The largest request body read.
 const MAX_BODY: usize = 1 << 20;
 
 type Body = BoxBody<Bytes, std::io::Error>;
-
-/// A request, parsed for the provider handlers.
-#[derive(Debug)]
-pub(crate) struct Req {
-    pub method: String,
-    /// Path segments below the provider prefix, percent-decoded.
-    pub segments: Vec<String>,
-    pub query: BTreeMap<String, String>,
-    pub headers: HeaderMap,
-    pub body: Bytes,
-}
-
-impl Req {
-    /// The bearer token sent, if any.
-    pub fn bearer(&self) -> Option<&str> {
-        self.headers
-            .get(hyper::header::AUTHORIZATION)?
-            .to_str()
-            .ok()?
-            .strip_prefix("Bearer ")
-    }
-
-    /// Whether the request carries exactly `token` as its bearer token.
-    pub fn authorized(&self, token: Option<&String>) -> bool {
-        token.is_none_or(|t| self.bearer() == Some(t.as_str()))
-    }
-
-    /// The segments as string slices, for matching.
-    pub fn route(&self) -> (&str, Vec<&str>) {
-        (
-            self.method.as_str(),
-            self.segments.iter().map(String::as_str).collect(),
-        )
-    }
-}
-
-/// A response, before faults and encoding.
-#[derive(Debug)]
-pub(crate) struct Resp {
-    pub status: u16,
-    pub content_type: &'static str,
-    pub body: Vec<u8>,
-    pub headers: Vec<(&'static str, String)>,
-}
-
-impl Resp {
-    /// A JSON answer. Secrets are written as they are: this is the wire.
-    pub fn json(status: u16, value: &impl Serialize) -> Self {
-        let body = gpujobs_runtime::reveal(|| serde_json::to_vec(value)).unwrap_or_default();
-        Self {
-            status,
-            content_type: "application/json",
-            body,
-            headers: Vec::new(),
-        }
-    }
-
-    /// A plain-text answer.
-    pub fn text(status: u16, text: impl Into<String>) -> Self {
-        Self {
-            status,
-            content_type: "text/plain; charset=utf-8",
-            body: text.into().into_bytes(),
-            headers: Vec::new(),
-        }
-    }
-}
 
 /// Binds `addr` and serves until `stopped` fires; answers the bound address.
 pub(crate) async fn spawn(
@@ -146,9 +78,14 @@ async fn handle(
     let raw_path = parts.uri.path().to_owned();
     let mut segments = raw_path.trim_start_matches('/').split('/').map(decode);
     let prefix = segments.next().unwrap_or_default();
-    let Ok(provider) = prefix.parse::<ProviderKind>() else {
+    let Some(emulator) = prefix
+        .parse::<ProviderKind>()
+        .ok()
+        .and_then(providers::emulator)
+    else {
         return Ok(encode(index(&prefix)));
     };
+    let provider = emulator.kind();
     let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(_) => return Ok(encode(Resp::text(413, "request body too large"))),
@@ -192,10 +129,10 @@ async fn handle(
         Some(Fault::Huge { bytes, declared }) => return Ok(huge(*bytes, *declared)),
         _ => {}
     }
-    let mut resp = providers::handle(provider, &req, &state, fault.as_ref());
+    let mut resp = emulator.handle(&req, &state, fault.as_ref());
     match fault {
         Some(Fault::UnknownStatus) => {
-            edit_json(&mut resp, |v| providers::set_unknown_status(provider, v))
+            edit_json(&mut resp, |v| providers::set_unknown_status(emulator, v))
         }
         Some(Fault::ExtraField) => edit_json(&mut resp, |v| {
             if let Value::Object(map) = v {
@@ -206,7 +143,7 @@ async fn handle(
             }
         }),
         Some(Fault::DuplicateItems) => edit_json(&mut resp, |v| {
-            if let Some(Value::Array(items)) = v.pointer_mut(providers::list_pointer(provider)) {
+            if let Some(Value::Array(items)) = v.pointer_mut(emulator.list_pointer()) {
                 *items = items
                     .iter()
                     .flat_map(|item| [item.clone(), item.clone()])
@@ -221,7 +158,10 @@ async fn handle(
 
 /// What `/` and unknown prefixes answer: where the providers are.
 fn index(prefix: &str) -> Resp {
-    let names: Vec<String> = ProviderKind::ALL.iter().map(|k| format!("/{k}")).collect();
+    let names: Vec<String> = providers::EMULATORS
+        .iter()
+        .map(|e| format!("/{}", e.kind()))
+        .collect();
     let status = if prefix.is_empty() { 200 } else { 404 };
     Resp::text(
         status,

@@ -168,7 +168,9 @@ async fn a_tensorpool_cancel_is_a_request_that_completes() {
         .await
         .unwrap();
     let kind = ProviderKind::Tensorpool;
-    let id = sandbox.add_job(kind, JobSpec::new("sleep infinity"));
+    let id = sandbox
+        .add_job(kind, JobSpec::new("sleep infinity"))
+        .unwrap();
     let http = reqwest::Client::new();
     let token = sandbox.token(kind).unwrap().to_owned();
     let url = |path: String| format!("{}{path}", sandbox.base_url(kind));

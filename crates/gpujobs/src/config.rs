@@ -5,62 +5,10 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
-use gpujobs_runtime::{Clock, Jitter, RandomJitter, RetryPolicy, Secret, SystemClock};
+use gpujobs_runtime::{Clock, RetryPolicy, Secret, SystemClock};
 
 use crate::error::{Error, Result};
-use crate::job::ProviderKind;
-
-/// The environment variables a provider is configured from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct EnvVars {
-    /// The credential variable, if the provider takes one.
-    pub credential: Option<&'static str>,
-    /// The base-URL override.
-    pub base_url: &'static str,
-    /// The base URL when the override is not set (none: the override is required).
-    pub default_base_url: Option<&'static str>,
-}
-
-impl ProviderKind {
-    /// The variables users of this provider already have.
-    ///
-    /// ```
-    /// use gpujobs::ProviderKind;
-    /// assert_eq!(ProviderKind::Ray.env().base_url, "RAY_API_SERVER_ADDRESS");
-    /// assert_eq!(ProviderKind::Ppio.env().credential, Some("PPIO_API_KEY"));
-    /// ```
-    pub fn env(self) -> EnvVars {
-        let (credential, base_url, default_base_url) = match self {
-            Self::Ppio => (
-                Some("PPIO_API_KEY"),
-                "PPIO_BASE_URL",
-                Some("https://api.ppio.com"),
-            ),
-            Self::Yuanrong => (None, "YUANRONG_BASE_URL", None),
-            Self::Memory => (None, "GPUJOBS_MEMORY_URL", None),
-            Self::Ray => (
-                None,
-                "RAY_API_SERVER_ADDRESS",
-                Some("http://127.0.0.1:8265"),
-            ),
-            Self::Matpool => (
-                Some("MATPOOL_TOKEN"),
-                "MATPOOL_BASE_URL",
-                Some("https://paas.matpool.com"),
-            ),
-            Self::Tensorpool => (
-                Some("TENSORPOOL_KEY"),
-                "TENSORPOOL_ENGINE",
-                Some("https://engine.tensorpool.dev"),
-            ),
-        };
-        EnvVars {
-            credential,
-            base_url,
-            default_base_url,
-        }
-    }
-}
+use crate::registry::ProviderKind;
 
 /// Everything a provider adapter is built from.
 #[derive(Clone)]
@@ -86,10 +34,8 @@ pub struct ProviderConfig {
     pub allow_insecure_http: bool,
     /// The HTTP client to send with (one is built when absent).
     pub http: Option<reqwest::Client>,
-    /// The clock for retries and waits.
+    /// The clock and jitter source for retries.
     pub clock: Arc<dyn Clock>,
-    /// The source of retry jitter.
-    pub jitter: Arc<dyn Jitter>,
 }
 
 impl ProviderConfig {
@@ -108,16 +54,15 @@ impl ProviderConfig {
             allow_insecure_http: false,
             http: None,
             clock: Arc::new(SystemClock),
-            jitter: Arc::new(RandomJitter),
         }
     }
 
-    /// Reads the provider's variables (see [`ProviderKind::env`]) through
+    /// Reads the provider's variables (see [`crate::Descriptor::env`]) through
     /// `lookup` (e.g. `|name| std::env::var(name).ok()`). A required credential
     /// missing from both the environment and the config is an
     /// [`Error::Unauthenticated`] naming the variable to set.
     pub fn apply_env(&mut self, lookup: impl Fn(&str) -> Option<String>) -> Result<()> {
-        let env = self.kind.env();
+        let env = self.kind.descriptor().env;
         let present = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         if let Some(url) = present(env.base_url) {
             self.base_url = Some(url);
@@ -144,7 +89,7 @@ impl ProviderConfig {
             provider: self.kind,
             message,
         };
-        let env = self.kind.env();
+        let env = self.kind.descriptor().env;
         let raw = self
             .base_url
             .as_deref()
@@ -213,8 +158,9 @@ impl fmt::Debug for ProviderConfig {
 
 /// A provider adapter that can be built from a [`ProviderConfig`].
 ///
+/// Every provider has these as inherent methods too, so no import is needed.
+///
 /// ```no_run
-/// use gpujobs::BuildProvider;
 /// use gpujobs::ppio::PpioProvider;
 /// # fn demo() -> gpujobs::Result<()> {
 /// let ppio = PpioProvider::builder()
@@ -239,7 +185,7 @@ pub trait BuildProvider: Sized {
         }
     }
 
-    /// Built from the process environment (see [`ProviderKind::env`]).
+    /// Built from the process environment (see [`crate::Descriptor::env`]).
     fn from_env() -> Result<Self> {
         Self::builder()
             .env(|name| std::env::var(name).ok())?
@@ -304,10 +250,9 @@ impl<P: BuildProvider> ProviderBuilder<P> {
         self
     }
 
-    /// Uses this clock and jitter for retries (tests use `ManualClock` and `FixedJitter`).
-    pub fn clock(mut self, clock: Arc<dyn Clock>, jitter: Arc<dyn Jitter>) -> Self {
+    /// Uses this clock and jitter source for retries (tests use `ManualClock`).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.config.clock = clock;
-        self.config.jitter = jitter;
         self
     }
 

@@ -3,8 +3,10 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::job::{Job, ProviderKind};
-use crate::provider::Operation;
+use serde::Serialize;
+
+use crate::job::Job;
+use crate::registry::ProviderKind;
 
 /// The underlying cause of an error, kept reachable as `source()`.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -12,8 +14,38 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// `Result` with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// An operation of [`crate::JobProvider`], as named in [`Error::Unsupported`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum Operation {
+    /// `get`
+    Get,
+    /// `list`
+    List,
+    /// `cancel`
+    Cancel,
+    /// `submit`
+    Submit,
+    /// `logs`
+    Logs,
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(match self {
+            Self::Get => "get",
+            Self::List => "list",
+            Self::Cancel => "cancel",
+            Self::Submit => "submit",
+            Self::Logs => "logs",
+        })
+    }
+}
+
 /// Which time limit fired.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TimeoutScope {
     /// One HTTP attempt (connect, send, receive).
     Attempt,
@@ -25,7 +57,7 @@ pub enum TimeoutScope {
 
 impl fmt::Display for TimeoutScope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             Self::Attempt => "one attempt",
             Self::Operation => "the operation",
             Self::Wait => "waiting for the job",
@@ -219,7 +251,83 @@ pub enum Error {
     },
 }
 
+/// What kind of error an [`Error`] is, to match on without its fields
+/// (see [`Error::kind`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// [`Error::NotFound`]
+    NotFound,
+    /// [`Error::Unauthenticated`]
+    Unauthenticated,
+    /// [`Error::PermissionDenied`]
+    PermissionDenied,
+    /// [`Error::RateLimited`]
+    RateLimited,
+    /// [`Error::InvalidRequest`]
+    InvalidRequest,
+    /// [`Error::Conflict`]
+    Conflict,
+    /// [`Error::Unsupported`]
+    Unsupported,
+    /// [`Error::Timeout`]
+    Timeout,
+    /// [`Error::Transport`]
+    Transport,
+    /// [`Error::Api`]
+    Api,
+    /// [`Error::ResponseTooLarge`]
+    ResponseTooLarge,
+    /// [`Error::Paging`]
+    Paging,
+    /// [`Error::Config`]
+    Config,
+}
+
 impl Error {
+    /// The kind of error, for matching without listing every variant.
+    ///
+    /// ```
+    /// use gpujobs::{Error, ErrorKind, ProviderKind};
+    /// let error = Error::invalid(ProviderKind::Ray, "no command");
+    /// assert_eq!(error.kind(), ErrorKind::InvalidRequest);
+    /// ```
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::NotFound { .. } => ErrorKind::NotFound,
+            Self::Unauthenticated { .. } => ErrorKind::Unauthenticated,
+            Self::PermissionDenied { .. } => ErrorKind::PermissionDenied,
+            Self::RateLimited { .. } => ErrorKind::RateLimited,
+            Self::InvalidRequest { .. } => ErrorKind::InvalidRequest,
+            Self::Conflict { .. } => ErrorKind::Conflict,
+            Self::Unsupported { .. } => ErrorKind::Unsupported,
+            Self::Timeout { .. } => ErrorKind::Timeout,
+            Self::Transport { .. } => ErrorKind::Transport,
+            Self::Api { .. } => ErrorKind::Api,
+            Self::ResponseTooLarge { .. } => ErrorKind::ResponseTooLarge,
+            Self::Paging { .. } => ErrorKind::Paging,
+            Self::Config { .. } => ErrorKind::Config,
+        }
+    }
+
+    /// Whether trying the same call again later may succeed: rate limits, time
+    /// limits of one attempt or operation, broken connections, and a provider's
+    /// 500, 502, 503 or 504 (gpujobs has already retried these within the
+    /// operation's limits where that was safe).
+    ///
+    /// ```
+    /// use gpujobs::{Error, ProviderKind};
+    /// assert!(!Error::invalid(ProviderKind::Ray, "no command").is_retryable());
+    /// ```
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::RateLimited { .. } | Self::Transport { .. } => true,
+            Self::Timeout { scope, .. } => *scope != TimeoutScope::Wait,
+            Self::Api { status, .. } => matches!(status, Some(500 | 502 | 503 | 504)),
+            _ => false,
+        }
+    }
+
     /// The provider the error came from.
     pub fn provider(&self) -> ProviderKind {
         match self {
@@ -268,8 +376,7 @@ impl Error {
         }
     }
 
-    /// Builds the error for an HTTP status and the provider's whole message
-    /// (shortened here, after it has been read for its kind).
+    /// The error for an HTTP status and the provider's message.
     pub fn from_status(
         provider: ProviderKind,
         status: u16,
@@ -277,20 +384,10 @@ impl Error {
         body: Option<String>,
         retry_after: Option<Duration>,
     ) -> Self {
-        // A duplicate id is a conflict whatever the status (a real Ray answers 500 with a
-        // traceback, openYuanrong 404). Checked on the whole message, before it is shortened.
-        let duplicate = message.contains("already exists");
         let message = match message.is_empty() {
             true => format!("HTTP {status}"),
             false => excerpt(&message),
         };
-        if duplicate {
-            return Self::Conflict {
-                provider,
-                message,
-                source: None,
-            };
-        }
         match status {
             400 | 422 => Self::InvalidRequest {
                 provider,
@@ -450,13 +547,13 @@ mod tests {
                 ..
             }
         ));
-        let dup = Error::from_status(
-            ProviderKind::Ray,
-            400,
-            "Job with submission_id x already exists".into(),
-            None,
-            None,
-        );
-        assert!(matches!(dup, Error::Conflict { .. }));
+    }
+
+    #[test]
+    fn retryable_errors_are_the_passing_ones() {
+        let api = |status| Error::from_status(ProviderKind::Ray, status, "m".into(), None, None);
+        assert!(api(503).is_retryable() && api(429).is_retryable());
+        assert!(!api(404).is_retryable() && !api(400).is_retryable());
+        assert_eq!(api(404).kind(), ErrorKind::NotFound);
     }
 }

@@ -9,65 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use gpujobs_runtime::SensitiveUrl;
 
-/// The providers gpujobs speaks to.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum ProviderKind {
-    /// PPIO GPU API v2.
-    Ppio,
-    /// openYuanrong jobs.
-    Yuanrong,
-    /// Ray Jobs REST API.
-    Ray,
-    /// Matpool PaaS API.
-    Matpool,
-    /// TensorPool.
-    Tensorpool,
-    /// The in-memory reference provider of `gpujobs-sandbox`, for tests (not in [`ProviderKind::ALL`]).
-    Memory,
-}
-
-impl ProviderKind {
-    /// Every provider, in the order they are listed everywhere.
-    pub const ALL: [ProviderKind; 5] = [
-        Self::Ppio,
-        Self::Yuanrong,
-        Self::Ray,
-        Self::Matpool,
-        Self::Tensorpool,
-    ];
-
-    /// The lowercase name, as on the command line.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Ppio => "ppio",
-            Self::Yuanrong => "yuanrong",
-            Self::Ray => "ray",
-            Self::Matpool => "matpool",
-            Self::Tensorpool => "tensorpool",
-            Self::Memory => "memory",
-        }
-    }
-}
-
-impl fmt::Display for ProviderKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for ProviderKind {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str().eq_ignore_ascii_case(s))
-            .ok_or_else(|| format!("unknown provider `{s}` (expected one of ppio, yuanrong, ray, matpool, tensorpool)"))
-    }
-}
+use crate::registry::{ProviderJob, ProviderKind};
 
 /// Where a job is in its life, the same for every provider.
 ///
@@ -135,13 +77,24 @@ impl JobStatus {
 }
 
 impl fmt::Display for JobStatus {
+    /// The lowercase name; width, fill and alignment apply (`{:<10}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
+/// A status name that is not one of gpujobs' statuses.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown status `{name}` (expected queued, starting, running, canceling, succeeded, failed, canceled or unknown)"
+)]
+pub struct UnknownStatus {
+    /// The name given.
+    pub name: String,
+}
+
 impl FromStr for JobStatus {
-    type Err = String;
+    type Err = UnknownStatus;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         if s.eq_ignore_ascii_case("unknown") {
@@ -150,9 +103,7 @@ impl FromStr for JobStatus {
         Self::KNOWN
             .into_iter()
             .find(|k| k.as_str().eq_ignore_ascii_case(s))
-            .ok_or_else(|| {
-                format!("unknown status `{s}` (expected queued, starting, running, canceling, succeeded, failed, canceled or unknown)")
-            })
+            .ok_or_else(|| UnknownStatus { name: s.to_owned() })
     }
 }
 
@@ -188,6 +139,7 @@ impl JsonSchema for JobStatus {
 /// [`gpujobs_runtime::reveal`] to include them). `raw` is the provider's own
 /// record, in the type generated from its spec, for full fidelity.
 #[derive(Clone, Debug, Serialize, JsonSchema)]
+#[non_exhaustive]
 pub struct Job {
     /// The provider.
     pub provider: ProviderKind,
@@ -251,28 +203,4 @@ impl Job {
             raw: ProviderJob::Absent,
         }
     }
-}
-
-/// A provider's own record of a job, in the type generated from its spec.
-#[derive(Clone, Debug, Serialize, JsonSchema)]
-#[serde(untagged)]
-#[non_exhaustive]
-pub enum ProviderJob {
-    /// PPIO's job.
-    #[cfg(feature = "ppio")]
-    Ppio(Box<gpujobs_ppio::types::Job>),
-    /// openYuanrong's AppInfo.
-    #[cfg(feature = "yuanrong")]
-    Yuanrong(Box<gpujobs_yuanrong::types::AppInfo>),
-    /// Ray's JobDetails.
-    #[cfg(feature = "ray")]
-    Ray(Box<gpujobs_ray::types::JobDetails>),
-    /// Matpool's job.
-    #[cfg(feature = "matpool")]
-    Matpool(Box<gpujobs_matpool::types::Job>),
-    /// TensorPool's free-form `job_info`.
-    #[cfg(feature = "tensorpool")]
-    Tensorpool(Box<serde_json::Map<String, serde_json::Value>>),
-    /// No provider record (a job made by hand, or by an in-memory provider).
-    Absent,
 }

@@ -49,23 +49,25 @@
 )]
 
 mod config;
+mod descriptor;
 mod error;
 mod job;
 mod paging;
 mod provider;
 mod providers;
+mod registry;
 mod text;
 mod time;
 mod wait;
 
-pub use config::{BuildProvider, EnvVars, ProviderBuilder, ProviderConfig};
-pub use error::{Error, PagingGuard, Result, TimeoutScope};
+pub use config::{BuildProvider, ProviderBuilder, ProviderConfig};
+pub use descriptor::{Descriptor, EnvVars, StatusTable};
+pub use error::{Error, ErrorKind, Operation, PagingGuard, Result, TimeoutScope};
 pub use gpujobs_runtime::{RetryPolicy, Secret, SensitiveUrl, reveal};
-pub use job::{Job, JobStatus, ProviderJob, ProviderKind};
-pub use provider::{
-    CancelOutcome, Capabilities, JobProvider, ListOptions, Logs, Operation, SubmitRequest,
-};
-pub use providers::{connect, from_env};
+pub use job::{Job, JobStatus, UnknownStatus};
+pub use provider::{CancelOutcome, Capabilities, JobProvider, ListOptions, Logs, SubmitRequest};
+pub use providers::{Api, Provider, connect, from_env};
+pub use registry::{ProviderJob, ProviderKind, UnknownProvider};
 pub use text::{is_terminal_control, terminal_safe, terminal_safe_lines};
 pub use wait::{JobProviderExt, WaitOptions};
 

@@ -1,4 +1,5 @@
-//! Lazy listing over a provider's pages, with the client-side filter and limit.
+//! Lazy listing over a provider's pages: the guard against paging loops, and
+//! the client-side filter and limit (applied once, here, for every provider).
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -7,8 +8,9 @@ use std::hash::{Hash, Hasher};
 use futures_util::stream::{self, BoxStream, StreamExt};
 
 use crate::error::{Error, PagingGuard, Result};
-use crate::job::{Job, ProviderKind};
+use crate::job::Job;
 use crate::provider::ListOptions;
+use crate::registry::ProviderKind;
 
 /// One page of jobs and the cursor of the next (`None`: this was the last).
 pub(crate) type Page<C> = (Vec<Job>, Option<C>);
@@ -16,7 +18,7 @@ pub(crate) type Page<C> = (Vec<Job>, Option<C>);
 /// Pages fetched per listing when [`ListOptions::max_pages`] is not set.
 pub const DEFAULT_MAX_PAGES: u32 = 10_000;
 
-/// Streams jobs page by page: `fetch(cursor)` is called for the first page with
+/// Streams pages of jobs: `fetch(cursor)` is called for the first page with
 /// `first` and then with each returned cursor, lazily, as the stream is read.
 ///
 /// A provider's paging is not trusted: a job already listed is not listed
@@ -24,16 +26,16 @@ pub const DEFAULT_MAX_PAGES: u32 = 10_000;
 /// list) on a cursor sent twice, a page sent twice, a page that promises more
 /// but adds no new job, or after `options.max_pages` pages — so a lying or
 /// looping provider can neither page forever nor repeat jobs.
-pub(crate) fn pages<'a, C, F, Fut>(
+pub(crate) fn pages<C, F, Fut>(
     kind: ProviderKind,
     first: C,
-    options: ListOptions,
+    max_pages: Option<u32>,
     fetch: F,
-) -> BoxStream<'a, Result<Job>>
+) -> BoxStream<'static, Result<Vec<Job>>>
 where
-    C: Hash + Send + 'a,
-    F: Fn(C) -> Fut + Send + 'a,
-    Fut: Future<Output = Result<Page<C>>> + Send + 'a,
+    C: Hash + Send + 'static,
+    F: Fn(C) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<Page<C>>> + Send + 'static,
 {
     struct State<C, F> {
         next: Option<C>,
@@ -43,26 +45,45 @@ where
     let state = State {
         next: Some(first),
         fetch,
-        guard: Guard::new(kind, options.max_pages.unwrap_or(DEFAULT_MAX_PAGES)),
+        guard: Guard::new(kind, max_pages.unwrap_or(DEFAULT_MAX_PAGES)),
     };
-    let jobs = stream::unfold(state, |mut state| async move {
+    stream::unfold(state, |mut state| async move {
         let cursor = state.next.take()?;
         if let Err(stop) = state.guard.before(&cursor) {
-            return Some((stream::iter([Err(stop)]).boxed(), state));
+            return Some((vec![Err(stop)], state));
         }
         match (state.fetch)(cursor).await {
             Ok((jobs, next)) => {
                 let (new, stop) = state.guard.after(jobs, next.is_some());
                 state.next = next.filter(|_| stop.is_none());
-                let items = new.into_iter().map(Ok).chain(stop.map(Err));
-                Some((stream::iter(items.collect::<Vec<_>>()).boxed(), state))
+                Some((
+                    std::iter::once(Ok(new)).chain(stop.map(Err)).collect(),
+                    state,
+                ))
             }
-            Err(e) => Some((stream::iter([Err(e)]).boxed(), state)),
+            Err(e) => Some((vec![Err(e)], state)),
         }
     })
-    .flatten();
+    .flat_map(stream::iter)
+    .boxed()
+}
+
+/// Jobs from `pages`, those `options` keep, at most `options.limit`; no page
+/// is fetched once the limit is reached.
+pub(crate) fn filter_and_limit(
+    pages: BoxStream<'static, Result<Vec<Job>>>,
+    options: ListOptions,
+) -> BoxStream<'static, Result<Job>> {
     let limit = options.limit.unwrap_or(usize::MAX);
-    jobs.filter(move |job| std::future::ready(job.as_ref().map_or(true, |j| options.keeps(j))))
+    pages
+        .flat_map(|page| {
+            let jobs: Vec<Result<Job>> = match page {
+                Ok(jobs) => jobs.into_iter().map(Ok).collect(),
+                Err(e) => vec![Err(e)],
+            };
+            stream::iter(jobs)
+        })
+        .filter(move |job| std::future::ready(job.as_ref().map_or(true, |j| options.keeps(j))))
         .take(limit)
         .boxed()
 }
@@ -135,33 +156,13 @@ fn hash(value: &impl Hash) -> u64 {
     hasher.finish()
 }
 
-/// A provider that answers every job at once: one page.
-pub(crate) fn single<'a, Fut>(
-    kind: ProviderKind,
-    options: ListOptions,
-    fetch: Fut,
-) -> BoxStream<'a, Result<Job>>
-where
-    Fut: Future<Output = Result<Vec<Job>>> + Send + 'a,
-{
-    let fetch = std::sync::Mutex::new(Some(fetch));
-    pages(kind, (), options, move |()| {
-        let fetch = fetch.lock().ok().and_then(|mut f| f.take());
-        async move {
-            match fetch {
-                Some(fetch) => fetch.await.map(|jobs| (jobs, None)),
-                None => Ok((Vec::new(), None)),
-            }
-        }
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use futures_util::TryStreamExt;
 
     use super::*;
-    use crate::job::{JobStatus, ProviderKind};
+    use crate::job::JobStatus;
+    use crate::registry::ProviderKind;
 
     fn job(n: u32, status: JobStatus) -> Job {
         Job::new(ProviderKind::Ray, n.to_string(), status, "x")
@@ -171,21 +172,18 @@ mod tests {
     async fn pages_are_fetched_lazily_filtered_and_limited() {
         let calls = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
         let counter = calls.clone();
-        let stream = pages(
-            ProviderKind::Ray,
-            0u32,
-            ListOptions::default().status(JobStatus::Running).limit(3),
-            move |page| {
-                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                async move {
-                    let jobs = vec![
-                        job(page * 2, JobStatus::Running),
-                        job(page * 2 + 1, JobStatus::Failed),
-                    ];
-                    Ok((jobs, (page < 9).then_some(page + 1)))
-                }
-            },
-        );
+        let options = ListOptions::default().status(JobStatus::Running).limit(3);
+        let paged = pages(ProviderKind::Ray, 0u32, None, move |page| {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            async move {
+                let jobs = vec![
+                    job(page * 2, JobStatus::Running),
+                    job(page * 2 + 1, JobStatus::Failed),
+                ];
+                Ok((jobs, (page < 9).then_some(page + 1)))
+            }
+        });
+        let stream = filter_and_limit(paged, options);
         let ids: Vec<String> = stream.map_ok(|j| j.id).try_collect().await.unwrap();
         assert_eq!(ids, ["0", "2", "4"]);
         assert_eq!(
@@ -200,14 +198,19 @@ mod tests {
         options: ListOptions,
         page: fn(u32) -> Vec<u32>,
     ) -> (Vec<String>, Option<Error>) {
-        let stream = pages(ProviderKind::Matpool, 1u32, options, move |n| async move {
-            let jobs = page(n)
-                .into_iter()
-                .map(|i| job(i, JobStatus::Running))
-                .collect();
-            Ok((jobs, Some(n + 1)))
-        });
-        let all: Vec<Result<Job>> = stream.collect().await;
+        let paged = pages(
+            ProviderKind::Matpool,
+            1u32,
+            options.max_pages,
+            move |n| async move {
+                let jobs = page(n)
+                    .into_iter()
+                    .map(|i| job(i, JobStatus::Running))
+                    .collect();
+                Ok((jobs, Some(n + 1)))
+            },
+        );
+        let all: Vec<Result<Job>> = filter_and_limit(paged, options).collect().await;
         let ids = all
             .iter()
             .filter_map(|j| j.as_ref().ok())
@@ -225,10 +228,10 @@ mod tests {
 
     #[tokio::test]
     async fn a_repeated_cursor_ends_the_listing_with_an_error() {
-        let stream = pages(
+        let paged = pages(
             ProviderKind::Ppio,
             String::from("a"),
-            ListOptions::default(),
+            None,
             |c| async move {
                 Ok((
                     vec![job(c.len() as u32, JobStatus::Running)],
@@ -236,7 +239,9 @@ mod tests {
                 ))
             },
         );
-        let all: Vec<Result<Job>> = stream.collect().await;
+        let all: Vec<Result<Job>> = filter_and_limit(paged, ListOptions::default())
+            .collect()
+            .await;
         assert_eq!(all.len(), 3, "two pages, then the error: {all:?}");
         assert!(matches!(
             all[2],

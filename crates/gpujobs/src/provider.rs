@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use futures_util::stream::BoxStream;
@@ -9,40 +10,26 @@ use serde::Serialize;
 
 use gpujobs_runtime::{REDACTED, SensitiveUrl};
 
-use crate::error::{Error, Result};
-use crate::job::{Job, JobStatus, ProviderKind};
-
-/// An operation of [`JobProvider`], as named in [`Error::Unsupported`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Operation {
-    /// `get`
-    Get,
-    /// `list`
-    List,
-    /// `cancel`
-    Cancel,
-    /// `submit`
-    Submit,
-    /// `logs`
-    Logs,
-}
-
-impl fmt::Display for Operation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Get => "get",
-            Self::List => "list",
-            Self::Cancel => "cancel",
-            Self::Submit => "submit",
-            Self::Logs => "logs",
-        })
-    }
-}
+use crate::error::{Error, Operation, Result};
+use crate::job::{Job, JobStatus};
+use crate::registry::ProviderKind;
 
 /// What a provider supports, to consult before calling (unsupported calls
 /// return [`Error::Unsupported`], never a panic or a silent no-op).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+///
+/// Fields are named for what a program asks: an operation's name (`get`,
+/// `submit`) says it is supported; anything else says how it behaves. New
+/// capabilities are added as fields that default to `false`, so outside
+/// gpujobs a value starts from [`Default`]:
+///
+/// ```
+/// use gpujobs::Capabilities;
+/// let mut caps = Capabilities::default();
+/// caps.get = true;
+/// assert!(caps.get && !caps.submit);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Capabilities {
     /// `get` a job by id.
     pub get: bool,
@@ -62,6 +49,21 @@ pub struct Capabilities {
     pub client_chosen_id: bool,
     /// `logs` of a job.
     pub logs: bool,
+}
+
+impl Capabilities {
+    /// Nothing supported (what [`Default`] gives; a `const` for descriptors).
+    pub const NONE: Capabilities = Capabilities {
+        get: false,
+        list: false,
+        server_paging: false,
+        cancel: false,
+        async_cancel: false,
+        reports_failure: false,
+        submit: false,
+        client_chosen_id: false,
+        logs: false,
+    };
 }
 
 /// What to list.
@@ -312,8 +314,22 @@ pub trait JobProvider: Send + Sync + fmt::Debug {
     /// One job.
     async fn get(&self, id: &str) -> Result<Job>;
 
-    /// Jobs, lazily, through the provider's paging, filtered and limited by `options`.
-    fn list(&self, options: ListOptions) -> BoxStream<'_, Result<Job>>;
+    /// The provider's jobs page by page, lazily, as it answers them (no
+    /// filter, no limit: [`list`](JobProvider::list) applies those). Each
+    /// job appears once; a provider that pages in circles ends the stream
+    /// with [`Error::Paging`].
+    fn pages(&self, options: &ListOptions) -> BoxStream<'static, Result<Vec<Job>>>;
+
+    /// Jobs, lazily, through the provider's paging, filtered and limited by
+    /// `options`. The stream owns what it needs, so it can be moved into a
+    /// spawned task.
+    fn list(&self, options: ListOptions) -> BoxStream<'static, Result<Job>> {
+        crate::paging::filter_and_limit(self.pages(&options), options)
+    }
+
+    /// A handle on this provider that can outlive `self` (providers share their
+    /// state, so this is cheap): what `watch` and `list` streams hold.
+    fn shared(&self) -> Arc<dyn JobProvider>;
 
     /// Cancels a job (see [`CancelOutcome`]).
     async fn cancel(&self, id: &str) -> Result<CancelOutcome>;

@@ -6,7 +6,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use futures_util::stream::{self, BoxStream, StreamExt};
 
-use gpujobs_runtime::{Clock, Jitter, RandomJitter, SystemClock};
+use gpujobs_runtime::{Clock, SystemClock, backoff};
 
 use crate::error::{Error, Result, TimeoutScope};
 use crate::job::Job;
@@ -14,9 +14,10 @@ use crate::provider::{JobProvider, SubmitRequest};
 
 /// How to wait for a job.
 ///
-/// Polls start at `initial_interval` and double up to `max_interval`, each
-/// wait jittered between half and the whole interval so many waiters do not
-/// poll in step.
+/// Polls start at `initial_interval` and double up to `max_interval`
+/// ([`gpujobs_runtime::backoff`], the same backoff as retries), each wait
+/// jittered between half and the whole interval so many waiters do not poll
+/// in step.
 ///
 /// ```
 /// use std::time::Duration;
@@ -33,10 +34,8 @@ pub struct WaitOptions {
     pub initial_interval: Duration,
     /// The longest wait between polls.
     pub max_interval: Duration,
-    /// The clock (tests use `gpujobs_runtime::ManualClock`).
+    /// The clock and jitter source (tests use `gpujobs_runtime::ManualClock`).
     pub clock: Arc<dyn Clock>,
-    /// The jitter source.
-    pub jitter: Arc<dyn Jitter>,
 }
 
 impl Default for WaitOptions {
@@ -47,7 +46,6 @@ impl Default for WaitOptions {
             initial_interval: Duration::from_secs(1),
             max_interval: Duration::from_secs(30),
             clock: Arc::new(SystemClock),
-            jitter: Arc::new(RandomJitter),
         }
     }
 }
@@ -66,11 +64,16 @@ impl WaitOptions {
         self
     }
 
-    /// Uses this clock and jitter.
-    pub fn clock(mut self, clock: Arc<dyn Clock>, jitter: Arc<dyn Jitter>) -> Self {
+    /// Uses this clock and jitter source.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
-        self.jitter = jitter;
         self
+    }
+
+    /// The wait before poll number `poll` (from 1).
+    fn pause(&self, poll: u32) -> Duration {
+        let (initial, max) = (self.initial_interval, self.max_interval);
+        backoff(initial, max, poll, self.clock.jitter(), 0.5)
     }
 }
 
@@ -108,62 +111,64 @@ pub trait JobProviderExt: JobProvider {
 
     /// A stream of the job each time its status changes (the first poll
     /// included), ending after a terminal status or with an error (a timeout
-    /// carries the last job seen).
-    fn watch<'a>(&'a self, id: &'a str, options: &'a WaitOptions) -> BoxStream<'a, Result<Job>> {
+    /// carries the last job seen). The stream owns what it needs, so it can be
+    /// moved into a spawned task.
+    fn watch(&self, id: &str, options: &WaitOptions) -> BoxStream<'static, Result<Job>> {
         struct State {
+            provider: Arc<dyn JobProvider>,
+            id: String,
+            options: WaitOptions,
             started: std::time::Instant,
-            interval: Duration,
+            polls: u32,
             last: Option<Job>,
             done: bool,
         }
-        let clock = options.clock.clone();
         let state = State {
-            started: clock.now(),
-            interval: options.initial_interval,
+            provider: self.shared(),
+            id: id.to_owned(),
+            started: options.clock.now(),
+            options: options.clone(),
+            polls: 0,
             last: None,
             done: false,
         };
-        stream::unfold(state, move |mut state| {
-            let clock = clock.clone();
-            async move {
-                loop {
-                    if state.done {
-                        return None;
+        stream::unfold(state, |mut state| async move {
+            loop {
+                if state.done {
+                    return None;
+                }
+                if state.last.is_some() {
+                    let (options, clock) = (&state.options, &state.options.clock);
+                    let elapsed = clock.now().saturating_duration_since(state.started);
+                    if elapsed >= options.timeout {
+                        state.done = true;
+                        let error = Error::Timeout {
+                            provider: state.provider.kind(),
+                            scope: TimeoutScope::Wait,
+                            after: options.timeout,
+                            last_job: state.last.take().map(Box::new),
+                        };
+                        return Some((Err(error), state));
                     }
-                    if state.last.is_some() {
-                        let elapsed = clock.now().saturating_duration_since(state.started);
-                        if elapsed >= options.timeout {
-                            state.done = true;
-                            let error = Error::Timeout {
-                                provider: self.kind(),
-                                scope: TimeoutScope::Wait,
-                                after: options.timeout,
-                                last_job: state.last.take().map(Box::new),
-                            };
-                            return Some((Err(error), state));
-                        }
-                        let half = state.interval / 2;
-                        let pause = (half + half.mul_f64(options.jitter.fraction()))
-                            .min(options.timeout - elapsed);
-                        clock.sleep(pause).await;
-                        state.interval = (state.interval * 2).min(options.max_interval);
+                    let pause = options.pause(state.polls).min(options.timeout - elapsed);
+                    clock.sleep(pause).await;
+                }
+                state.polls += 1;
+                let job = match state.provider.get(&state.id).await {
+                    Ok(job) => job,
+                    Err(e) => {
+                        state.done = true;
+                        return Some((Err(e), state));
                     }
-                    let job = match self.get(id).await {
-                        Ok(job) => job,
-                        Err(e) => {
-                            state.done = true;
-                            return Some((Err(e), state));
-                        }
-                    };
-                    let changed = state
-                        .last
-                        .as_ref()
-                        .is_none_or(|last| last.status != job.status);
-                    state.done = job.status.is_terminal();
-                    state.last = Some(job.clone());
-                    if changed {
-                        return Some((Ok(job), state));
-                    }
+                };
+                let changed = state
+                    .last
+                    .as_ref()
+                    .is_none_or(|last| last.status != job.status);
+                state.done = job.status.is_terminal();
+                state.last = Some(job.clone());
+                if changed {
+                    return Some((Ok(job), state));
                 }
             }
         })

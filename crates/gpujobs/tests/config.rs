@@ -98,7 +98,7 @@ fn a_credential_is_refused_over_plain_http_to_a_remote_host() {
 
 #[test]
 fn providers_are_built_by_kind() {
-    for kind in ProviderKind::ALL {
+    for &kind in ProviderKind::ALL {
         let mut config = gpujobs::ProviderConfig::new(kind);
         config.base_url = Some("http://127.0.0.1:9".into());
         config.credential = Some("k".into());

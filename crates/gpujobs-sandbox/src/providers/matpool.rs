@@ -13,23 +13,15 @@ use gpujobs_matpool::types::{
 use gpujobs_runtime::Secret;
 use serde_json::{Value, json};
 
-use super::{all, with_job};
+use super::{Emulator, all, with_job};
 use crate::State;
 use crate::faults::Fault;
 use crate::model::{JobSpec, Outcome, Phase, SimJob, unix_seconds};
-use crate::server::{Req, Resp};
+use crate::wire::{Req, Resp};
 
 const KIND: ProviderKind = ProviderKind::Matpool;
 
 /// Matpool ids are integers; the next one after the largest so far.
-pub(crate) fn new_id(state: &State) -> String {
-    let largest = all(state, KIND)
-        .iter()
-        .filter_map(|j| j.id.parse::<i64>().ok())
-        .max();
-    largest.map_or(421_230, |n| n + 1).to_string()
-}
-
 fn envelope(code: i64, msg: &str) -> Resp {
     Resp::json(
         200,
@@ -44,35 +36,65 @@ fn illegal() -> Resp {
     envelope(6, "param illegal")
 }
 
-pub(crate) fn handle(req: &Req, state: &State, fault: Option<&Fault>) -> Resp {
-    if !req.authorized(state.config.tokens.get(&KIND)) {
-        return envelope(176, "check jwt token failed");
+/// Matpool's wire format.
+#[derive(Debug)]
+pub(crate) struct Matpool;
+
+impl Emulator for Matpool {
+    fn kind(&self) -> ProviderKind {
+        KIND
     }
-    let (now, timing) = (state.now(), &state.config.timing);
-    let id = req.query.get("id").map(String::as_str);
-    let (method, path) = req.route();
-    match (method, path.as_slice(), id) {
-        ("POST", ["v1", "job"], _) => create(req, state),
-        ("GET", ["v1", "job"], Some(id)) => with_job(state, KIND, id, |j| {
-            Resp::json(
-                200,
-                &JobResponse {
-                    code: 0,
-                    msg: String::new(),
-                    job: Some(render(j, state)),
-                },
-            )
-        })
-        .unwrap_or_else(|| envelope(7, "job not found")),
-        ("DELETE", ["v1", "job"], Some(id)) => with_job(state, KIND, id, |j| {
-            j.cancel(now, timing);
-            envelope(0, "")
-        })
-        .unwrap_or_else(|| envelope(7, "job not found")),
-        ("GET" | "DELETE", ["v1", "job"], None) => illegal(),
-        ("GET", ["v1", "job", "jobs"], _) => list(req, state, fault),
-        ("GET", ["v1", "job", "stats"], _) => stats(state),
-        _ => Resp::text(404, "404 page not found"),
+
+    fn new_id(&self, state: &State) -> String {
+        let largest = all(state, KIND)
+            .iter()
+            .filter_map(|j| j.id.parse::<i64>().ok())
+            .max();
+        largest.map_or(421_230, |n| n + 1).to_string()
+    }
+
+    fn unknown_status(&self) -> (&'static str, Value) {
+        ("/job/status", Value::from(99))
+    }
+
+    fn list_pointer(&self) -> &'static str {
+        "/job"
+    }
+
+    fn async_cancel(&self) -> bool {
+        true
+    }
+
+    fn handle(&self, req: &Req, state: &State, fault: Option<&Fault>) -> Resp {
+        if !req.authorized(state.config.tokens.get(&KIND)) {
+            return envelope(176, "check jwt token failed");
+        }
+        let (now, timing) = (state.now(), &state.config.timing);
+        let id = req.query.get("id").map(String::as_str);
+        let (method, path) = req.route();
+        match (method, path.as_slice(), id) {
+            ("POST", ["v1", "job"], _) => create(req, state),
+            ("GET", ["v1", "job"], Some(id)) => with_job(state, KIND, id, |j| {
+                Resp::json(
+                    200,
+                    &JobResponse {
+                        code: 0,
+                        msg: String::new(),
+                        job: Some(render(j, state)),
+                    },
+                )
+            })
+            .unwrap_or_else(|| envelope(7, "job not found")),
+            ("DELETE", ["v1", "job"], Some(id)) => with_job(state, KIND, id, |j| {
+                j.cancel(now, timing);
+                envelope(0, "")
+            })
+            .unwrap_or_else(|| envelope(7, "job not found")),
+            ("GET" | "DELETE", ["v1", "job"], None) => illegal(),
+            ("GET", ["v1", "job", "jobs"], _) => list(req, state, fault),
+            ("GET", ["v1", "job", "stats"], _) => stats(state),
+            _ => Resp::text(404, "404 page not found"),
+        }
     }
 }
 
@@ -195,7 +217,7 @@ fn create(req: &Req, state: &State) -> Resp {
         ),
     ]
     .into();
-    let job = super::add_job(state, KIND, spec);
+    let job = super::add_job(state, &Matpool, spec);
     Resp::json(
         200,
         &JobResponse {

@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::State;
 use crate::faults::Fault;
 use crate::model::{JobSpec, Outcome, Phase, SimJob};
-use crate::server::{Req, Resp};
+use crate::wire::{Req, Resp};
 
 mod matpool;
 mod ppio;
@@ -17,64 +17,66 @@ mod ray;
 mod tensorpool;
 mod yuanrong;
 
-/// Routes a request below `/<provider>` to its emulator (`fault`: the fault
-/// switched on for it, which a paging emulator applies to its list answers).
-pub(crate) fn handle(
-    provider: ProviderKind,
-    req: &Req,
-    state: &State,
-    fault: Option<&Fault>,
-) -> Resp {
-    match provider {
-        ProviderKind::Ppio => ppio::handle(req, state, fault),
-        ProviderKind::Yuanrong => yuanrong::handle(req, state),
-        ProviderKind::Ray => ray::handle(req, state),
-        ProviderKind::Matpool => matpool::handle(req, state, fault),
-        ProviderKind::Tensorpool => tensorpool::handle(req, state),
-        _ => Resp::text(404, "no such provider"),
+/// One provider's wire format: what the server, the faults and the tests ask
+/// of it. Each provider module holds one; [`EMULATORS`] lists them.
+pub(crate) trait Emulator: Sync + std::fmt::Debug {
+    /// Which provider it emulates.
+    fn kind(&self) -> ProviderKind;
+
+    /// A new job id, in the provider's style.
+    fn new_id(&self, state: &State) -> String;
+
+    /// Where a get answer holds the job's status (a JSON pointer), and a value
+    /// the provider does not document (for [`Fault::UnknownStatus`]).
+    fn unknown_status(&self) -> (&'static str, Value);
+
+    /// Where a list answer holds its jobs (a JSON pointer; the root by default).
+    fn list_pointer(&self) -> &'static str {
+        ""
     }
+
+    /// Whether cancels finish later, through canceling.
+    fn async_cancel(&self) -> bool {
+        false
+    }
+
+    /// Answers a request below the provider's prefix (`fault`: the fault
+    /// switched on for it, which a paging emulator applies to its list answers).
+    fn handle(&self, req: &Req, state: &State, fault: Option<&Fault>) -> Resp;
 }
 
-/// Where a provider's list answer holds its jobs (a JSON pointer).
-pub(crate) fn list_pointer(provider: ProviderKind) -> &'static str {
-    match provider {
-        ProviderKind::Ppio => "/data",
-        ProviderKind::Matpool => "/job",
-        ProviderKind::Tensorpool => "/jobs",
-        _ => "",
-    }
+/// Every emulated provider, in [`ProviderKind::ALL`] order.
+pub(crate) static EMULATORS: &[&dyn Emulator] = &[
+    &ppio::Ppio,
+    &yuanrong::Yuanrong,
+    &ray::Ray,
+    &matpool::Matpool,
+    &tensorpool::Tensorpool,
+];
+
+/// The emulator of `provider`, if the sandbox emulates it.
+pub(crate) fn emulator(provider: ProviderKind) -> Option<&'static dyn Emulator> {
+    EMULATORS.iter().copied().find(|e| e.kind() == provider)
 }
 
 /// Sets the status of the job in a get answer to a value the provider does not document.
-pub(crate) fn set_unknown_status(provider: ProviderKind, answer: &mut Value) {
-    let (pointer, unknown) = match provider {
-        ProviderKind::Ppio => ("/status/status", Value::from("Migrating")),
-        ProviderKind::Matpool => ("/job/status", Value::from(99)),
-        ProviderKind::Tensorpool => ("/job_info/status", Value::from("preempted")),
-        _ => ("/status", Value::from("PREEMPTED")),
-    };
+pub(crate) fn set_unknown_status(emulator: &dyn Emulator, answer: &mut Value) {
+    let (pointer, unknown) = emulator.unknown_status();
     if let Some(status) = answer.pointer_mut(pointer) {
         *status = unknown;
     }
 }
 
-/// Adds a job to `provider`, with an id in that provider's style.
-pub(crate) fn add_job(state: &State, provider: ProviderKind, spec: JobSpec) -> SimJob {
-    let (id, async_cancel) = match provider {
-        ProviderKind::Ppio => (ppio::new_id(state), false),
-        ProviderKind::Yuanrong => (yuanrong::new_id(state), false),
-        ProviderKind::Ray => (ray::new_id(state), false),
-        ProviderKind::Matpool => (matpool::new_id(state), true),
-        _ => (tensorpool::new_id(state), true),
-    };
-    let id = spec.id.clone().unwrap_or(id);
-    state.add(provider, id, spec, async_cancel)
+/// Adds a job to `emulator`'s provider, with an id in that provider's style.
+pub(crate) fn add_job(state: &State, emulator: &dyn Emulator, spec: JobSpec) -> SimJob {
+    let id = spec.id.clone().unwrap_or_else(|| emulator.new_id(state));
+    state.add(emulator.kind(), id, spec, emulator.async_cancel())
 }
 
 /// A few jobs per provider in every state: ended long ago, failed, running, just queued.
 pub(crate) fn seed_demo_jobs(state: &State) {
     let minutes = |m: u64| Duration::from_secs(60 * m);
-    for provider in ProviderKind::ALL {
+    for emulator in EMULATORS {
         let demo = [
             JobSpec::new("python train.py --epochs 3")
                 .name("train-resnet")
@@ -88,7 +90,7 @@ pub(crate) fn seed_demo_jobs(state: &State) {
             JobSpec::new("python prepare.py").name("prepare-data"),
         ];
         for spec in demo {
-            add_job(state, provider, spec);
+            add_job(state, *emulator, spec);
         }
     }
 }

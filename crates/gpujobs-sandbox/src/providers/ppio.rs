@@ -5,20 +5,16 @@ use gpujobs::ProviderKind;
 use gpujobs_ppio::types::{
     Job, JobStatus, ListJobsResponse, SaveImageRequest, SaveImageResponse, StopJobResponse,
 };
-use serde_json::json;
+use serde_json::{Value, json};
 
-use super::{all, with_job};
+use super::{Emulator, all, with_job};
 use crate::State;
 use crate::faults::Fault;
 use crate::model::{JobSpec, Phase, SimJob, unix_seconds};
-use crate::server::{Req, Resp};
+use crate::wire::{Req, Resp};
 
 const KIND: ProviderKind = ProviderKind::Ppio;
 const JOB_TYPES: [&str; 3] = ["saveImage", "instanceMigrate", "autoInstanceMigrate"];
-
-pub(crate) fn new_id(state: &State) -> String {
-    format!("job-{}", state.random_id(12))
-}
 
 fn error(status: u16, reason: &str, message: impl Into<String>) -> Resp {
     Resp::json(
@@ -27,26 +23,48 @@ fn error(status: u16, reason: &str, message: impl Into<String>) -> Resp {
     )
 }
 
-pub(crate) fn handle(req: &Req, state: &State, fault: Option<&Fault>) -> Resp {
-    if !req.authorized(state.config.tokens.get(&KIND)) {
-        return error(401, "UNAUTHENTICATED", "invalid or missing API key");
+/// Ppio's wire format.
+#[derive(Debug)]
+pub(crate) struct Ppio;
+
+impl Emulator for Ppio {
+    fn kind(&self) -> ProviderKind {
+        KIND
     }
-    let (now, timing) = (state.now(), &state.config.timing);
-    let not_found = |id: &str| error(404, "JOB_NOT_FOUND", format!("job {id} not found"));
-    let (method, path) = req.route();
-    match (method, path.as_slice()) {
-        ("GET", ["gpus", "v2", "jobs"]) => list(req, state, fault),
-        ("POST", ["gpus", "v2", "jobs", "save-image"]) => save_image(req, state),
-        ("GET", ["gpus", "v2", "jobs", id]) => {
-            with_job(state, KIND, id, |j| Resp::json(200, &render(j, state)))
-                .unwrap_or_else(|| not_found(id))
+
+    fn new_id(&self, state: &State) -> String {
+        format!("job-{}", state.random_id(12))
+    }
+
+    fn unknown_status(&self) -> (&'static str, Value) {
+        ("/status/status", Value::from("Migrating"))
+    }
+
+    fn list_pointer(&self) -> &'static str {
+        "/data"
+    }
+
+    fn handle(&self, req: &Req, state: &State, fault: Option<&Fault>) -> Resp {
+        if !req.authorized(state.config.tokens.get(&KIND)) {
+            return error(401, "UNAUTHENTICATED", "invalid or missing API key");
         }
-        ("POST", ["gpus", "v2", "jobs", id, "stop"]) => with_job(state, KIND, id, |j| {
-            j.cancel(now, timing);
-            Resp::json(200, &StopJobResponse(serde_json::Map::new()))
-        })
-        .unwrap_or_else(|| not_found(id)),
-        _ => error(404, "NOT_FOUND", "no such route"),
+        let (now, timing) = (state.now(), &state.config.timing);
+        let not_found = |id: &str| error(404, "JOB_NOT_FOUND", format!("job {id} not found"));
+        let (method, path) = req.route();
+        match (method, path.as_slice()) {
+            ("GET", ["gpus", "v2", "jobs"]) => list(req, state, fault),
+            ("POST", ["gpus", "v2", "jobs", "save-image"]) => save_image(req, state),
+            ("GET", ["gpus", "v2", "jobs", id]) => {
+                with_job(state, KIND, id, |j| Resp::json(200, &render(j, state)))
+                    .unwrap_or_else(|| not_found(id))
+            }
+            ("POST", ["gpus", "v2", "jobs", id, "stop"]) => with_job(state, KIND, id, |j| {
+                j.cancel(now, timing);
+                Resp::json(200, &StopJobResponse(serde_json::Map::new()))
+            })
+            .unwrap_or_else(|| not_found(id)),
+            _ => error(404, "NOT_FOUND", "no such route"),
+        }
     }
 }
 
@@ -110,7 +128,7 @@ fn save_image(req: &Req, state: &State) -> Resp {
         body.instance_id, body.image
     ))
     .name("saveImage");
-    let job = super::add_job(state, KIND, spec);
+    let job = super::add_job(state, &Ppio, spec);
     Resp::json(
         200,
         &SaveImageResponse {

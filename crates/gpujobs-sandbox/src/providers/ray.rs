@@ -8,72 +8,90 @@ use gpujobs_ray::types::{
 };
 
 use super::{
-    all, decode_keyed, exists, exit_code, metadata, ray_status, remove, submitted, with_job,
+    Emulator, all, decode_keyed, exists, exit_code, metadata, ray_status, remove, submitted,
+    with_job,
 };
+use serde_json::Value;
+
 use crate::State;
+use crate::faults::Fault;
 use crate::model::{Phase, SimJob, unix_millis};
-use crate::server::{Req, Resp};
+use crate::wire::{Req, Resp};
 
 const KIND: ProviderKind = ProviderKind::Ray;
 
-pub(crate) fn new_id(state: &State) -> String {
-    format!("raysubmit_{}", state.random_id(16))
-}
+/// Ray's wire format.
+#[derive(Debug)]
+pub(crate) struct Ray;
 
-pub(crate) fn handle(req: &Req, state: &State) -> Resp {
-    let now = state.now();
-    let timing = &state.config.timing;
-    let not_found = |id: &str| Resp::text(404, format!("Job {id} does not exist"));
-    let (method, path) = req.route();
-    match (method, path.as_slice()) {
-        ("GET", ["api", "version"]) => Resp::json(200, &version()),
-        ("GET", ["api", "jobs", ""]) => {
-            let jobs: Vec<JobDetails> =
-                all(state, KIND).iter().map(|j| details(j, state)).collect();
-            Resp::json(200, &jobs)
-        }
-        ("POST", ["api", "jobs", ""]) => submit(req, state),
-        ("GET", ["api", "jobs", id]) => {
-            with_job(state, KIND, id, |j| Resp::json(200, &details(j, state)))
-                .unwrap_or_else(|| not_found(id))
-        }
-        ("DELETE", ["api", "jobs", id]) => {
-            match with_job(state, KIND, id, |j| j.phase(now, timing)) {
-                None => not_found(id),
-                Some(phase) if !phase.is_terminal() => Resp::text(
-                    400,
-                    format!(
-                        "Attempted to delete job with id '{id}', but it is in a non-terminal state {}.",
-                        ray_status(phase)
-                    ),
-                ),
-                Some(_) => Resp::json(
-                    200,
-                    &JobDeleteResponse {
-                        deleted: remove(state, KIND, id),
-                    },
-                ),
+impl Emulator for Ray {
+    fn kind(&self) -> ProviderKind {
+        KIND
+    }
+
+    fn new_id(&self, state: &State) -> String {
+        format!("raysubmit_{}", state.random_id(16))
+    }
+
+    fn unknown_status(&self) -> (&'static str, Value) {
+        ("/status", Value::from("PREEMPTED"))
+    }
+
+    fn handle(&self, req: &Req, state: &State, _fault: Option<&Fault>) -> Resp {
+        let now = state.now();
+        let timing = &state.config.timing;
+        let not_found = |id: &str| Resp::text(404, format!("Job {id} does not exist"));
+        let (method, path) = req.route();
+        match (method, path.as_slice()) {
+            ("GET", ["api", "version"]) => Resp::json(200, &version()),
+            ("GET", ["api", "jobs", ""]) => {
+                let jobs: Vec<JobDetails> =
+                    all(state, KIND).iter().map(|j| details(j, state)).collect();
+                Resp::json(200, &jobs)
             }
+            ("POST", ["api", "jobs", ""]) => submit(req, state),
+            ("GET", ["api", "jobs", id]) => {
+                with_job(state, KIND, id, |j| Resp::json(200, &details(j, state)))
+                    .unwrap_or_else(|| not_found(id))
+            }
+            ("DELETE", ["api", "jobs", id]) => {
+                match with_job(state, KIND, id, |j| j.phase(now, timing)) {
+                    None => not_found(id),
+                    Some(phase) if !phase.is_terminal() => Resp::text(
+                        400,
+                        format!(
+                            "Attempted to delete job with id '{id}', but it is in a non-terminal state {}.",
+                            ray_status(phase)
+                        ),
+                    ),
+                    Some(_) => Resp::json(
+                        200,
+                        &JobDeleteResponse {
+                            deleted: remove(state, KIND, id),
+                        },
+                    ),
+                }
+            }
+            ("POST", ["api", "jobs", id, "stop"]) => with_job(state, KIND, id, |j| {
+                Resp::json(
+                    200,
+                    &JobStopResponse {
+                        stopped: j.cancel(now, timing),
+                    },
+                )
+            })
+            .unwrap_or_else(|| not_found(id)),
+            ("GET", ["api", "jobs", id, "logs"]) => with_job(state, KIND, id, |j| {
+                Resp::json(
+                    200,
+                    &JobLogsResponse {
+                        logs: j.logs(now, timing),
+                    },
+                )
+            })
+            .unwrap_or_else(|| not_found(id)),
+            _ => Resp::text(404, "Not Found"),
         }
-        ("POST", ["api", "jobs", id, "stop"]) => with_job(state, KIND, id, |j| {
-            Resp::json(
-                200,
-                &JobStopResponse {
-                    stopped: j.cancel(now, timing),
-                },
-            )
-        })
-        .unwrap_or_else(|| not_found(id)),
-        ("GET", ["api", "jobs", id, "logs"]) => with_job(state, KIND, id, |j| {
-            Resp::json(
-                200,
-                &JobLogsResponse {
-                    logs: j.logs(now, timing),
-                },
-            )
-        })
-        .unwrap_or_else(|| not_found(id)),
-        _ => Resp::text(404, "Not Found"),
     }
 }
 
@@ -91,7 +109,7 @@ fn submit(req: &Req, state: &State) -> Resp {
     let fallback = |body: &serde_json::Map<String, serde_json::Value>| {
         body.get("job_id")
             .and_then(|j| j.as_str())
-            .map_or_else(|| new_id(state), str::to_owned)
+            .map_or_else(|| Ray.new_id(state), str::to_owned)
     };
     let body: JobSubmitRequest = match decode_keyed(&req.body, "submission_id", fallback) {
         Ok(body) => body,
@@ -123,7 +141,7 @@ fn submit(req: &Req, state: &State) -> Resp {
             .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
             .collect();
     }
-    let job = super::add_job(state, KIND, spec);
+    let job = super::add_job(state, &Ray, spec);
     Resp::json(
         200,
         &JobSubmitResponse {

@@ -9,134 +9,159 @@ use gpujobs_tensorpool::types::{
 };
 use serde_json::{Map, Value, json};
 
-use super::{all, exit_code, remove, with_job};
+use super::{Emulator, all, exit_code, remove, with_job};
 use crate::State;
+use crate::faults::Fault;
 use crate::model::{Phase, SimJob};
-use crate::server::{Req, Resp};
+use crate::wire::{Req, Resp};
 
 const KIND: ProviderKind = ProviderKind::Tensorpool;
-
-pub(crate) fn new_id(state: &State) -> String {
-    format!("tp-{}", state.random_id(10))
-}
 
 fn detail(status: u16, message: &str) -> Resp {
     Resp::json(status, &json!({ "detail": message }))
 }
 
-pub(crate) fn handle(req: &Req, state: &State) -> Resp {
-    match req.bearer() {
-        None => return detail(403, "Not authenticated"),
-        Some(_) if !req.authorized(state.config.tokens.get(&KIND)) => {
-            return detail(401, "Invalid API key");
-        }
-        Some(_) => {}
+/// Tensorpool's wire format.
+#[derive(Debug)]
+pub(crate) struct Tensorpool;
+
+impl Emulator for Tensorpool {
+    fn kind(&self) -> ProviderKind {
+        KIND
     }
-    let (now, timing) = (state.now(), &state.config.timing);
-    let not_found = || detail(404, "Job not found");
-    let (method, path) = req.route();
-    match (method, path.as_slice()) {
-        ("GET", ["job", "info", id]) => with_job(state, KIND, id, |j| {
-            let info = job_info(j, state);
-            let message = format!(
-                "JOB_ID\tSTATUS\n{}\t{}\n",
-                j.id,
-                info["status"].as_str().unwrap_or("")
-            );
-            Resp::json(
-                200,
-                &JobInfoResponse {
-                    message,
-                    job_info: info,
-                },
-            )
-        })
-        .unwrap_or_else(not_found),
-        ("GET", ["job", "list"]) => {
-            let jobs: Vec<Map<String, Value>> = all(state, KIND)
-                .iter()
-                .map(|j| job_info(j, state))
-                .collect();
-            let lines: String = jobs
-                .iter()
-                .map(|j| {
-                    format!(
-                        "{}\t{}\n",
-                        j["id"].as_str().unwrap_or(""),
-                        j["status"].as_str().unwrap_or("")
-                    )
-                })
-                .collect();
-            Resp::json(
-                200,
-                &JobListResponse {
-                    message: format!("JOB_ID\tSTATUS\n{lines}"),
-                    jobs: Some(jobs),
-                },
-            )
+
+    fn new_id(&self, state: &State) -> String {
+        format!("tp-{}", state.random_id(10))
+    }
+
+    fn unknown_status(&self) -> (&'static str, Value) {
+        ("/job_info/status", Value::from("preempted"))
+    }
+
+    fn list_pointer(&self) -> &'static str {
+        "/jobs"
+    }
+
+    fn async_cancel(&self) -> bool {
+        true
+    }
+
+    fn handle(&self, req: &Req, state: &State, _fault: Option<&Fault>) -> Resp {
+        match req.bearer() {
+            None => return detail(403, "Not authenticated"),
+            Some(_) if !req.authorized(state.config.tokens.get(&KIND)) => {
+                return detail(401, "Invalid API key");
+            }
+            Some(_) => {}
         }
-        ("POST", ["job", "cancel", id]) => {
-            with_job(state, KIND, id, |j| match j.cancel(now, timing) {
-                true => Resp::json(
-                    202,
-                    &JobCancelResponse {
-                        job_id: Some(j.id.clone()),
-                        message: Some("Cancellation requested".into()),
-                        status: Some("canceling".into()),
-                        request_id: Some(format!("req-{}", j.id)),
-                    },
-                ),
-                false => Resp::json(
+        let (now, timing) = (state.now(), &state.config.timing);
+        let not_found = || detail(404, "Job not found");
+        let (method, path) = req.route();
+        match (method, path.as_slice()) {
+            ("GET", ["job", "info", id]) => with_job(state, KIND, id, |j| {
+                let info = job_info(j, state);
+                let message = format!(
+                    "JOB_ID\tSTATUS\n{}\t{}\n",
+                    j.id,
+                    info["status"].as_str().unwrap_or("")
+                );
+                Resp::json(
                     200,
-                    &JobCancelResponse {
-                        job_id: Some(j.id.clone()),
-                        message: Some("Job has already finished".into()),
-                        status: Some(status(j.phase(now, timing)).into()),
-                        request_id: None,
+                    &JobInfoResponse {
+                        message,
+                        job_info: info,
                     },
-                ),
+                )
             })
-            .unwrap_or_else(not_found)
-        }
-        ("DELETE", ["job", "delete", id]) => {
-            match with_job(state, KIND, id, |j| j.phase(now, timing).is_terminal()) {
-                None => not_found(),
-                Some(false) => detail(400, "Only finished jobs can be deleted"),
-                Some(true) => {
-                    remove(state, KIND, id);
-                    Resp::json(
-                        200,
-                        &MessageResponse {
-                            message: format!("Job {id} deleted"),
+            .unwrap_or_else(not_found),
+            ("GET", ["job", "list"]) => {
+                let jobs: Vec<Map<String, Value>> = all(state, KIND)
+                    .iter()
+                    .map(|j| job_info(j, state))
+                    .collect();
+                let lines: String = jobs
+                    .iter()
+                    .map(|j| {
+                        format!(
+                            "{}\t{}\n",
+                            j["id"].as_str().unwrap_or(""),
+                            j["status"].as_str().unwrap_or("")
+                        )
+                    })
+                    .collect();
+                Resp::json(
+                    200,
+                    &JobListResponse {
+                        message: format!("JOB_ID\tSTATUS\n{lines}"),
+                        jobs: Some(jobs),
+                    },
+                )
+            }
+            ("POST", ["job", "cancel", id]) => {
+                with_job(state, KIND, id, |j| match j.cancel(now, timing) {
+                    true => Resp::json(
+                        202,
+                        &JobCancelResponse {
+                            job_id: Some(j.id.clone()),
+                            message: Some("Cancellation requested".into()),
+                            status: Some("canceling".into()),
+                            request_id: Some(format!("req-{}", j.id)),
                         },
-                    )
+                    ),
+                    false => Resp::json(
+                        200,
+                        &JobCancelResponse {
+                            job_id: Some(j.id.clone()),
+                            message: Some("Job has already finished".into()),
+                            status: Some(status(j.phase(now, timing)).into()),
+                            request_id: None,
+                        },
+                    ),
+                })
+                .unwrap_or_else(not_found)
+            }
+            ("DELETE", ["job", "delete", id]) => {
+                match with_job(state, KIND, id, |j| j.phase(now, timing).is_terminal()) {
+                    None => not_found(),
+                    Some(false) => detail(400, "Only finished jobs can be deleted"),
+                    Some(true) => {
+                        remove(state, KIND, id);
+                        Resp::json(
+                            200,
+                            &MessageResponse {
+                                message: format!("Job {id} deleted"),
+                            },
+                        )
+                    }
                 }
             }
+            ("GET", ["job", "pull", id]) => {
+                with_job(state, KIND, id, |j| Resp::json(200, &pull(j, state)))
+                    .unwrap_or_else(not_found)
+            }
+            ("GET", ["request", "info", request]) => {
+                let id = request.strip_prefix("req-").unwrap_or_default();
+                with_job(state, KIND, id, |j| {
+                    let done = j.phase(now, timing) == Phase::Canceled;
+                    let mut resp = Resp::json(
+                        200,
+                        &RequestInfoResponse {
+                            request_id: Some((*request).to_owned()),
+                            status: RequestStatus(
+                                if done { "COMPLETED" } else { "PROCESSING" }.into(),
+                            ),
+                            message: None,
+                        },
+                    );
+                    if !done {
+                        resp.headers.push(("retry-after", "1".into()));
+                    }
+                    resp
+                })
+                .unwrap_or_else(|| detail(404, "Request not found"))
+            }
+            _ => detail(404, "Not Found"),
         }
-        ("GET", ["job", "pull", id]) => {
-            with_job(state, KIND, id, |j| Resp::json(200, &pull(j, state)))
-                .unwrap_or_else(not_found)
-        }
-        ("GET", ["request", "info", request]) => {
-            let id = request.strip_prefix("req-").unwrap_or_default();
-            with_job(state, KIND, id, |j| {
-                let done = j.phase(now, timing) == Phase::Canceled;
-                let mut resp = Resp::json(
-                    200,
-                    &RequestInfoResponse {
-                        request_id: Some((*request).to_owned()),
-                        status: RequestStatus(if done { "COMPLETED" } else { "PROCESSING" }.into()),
-                        message: None,
-                    },
-                );
-                if !done {
-                    resp.headers.push(("retry-after", "1".into()));
-                }
-                resp
-            })
-            .unwrap_or_else(|| detail(404, "Request not found"))
-        }
-        _ => detail(404, "Not Found"),
     }
 }
 

@@ -6,70 +6,90 @@ use gpujobs_yuanrong::types::{
     AppInfo, DriverInfo, JobStatus, SubmitJobRequest, SubmitJobResponse,
 };
 
-use super::{all, decode_keyed, exists, exit_code, ray_status, remove, submitted, with_job};
+use super::{
+    Emulator, all, decode_keyed, exists, exit_code, ray_status, remove, submitted, with_job,
+};
+use serde_json::Value;
+
 use crate::State;
+use crate::faults::Fault;
 use crate::model::{Phase, SimJob, unix_seconds};
-use crate::server::{Req, Resp};
+use crate::wire::{Req, Resp};
 
 const KIND: ProviderKind = ProviderKind::Yuanrong;
 
-pub(crate) fn new_id(state: &State) -> String {
-    let hex = state.random_id(32);
-    format!(
-        "app-{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    )
-}
+/// Yuanrong's wire format.
+#[derive(Debug)]
+pub(crate) struct Yuanrong;
 
-pub(crate) fn handle(req: &Req, state: &State) -> Resp {
-    let (now, timing) = (state.now(), &state.config.timing);
-    let not_found = |id: &str| {
-        Resp::json(
-            404,
-            &format!(
-                "not found app, submissionId: {id}, err: failed to get appjobInfo, submissionID: {id}"
-            ),
+impl Emulator for Yuanrong {
+    fn kind(&self) -> ProviderKind {
+        KIND
+    }
+
+    fn new_id(&self, state: &State) -> String {
+        let hex = state.random_id(32);
+        format!(
+            "app-{}-{}-{}-{}-{}",
+            &hex[..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..]
         )
-    };
-    let (method, path) = req.route();
-    match (method, path.as_slice()) {
-        ("GET", ["api", "jobs"]) => {
-            let jobs: Vec<AppInfo> = all(state, KIND)
-                .iter()
-                .map(|j| app_info(j, state))
-                .collect();
-            Resp::json(200, &jobs)
-        }
-        ("POST", ["api", "jobs"]) => submit(req, state),
-        ("GET", ["api", "jobs", id]) => {
-            with_job(state, KIND, id, |j| Resp::json(200, &app_info(j, state)))
-                .unwrap_or_else(|| not_found(id))
-        }
-        ("DELETE", ["api", "jobs", id]) => {
-            match with_job(state, KIND, id, |j| j.phase(now, timing).is_terminal()) {
-                None => not_found(id),
-                Some(false) => Resp::json(200, &false),
-                Some(true) => Resp::json(200, &remove(state, KIND, id)),
+    }
+
+    fn unknown_status(&self) -> (&'static str, Value) {
+        ("/status", Value::from("PREEMPTED"))
+    }
+
+    fn handle(&self, req: &Req, state: &State, _fault: Option<&Fault>) -> Resp {
+        let (now, timing) = (state.now(), &state.config.timing);
+        let not_found = |id: &str| {
+            Resp::json(
+                404,
+                &format!(
+                    "not found app, submissionId: {id}, err: failed to get appjobInfo, submissionID: {id}"
+                ),
+            )
+        };
+        let (method, path) = req.route();
+        match (method, path.as_slice()) {
+            ("GET", ["api", "jobs"]) => {
+                let jobs: Vec<AppInfo> = all(state, KIND)
+                    .iter()
+                    .map(|j| app_info(j, state))
+                    .collect();
+                Resp::json(200, &jobs)
             }
+            ("POST", ["api", "jobs"]) => submit(req, state),
+            ("GET", ["api", "jobs", id]) => {
+                with_job(state, KIND, id, |j| Resp::json(200, &app_info(j, state)))
+                    .unwrap_or_else(|| not_found(id))
+            }
+            ("DELETE", ["api", "jobs", id]) => {
+                match with_job(state, KIND, id, |j| j.phase(now, timing).is_terminal()) {
+                    None => not_found(id),
+                    Some(false) => Resp::json(200, &false),
+                    Some(true) => Resp::json(200, &remove(state, KIND, id)),
+                }
+            }
+            ("POST", ["api", "jobs", id, "stop"]) => {
+                with_job(state, KIND, id, |j| Resp::json(200, &j.cancel(now, timing)))
+                    .unwrap_or_else(|| not_found(id))
+            }
+            _ => Resp::json(404, &"404 page not found"),
         }
-        ("POST", ["api", "jobs", id, "stop"]) => {
-            with_job(state, KIND, id, |j| Resp::json(200, &j.cancel(now, timing)))
-                .unwrap_or_else(|| not_found(id))
-        }
-        _ => Resp::json(404, &"404 page not found"),
     }
 }
 
 fn submit(req: &Req, state: &State) -> Resp {
     // Without a submission_id openYuanrong makes one up (`app-<uuid>`).
-    let body: SubmitJobRequest = match decode_keyed(&req.body, "submission_id", |_| new_id(state)) {
-        Ok(body) => body,
-        Err(e) => return Resp::json(400, &format!("invalid request body: {e}")),
-    };
+    let body: SubmitJobRequest =
+        match decode_keyed(&req.body, "submission_id", |_| Yuanrong.new_id(state)) {
+            Ok(body) => body,
+            Err(e) => return Resp::json(400, &format!("invalid request body: {e}")),
+        };
     if body.entrypoint.trim().is_empty() || body.runtime_env.working_dir.trim().is_empty() {
         return Resp::json(400, &"entrypoint and runtime_env.working_dir are required");
     }
@@ -83,7 +103,7 @@ fn submit(req: &Req, state: &State) -> Resp {
     let mut spec = submitted(&body.entrypoint, body.metadata.get("name").cloned(), id);
     spec.metadata = body.metadata;
     spec.env = body.runtime_env.env_vars;
-    let job = super::add_job(state, KIND, spec);
+    let job = super::add_job(state, &Yuanrong, spec);
     Resp::json(
         200,
         &SubmitJobResponse {

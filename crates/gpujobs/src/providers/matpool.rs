@@ -1,4 +1,4 @@
-//! Matpool's PaaS job API as a [`JobProvider`].
+//! Matpool's PaaS job API.
 //!
 //! Every answer is an envelope `{code, msg, …}` and failures arrive with HTTP
 //! 200: code 176 (bad token) is `Unauthenticated`, 6 (invalid parameter)
@@ -9,46 +9,66 @@
 //! jobs created meanwhile land on later pages instead of shifting earlier ones.
 
 use async_trait::async_trait;
-use futures_util::stream::BoxStream;
 use gpujobs_matpool::types::{CreateJobForm, Job as MatpoolJob};
+use gpujobs_runtime::ClientState;
 
-use super::{Ctx, cancel_via};
-use crate::config::{BuildProvider, ProviderConfig};
+use super::{Api, Provider, connect_as};
+use crate::descriptor::{Descriptor, EnvVars, StatusTable};
 use crate::error::{Error, Result, shorten};
-use crate::job::{Job, JobStatus, ProviderJob, ProviderKind};
-use crate::paging;
-use crate::provider::{
-    CancelOutcome, Capabilities, JobProvider, ListOptions, SubmitRequest, check_id,
-};
+use crate::job::{Job, JobStatus};
+use crate::paging::Page;
+use crate::provider::{Capabilities, SubmitRequest};
+use crate::registry::{ProviderJob, ProviderKind};
 use crate::time::from_seconds;
 
 const KIND: ProviderKind = ProviderKind::Matpool;
 
 /// Matpool's PaaS API (`MATPOOL_TOKEN`, `MATPOOL_BASE_URL`).
-#[derive(Clone, Debug)]
-pub struct MatpoolProvider {
-    client: gpujobs_matpool::Client,
-    ctx: Ctx,
-}
+pub type MatpoolProvider = Provider<MatpoolApi>;
 
-impl BuildProvider for MatpoolProvider {
-    const KIND: ProviderKind = KIND;
+/// Matpool's record of a job.
+pub type Record = MatpoolJob;
 
-    fn from_config(config: ProviderConfig) -> Result<Self> {
-        let (ctx, base_url, http, state) = Ctx::build(&config, gpujobs_matpool::client_state())?;
-        Ok(Self {
-            client: gpujobs_matpool::Client::new_with_client(&base_url, http, state),
-            ctx,
-        })
-    }
-}
+/// Matpool's API, as [`Provider`] uses it.
+#[derive(Debug)]
+pub enum MatpoolApi {}
 
-impl MatpoolProvider {
-    /// The generated client (status summary …).
-    pub fn client(&self) -> &gpujobs_matpool::Client {
-        &self.client
-    }
-}
+static STATUSES: [(&str, JobStatus); 6] = [
+    ("6", JobStatus::Starting),
+    ("1", JobStatus::Queued),
+    ("2", JobStatus::Starting),
+    ("3", JobStatus::Running),
+    ("5", JobStatus::Canceling),
+    ("4", JobStatus::Succeeded),
+];
+
+/// What gpujobs knows about Matpool.
+pub static DESCRIPTOR: Descriptor = Descriptor {
+    kind: KIND,
+    name: "matpool",
+    title: "Matpool PaaS API",
+    env: EnvVars::new(
+        Some("MATPOOL_TOKEN"),
+        "MATPOOL_BASE_URL",
+        Some("https://paas.matpool.com"),
+    ),
+    capabilities: Capabilities {
+        get: true,
+        list: true,
+        server_paging: true,
+        cancel: true,
+        async_cancel: true,
+        submit: true,
+        ..Capabilities::NONE
+    },
+    statuses: StatusTable::new(&STATUSES, false),
+    notes: &[
+        "reports every ended job as completed (4): a failed job shows succeeded",
+        "4 after a 5 (canceling) in the job's history is canceled",
+        "a submit needs --gpu and one of --image or --environment; it is never retried",
+    ],
+    connect: connect_as::<MatpoolApi>,
+};
 
 /// Turns a non-zero envelope `code` into an error.
 pub(crate) fn check(code: i64, msg: &str) -> Result<()> {
@@ -86,14 +106,9 @@ pub(crate) fn check(code: i64, msg: &str) -> Result<()> {
 
 /// Matpool's status onto ours; `history` is the job's state log, oldest first.
 pub(crate) fn status(current: i64, history: &[i64]) -> JobStatus {
-    match current {
-        1 => JobStatus::Queued,
-        2 | 6 => JobStatus::Starting,
-        3 => JobStatus::Running,
-        5 => JobStatus::Canceling,
-        4 if history.contains(&5) => JobStatus::Canceled,
-        4 => JobStatus::Succeeded,
-        other => JobStatus::Unknown(other.to_string()),
+    match DESCRIPTOR.statuses.map(&current.to_string()) {
+        JobStatus::Succeeded if history.contains(&5) => JobStatus::Canceled,
+        status => status,
     }
 }
 
@@ -192,28 +207,25 @@ fn create_form(request: &SubmitRequest) -> Result<CreateJobForm> {
 }
 
 #[async_trait]
-impl JobProvider for MatpoolProvider {
-    fn kind(&self) -> ProviderKind {
-        KIND
+impl Api for MatpoolApi {
+    type Client = gpujobs_matpool::Client;
+    type Cursor = u64;
+    const DESCRIPTOR: &'static Descriptor = &DESCRIPTOR;
+
+    fn client_state() -> ClientState {
+        gpujobs_matpool::client_state()
     }
 
-    fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            get: true,
-            list: true,
-            server_paging: true,
-            cancel: true,
-            async_cancel: true,
-            reports_failure: false,
-            submit: true,
-            client_chosen_id: false,
-            logs: false,
-        }
+    fn client(base_url: &str, http: reqwest::Client, state: ClientState) -> Self::Client {
+        gpujobs_matpool::Client::new_with_client(base_url, http, state)
     }
 
-    async fn get(&self, id: &str) -> Result<Job> {
-        check_id(KIND, id)?;
-        let answer = self.ctx.call(self.client.get_job(id)).await?;
+    fn first_page() -> u64 {
+        1
+    }
+
+    async fn get(p: &MatpoolProvider, id: &str) -> Result<Job> {
+        let answer = p.call(p.client().get_job(id)).await?;
         check(answer.code, &answer.msg)?;
         answer
             .job
@@ -221,41 +233,30 @@ impl JobProvider for MatpoolProvider {
             .ok_or_else(|| Error::bad_answer(KIND, format!("answer for job {id} holds no job")))
     }
 
-    fn list(&self, options: ListOptions) -> BoxStream<'_, Result<Job>> {
-        let per_page = options.page_size.unwrap_or(50).to_string();
-        paging::pages(KIND, 1u64, options, move |page: u64| {
-            let per_page = per_page.clone();
-            async move {
-                let answer = self
-                    .ctx
-                    .call(self.client.list_jobs(
-                        Some(true),
-                        Some(&page.to_string()),
-                        Some(&per_page),
-                    ))
-                    .await?;
-                check(answer.code, &answer.msg)?;
-                let pages = answer.pagination.map_or(0, |p| p.num_pages);
-                let next = (!answer.job.is_empty() && (page as i64) < pages).then_some(page + 1);
-                Ok((answer.job.into_iter().map(to_job).collect(), next))
-            }
-        })
+    async fn page(p: &MatpoolProvider, page: u64, size: Option<u32>) -> Result<Page<u64>> {
+        let per_page = size.unwrap_or(50).to_string();
+        let answer = p
+            .call(
+                p.client()
+                    .list_jobs(Some(true), Some(&page.to_string()), Some(&per_page)),
+            )
+            .await?;
+        check(answer.code, &answer.msg)?;
+        let pages = answer.pagination.map_or(0, |p| p.num_pages);
+        let next = (!answer.job.is_empty() && (page as i64) < pages).then_some(page + 1);
+        Ok((answer.job.into_iter().map(to_job).collect(), next))
     }
 
-    async fn cancel(&self, id: &str) -> Result<CancelOutcome> {
-        check_id(KIND, id)?;
-        cancel_via(self, id, async {
-            let answer = self.ctx.call(self.client.cancel_job(id)).await?;
-            check(answer.code, &answer.msg)?;
-            Ok(true)
-        })
-        .await
+    async fn stop(p: &MatpoolProvider, id: &str) -> Result<bool> {
+        let answer = p.call(p.client().cancel_job(id)).await?;
+        check(answer.code, &answer.msg)?;
+        Ok(true)
     }
 
     /// Creates a job. Never retried once sent: Matpool has no idempotency key.
-    async fn submit(&self, request: &SubmitRequest) -> Result<Job> {
+    async fn submit(p: &MatpoolProvider, request: &SubmitRequest) -> Result<Job> {
         let form = create_form(request)?;
-        let created = self.ctx.call(self.client.create_job(&form)).await?;
+        let created = p.call(p.client().create_job(&form)).await?;
         check(created.code, &created.msg)?;
         created
             .job

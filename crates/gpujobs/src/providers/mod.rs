@@ -1,20 +1,32 @@
-//! One adapter per provider, each mapping its generated client onto
-//! [`JobProvider`]: one status mapping, one error mapping, its quirks.
-//! What they share lives here.
+//! The adapter shell every provider shares, and the shared protocols.
+//!
+//! A provider module describes its API (an [`Api`] implementation: its
+//! generated client, how to read a job, a page, a stop) and its
+//! [`Descriptor`]; [`Provider<A>`] wraps that in everything the providers have
+//! in common — configuration, time limits, error mapping, paging guards, the
+//! cancel protocol — so no provider repeats it.
 
+use std::fmt;
 use std::future::Future;
+use std::hash::Hash;
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use futures_util::StreamExt;
+use futures_util::stream::BoxStream;
 use gpujobs_runtime::ClientState;
 use progenitor_client::{ByteStream, ResponseValue};
 
-use crate::config::{BuildProvider, ProviderConfig};
-use crate::error::{Error, Result, TimeoutScope, excerpt};
-use crate::job::ProviderKind;
-use crate::provider::{CancelOutcome, JobProvider};
+use crate::config::{BuildProvider, ProviderBuilder, ProviderConfig};
+use crate::descriptor::Descriptor;
+use crate::error::{Error, Operation, Result, TimeoutScope, excerpt};
+use crate::job::Job;
+use crate::paging::{self, Page};
+use crate::provider::{
+    CancelOutcome, Capabilities, JobProvider, ListOptions, Logs, SubmitRequest, check_id,
+};
+use crate::registry::ProviderKind;
 
 #[cfg(feature = "matpool")]
 pub mod matpool;
@@ -22,12 +34,14 @@ pub mod matpool;
 pub mod ppio;
 #[cfg(feature = "ray")]
 pub mod ray;
+#[cfg(any(feature = "ray", feature = "yuanrong"))]
+mod ray_family;
 #[cfg(feature = "tensorpool")]
 pub mod tensorpool;
 #[cfg(feature = "yuanrong")]
 pub mod yuanrong;
 
-/// A provider built from the process environment, by kind (see [`ProviderKind::env`]).
+/// A provider built from the process environment, by kind (see [`Descriptor::env`]).
 ///
 /// ```no_run
 /// # fn demo() -> gpujobs::Result<()> {
@@ -43,47 +57,212 @@ pub fn from_env(kind: ProviderKind) -> Result<Arc<dyn JobProvider>> {
 
 /// A provider built from `config`, by its kind.
 pub fn connect(config: ProviderConfig) -> Result<Arc<dyn JobProvider>> {
-    fn build<P: BuildProvider + JobProvider + 'static>(
-        config: ProviderConfig,
-    ) -> Result<Arc<dyn JobProvider>> {
-        Ok(Arc::new(P::from_config(config)?))
+    config.kind.descriptor().connect(config)
+}
+
+/// What a provider module says about its API; [`Provider`] does the rest.
+///
+/// Implemented by each provider module's marker type (`RayApi`, …); not meant
+/// to be implemented outside gpujobs.
+#[async_trait]
+pub trait Api: Send + Sync + Sized + 'static {
+    /// The generated client.
+    type Client: Send + Sync + fmt::Debug;
+    /// What addresses one page of the job list (`()` where one answer holds every job).
+    type Cursor: Hash + Send + 'static;
+    /// The provider's descriptor.
+    const DESCRIPTOR: &'static Descriptor;
+
+    /// The generated client's runtime state, before configuration.
+    fn client_state() -> ClientState;
+
+    /// The generated client for `base_url`, sending through `http`.
+    fn client(base_url: &str, http: reqwest::Client, state: ClientState) -> Self::Client;
+
+    /// The cursor of the first page.
+    fn first_page() -> Self::Cursor;
+
+    /// One job (the id is already checked).
+    async fn get(p: &Provider<Self>, id: &str) -> Result<Job>;
+
+    /// One page of jobs and the cursor of the next.
+    async fn page(
+        p: &Provider<Self>,
+        cursor: Self::Cursor,
+        size: Option<u32>,
+    ) -> Result<Page<Self::Cursor>>;
+
+    /// Asks the provider to stop a job; `false` if it said it did not.
+    async fn stop(p: &Provider<Self>, id: &str) -> Result<bool>;
+
+    /// Submits a job.
+    async fn submit(p: &Provider<Self>, request: &SubmitRequest) -> Result<Job> {
+        let _ = request;
+        Err(Error::unsupported(p.kind(), Operation::Submit))
     }
-    match config.kind {
-        #[cfg(feature = "ppio")]
-        ProviderKind::Ppio => build::<ppio::PpioProvider>(config),
-        #[cfg(feature = "yuanrong")]
-        ProviderKind::Yuanrong => build::<yuanrong::YuanrongProvider>(config),
-        #[cfg(feature = "ray")]
-        ProviderKind::Ray => build::<ray::RayProvider>(config),
-        #[cfg(feature = "matpool")]
-        ProviderKind::Matpool => build::<matpool::MatpoolProvider>(config),
-        #[cfg(feature = "tensorpool")]
-        ProviderKind::Tensorpool => build::<tensorpool::TensorpoolProvider>(config),
-        ProviderKind::Memory => Err(Error::Config {
-            provider: ProviderKind::Memory,
-            message: "the in-memory provider is built with gpujobs_sandbox::ReferenceProvider"
-                .into(),
-        }),
-        #[allow(unreachable_patterns)]
-        other => Err(Error::Config {
-            provider: other,
-            message: format!("gpujobs was built without the `{other}` feature"),
-        }),
+
+    /// A job's logs (the id is already checked).
+    async fn logs(p: &Provider<Self>, id: &str) -> Result<Logs> {
+        let _ = id;
+        Err(Error::unsupported(p.kind(), Operation::Logs))
+    }
+
+    /// The human message in an error answer's body.
+    fn error_message(body: &str) -> String {
+        plain_message(body)
+    }
+}
+
+/// A provider: the generated client of an [`Api`], with the shared behaviour.
+/// `gpujobs::ray::RayProvider` is `Provider<RayApi>`, and so on. Cloning is
+/// cheap (the state is shared).
+pub struct Provider<A: Api> {
+    inner: Arc<Inner<A>>,
+}
+
+struct Inner<A: Api> {
+    client: A::Client,
+    ctx: Ctx,
+}
+
+impl<A: Api> Clone for Provider<A> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<A: Api> fmt::Debug for Provider<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Provider")
+            .field("kind", &A::DESCRIPTOR.kind)
+            .field("client", &self.inner.client)
+            .field("ctx", &self.inner.ctx)
+            .finish()
+    }
+}
+
+impl<A: Api> Provider<A> {
+    /// A builder with the defaults (no trait to import).
+    pub fn builder() -> ProviderBuilder<Self> {
+        <Self as BuildProvider>::builder()
+    }
+
+    /// Built from the process environment (see [`Descriptor::env`]).
+    pub fn from_env() -> Result<Self> {
+        <Self as BuildProvider>::from_env()
+    }
+
+    /// Built from `config`.
+    pub fn from_config(config: ProviderConfig) -> Result<Self> {
+        let (ctx, base_url, http, state) =
+            Ctx::build(&config, A::client_state(), A::error_message)?;
+        let client = A::client(&base_url, http, state);
+        Ok(Self {
+            inner: Arc::new(Inner { client, ctx }),
+        })
+    }
+
+    /// The generated client, for everything the facade does not cover.
+    pub fn client(&self) -> &A::Client {
+        &self.inner.client
+    }
+
+    /// Runs one generated call under the operation time limit and maps its error.
+    pub(crate) async fn call<T, E: ErrorBody>(
+        &self,
+        call: impl Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
+    ) -> Result<T> {
+        self.inner.ctx.call(call).await
+    }
+}
+
+impl<A: Api> BuildProvider for Provider<A> {
+    const KIND: ProviderKind = A::DESCRIPTOR.kind;
+
+    fn from_config(config: ProviderConfig) -> Result<Self> {
+        Provider::from_config(config)
+    }
+}
+
+/// What a descriptor's `connect` is: builds a `Provider<A>` behind the trait.
+pub(crate) fn connect_as<A: Api>(config: ProviderConfig) -> Result<Arc<dyn JobProvider>> {
+    Ok(Arc::new(Provider::<A>::from_config(config)?))
+}
+
+#[async_trait]
+impl<A: Api> JobProvider for Provider<A> {
+    fn kind(&self) -> ProviderKind {
+        A::DESCRIPTOR.kind
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        A::DESCRIPTOR.capabilities
+    }
+
+    async fn get(&self, id: &str) -> Result<Job> {
+        check_id(self.kind(), id)?;
+        A::get(self, id).await
+    }
+
+    fn pages(&self, options: &ListOptions) -> BoxStream<'static, Result<Vec<Job>>> {
+        let this = self.clone();
+        let size = options.page_size;
+        paging::pages(
+            self.kind(),
+            A::first_page(),
+            options.max_pages,
+            move |cursor| {
+                let this = this.clone();
+                async move { A::page(&this, cursor, size).await }
+            },
+        )
+    }
+
+    async fn cancel(&self, id: &str) -> Result<CancelOutcome> {
+        check_id(self.kind(), id)?;
+        cancel_via(self, id, A::stop(self, id)).await
+    }
+
+    async fn submit(&self, request: &SubmitRequest) -> Result<Job> {
+        A::submit(self, request).await
+    }
+
+    async fn logs(&self, id: &str) -> Result<Logs> {
+        check_id(self.kind(), id)?;
+        A::logs(self, id).await
+    }
+
+    fn shared(&self) -> Arc<dyn JobProvider> {
+        Arc::new(self.clone())
     }
 }
 
 /// What every adapter keeps besides its generated client.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub(crate) struct Ctx {
     pub kind: ProviderKind,
     pub operation_timeout: Duration,
+    /// Reads the message out of an error body (the provider's [`Api::error_message`]).
+    error_message: fn(&str) -> String,
+}
+
+impl fmt::Debug for Ctx {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ctx")
+            .field("kind", &self.kind)
+            .field("operation_timeout", &self.operation_timeout)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Ctx {
     /// Builds the generated client's runtime state and HTTP client from `config`.
-    pub fn build(
+    fn build(
         config: &ProviderConfig,
         state: ClientState,
+        error_message: fn(&str) -> String,
     ) -> Result<(Self, String, reqwest::Client, ClientState)> {
         let base_url = config.checked_base_url()?;
         let http = match &config.http {
@@ -111,11 +290,11 @@ impl Ctx {
             .with_attempt_timeout(config.attempt_timeout)
             .with_operation_timeout(config.operation_timeout)
             .with_max_response_bytes(config.max_response_bytes)
-            .with_clock(config.clock.clone())
-            .with_jitter(config.jitter.clone());
+            .with_clock(config.clock.clone());
         let ctx = Ctx {
             kind: config.kind,
             operation_timeout: config.operation_timeout,
+            error_message,
         };
         Ok((ctx, base_url, http, state))
     }
@@ -183,7 +362,8 @@ impl Ctx {
                     std::time::SystemTime::now(),
                 );
                 match response.into_inner().message().await {
-                    Ok(message) => {
+                    Ok(text) => {
+                        let message = (self.error_message)(&text);
                         let body = excerpt(&message);
                         Error::from_status(provider, status, message, Some(body), retry_after)
                     }
@@ -198,7 +378,7 @@ impl Ctx {
                 );
                 match read_bounded(response.bytes_stream()).await {
                     Ok(body) => {
-                        let message = plain_message(&body);
+                        let message = (self.error_message)(&body);
                         Error::from_status(
                             provider,
                             status,
@@ -297,38 +477,15 @@ pub(crate) fn plain_message(body: &str) -> String {
                 .unwrap_or_else(|| body.trim().to_owned())
         }
         _ if body.trim_start().starts_with('<') => "an HTML page instead of an API answer".into(),
-        // A Python server's traceback (a real Ray sends them, nested): its last
-        // `SomeError: …` line says what happened.
-        _ if body
-            .trim_start()
-            .starts_with("Traceback (most recent call last)") =>
-        {
-            body.lines()
-                .rev()
-                .find(|l| is_exception_line(l))
-                .unwrap_or(body)
-                .trim()
-                .to_owned()
-        }
         _ => body.trim().to_owned(),
     }
-}
-
-/// `ValueError: …`, `ray.exceptions.RaySystemError: …`: a Python exception's line.
-fn is_exception_line(line: &str) -> bool {
-    line.split_once(": ").is_some_and(|(name, _)| {
-        !name.is_empty()
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_')
-            && (name.ends_with("Error") || name.ends_with("Exception"))
-    })
 }
 
 /// A generated error body that can say what went wrong.
 #[async_trait]
 pub(crate) trait ErrorBody: Send {
-    /// The message in the body (reading it can fail for a streamed body).
+    /// The body's text (reading it can fail for a streamed body); the
+    /// provider's [`Api::error_message`] reads the message out of it.
     async fn message(self) -> reqwest::Result<String>;
 }
 
@@ -342,7 +499,7 @@ impl ErrorBody for () {
 #[async_trait]
 impl ErrorBody for ByteStream {
     async fn message(self) -> reqwest::Result<String> {
-        Ok(plain_message(&read_bounded(self.into_inner()).await?))
+        read_bounded(self.into_inner()).await
     }
 }
 
@@ -382,8 +539,8 @@ pub(crate) async fn adopt_if_same<P: JobProvider + ?Sized>(
     provider: &P,
     id: &str,
     conflict: Error,
-    same: impl Fn(&crate::job::Job) -> bool,
-) -> Result<crate::job::Job> {
+    same: impl Fn(&Job) -> bool,
+) -> Result<Job> {
     match provider.get(id).await {
         Ok(existing) if same(&existing) => Ok(existing),
         _ => Err(conflict),
@@ -398,40 +555,4 @@ pub(crate) fn fresh_id() -> String {
         fastrand::u64(..),
         fastrand::u32(..)
     )
-}
-
-/// Ray's status values, which openYuanrong shares.
-#[cfg(any(feature = "ray", feature = "yuanrong"))]
-pub(crate) fn ray_family_status(raw: &str) -> crate::job::JobStatus {
-    use crate::job::JobStatus;
-    match raw {
-        "PENDING" => JobStatus::Queued,
-        "RUNNING" => JobStatus::Running,
-        "STOPPED" => JobStatus::Canceled,
-        "SUCCEEDED" => JobStatus::Succeeded,
-        "FAILED" => JobStatus::Failed,
-        other => JobStatus::Unknown(other.to_owned()),
-    }
-}
-
-#[cfg(all(test, any(feature = "ray", feature = "yuanrong")))]
-mod tests {
-    use super::ray_family_status;
-    use crate::job::JobStatus;
-
-    #[test]
-    fn ray_family_statuses_map_value_by_value() {
-        let cases = [
-            ("PENDING", JobStatus::Queued),
-            ("RUNNING", JobStatus::Running),
-            ("STOPPED", JobStatus::Canceled),
-            ("SUCCEEDED", JobStatus::Succeeded),
-            ("FAILED", JobStatus::Failed),
-            ("PREEMPTED", JobStatus::Unknown("PREEMPTED".into())),
-            ("running", JobStatus::Unknown("running".into())),
-        ];
-        for (raw, want) in cases {
-            assert_eq!(ray_family_status(raw), want, "{raw}");
-        }
-    }
 }

@@ -1,71 +1,80 @@
-//! PPIO's GPU API v2 jobs as a [`JobProvider`].
+//! PPIO's GPU API v2 jobs.
 //!
 //! PPIO's jobs are platform jobs (saving an image, migrating an instance):
 //! they can be read, listed (cursor paging), stopped, and their log URL read;
 //! its only job-creating call saves an image, so a generic `submit` is
 //! unsupported (`save_image` stays on the generated client). Only the status
 //! `Succeeded` is documented; the mapping takes PPIO's other task statuses
-//! (PascalCase) and leaves anything else unknown. Times are unix seconds, 0
-//! meaning none.
+//! (PascalCase, matched in any case) and leaves anything else unknown. Times
+//! are unix seconds, 0 meaning none.
 
 use async_trait::async_trait;
-use futures_util::stream::BoxStream;
 use gpujobs_ppio::types::Job as PpioJob;
-use gpujobs_runtime::SensitiveUrl;
+use gpujobs_runtime::{ClientState, SensitiveUrl};
 
-use super::{Ctx, cancel_via};
-use crate::config::{BuildProvider, ProviderConfig};
+use super::{Api, Provider, connect_as};
+use crate::descriptor::{Descriptor, EnvVars, StatusTable};
 use crate::error::{Error, Result};
-use crate::job::{Job, JobStatus, ProviderJob, ProviderKind};
-use crate::paging;
-use crate::provider::{CancelOutcome, Capabilities, JobProvider, ListOptions, Logs, check_id};
+use crate::job::{Job, JobStatus};
+use crate::paging::Page;
+use crate::provider::{Capabilities, Logs};
+use crate::registry::{ProviderJob, ProviderKind};
 use crate::time::from_seconds;
 
 /// PPIO's GPU API v2 (`PPIO_API_KEY`, `PPIO_BASE_URL`).
-#[derive(Clone, Debug)]
-pub struct PpioProvider {
-    client: gpujobs_ppio::Client,
-    ctx: Ctx,
-}
+pub type PpioProvider = Provider<PpioApi>;
 
-impl BuildProvider for PpioProvider {
-    const KIND: ProviderKind = ProviderKind::Ppio;
+/// PPIO's record of a job.
+pub type Record = PpioJob;
 
-    fn from_config(config: ProviderConfig) -> Result<Self> {
-        let state = gpujobs_ppio::client_state();
-        let (ctx, base_url, http, state) = Ctx::build(&config, state)?;
-        Ok(Self {
-            client: gpujobs_ppio::Client::new_with_client(&base_url, http, state),
-            ctx,
-        })
-    }
-}
+/// PPIO's API, as [`Provider`] uses it.
+#[derive(Debug)]
+pub enum PpioApi {}
 
-impl PpioProvider {
-    /// The generated client (e.g. for `save_image`).
-    pub fn client(&self) -> &gpujobs_ppio::Client {
-        &self.client
-    }
-}
+static STATUSES: [(&str, JobStatus); 12] = [
+    ("Pending", JobStatus::Queued),
+    ("Queued", JobStatus::Queued),
+    ("Pulling", JobStatus::Queued),
+    ("Running", JobStatus::Running),
+    ("Stopping", JobStatus::Canceling),
+    ("Succeeded", JobStatus::Succeeded),
+    ("Success", JobStatus::Succeeded),
+    ("Failed", JobStatus::Failed),
+    ("Fail", JobStatus::Failed),
+    ("Stopped", JobStatus::Canceled),
+    ("Broken", JobStatus::Canceled),
+    ("Break", JobStatus::Canceled),
+];
 
-/// PPIO's status values onto ours (case-insensitive).
-pub(crate) fn status(raw: &str) -> JobStatus {
-    match raw.to_ascii_lowercase().as_str() {
-        "pending" | "queued" | "pulling" => JobStatus::Queued,
-        "running" => JobStatus::Running,
-        "stopping" => JobStatus::Canceling,
-        "succeeded" | "success" => JobStatus::Succeeded,
-        "failed" | "fail" => JobStatus::Failed,
-        "stopped" | "broken" | "break" => JobStatus::Canceled,
-        _ => JobStatus::Unknown(raw.to_owned()),
-    }
-}
+/// What gpujobs knows about PPIO.
+pub static DESCRIPTOR: Descriptor = Descriptor {
+    kind: ProviderKind::Ppio,
+    name: "ppio",
+    title: "PPIO GPU API v2",
+    env: EnvVars::new(
+        Some("PPIO_API_KEY"),
+        "PPIO_BASE_URL",
+        Some("https://api.ppio.com"),
+    ),
+    capabilities: Capabilities {
+        get: true,
+        list: true,
+        server_paging: true,
+        cancel: true,
+        reports_failure: true,
+        logs: true,
+        ..Capabilities::NONE
+    },
+    statuses: StatusTable::new(&STATUSES, true),
+    notes: &["jobs are platform jobs (save image, migrate instance); logs are a URL"],
+    connect: connect_as::<PpioApi>,
+};
 
 /// PPIO's job as a [`Job`].
 pub(crate) fn to_job(raw: PpioJob) -> Job {
     let state = raw.status.clone().unwrap_or_default();
     let provider_status = state.status.clone().unwrap_or_default();
-    let status = status(&provider_status);
+    let status = DESCRIPTOR.statuses.map(&provider_status);
     let non_empty = |s: &Option<String>| s.clone().filter(|s| !s.is_empty());
     let mut job = Job::new(
         ProviderKind::Ppio,
@@ -89,62 +98,49 @@ pub(crate) fn to_job(raw: PpioJob) -> Job {
 }
 
 #[async_trait]
-impl JobProvider for PpioProvider {
-    fn kind(&self) -> ProviderKind {
-        ProviderKind::Ppio
+impl Api for PpioApi {
+    type Client = gpujobs_ppio::Client;
+    type Cursor = String;
+    const DESCRIPTOR: &'static Descriptor = &DESCRIPTOR;
+
+    fn client_state() -> ClientState {
+        gpujobs_ppio::client_state()
     }
 
-    fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            get: true,
-            list: true,
-            server_paging: true,
-            cancel: true,
-            async_cancel: false,
-            reports_failure: true,
-            submit: false,
-            client_chosen_id: false,
-            logs: true,
-        }
+    fn client(base_url: &str, http: reqwest::Client, state: ClientState) -> Self::Client {
+        gpujobs_ppio::Client::new_with_client(base_url, http, state)
     }
 
-    async fn get(&self, id: &str) -> Result<Job> {
-        check_id(self.ctx.kind, id)?;
-        self.ctx.call(self.client.get_job(id)).await.map(to_job)
+    fn first_page() -> String {
+        String::new()
     }
 
-    fn list(&self, options: ListOptions) -> BoxStream<'_, Result<Job>> {
-        let page_size = options.page_size.map(u64::from);
-        paging::pages(
-            self.ctx.kind,
-            String::new(),
-            options,
-            move |cursor: String| async move {
-                let cursor_param = (!cursor.is_empty()).then_some(cursor.as_str());
-                let page = self
-                    .ctx
-                    .call(self.client.list_jobs(cursor_param, None, page_size, None))
-                    .await?;
-                let next = page
-                    .next_cursor
-                    .filter(|c| !c.is_empty() && page.has_more != Some(false));
-                Ok((page.data.into_iter().map(to_job).collect(), next))
-            },
-        )
+    async fn get(p: &PpioProvider, id: &str) -> Result<Job> {
+        p.call(p.client().get_job(id)).await.map(to_job)
     }
 
-    async fn cancel(&self, id: &str) -> Result<CancelOutcome> {
-        check_id(self.ctx.kind, id)?;
-        cancel_via(self, id, async {
-            self.ctx.call(self.client.stop_job(id)).await?;
-            Ok(true)
-        })
-        .await
+    async fn page(p: &PpioProvider, cursor: String, size: Option<u32>) -> Result<Page<String>> {
+        let cursor_param = (!cursor.is_empty()).then_some(cursor.as_str());
+        let page = p
+            .call(
+                p.client()
+                    .list_jobs(cursor_param, None, size.map(u64::from), None),
+            )
+            .await?;
+        let next = page
+            .next_cursor
+            .filter(|c| !c.is_empty() && page.has_more != Some(false));
+        Ok((page.data.into_iter().map(to_job).collect(), next))
+    }
+
+    async fn stop(p: &PpioProvider, id: &str) -> Result<bool> {
+        p.call(p.client().stop_job(id)).await?;
+        Ok(true)
     }
 
     /// PPIO gives a job's log as a URL on the job.
-    async fn logs(&self, id: &str) -> Result<Logs> {
-        let job = self.get(id).await?;
+    async fn logs(p: &PpioProvider, id: &str) -> Result<Logs> {
+        let job = Self::get(p, id).await?;
         job.log_url.map(Logs::Url).ok_or_else(|| Error::NotFound {
             provider: ProviderKind::Ppio,
             message: format!("job {id} has no log URL"),
@@ -155,7 +151,7 @@ impl JobProvider for PpioProvider {
 
 #[cfg(test)]
 mod tests {
-    use super::status;
+    use super::DESCRIPTOR;
     use crate::job::JobStatus;
 
     #[test]
@@ -173,7 +169,7 @@ mod tests {
             ("", JobStatus::Unknown(String::new())),
         ];
         for (raw, want) in cases {
-            assert_eq!(status(raw), want, "{raw}");
+            assert_eq!(DESCRIPTOR.statuses.map(raw), want, "{raw}");
         }
     }
 }

@@ -1,66 +1,77 @@
-//! Ray's Jobs REST API as a [`JobProvider`].
+//! Ray's Jobs REST API.
 //!
 //! Status: PENDING → queued, RUNNING → running, STOPPED → canceled,
 //! SUCCEEDED → succeeded, FAILED → failed. Times are integer milliseconds.
-//! Errors are `text/plain`. A submit always carries a `submission_id` (the
-//! caller's or a fresh one), so it is safe to retry and never creates two jobs.
+//! Errors are `text/plain` (a real Ray sends Python tracebacks). A submit
+//! always carries a `submission_id` (the caller's or a fresh one), so it is
+//! safe to retry and never creates two jobs.
 
 use async_trait::async_trait;
-use futures_util::stream::BoxStream;
 use gpujobs_ray::types::{JobDetails, JobSubmitRequest, VersionResponse};
+use gpujobs_runtime::ClientState;
 
-use super::{Ctx, adopt_if_same, cancel_via, fresh_id, ray_family_status};
-use crate::config::{BuildProvider, ProviderConfig};
-use crate::error::{Error, Result};
-use crate::job::{Job, JobStatus, ProviderJob, ProviderKind};
-use crate::paging;
-use crate::provider::{
-    CancelOutcome, Capabilities, JobProvider, ListOptions, Logs, SubmitRequest, check_id,
-};
+use super::ray_family::{self, STATUSES};
+use super::{Api, Provider, adopt_if_same, connect_as, fresh_id};
+use crate::descriptor::{Descriptor, EnvVars, StatusTable};
+use crate::error::Result;
+use crate::job::{Job, JobStatus};
+use crate::paging::Page;
+use crate::provider::{Capabilities, Logs, SubmitRequest, check_id};
+use crate::registry::{ProviderJob, ProviderKind};
 use crate::time::from_millis;
 
-/// The Ray Jobs API (`RAY_API_SERVER_ADDRESS`, default `http://127.0.0.1:8265`).
-#[derive(Clone, Debug)]
-pub struct RayProvider {
-    client: gpujobs_ray::Client,
-    ctx: Ctx,
-}
+/// Ray's Jobs API (`RAY_API_SERVER_ADDRESS`, default `http://127.0.0.1:8265`).
+pub type RayProvider = Provider<RayApi>;
 
-impl BuildProvider for RayProvider {
-    const KIND: ProviderKind = ProviderKind::Ray;
+/// Ray's record of a job.
+pub type Record = JobDetails;
 
-    fn from_config(config: ProviderConfig) -> Result<Self> {
-        let state = gpujobs_ray::client_state();
-        let (ctx, base_url, http, state) = Ctx::build(&config, state)?;
-        Ok(Self {
-            client: gpujobs_ray::Client::new_with_client(&base_url, http, state),
-            ctx,
-        })
-    }
-}
+/// Ray's API, as [`Provider`] uses it.
+#[derive(Debug)]
+pub enum RayApi {}
+
+/// What gpujobs knows about Ray.
+pub static DESCRIPTOR: Descriptor = Descriptor {
+    kind: ProviderKind::Ray,
+    name: "ray",
+    title: "Ray Jobs REST API",
+    env: EnvVars::new(
+        None,
+        "RAY_API_SERVER_ADDRESS",
+        Some("http://127.0.0.1:8265"),
+    ),
+    capabilities: Capabilities {
+        get: true,
+        list: true,
+        cancel: true,
+        reports_failure: true,
+        submit: true,
+        client_chosen_id: true,
+        logs: true,
+        ..Capabilities::NONE
+    },
+    statuses: StatusTable::new(&STATUSES, false),
+    notes: &["a submit carries a submission_id, so repeating it never makes a second job"],
+    connect: connect_as::<RayApi>,
+};
 
 impl RayProvider {
-    /// The generated client, for everything the facade does not cover.
-    pub fn client(&self) -> &gpujobs_ray::Client {
-        &self.client
-    }
-
     /// The Jobs API and Ray versions.
     pub async fn version(&self) -> Result<VersionResponse> {
-        self.ctx.call(self.client.get_version()).await
+        self.call(self.client().get_version()).await
     }
 
     /// Deletes a job that has ended; `false` if Ray did not delete it.
     pub async fn delete(&self, id: &str) -> Result<bool> {
-        check_id(self.ctx.kind, id)?;
-        Ok(self.ctx.call(self.client.delete_job(id)).await?.deleted)
+        check_id(ProviderKind::Ray, id)?;
+        Ok(self.call(self.client().delete_job(id)).await?.deleted)
     }
 }
 
 /// Ray's job as a [`Job`].
 pub(crate) fn to_job(details: JobDetails) -> Job {
     let raw = details.status.0.clone();
-    let status = ray_family_status(&raw);
+    let status = DESCRIPTOR.statuses.map(&raw);
     let id = details
         .submission_id
         .clone()
@@ -90,48 +101,37 @@ pub(crate) fn to_job(details: JobDetails) -> Job {
 }
 
 #[async_trait]
-impl JobProvider for RayProvider {
-    fn kind(&self) -> ProviderKind {
-        ProviderKind::Ray
+impl Api for RayApi {
+    type Client = gpujobs_ray::Client;
+    type Cursor = ();
+    const DESCRIPTOR: &'static Descriptor = &DESCRIPTOR;
+
+    fn client_state() -> ClientState {
+        gpujobs_ray::client_state()
     }
 
-    fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            get: true,
-            list: true,
-            server_paging: false,
-            cancel: true,
-            async_cancel: false,
-            reports_failure: true,
-            submit: true,
-            client_chosen_id: true,
-            logs: true,
-        }
+    fn client(base_url: &str, http: reqwest::Client, state: ClientState) -> Self::Client {
+        gpujobs_ray::Client::new_with_client(base_url, http, state)
     }
 
-    async fn get(&self, id: &str) -> Result<Job> {
-        check_id(self.ctx.kind, id)?;
-        self.ctx.call(self.client.get_job(id)).await.map(to_job)
+    fn first_page() {}
+
+    async fn get(p: &RayProvider, id: &str) -> Result<Job> {
+        p.call(p.client().get_job(id)).await.map(to_job)
     }
 
-    fn list(&self, options: ListOptions) -> BoxStream<'_, Result<Job>> {
-        paging::single(self.ctx.kind, options, async move {
-            let jobs = self.ctx.call(self.client.list_jobs()).await?;
-            Ok(jobs.into_iter().map(to_job).collect())
-        })
+    async fn page(p: &RayProvider, (): (), _size: Option<u32>) -> Result<Page<()>> {
+        let jobs = p.call(p.client().list_jobs()).await?;
+        Ok((jobs.into_iter().map(to_job).collect(), None))
     }
 
-    async fn cancel(&self, id: &str) -> Result<CancelOutcome> {
-        check_id(self.ctx.kind, id)?;
-        cancel_via(self, id, async {
-            Ok(self.ctx.call(self.client.stop_job(id)).await?.stopped)
-        })
-        .await
+    async fn stop(p: &RayProvider, id: &str) -> Result<bool> {
+        Ok(p.call(p.client().stop_job(id)).await?.stopped)
     }
 
-    async fn submit(&self, request: &SubmitRequest) -> Result<Job> {
+    async fn submit(p: &RayProvider, request: &SubmitRequest) -> Result<Job> {
         let id = request.id.clone().unwrap_or_else(fresh_id);
-        check_id(self.ctx.kind, &id)?;
+        check_id(ProviderKind::Ray, &id)?;
         let mut runtime_env = serde_json::Map::new();
         if !request.env.is_empty() {
             runtime_env.insert("env_vars".into(), serde_json::json!(request.env));
@@ -155,20 +155,21 @@ impl JobProvider for RayProvider {
             entrypoint_resources: (!request.resources.is_empty())
                 .then(|| request.resources.clone()),
         };
-        match self.ctx.call(self.client.submit_job(&body)).await {
-            Ok(submitted) => self.get(&submitted.submission_id).await,
-            Err(conflict @ Error::Conflict { .. }) => {
+        match p.call(p.client().submit_job(&body)).await {
+            Ok(submitted) => Self::get(p, &submitted.submission_id).await,
+            Err(e) => {
+                let conflict = ray_family::taken_id(e)?;
                 let same = |job: &Job| matches!(&job.raw, ProviderJob::Ray(d) if d.entrypoint == request.command);
-                adopt_if_same(self, &id, conflict, same).await
+                adopt_if_same(p, &id, conflict, same).await
             }
-            Err(e) => Err(e),
         }
     }
 
-    async fn logs(&self, id: &str) -> Result<Logs> {
-        check_id(self.ctx.kind, id)?;
-        Ok(Logs::Text(
-            self.ctx.call(self.client.get_job_logs(id)).await?.logs,
-        ))
+    async fn logs(p: &RayProvider, id: &str) -> Result<Logs> {
+        Ok(Logs::Text(p.call(p.client().get_job_logs(id)).await?.logs))
+    }
+
+    fn error_message(body: &str) -> String {
+        ray_family::error_message(body)
     }
 }

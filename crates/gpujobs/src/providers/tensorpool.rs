@@ -1,4 +1,4 @@
-//! TensorPool's job REST API as a [`JobProvider`].
+//! TensorPool's job REST API.
 //!
 //! `job_info` is a free-form object; this adapter reads `id`, `status`,
 //! `exit_code`, `name`, `message`/`public_message` and times from it where
@@ -8,62 +8,73 @@
 //! Jobs are submitted over a WebSocket, so a generic `submit` is unsupported.
 
 use async_trait::async_trait;
-use futures_util::stream::BoxStream;
+use gpujobs_runtime::ClientState;
 use gpujobs_tensorpool::types::HttpValidationError;
 use serde_json::{Map, Value};
 
-use super::{Ctx, ErrorBody, cancel_via};
-use crate::config::{BuildProvider, ProviderConfig};
+use super::{Api, ErrorBody, Provider, connect_as};
+use crate::descriptor::{Descriptor, EnvVars, StatusTable};
 use crate::error::Result;
-use crate::job::{Job, JobStatus, ProviderJob, ProviderKind};
-use crate::paging;
-use crate::provider::{CancelOutcome, Capabilities, JobProvider, ListOptions, check_id};
+use crate::job::{Job, JobStatus};
+use crate::paging::Page;
+use crate::provider::Capabilities;
+use crate::registry::{ProviderJob, ProviderKind};
 use crate::time::from_json;
 
 /// TensorPool (`TENSORPOOL_KEY`, `TENSORPOOL_ENGINE`).
-#[derive(Clone, Debug)]
-pub struct TensorpoolProvider {
-    client: gpujobs_tensorpool::Client,
-    ctx: Ctx,
-}
+pub type TensorpoolProvider = Provider<TensorpoolApi>;
 
-impl BuildProvider for TensorpoolProvider {
-    const KIND: ProviderKind = ProviderKind::Tensorpool;
+/// TensorPool's record of a job: its free-form `job_info`.
+pub type Record = Map<String, Value>;
 
-    fn from_config(config: ProviderConfig) -> Result<Self> {
-        let state = gpujobs_tensorpool::client_state();
-        let (ctx, base_url, http, state) = Ctx::build(&config, state)?;
-        Ok(Self {
-            client: gpujobs_tensorpool::Client::new_with_client(&base_url, http, state),
-            ctx,
-        })
-    }
-}
+/// TensorPool's API, as [`Provider`] uses it.
+#[derive(Debug)]
+pub enum TensorpoolApi {}
 
-impl TensorpoolProvider {
-    /// The generated client (pull outputs, delete, request status …).
-    pub fn client(&self) -> &gpujobs_tensorpool::Client {
-        &self.client
-    }
-}
+static STATUSES: [(&str, JobStatus); 9] = [
+    ("pending", JobStatus::Queued),
+    ("running", JobStatus::Running),
+    ("completed", JobStatus::Succeeded),
+    ("error", JobStatus::Failed),
+    ("failed", JobStatus::Failed),
+    ("canceling", JobStatus::Canceling),
+    ("cancelling", JobStatus::Canceling),
+    ("canceled", JobStatus::Canceled),
+    ("cancelled", JobStatus::Canceled),
+];
 
-/// TensorPool's status values onto ours, with the failure kind they imply.
-pub(crate) fn status(raw: &str) -> (JobStatus, Option<&'static str>) {
+/// What gpujobs knows about TensorPool.
+pub static DESCRIPTOR: Descriptor = Descriptor {
+    kind: ProviderKind::Tensorpool,
+    name: "tensorpool",
+    title: "TensorPool",
+    env: EnvVars::new(
+        Some("TENSORPOOL_KEY"),
+        "TENSORPOOL_ENGINE",
+        Some("https://engine.tensorpool.dev"),
+    ),
+    capabilities: Capabilities {
+        get: true,
+        list: true,
+        cancel: true,
+        async_cancel: true,
+        reports_failure: true,
+        ..Capabilities::NONE
+    },
+    statuses: StatusTable::new(&STATUSES, true),
+    notes: &[
+        "jobs are submitted over a WebSocket (not supported here)",
+        "`error` is the job's own failure, `failed` TensorPool's",
+    ],
+    connect: connect_as::<TensorpoolApi>,
+};
+
+/// The failure a TensorPool status implies: its own code, or the infrastructure.
+pub(crate) fn failure_kind(raw: &str) -> Option<&'static str> {
     match raw.to_ascii_lowercase().as_str() {
-        "pending" => (JobStatus::Queued, None),
-        "running" => (JobStatus::Running, None),
-        "completed" => (JobStatus::Succeeded, None),
-        "error" => (
-            JobStatus::Failed,
-            Some("the job's code exited with an error"),
-        ),
-        "failed" => (
-            JobStatus::Failed,
-            Some("infrastructure failure (TensorPool's side)"),
-        ),
-        "canceling" | "cancelling" => (JobStatus::Canceling, None),
-        "canceled" | "cancelled" => (JobStatus::Canceled, None),
-        _ => (JobStatus::Unknown(raw.to_owned()), None),
+        "error" => Some("the job's code exited with an error"),
+        "failed" => Some("infrastructure failure (TensorPool's side)"),
+        _ => None,
     }
 }
 
@@ -76,7 +87,8 @@ pub(crate) fn to_job(info: Map<String, Value>, fallback_id: &str) -> Job {
             .filter(|s| !s.is_empty())
     };
     let provider_status = text("status").unwrap_or_default();
-    let (status, failure) = status(&provider_status);
+    let status = DESCRIPTOR.statuses.map(&provider_status);
+    let failure = failure_kind(&provider_status);
     let id = text("id")
         .or_else(|| text("job_id"))
         .unwrap_or_else(|| fallback_id.to_owned());
@@ -108,56 +120,44 @@ impl ErrorBody for HttpValidationError {
 }
 
 #[async_trait]
-impl JobProvider for TensorpoolProvider {
-    fn kind(&self) -> ProviderKind {
-        ProviderKind::Tensorpool
+impl Api for TensorpoolApi {
+    type Client = gpujobs_tensorpool::Client;
+    type Cursor = ();
+    const DESCRIPTOR: &'static Descriptor = &DESCRIPTOR;
+
+    fn client_state() -> ClientState {
+        gpujobs_tensorpool::client_state()
     }
 
-    fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            get: true,
-            list: true,
-            server_paging: false,
-            cancel: true,
-            async_cancel: true,
-            reports_failure: true,
-            submit: false,
-            client_chosen_id: false,
-            logs: false,
-        }
+    fn client(base_url: &str, http: reqwest::Client, state: ClientState) -> Self::Client {
+        gpujobs_tensorpool::Client::new_with_client(base_url, http, state)
     }
 
-    async fn get(&self, id: &str) -> Result<Job> {
-        check_id(self.ctx.kind, id)?;
-        let info = self.ctx.call(self.client.get_job_info(id)).await?;
+    fn first_page() {}
+
+    async fn get(p: &TensorpoolProvider, id: &str) -> Result<Job> {
+        let info = p.call(p.client().get_job_info(id)).await?;
         Ok(to_job(info.job_info, id))
     }
 
-    fn list(&self, options: ListOptions) -> BoxStream<'_, Result<Job>> {
-        paging::single(self.ctx.kind, options, async move {
-            let list = self.ctx.call(self.client.list_jobs(None)).await?;
-            Ok(list
-                .jobs
-                .unwrap_or_default()
-                .into_iter()
-                .map(|info| to_job(info, ""))
-                .collect())
-        })
+    async fn page(p: &TensorpoolProvider, (): (), _size: Option<u32>) -> Result<Page<()>> {
+        let list = p.call(p.client().list_jobs(None)).await?;
+        let jobs = list.jobs.unwrap_or_default();
+        Ok((
+            jobs.into_iter().map(|info| to_job(info, "")).collect(),
+            None,
+        ))
     }
 
-    async fn cancel(&self, id: &str) -> Result<CancelOutcome> {
-        check_id(self.ctx.kind, id)?;
-        cancel_via(self, id, async {
-            self.ctx.call(self.client.cancel_job(id)).await?;
-            Ok(true)
-        })
-        .await
+    async fn stop(p: &TensorpoolProvider, id: &str) -> Result<bool> {
+        p.call(p.client().cancel_job(id)).await?;
+        Ok(true)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::status;
+    use super::{DESCRIPTOR, failure_kind};
     use crate::job::JobStatus;
 
     #[test]
@@ -174,13 +174,13 @@ mod tests {
             ("queued", JobStatus::Unknown("queued".into()), false),
         ];
         for (raw, want, has_reason) in cases {
-            let (got, reason) = status(raw);
+            let (got, reason) = (DESCRIPTOR.statuses.map(raw), failure_kind(raw));
             assert_eq!(got, want, "{raw}");
             assert_eq!(reason.is_some(), has_reason, "{raw}");
         }
         assert_ne!(
-            status("error").1,
-            status("failed").1,
+            failure_kind("error"),
+            failure_kind("failed"),
             "user-code and infrastructure failures differ"
         );
     }

@@ -1,4 +1,4 @@
-//! openYuanrong's job API as a [`JobProvider`].
+//! openYuanrong's job API.
 //!
 //! It mirrors Ray's (same status values, same mapping), with its own wire:
 //! times are strings (seconds in practice, "milliseconds" in the docs: the
@@ -7,62 +7,67 @@
 //! prefixes client-chosen ids with `app-`, and there is no logs endpoint.
 
 use async_trait::async_trait;
-use futures_util::stream::BoxStream;
+use gpujobs_runtime::ClientState;
 use gpujobs_yuanrong::types::{AppInfo, ErrorMessage, RuntimeEnv, SubmitJobRequest};
 
-use super::{Ctx, ErrorBody, adopt_if_same, cancel_via, fresh_id, ray_family_status};
-use crate::config::{BuildProvider, ProviderConfig};
+use super::ray_family::{self, STATUSES};
+use super::{Api, ErrorBody, Provider, adopt_if_same, connect_as, fresh_id};
+use crate::descriptor::{Descriptor, EnvVars, StatusTable};
 use crate::error::{Error, Result};
-use crate::job::{Job, JobStatus, ProviderJob, ProviderKind};
-use crate::paging;
-use crate::provider::{
-    CancelOutcome, Capabilities, JobProvider, ListOptions, SubmitRequest, check_id,
-};
+use crate::job::{Job, JobStatus};
+use crate::paging::Page;
+use crate::provider::{Capabilities, SubmitRequest, check_id};
+use crate::registry::{ProviderJob, ProviderKind};
 use crate::time::from_unix_string;
 
+const KIND: ProviderKind = ProviderKind::Yuanrong;
+
 /// openYuanrong's job API (`YUANRONG_BASE_URL`: the frontend endpoint).
-#[derive(Clone, Debug)]
-pub struct YuanrongProvider {
-    client: gpujobs_yuanrong::Client,
-    ctx: Ctx,
-}
+pub type YuanrongProvider = Provider<YuanrongApi>;
 
-impl BuildProvider for YuanrongProvider {
-    const KIND: ProviderKind = ProviderKind::Yuanrong;
+/// openYuanrong's record of a job.
+pub type Record = AppInfo;
 
-    fn from_config(config: ProviderConfig) -> Result<Self> {
-        let state = gpujobs_yuanrong::client_state();
-        let (ctx, base_url, http, state) = Ctx::build(&config, state)?;
-        Ok(Self {
-            client: gpujobs_yuanrong::Client::new_with_client(&base_url, http, state),
-            ctx,
-        })
-    }
-}
+/// openYuanrong's API, as [`Provider`] uses it.
+#[derive(Debug)]
+pub enum YuanrongApi {}
+
+/// What gpujobs knows about openYuanrong.
+pub static DESCRIPTOR: Descriptor = Descriptor {
+    kind: KIND,
+    name: "yuanrong",
+    title: "openYuanrong jobs (Ray's Jobs API, its own wire)",
+    env: EnvVars::new(None, "YUANRONG_BASE_URL", None),
+    capabilities: Capabilities {
+        get: true,
+        list: true,
+        cancel: true,
+        reports_failure: true,
+        submit: true,
+        client_chosen_id: true,
+        ..Capabilities::NONE
+    },
+    statuses: StatusTable::new(&STATUSES, false),
+    notes: &[
+        "a submit needs a working directory (--working-dir): a directory or a file:// zip",
+        "no logs endpoint",
+    ],
+    connect: connect_as::<YuanrongApi>,
+};
 
 impl YuanrongProvider {
-    /// The generated client, for everything the facade does not cover.
-    pub fn client(&self) -> &gpujobs_yuanrong::Client {
-        &self.client
-    }
-
     /// Deletes a job that has ended; `false` if its state forbids it.
     pub async fn delete(&self, id: &str) -> Result<bool> {
-        check_id(self.ctx.kind, id)?;
-        self.ctx.call(self.client.delete_job(id)).await
+        check_id(KIND, id)?;
+        self.call(self.client().delete_job(id)).await
     }
 }
 
 /// openYuanrong's job as a [`Job`].
 pub(crate) fn to_job(info: AppInfo) -> Job {
     let raw = info.status.0.clone();
-    let status = ray_family_status(&raw);
-    let mut job = Job::new(
-        ProviderKind::Yuanrong,
-        info.submission_id.clone(),
-        status.clone(),
-        raw,
-    );
+    let status = DESCRIPTOR.statuses.map(&raw);
+    let mut job = Job::new(KIND, info.submission_id.clone(), status.clone(), raw);
     job.name = info.metadata.get("name").cloned();
     // Every key is always sent, so the exit code is 0 until the job ends: trust it only then.
     job.exit_code = info
@@ -87,47 +92,38 @@ impl ErrorBody for ErrorMessage {
 }
 
 #[async_trait]
-impl JobProvider for YuanrongProvider {
-    fn kind(&self) -> ProviderKind {
-        ProviderKind::Yuanrong
+impl Api for YuanrongApi {
+    type Client = gpujobs_yuanrong::Client;
+    type Cursor = ();
+    const DESCRIPTOR: &'static Descriptor = &DESCRIPTOR;
+
+    fn client_state() -> ClientState {
+        gpujobs_yuanrong::client_state()
     }
 
-    fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            get: true,
-            list: true,
-            server_paging: false,
-            cancel: true,
-            async_cancel: false,
-            reports_failure: true,
-            submit: true,
-            client_chosen_id: true,
-            logs: false,
-        }
+    fn client(base_url: &str, http: reqwest::Client, state: ClientState) -> Self::Client {
+        gpujobs_yuanrong::Client::new_with_client(base_url, http, state)
     }
 
-    async fn get(&self, id: &str) -> Result<Job> {
-        check_id(self.ctx.kind, id)?;
-        self.ctx.call(self.client.get_job(id)).await.map(to_job)
+    fn first_page() {}
+
+    async fn get(p: &YuanrongProvider, id: &str) -> Result<Job> {
+        p.call(p.client().get_job(id)).await.map(to_job)
     }
 
-    fn list(&self, options: ListOptions) -> BoxStream<'_, Result<Job>> {
-        paging::single(self.ctx.kind, options, async move {
-            let jobs = self.ctx.call(self.client.list_jobs()).await?;
-            Ok(jobs.into_iter().map(to_job).collect())
-        })
+    async fn page(p: &YuanrongProvider, (): (), _size: Option<u32>) -> Result<Page<()>> {
+        let jobs = p.call(p.client().list_jobs()).await?;
+        Ok((jobs.into_iter().map(to_job).collect(), None))
     }
 
-    async fn cancel(&self, id: &str) -> Result<CancelOutcome> {
-        check_id(self.ctx.kind, id)?;
-        cancel_via(self, id, self.ctx.call(self.client.stop_job(id))).await
+    async fn stop(p: &YuanrongProvider, id: &str) -> Result<bool> {
+        p.call(p.client().stop_job(id)).await
     }
 
-    async fn submit(&self, request: &SubmitRequest) -> Result<Job> {
-        let kind = self.ctx.kind;
+    async fn submit(p: &YuanrongProvider, request: &SubmitRequest) -> Result<Job> {
         let working_dir = request.working_dir.clone().ok_or_else(|| {
             Error::invalid(
-                kind,
+                KIND,
                 "openYuanrong needs a working_dir (a directory or a file:// zip)",
             )
         })?;
@@ -141,7 +137,7 @@ impl JobProvider for YuanrongProvider {
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
         if !valid {
             return Err(Error::invalid(
-                kind,
+                KIND,
                 format!("openYuanrong ids are 1-64 of a-z, 0-9 and -, without `driver`: `{id}`"),
             ));
         }
@@ -164,18 +160,18 @@ impl JobProvider for YuanrongProvider {
             entrypoint_memory: request.memory_bytes.and_then(|m| i64::try_from(m).ok()),
             entrypoint_resources: request.resources.clone(),
         };
-        match self
-            .ctx
-            .call(self.client.submit_job(None, None, &body))
-            .await
-        {
-            Ok(submitted) => self.get(&submitted.submission_id).await,
-            Err(conflict @ Error::Conflict { .. }) => {
+        match p.call(p.client().submit_job(None, None, &body)).await {
+            Ok(submitted) => Self::get(p, &submitted.submission_id).await,
+            Err(e) => {
+                let conflict = ray_family::taken_id(e)?;
                 let command = Some(request.command.as_str());
                 let same = |job: &Job| matches!(&job.raw, ProviderJob::Yuanrong(i) if i.entrypoint.as_deref() == command);
-                adopt_if_same(self, &full_id, conflict, same).await
+                adopt_if_same(p, &full_id, conflict, same).await
             }
-            Err(e) => Err(e),
         }
+    }
+
+    fn error_message(body: &str) -> String {
+        ray_family::error_message(body)
     }
 }

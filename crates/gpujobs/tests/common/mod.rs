@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gpujobs::{BuildProvider, WaitOptions};
-use gpujobs_runtime::{FixedJitter, ManualClock};
+use gpujobs_runtime::ManualClock;
 use serde_json::Value;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockBuilder, MockServer, Request, ResponseTemplate};
@@ -52,7 +52,7 @@ impl Env {
         P::builder()
             .base_url(self.server.uri())
             .credential(CANARY_KEY)
-            .clock(Arc::new(self.clock.clone()), Arc::new(FixedJitter(1.0)))
+            .clock(Arc::new(self.clock.clone()))
             .build()
             .unwrap()
     }
@@ -62,7 +62,7 @@ impl Env {
         WaitOptions::default()
             .timeout(Duration::from_secs(60))
             .intervals(Duration::from_secs(1), Duration::from_secs(4))
-            .clock(Arc::new(self.clock.clone()), Arc::new(FixedJitter(1.0)))
+            .clock(Arc::new(self.clock.clone()))
     }
 
     /// Answers `METHOD path` with each JSON answer once, in order, then the last forever.

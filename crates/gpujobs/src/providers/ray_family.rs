@@ -1,0 +1,119 @@
+//! What Ray and openYuanrong (which mirrors Ray's Jobs API) share: status
+//! values, how a taken submission id is refused, and Python tracebacks in
+//! error bodies.
+
+use crate::error::Error;
+use crate::job::JobStatus;
+
+/// Ray's status values, which openYuanrong shares (exact case).
+pub(crate) static STATUSES: [(&str, JobStatus); 5] = [
+    ("PENDING", JobStatus::Queued),
+    ("RUNNING", JobStatus::Running),
+    ("STOPPED", JobStatus::Canceled),
+    ("SUCCEEDED", JobStatus::Succeeded),
+    ("FAILED", JobStatus::Failed),
+];
+
+/// A refused submit whose id is taken, as a [`Error::Conflict`]: whatever the
+/// status it came with (a real Ray answers 500 with a traceback, Ray's docs
+/// say 400, openYuanrong 404), the message says `already exists`.
+pub(crate) fn taken_id(error: Error) -> Result<Error, Error> {
+    match error {
+        Error::Api {
+            provider, message, ..
+        }
+        | Error::InvalidRequest {
+            provider, message, ..
+        }
+        | Error::NotFound {
+            provider, message, ..
+        } if message.contains("already exists") => Ok(Error::Conflict {
+            provider,
+            message,
+            source: None,
+        }),
+        Error::Conflict { .. } => Ok(error),
+        other => Err(other),
+    }
+}
+
+/// The message in an error body; for a Python traceback (a real Ray sends
+/// them, nested), its last `SomeError: …` line, which says what happened.
+pub(crate) fn error_message(body: &str) -> String {
+    match body
+        .trim_start()
+        .starts_with("Traceback (most recent call last)")
+    {
+        true => body
+            .lines()
+            .rev()
+            .find(|l| is_exception_line(l))
+            .unwrap_or(body)
+            .trim()
+            .to_owned(),
+        false => super::plain_message(body),
+    }
+}
+
+/// `ValueError: …`, `ray.exceptions.RaySystemError: …`: a Python exception's line.
+fn is_exception_line(line: &str) -> bool {
+    line.split_once(": ").is_some_and(|(name, _)| {
+        !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_')
+            && (name.ends_with("Error") || name.ends_with("Exception"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::descriptor::StatusTable;
+    use crate::registry::ProviderKind;
+
+    #[test]
+    fn ray_family_statuses_map_value_by_value() {
+        let table = StatusTable::new(&STATUSES, false);
+        let cases = [
+            ("PENDING", JobStatus::Queued),
+            ("RUNNING", JobStatus::Running),
+            ("STOPPED", JobStatus::Canceled),
+            ("SUCCEEDED", JobStatus::Succeeded),
+            ("FAILED", JobStatus::Failed),
+            ("PREEMPTED", JobStatus::Unknown("PREEMPTED".into())),
+            ("running", JobStatus::Unknown("running".into())),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(table.map(raw), want, "{raw}");
+        }
+    }
+
+    #[test]
+    fn a_taken_id_is_a_conflict_whatever_the_status() {
+        let kind = ProviderKind::Ray;
+        let message = "Job with submission_id x already exists".to_owned();
+        for status in [400, 404, 500] {
+            let error = Error::from_status(kind, status, message.clone(), None, None);
+            assert!(
+                matches!(taken_id(error), Ok(Error::Conflict { .. })),
+                "{status}"
+            );
+        }
+        let other = Error::from_status(kind, 500, "boom".into(), None, None);
+        assert!(taken_id(other).is_err());
+    }
+
+    #[test]
+    fn a_traceback_is_read_for_its_last_exception() {
+        let body = "Traceback (most recent call last):\n  File \"x.py\"\nray.exceptions.RaySystemError: System error: boom\n\nDuring handling…\nTraceback (most recent call last):\nValueError: Job with submission_id x already exists.\n";
+        assert_eq!(
+            error_message(body),
+            "ValueError: Job with submission_id x already exists."
+        );
+        assert_eq!(
+            error_message("Job x does not exist"),
+            "Job x does not exist"
+        );
+    }
+}
