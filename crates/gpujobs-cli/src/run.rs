@@ -206,7 +206,11 @@ impl Context {
     /// The one provider a command acts on.
     fn one(&self) -> Result<Arc<dyn JobProvider>, Failure> {
         let kind = self.provider.ok_or_else(|| {
-            Failure::usage("choose a provider with -p/--provider (ppio, yuanrong, ray, matpool, tensorpool) or GPUJOBS_PROVIDER")
+            let names: Vec<&str> = ProviderKind::ALL.iter().map(|k| k.as_str()).collect();
+            Failure::usage(format!(
+                "choose a provider with -p/--provider ({}) or GPUJOBS_PROVIDER",
+                names.join(", ")
+            ))
         })?;
         self.connect(kind)
     }
@@ -234,9 +238,18 @@ impl Context {
                 .collect(),
         };
         match configured.is_empty() {
-            true => Err(Failure::usage(
-                "no provider is configured: set PPIO_API_KEY, MATPOOL_TOKEN, TENSORPOOL_KEY, RAY_API_SERVER_ADDRESS or YUANRONG_BASE_URL, pass -p, or try --sandbox",
-            )),
+            true => {
+                // A provider counts as configured by its credential, or its base URL if it takes none.
+                let variables: Vec<&str> = ProviderKind::ALL
+                    .iter()
+                    .map(|k| k.descriptor().env)
+                    .map(|env| env.credential.unwrap_or(env.base_url))
+                    .collect();
+                Err(Failure::usage(format!(
+                    "no provider is configured: set {}, pass -p, or try --sandbox",
+                    variables.join(", ")
+                )))
+            }
             false => Ok(configured),
         }
     }

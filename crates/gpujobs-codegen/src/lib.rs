@@ -33,8 +33,23 @@ pub use generate::PROGENITOR_VERSION;
 pub use normalise::{NormaliseError, Normalised, normalise};
 pub use surface::Surface;
 
-/// The providers, in the order they are listed everywhere.
-pub const PROVIDERS: [&str; 5] = ["ppio", "yuanrong", "ray", "matpool", "tensorpool"];
+/// The providers: every folder of `specs/` under `root`, by name. A new
+/// provider is picked up by adding its spec folder (and its crate).
+pub fn providers(root: &Path) -> Result<Vec<String>, Error> {
+    let fail = |message: String| Error {
+        target: "specs".into(),
+        message,
+    };
+    let entries = std::fs::read_dir(root.join("specs"))
+        .map_err(|e| fail(format!("cannot list specs/: {e}")))?;
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_dir())
+        .filter_map(|e| e.file_name().to_str().map(str::to_owned))
+        .collect();
+    names.sort();
+    Ok(names)
+}
 
 /// Where the normalisation fixtures live, relative to the workspace root.
 pub const FIXTURES_CRATE: &str = "crates/gpujobs-codegen-fixtures";
@@ -74,7 +89,8 @@ pub struct Target {
 /// All targets: the providers, then the fixtures in name order.
 pub fn targets(root: &Path) -> Result<Vec<Target>, Error> {
     let mut targets = Vec::new();
-    for name in PROVIDERS {
+    for name in providers(root)? {
+        let name = name.as_str();
         let fail = |message: String| Error {
             target: name.to_owned(),
             message,

@@ -47,6 +47,20 @@
     )),
     allow(dead_code)
 )]
+// Built with no provider at all, `ProviderKind` has no values and code after it is unreachable.
+#![cfg_attr(
+    not(any(
+        feature = "ppio",
+        feature = "yuanrong",
+        feature = "ray",
+        feature = "matpool",
+        feature = "tensorpool"
+    )),
+    allow(unreachable_code, unused_variables, unused_mut, unused_assignments)
+)]
+
+#[macro_use]
+mod registry_macro;
 
 mod config;
 mod descriptor;

@@ -1,76 +1,10 @@
-//! The one list of providers.
-//!
-//! Each line names a provider's cargo feature, its [`ProviderKind`] variant and
-//! the module that holds its [`Descriptor`] and adapter. Everything else —
-//! the kind enum, `ProviderKind::ALL`, `descriptor()`, the [`ProviderJob`]
-//! record, `connect` — is drawn from this list, so adding a provider adds one
-//! line here and nothing elsewhere in the facade.
+//! The kind enum, the descriptor lookup and the provider record, drawn from
+//! the one list of providers (the `registry!` invocation in `providers/mod.rs`).
 
 use std::fmt;
 use std::str::FromStr;
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-
-use crate::descriptor::Descriptor;
-
-macro_rules! registry {
-    ($( $(#[$doc:meta])* $feature:literal => $variant:ident => $module:ident, )*) => {
-        /// The providers gpujobs speaks to: one per provider feature built in.
-        ///
-        /// Everything about a provider is in its [`Descriptor`]
-        /// ([`ProviderKind::descriptor`]); new providers are added as variants,
-        /// so match with a wildcard arm.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
-        #[serde(rename_all = "lowercase")]
-        #[non_exhaustive]
-        pub enum ProviderKind {
-            $( $(#[$doc])* #[cfg(feature = $feature)] $variant, )*
-            /// The in-memory reference provider of `gpujobs-sandbox`, for tests
-            /// (the `testing` feature; never in [`ProviderKind::ALL`]).
-            #[cfg(feature = "testing")]
-            #[doc(hidden)]
-            Memory,
-        }
-
-        impl ProviderKind {
-            /// Every provider built in, in the order they are listed everywhere.
-            pub const ALL: &'static [ProviderKind] = &[ $( #[cfg(feature = $feature)] Self::$variant, )* ];
-
-            /// Everything gpujobs knows about this provider.
-            pub fn descriptor(self) -> &'static Descriptor {
-                match self {
-                    $( #[cfg(feature = $feature)] Self::$variant => &crate::providers::$module::DESCRIPTOR, )*
-                    #[cfg(feature = "testing")]
-                    Self::Memory => &crate::descriptor::MEMORY,
-                }
-            }
-        }
-
-        /// A provider's own record of a job, in the type generated from its spec.
-        #[derive(Clone, Debug, Serialize, JsonSchema)]
-        #[serde(untagged)]
-        #[non_exhaustive]
-        pub enum ProviderJob {
-            $( $(#[$doc])* #[cfg(feature = $feature)] $variant(Box<crate::providers::$module::Record>), )*
-            /// No provider record (a job made by hand, or by an in-memory provider).
-            Absent,
-        }
-    };
-}
-
-registry! {
-    /// PPIO GPU API v2.
-    "ppio" => Ppio => ppio,
-    /// openYuanrong jobs.
-    "yuanrong" => Yuanrong => yuanrong,
-    /// Ray Jobs REST API.
-    "ray" => Ray => ray,
-    /// Matpool PaaS API.
-    "matpool" => Matpool => matpool,
-    /// TensorPool.
-    "tensorpool" => Tensorpool => tensorpool,
-}
+pub use crate::providers::{ProviderJob, ProviderKind};
 
 impl ProviderKind {
     /// The lowercase name, as on the command line.

@@ -26,20 +26,23 @@ use crate::paging::{self, Page};
 use crate::provider::{
     CancelOutcome, Capabilities, JobProvider, ListOptions, Logs, SubmitRequest, check_id,
 };
-use crate::registry::ProviderKind;
 
-#[cfg(feature = "matpool")]
-pub mod matpool;
-#[cfg(feature = "ppio")]
-pub mod ppio;
-#[cfg(feature = "ray")]
-pub mod ray;
+// The one list of providers: a line adds one (see `registry_macro.rs`).
+registry! {
+    /// PPIO GPU API v2.
+    "ppio" => Ppio => ppio,
+    /// openYuanrong jobs.
+    "yuanrong" => Yuanrong => yuanrong,
+    /// Ray Jobs REST API.
+    "ray" => Ray => ray,
+    /// Matpool PaaS API.
+    "matpool" => Matpool => matpool,
+    /// TensorPool.
+    "tensorpool" => Tensorpool => tensorpool,
+}
+
 #[cfg(any(feature = "ray", feature = "yuanrong"))]
 mod ray_family;
-#[cfg(feature = "tensorpool")]
-pub mod tensorpool;
-#[cfg(feature = "yuanrong")]
-pub mod yuanrong;
 
 /// A provider built from the process environment, by kind (see [`Descriptor::env`]).
 ///
