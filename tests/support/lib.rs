@@ -1,5 +1,10 @@
 //! Helpers shared by the workspace-level tests in `tests/`.
 
+/// The README's Rust examples, compiled as doc-tests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeExamples;
+
 use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;

@@ -90,8 +90,33 @@ macro_rules! generated_client {
             Client::new_with_client(base_url, http, client_state())
         }
 
+        impl $crate::GeneratedClient for Client {
+            const PROVIDER: &'static str = PROVIDER;
+
+            fn client_state() -> $crate::ClientState {
+                client_state()
+            }
+
+            fn with_state(base_url: &str, http: ::reqwest::Client, state: $crate::ClientState) -> Self {
+                Client::new_with_client(base_url, http, state)
+            }
+        }
+
         $crate::impl_client_hooks!(Client);
     };
+}
+
+/// What every generated client offers (implemented by [`generated_client!`]),
+/// so code can build any of them the same way.
+pub trait GeneratedClient: Clone + Send + Sync + std::fmt::Debug + 'static {
+    /// The provider name used in traces and errors.
+    const PROVIDER: &'static str;
+
+    /// Its runtime state with the default policy and its endpoints table.
+    fn client_state() -> ClientState;
+
+    /// A client for `base_url`, sending through `http` under `state`.
+    fn with_state(base_url: &str, http: reqwest::Client, state: ClientState) -> Self;
 }
 
 /// Default headers carrying `Authorization: Bearer <secret>`, marked

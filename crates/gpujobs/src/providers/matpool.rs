@@ -10,7 +10,6 @@
 
 use async_trait::async_trait;
 use gpujobs_matpool::types::{CreateJobForm, Job as MatpoolJob};
-use gpujobs_runtime::ClientState;
 
 use super::{Api, Provider, connect_as};
 use crate::descriptor::{Descriptor, EnvVars, StatusTable};
@@ -212,18 +211,6 @@ impl Api for MatpoolApi {
     type Cursor = u64;
     const DESCRIPTOR: &'static Descriptor = &DESCRIPTOR;
 
-    fn client_state() -> ClientState {
-        gpujobs_matpool::client_state()
-    }
-
-    fn client(base_url: &str, http: reqwest::Client, state: ClientState) -> Self::Client {
-        gpujobs_matpool::Client::new_with_client(base_url, http, state)
-    }
-
-    fn first_page() -> u64 {
-        1
-    }
-
     async fn get(p: &MatpoolProvider, id: &str) -> Result<Job> {
         let answer = p.call(p.client().get_job(id)).await?;
         check(answer.code, &answer.msg)?;
@@ -233,17 +220,14 @@ impl Api for MatpoolApi {
             .ok_or_else(|| Error::bad_answer(KIND, format!("answer for job {id} holds no job")))
     }
 
-    async fn page(p: &MatpoolProvider, page: u64, size: Option<u32>) -> Result<Page<u64>> {
-        let per_page = size.unwrap_or(50).to_string();
-        let answer = p
-            .call(
-                p.client()
-                    .list_jobs(Some(true), Some(&page.to_string()), Some(&per_page)),
-            )
-            .await?;
+    /// Pages by index from 0; Matpool numbers them from 1.
+    async fn page(p: &MatpoolProvider, index: u64, size: Option<u32>) -> Result<Page<u64>> {
+        let (page, per_page) = ((index + 1).to_string(), size.unwrap_or(50).to_string());
+        let list = p.client().list_jobs(Some(true), Some(&page), Some(&per_page));
+        let answer = p.call(list).await?;
         check(answer.code, &answer.msg)?;
         let pages = answer.pagination.map_or(0, |p| p.num_pages);
-        let next = (!answer.job.is_empty() && (page as i64) < pages).then_some(page + 1);
+        let next = (!answer.job.is_empty() && ((index + 1) as i64) < pages).then_some(index + 1);
         Ok((answer.job.into_iter().map(to_job).collect(), next))
     }
 

@@ -15,7 +15,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
-use gpujobs_runtime::ClientState;
+use gpujobs_runtime::{ClientState, GeneratedClient};
 use progenitor_client::{ByteStream, ResponseValue};
 
 use crate::config::{BuildProvider, ProviderBuilder, ProviderConfig};
@@ -70,20 +70,12 @@ pub fn connect(config: ProviderConfig) -> Result<Arc<dyn JobProvider>> {
 #[async_trait]
 pub trait Api: Send + Sync + Sized + 'static {
     /// The generated client.
-    type Client: Send + Sync + fmt::Debug;
-    /// What addresses one page of the job list (`()` where one answer holds every job).
-    type Cursor: Hash + Send + 'static;
+    type Client: GeneratedClient;
+    /// What addresses one page of the job list, its default the first page
+    /// (`()` where one answer holds every job).
+    type Cursor: Hash + Default + Send + 'static;
     /// The provider's descriptor.
     const DESCRIPTOR: &'static Descriptor;
-
-    /// The generated client's runtime state, before configuration.
-    fn client_state() -> ClientState;
-
-    /// The generated client for `base_url`, sending through `http`.
-    fn client(base_url: &str, http: reqwest::Client, state: ClientState) -> Self::Client;
-
-    /// The cursor of the first page.
-    fn first_page() -> Self::Cursor;
 
     /// One job (the id is already checked).
     async fn get(p: &Provider<Self>, id: &str) -> Result<Job>;
@@ -159,9 +151,9 @@ impl<A: Api> Provider<A> {
 
     /// Built from `config`.
     pub fn from_config(config: ProviderConfig) -> Result<Self> {
-        let (ctx, base_url, http, state) =
-            Ctx::build(&config, A::client_state(), A::error_message)?;
-        let client = A::client(&base_url, http, state);
+        let state = A::Client::client_state();
+        let (ctx, base_url, http, state) = Ctx::build(&config, state, A::error_message)?;
+        let client = A::Client::with_state(&base_url, http, state);
         Ok(Self {
             inner: Arc::new(Inner { client, ctx }),
         })
@@ -214,7 +206,7 @@ impl<A: Api> JobProvider for Provider<A> {
         let size = options.page_size;
         paging::pages(
             self.kind(),
-            A::first_page(),
+            A::Cursor::default(),
             options.max_pages,
             move |cursor| {
                 let this = this.clone();

@@ -10,7 +10,7 @@
 
 use async_trait::async_trait;
 use gpujobs_ppio::types::Job as PpioJob;
-use gpujobs_runtime::{ClientState, SensitiveUrl};
+use gpujobs_runtime::SensitiveUrl;
 
 use super::{Api, Provider, connect_as};
 use crate::descriptor::{Descriptor, EnvVars, StatusTable};
@@ -102,18 +102,6 @@ impl Api for PpioApi {
     type Client = gpujobs_ppio::Client;
     type Cursor = String;
     const DESCRIPTOR: &'static Descriptor = &DESCRIPTOR;
-
-    fn client_state() -> ClientState {
-        gpujobs_ppio::client_state()
-    }
-
-    fn client(base_url: &str, http: reqwest::Client, state: ClientState) -> Self::Client {
-        gpujobs_ppio::Client::new_with_client(base_url, http, state)
-    }
-
-    fn first_page() -> String {
-        String::new()
-    }
 
     async fn get(p: &PpioProvider, id: &str) -> Result<Job> {
         p.call(p.client().get_job(id)).await.map(to_job)

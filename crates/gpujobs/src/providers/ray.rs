@@ -8,7 +8,6 @@
 
 use async_trait::async_trait;
 use gpujobs_ray::types::{JobDetails, JobSubmitRequest, VersionResponse};
-use gpujobs_runtime::ClientState;
 
 use super::ray_family::{self, STATUSES};
 use super::{Api, Provider, adopt_if_same, connect_as, fresh_id};
@@ -105,16 +104,6 @@ impl Api for RayApi {
     type Client = gpujobs_ray::Client;
     type Cursor = ();
     const DESCRIPTOR: &'static Descriptor = &DESCRIPTOR;
-
-    fn client_state() -> ClientState {
-        gpujobs_ray::client_state()
-    }
-
-    fn client(base_url: &str, http: reqwest::Client, state: ClientState) -> Self::Client {
-        gpujobs_ray::Client::new_with_client(base_url, http, state)
-    }
-
-    fn first_page() {}
 
     async fn get(p: &RayProvider, id: &str) -> Result<Job> {
         p.call(p.client().get_job(id)).await.map(to_job)

@@ -8,7 +8,6 @@
 //! Jobs are submitted over a WebSocket, so a generic `submit` is unsupported.
 
 use async_trait::async_trait;
-use gpujobs_runtime::ClientState;
 use gpujobs_tensorpool::types::HttpValidationError;
 use serde_json::{Map, Value};
 
@@ -124,16 +123,6 @@ impl Api for TensorpoolApi {
     type Client = gpujobs_tensorpool::Client;
     type Cursor = ();
     const DESCRIPTOR: &'static Descriptor = &DESCRIPTOR;
-
-    fn client_state() -> ClientState {
-        gpujobs_tensorpool::client_state()
-    }
-
-    fn client(base_url: &str, http: reqwest::Client, state: ClientState) -> Self::Client {
-        gpujobs_tensorpool::Client::new_with_client(base_url, http, state)
-    }
-
-    fn first_page() {}
 
     async fn get(p: &TensorpoolProvider, id: &str) -> Result<Job> {
         let info = p.call(p.client().get_job_info(id)).await?;

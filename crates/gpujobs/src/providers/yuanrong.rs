@@ -7,7 +7,6 @@
 //! prefixes client-chosen ids with `app-`, and there is no logs endpoint.
 
 use async_trait::async_trait;
-use gpujobs_runtime::ClientState;
 use gpujobs_yuanrong::types::{AppInfo, ErrorMessage, RuntimeEnv, SubmitJobRequest};
 
 use super::ray_family::{self, STATUSES};
@@ -96,16 +95,6 @@ impl Api for YuanrongApi {
     type Client = gpujobs_yuanrong::Client;
     type Cursor = ();
     const DESCRIPTOR: &'static Descriptor = &DESCRIPTOR;
-
-    fn client_state() -> ClientState {
-        gpujobs_yuanrong::client_state()
-    }
-
-    fn client(base_url: &str, http: reqwest::Client, state: ClientState) -> Self::Client {
-        gpujobs_yuanrong::Client::new_with_client(base_url, http, state)
-    }
-
-    fn first_page() {}
 
     async fn get(p: &YuanrongProvider, id: &str) -> Result<Job> {
         p.call(p.client().get_job(id)).await.map(to_job)
