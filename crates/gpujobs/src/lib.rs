@@ -36,27 +36,10 @@
 //!
 //! Each provider is a cargo feature (all on by default), as is `rustls` for HTTPS.
 
-// Helpers shared by the adapters go unused when only some providers are built.
-#![cfg_attr(
-    not(all(
-        feature = "ppio",
-        feature = "yuanrong",
-        feature = "ray",
-        feature = "matpool",
-        feature = "tensorpool"
-    )),
-    allow(dead_code)
-)]
 // Built with no provider at all, `ProviderKind` has no values and code after it is unreachable.
 #![cfg_attr(
-    not(any(
-        feature = "ppio",
-        feature = "yuanrong",
-        feature = "ray",
-        feature = "matpool",
-        feature = "tensorpool"
-    )),
-    allow(unreachable_code, unused_variables, unused_mut, unused_assignments)
+    not(feature = "any-provider"),
+    allow(unreachable_code, unused_variables, unused_mut, unused_assignments, dead_code)
 )]
 
 #[macro_use]

@@ -530,6 +530,7 @@ where
 /// After a submit refused because its id is taken: the existing job if it is
 /// this very job (an earlier attempt whose answer was lost, as `same` judges),
 /// otherwise the conflict. This is what makes a keyed submit safe to repeat.
+#[allow(dead_code)] // only providers with client-chosen ids use it
 pub(crate) async fn adopt_if_same<P: JobProvider + ?Sized>(
     provider: &P,
     id: &str,
@@ -544,6 +545,7 @@ pub(crate) async fn adopt_if_same<P: JobProvider + ?Sized>(
 
 /// A fresh client-chosen id, for providers that accept one: it makes a
 /// submit safe to retry (the provider refuses a second job with the same id).
+#[allow(dead_code)] // only providers with client-chosen ids use it
 pub(crate) fn fresh_id() -> String {
     format!(
         "gpujobs-{:016x}{:08x}",
