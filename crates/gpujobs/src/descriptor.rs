@@ -6,8 +6,9 @@ use serde::Serialize;
 
 use crate::config::ProviderConfig;
 use crate::error::Result;
-use crate::job::JobStatus;
+use crate::job::{Job, JobStatus};
 use crate::provider::{Capabilities, JobProvider};
+use crate::providers::ApiFns;
 use crate::registry::ProviderKind;
 
 /// Everything the rest of gpujobs (and the CLI) asks about a provider: its
@@ -40,13 +41,31 @@ pub struct Descriptor {
     /// What a user should know, one sentence each (shown by `gpujobs providers`).
     pub notes: &'static [&'static str],
     #[serde(skip)]
-    pub(crate) connect: fn(ProviderConfig) -> Result<Arc<dyn JobProvider>>,
+    pub(crate) api: ApiFns,
 }
 
 impl Descriptor {
     /// A provider of this kind built from `config`.
     pub fn connect(&self, config: ProviderConfig) -> Result<Arc<dyn JobProvider>> {
-        (self.connect)(config)
+        (self.api.connect)(config)
+    }
+
+    /// Reads a job answer's bytes as the client does (for property tests and fuzzing).
+    #[doc(hidden)]
+    pub fn decode_job(&self, bytes: &[u8]) -> Result<Job> {
+        (self.api.decode_job)(bytes)
+    }
+
+    /// Reads a list page's bytes as the client does (for property tests and fuzzing).
+    #[doc(hidden)]
+    pub fn decode_page(&self, bytes: &[u8]) -> Result<Vec<Job>> {
+        (self.api.decode_page)(bytes)
+    }
+
+    /// Reads an error answer as the client does (for property tests and fuzzing).
+    #[doc(hidden)]
+    pub fn decode_error(&self, status: u16, bytes: &[u8]) -> crate::Error {
+        (self.api.decode_error)(status, bytes)
     }
 }
 
@@ -126,11 +145,19 @@ pub(crate) static MEMORY: Descriptor = Descriptor {
     capabilities: Capabilities::NONE,
     statuses: StatusTable::new(&[], false),
     notes: &[],
-    connect: |_| {
-        Err(crate::Error::Config {
-            provider: ProviderKind::Memory,
-            message: "the in-memory provider is built with gpujobs_sandbox::ReferenceProvider"
-                .into(),
-        })
+    api: ApiFns {
+        connect: |_| Err(not_http()),
+        decode_job: |_| Err(not_http()),
+        decode_page: |_| Err(not_http()),
+        decode_error: |_, _| not_http(),
     },
 };
+
+#[cfg(feature = "testing")]
+fn not_http() -> crate::Error {
+    crate::Error::Config {
+        provider: ProviderKind::Memory,
+        message: "the in-memory provider has no HTTP: it is gpujobs_sandbox::ReferenceProvider"
+            .into(),
+    }
+}

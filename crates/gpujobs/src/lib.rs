@@ -39,7 +39,13 @@
 // Built with no provider at all, `ProviderKind` has no values and code after it is unreachable.
 #![cfg_attr(
     not(feature = "any-provider"),
-    allow(unreachable_code, unused_variables, unused_mut, unused_assignments, dead_code)
+    allow(
+        unreachable_code,
+        unused_variables,
+        unused_mut,
+        unused_assignments,
+        dead_code
+    )
 )]
 
 #[macro_use]

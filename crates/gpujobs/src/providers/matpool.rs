@@ -9,9 +9,9 @@
 //! jobs created meanwhile land on later pages instead of shifting earlier ones.
 
 use async_trait::async_trait;
-use gpujobs_matpool::types::{CreateJobForm, Job as MatpoolJob};
+use gpujobs_matpool::types::{CreateJobForm, Job as MatpoolJob, JobListResponse, JobResponse};
 
-use super::{Api, Provider, connect_as};
+use super::{Api, Provider, ApiFns};
 use crate::descriptor::{Descriptor, EnvVars, StatusTable};
 use crate::error::{Error, Result, shorten};
 use crate::job::{Job, JobStatus};
@@ -66,7 +66,7 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
         "4 after a 5 (canceling) in the job's history is canceled",
         "a submit needs --gpu and one of --image or --environment; it is never retried",
     ],
-    connect: connect_as::<MatpoolApi>,
+    api: ApiFns::of::<MatpoolApi>(),
 };
 
 /// Turns a non-zero envelope `code` into an error.
@@ -211,8 +211,20 @@ impl Api for MatpoolApi {
     type Cursor = u64;
     const DESCRIPTOR: &'static Descriptor = &DESCRIPTOR;
 
-    async fn get(p: &MatpoolProvider, id: &str) -> Result<Job> {
-        let answer = p.call(p.client().get_job(id)).await?;
+    type JobAnswer = JobResponse;
+    type PageAnswer = JobListResponse;
+
+    async fn fetch_job(p: &MatpoolProvider, id: &str) -> Result<JobResponse> {
+        p.call(p.client().get_job(id)).await
+    }
+
+    /// Pages by index from 0; Matpool numbers them from 1.
+    async fn fetch_page(p: &MatpoolProvider, index: &u64, size: Option<u32>) -> Result<JobListResponse> {
+        let (page, per_page) = ((index + 1).to_string(), size.unwrap_or(50).to_string());
+        p.call(p.client().list_jobs(Some(true), Some(&page), Some(&per_page))).await
+    }
+
+    fn read_job(answer: JobResponse, id: &str) -> Result<Job> {
         check(answer.code, &answer.msg)?;
         answer
             .job
@@ -220,14 +232,11 @@ impl Api for MatpoolApi {
             .ok_or_else(|| Error::bad_answer(KIND, format!("answer for job {id} holds no job")))
     }
 
-    /// Pages by index from 0; Matpool numbers them from 1.
-    async fn page(p: &MatpoolProvider, index: u64, size: Option<u32>) -> Result<Page<u64>> {
-        let (page, per_page) = ((index + 1).to_string(), size.unwrap_or(50).to_string());
-        let list = p.client().list_jobs(Some(true), Some(&page), Some(&per_page));
-        let answer = p.call(list).await?;
+    fn read_page(answer: JobListResponse, index: u64) -> Result<Page<u64>> {
         check(answer.code, &answer.msg)?;
         let pages = answer.pagination.map_or(0, |p| p.num_pages);
-        let next = (!answer.job.is_empty() && ((index + 1) as i64) < pages).then_some(index + 1);
+        let more = !answer.job.is_empty() && ((index + 1) as i64) < pages;
+        let next = more.then_some(index + 1);
         Ok((answer.job.into_iter().map(to_job).collect(), next))
     }
 

@@ -17,6 +17,7 @@ use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
 use gpujobs_runtime::{ClientState, GeneratedClient};
 use progenitor_client::{ByteStream, ResponseValue};
+use serde::de::DeserializeOwned;
 
 use crate::config::{BuildProvider, ProviderBuilder, ProviderConfig};
 use crate::descriptor::Descriptor;
@@ -77,15 +78,26 @@ pub trait Api: Send + Sync + Sized + 'static {
     /// The provider's descriptor.
     const DESCRIPTOR: &'static Descriptor;
 
-    /// One job (the id is already checked).
-    async fn get(p: &Provider<Self>, id: &str) -> Result<Job>;
+    /// What the provider answers for one job (a generated type).
+    type JobAnswer: DeserializeOwned + Send;
+    /// What the provider answers for one page of jobs (a generated type).
+    type PageAnswer: DeserializeOwned + Send;
 
-    /// One page of jobs and the cursor of the next.
-    async fn page(
+    /// Asks for one job (the id is already checked).
+    async fn fetch_job(p: &Provider<Self>, id: &str) -> Result<Self::JobAnswer>;
+
+    /// Asks for the page at `cursor`, of `size` jobs where the provider pages.
+    async fn fetch_page(
         p: &Provider<Self>,
-        cursor: Self::Cursor,
+        cursor: &Self::Cursor,
         size: Option<u32>,
-    ) -> Result<Page<Self::Cursor>>;
+    ) -> Result<Self::PageAnswer>;
+
+    /// Reads a job answer (`id`: the id asked for). Pure, so it is fuzzed.
+    fn read_job(answer: Self::JobAnswer, id: &str) -> Result<Job>;
+
+    /// Reads a page answer: its jobs and the cursor of the next page. Pure, so it is fuzzed.
+    fn read_page(answer: Self::PageAnswer, cursor: Self::Cursor) -> Result<Page<Self::Cursor>>;
 
     /// Asks the provider to stop a job; `false` if it said it did not.
     async fn stop(p: &Provider<Self>, id: &str) -> Result<bool>;
@@ -181,9 +193,68 @@ impl<A: Api> BuildProvider for Provider<A> {
     }
 }
 
-/// What a descriptor's `connect` is: builds a `Provider<A>` behind the trait.
-pub(crate) fn connect_as<A: Api>(config: ProviderConfig) -> Result<Arc<dyn JobProvider>> {
-    Ok(Arc::new(Provider::<A>::from_config(config)?))
+/// What a descriptor does through its provider's [`Api`]: connect, and read
+/// answers without HTTP (what the property tests and fuzz targets drive).
+#[derive(Clone, Copy)]
+pub(crate) struct ApiFns {
+    pub connect: fn(ProviderConfig) -> Result<Arc<dyn JobProvider>>,
+    pub decode_job: fn(&[u8]) -> Result<Job>,
+    pub decode_page: fn(&[u8]) -> Result<Vec<Job>>,
+    pub decode_error: fn(u16, &[u8]) -> Error,
+}
+
+impl fmt::Debug for ApiFns {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiFns")
+    }
+}
+
+impl ApiFns {
+    /// The functions of `A`.
+    pub(crate) const fn of<A: Api>() -> Self {
+        Self {
+            connect: |config| Ok(Arc::new(Provider::<A>::from_config(config)?)),
+            decode_job: |bytes| A::read_job(decode::<A, _>(bytes)?, ""),
+            decode_page: |bytes| Ok(A::read_page(decode::<A, _>(bytes)?, A::Cursor::default())?.0),
+            decode_error: |status, bytes| {
+                let body = String::from_utf8_lossy(bytes);
+                answer_error(A::DESCRIPTOR.kind, status, &body, A::error_message, None)
+            },
+        }
+    }
+}
+
+/// An answer's bytes as a generated type, or the error the client reports for them.
+fn decode<A: Api, T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
+    serde_json::from_slice(bytes).map_err(|e| malformed(A::DESCRIPTOR.kind, bytes, e))
+}
+
+/// An answer that is not the expected JSON: the parser's reason and a bounded,
+/// redacted excerpt of the body.
+fn malformed(provider: ProviderKind, bytes: &[u8], e: serde_json::Error) -> Error {
+    Error::Api {
+        provider,
+        status: None,
+        code: None,
+        message: format!(
+            "the answer could not be read as the expected JSON: {}",
+            crate::text::terminal_safe(&e.to_string())
+        ),
+        body: Some(excerpt(&String::from_utf8_lossy(bytes))),
+        source: Some(Box::new(e)),
+    }
+}
+
+/// The error for an error answer: its status and the message read from its body.
+fn answer_error(
+    provider: ProviderKind,
+    status: u16,
+    body: &str,
+    error_message: fn(&str) -> String,
+    retry_after: Option<Duration>,
+) -> Error {
+    let message = error_message(body);
+    Error::from_status(provider, status, message, Some(excerpt(body)), retry_after)
 }
 
 #[async_trait]
@@ -198,7 +269,7 @@ impl<A: Api> JobProvider for Provider<A> {
 
     async fn get(&self, id: &str) -> Result<Job> {
         check_id(self.kind(), id)?;
-        A::get(self, id).await
+        A::read_job(A::fetch_job(self, id).await?, id)
     }
 
     fn pages(&self, options: &ListOptions) -> BoxStream<'static, Result<Vec<Job>>> {
@@ -210,7 +281,7 @@ impl<A: Api> JobProvider for Provider<A> {
             options.max_pages,
             move |cursor| {
                 let this = this.clone();
-                async move { A::page(&this, cursor, size).await }
+                async move { A::read_page(A::fetch_page(&this, &cursor, size).await?, cursor) }
             },
         )
     }
@@ -339,17 +410,7 @@ impl Ctx {
             E2::CommunicationError(e) | E2::InvalidUpgrade(e) | E2::ResponseBodyError(e) => {
                 self.transport_error(e, elapsed)
             }
-            E2::InvalidResponsePayload(bytes, e) => Error::Api {
-                provider,
-                status: None,
-                code: None,
-                message: format!(
-                    "the answer could not be read as the expected JSON: {}",
-                    crate::text::terminal_safe(&e.to_string())
-                ),
-                body: Some(excerpt(&String::from_utf8_lossy(&bytes))),
-                source: Some(Box::new(e)),
-            },
+            E2::InvalidResponsePayload(bytes, e) => malformed(provider, &bytes, e),
             E2::ErrorResponse(response) => {
                 let status = response.status().as_u16();
                 let retry_after = gpujobs_runtime::retry::retry_after(
@@ -358,9 +419,7 @@ impl Ctx {
                 );
                 match response.into_inner().message().await {
                     Ok(text) => {
-                        let message = (self.error_message)(&text);
-                        let body = excerpt(&message);
-                        Error::from_status(provider, status, message, Some(body), retry_after)
+                        answer_error(provider, status, &text, self.error_message, retry_after)
                     }
                     Err(e) => self.transport_error(e, elapsed),
                 }
@@ -373,14 +432,7 @@ impl Ctx {
                 );
                 match read_bounded(response.bytes_stream()).await {
                     Ok(body) => {
-                        let message = (self.error_message)(&body);
-                        Error::from_status(
-                            provider,
-                            status,
-                            message,
-                            Some(excerpt(&body)),
-                            retry_after,
-                        )
+                        answer_error(provider, status, &body, self.error_message, retry_after)
                     }
                     Err(e) => self.transport_error(e, elapsed),
                 }

@@ -9,15 +9,15 @@
 //! are unix seconds, 0 meaning none.
 
 use async_trait::async_trait;
-use gpujobs_ppio::types::Job as PpioJob;
+use gpujobs_ppio::types::{Job as PpioJob, ListJobsResponse};
 use gpujobs_runtime::SensitiveUrl;
 
-use super::{Api, Provider, connect_as};
+use super::{Api, Provider, ApiFns};
 use crate::descriptor::{Descriptor, EnvVars, StatusTable};
 use crate::error::{Error, Result};
 use crate::job::{Job, JobStatus};
 use crate::paging::Page;
-use crate::provider::{Capabilities, Logs};
+use crate::provider::{JobProvider, Capabilities, Logs};
 use crate::registry::{ProviderJob, ProviderKind};
 use crate::time::from_seconds;
 
@@ -67,7 +67,7 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
     },
     statuses: StatusTable::new(&STATUSES, true),
     notes: &["jobs are platform jobs (save image, migrate instance); logs are a URL"],
-    connect: connect_as::<PpioApi>,
+    api: ApiFns::of::<PpioApi>(),
 };
 
 /// PPIO's job as a [`Job`].
@@ -103,22 +103,28 @@ impl Api for PpioApi {
     type Cursor = String;
     const DESCRIPTOR: &'static Descriptor = &DESCRIPTOR;
 
-    async fn get(p: &PpioProvider, id: &str) -> Result<Job> {
-        p.call(p.client().get_job(id)).await.map(to_job)
+    type JobAnswer = PpioJob;
+    type PageAnswer = ListJobsResponse;
+
+    async fn fetch_job(p: &PpioProvider, id: &str) -> Result<PpioJob> {
+        p.call(p.client().get_job(id)).await
     }
 
-    async fn page(p: &PpioProvider, cursor: String, size: Option<u32>) -> Result<Page<String>> {
-        let cursor_param = (!cursor.is_empty()).then_some(cursor.as_str());
-        let page = p
-            .call(
-                p.client()
-                    .list_jobs(cursor_param, None, size.map(u64::from), None),
-            )
-            .await?;
-        let next = page
+    async fn fetch_page(p: &PpioProvider, cursor: &String, size: Option<u32>) -> Result<ListJobsResponse> {
+        let cursor = (!cursor.is_empty()).then_some(cursor.as_str());
+        let list = p.client().list_jobs(cursor, None, size.map(u64::from), None);
+        p.call(list).await
+    }
+
+    fn read_job(answer: PpioJob, _id: &str) -> Result<Job> {
+        Ok(to_job(answer))
+    }
+
+    fn read_page(answer: ListJobsResponse, _: String) -> Result<Page<String>> {
+        let next = answer
             .next_cursor
-            .filter(|c| !c.is_empty() && page.has_more != Some(false));
-        Ok((page.data.into_iter().map(to_job).collect(), next))
+            .filter(|c| !c.is_empty() && answer.has_more != Some(false));
+        Ok((answer.data.into_iter().map(to_job).collect(), next))
     }
 
     async fn stop(p: &PpioProvider, id: &str) -> Result<bool> {
@@ -128,7 +134,7 @@ impl Api for PpioApi {
 
     /// PPIO gives a job's log as a URL on the job.
     async fn logs(p: &PpioProvider, id: &str) -> Result<Logs> {
-        let job = Self::get(p, id).await?;
+        let job = p.get(id).await?;
         job.log_url.map(Logs::Url).ok_or_else(|| Error::NotFound {
             provider: ProviderKind::Ppio,
             message: format!("job {id} has no log URL"),

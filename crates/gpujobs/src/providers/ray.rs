@@ -10,12 +10,12 @@ use async_trait::async_trait;
 use gpujobs_ray::types::{JobDetails, JobSubmitRequest, VersionResponse};
 
 use super::ray_family::{self, STATUSES};
-use super::{Api, Provider, adopt_if_same, connect_as, fresh_id};
+use super::{Api, Provider, adopt_if_same, ApiFns, fresh_id};
 use crate::descriptor::{Descriptor, EnvVars, StatusTable};
 use crate::error::Result;
 use crate::job::{Job, JobStatus};
 use crate::paging::Page;
-use crate::provider::{Capabilities, Logs, SubmitRequest, check_id};
+use crate::provider::{JobProvider, Capabilities, Logs, SubmitRequest, check_id};
 use crate::registry::{ProviderJob, ProviderKind};
 use crate::time::from_millis;
 
@@ -51,7 +51,7 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
     },
     statuses: StatusTable::new(&STATUSES, false),
     notes: &["a submit carries a submission_id, so repeating it never makes a second job"],
-    connect: connect_as::<RayApi>,
+    api: ApiFns::of::<RayApi>(),
 };
 
 impl RayProvider {
@@ -105,13 +105,23 @@ impl Api for RayApi {
     type Cursor = ();
     const DESCRIPTOR: &'static Descriptor = &DESCRIPTOR;
 
-    async fn get(p: &RayProvider, id: &str) -> Result<Job> {
-        p.call(p.client().get_job(id)).await.map(to_job)
+    type JobAnswer = JobDetails;
+    type PageAnswer = Vec<JobDetails>;
+
+    async fn fetch_job(p: &RayProvider, id: &str) -> Result<JobDetails> {
+        p.call(p.client().get_job(id)).await
     }
 
-    async fn page(p: &RayProvider, (): (), _size: Option<u32>) -> Result<Page<()>> {
-        let jobs = p.call(p.client().list_jobs()).await?;
-        Ok((jobs.into_iter().map(to_job).collect(), None))
+    async fn fetch_page(p: &RayProvider, (): &(), _: Option<u32>) -> Result<Vec<JobDetails>> {
+        p.call(p.client().list_jobs()).await
+    }
+
+    fn read_job(answer: JobDetails, _id: &str) -> Result<Job> {
+        Ok(to_job(answer))
+    }
+
+    fn read_page(answer: Vec<JobDetails>, (): ()) -> Result<Page<()>> {
+        Ok((answer.into_iter().map(to_job).collect(), None))
     }
 
     async fn stop(p: &RayProvider, id: &str) -> Result<bool> {
@@ -145,7 +155,7 @@ impl Api for RayApi {
                 .then(|| request.resources.clone()),
         };
         match p.call(p.client().submit_job(&body)).await {
-            Ok(submitted) => Self::get(p, &submitted.submission_id).await,
+            Ok(submitted) => p.get(&submitted.submission_id).await,
             Err(e) => {
                 let conflict = ray_family::taken_id(e)?;
                 let same = |job: &Job| matches!(&job.raw, ProviderJob::Ray(d) if d.entrypoint == request.command);

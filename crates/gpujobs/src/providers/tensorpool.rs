@@ -8,10 +8,10 @@
 //! Jobs are submitted over a WebSocket, so a generic `submit` is unsupported.
 
 use async_trait::async_trait;
-use gpujobs_tensorpool::types::HttpValidationError;
+use gpujobs_tensorpool::types::{HttpValidationError, JobInfoResponse, JobListResponse};
 use serde_json::{Map, Value};
 
-use super::{Api, ErrorBody, Provider, connect_as};
+use super::{Api, ErrorBody, Provider, ApiFns};
 use crate::descriptor::{Descriptor, EnvVars, StatusTable};
 use crate::error::Result;
 use crate::job::{Job, JobStatus};
@@ -65,7 +65,7 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
         "jobs are submitted over a WebSocket (not supported here)",
         "`error` is the job's own failure, `failed` TensorPool's",
     ],
-    connect: connect_as::<TensorpoolApi>,
+    api: ApiFns::of::<TensorpoolApi>(),
 };
 
 /// The failure a TensorPool status implies: its own code, or the infrastructure.
@@ -124,18 +124,24 @@ impl Api for TensorpoolApi {
     type Cursor = ();
     const DESCRIPTOR: &'static Descriptor = &DESCRIPTOR;
 
-    async fn get(p: &TensorpoolProvider, id: &str) -> Result<Job> {
-        let info = p.call(p.client().get_job_info(id)).await?;
-        Ok(to_job(info.job_info, id))
+    type JobAnswer = JobInfoResponse;
+    type PageAnswer = JobListResponse;
+
+    async fn fetch_job(p: &TensorpoolProvider, id: &str) -> Result<JobInfoResponse> {
+        p.call(p.client().get_job_info(id)).await
     }
 
-    async fn page(p: &TensorpoolProvider, (): (), _size: Option<u32>) -> Result<Page<()>> {
-        let list = p.call(p.client().list_jobs(None)).await?;
-        let jobs = list.jobs.unwrap_or_default();
-        Ok((
-            jobs.into_iter().map(|info| to_job(info, "")).collect(),
-            None,
-        ))
+    async fn fetch_page(p: &TensorpoolProvider, (): &(), _: Option<u32>) -> Result<JobListResponse> {
+        p.call(p.client().list_jobs(None)).await
+    }
+
+    fn read_job(answer: JobInfoResponse, id: &str) -> Result<Job> {
+        Ok(to_job(answer.job_info, id))
+    }
+
+    fn read_page(answer: JobListResponse, (): ()) -> Result<Page<()>> {
+        let jobs = answer.jobs.unwrap_or_default();
+        Ok((jobs.into_iter().map(|info| to_job(info, "")).collect(), None))
     }
 
     async fn stop(p: &TensorpoolProvider, id: &str) -> Result<bool> {

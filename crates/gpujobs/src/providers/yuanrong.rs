@@ -10,12 +10,12 @@ use async_trait::async_trait;
 use gpujobs_yuanrong::types::{AppInfo, ErrorMessage, RuntimeEnv, SubmitJobRequest};
 
 use super::ray_family::{self, STATUSES};
-use super::{Api, ErrorBody, Provider, adopt_if_same, connect_as, fresh_id};
+use super::{Api, ErrorBody, Provider, adopt_if_same, ApiFns, fresh_id};
 use crate::descriptor::{Descriptor, EnvVars, StatusTable};
 use crate::error::{Error, Result};
 use crate::job::{Job, JobStatus};
 use crate::paging::Page;
-use crate::provider::{Capabilities, SubmitRequest, check_id};
+use crate::provider::{JobProvider, Capabilities, SubmitRequest, check_id};
 use crate::registry::{ProviderJob, ProviderKind};
 use crate::time::from_unix_string;
 
@@ -51,7 +51,7 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
         "a submit needs a working directory (--working-dir): a directory or a file:// zip",
         "no logs endpoint",
     ],
-    connect: connect_as::<YuanrongApi>,
+    api: ApiFns::of::<YuanrongApi>(),
 };
 
 impl YuanrongProvider {
@@ -96,13 +96,23 @@ impl Api for YuanrongApi {
     type Cursor = ();
     const DESCRIPTOR: &'static Descriptor = &DESCRIPTOR;
 
-    async fn get(p: &YuanrongProvider, id: &str) -> Result<Job> {
-        p.call(p.client().get_job(id)).await.map(to_job)
+    type JobAnswer = AppInfo;
+    type PageAnswer = Vec<AppInfo>;
+
+    async fn fetch_job(p: &YuanrongProvider, id: &str) -> Result<AppInfo> {
+        p.call(p.client().get_job(id)).await
     }
 
-    async fn page(p: &YuanrongProvider, (): (), _size: Option<u32>) -> Result<Page<()>> {
-        let jobs = p.call(p.client().list_jobs()).await?;
-        Ok((jobs.into_iter().map(to_job).collect(), None))
+    async fn fetch_page(p: &YuanrongProvider, (): &(), _: Option<u32>) -> Result<Vec<AppInfo>> {
+        p.call(p.client().list_jobs()).await
+    }
+
+    fn read_job(answer: AppInfo, _id: &str) -> Result<Job> {
+        Ok(to_job(answer))
+    }
+
+    fn read_page(answer: Vec<AppInfo>, (): ()) -> Result<Page<()>> {
+        Ok((answer.into_iter().map(to_job).collect(), None))
     }
 
     async fn stop(p: &YuanrongProvider, id: &str) -> Result<bool> {
@@ -150,7 +160,7 @@ impl Api for YuanrongApi {
             entrypoint_resources: request.resources.clone(),
         };
         match p.call(p.client().submit_job(None, None, &body)).await {
-            Ok(submitted) => Self::get(p, &submitted.submission_id).await,
+            Ok(submitted) => p.get(&submitted.submission_id).await,
             Err(e) => {
                 let conflict = ray_family::taken_id(e)?;
                 let command = Some(request.command.as_str());
