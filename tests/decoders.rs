@@ -21,7 +21,9 @@ fn seeds() -> &'static [(ProviderKind, Value)] {
     SEEDS.get_or_init(|| {
         let mut seeds = Vec::new();
         for &kind in ProviderKind::ALL {
-            let dir = gpujobs_workspace_tests::root().join("tests/payloads").join(kind.as_str());
+            let dir = gpujobs_workspace_tests::root()
+                .join("tests/payloads")
+                .join(kind.as_str());
             collect(&dir, &mut |value| seeds.push((kind, value)));
         }
         assert!(seeds.len() > 30, "payloads found: {}", seeds.len());
@@ -30,7 +32,9 @@ fn seeds() -> &'static [(ProviderKind, Value)] {
 }
 
 fn collect(dir: &Path, add: &mut impl FnMut(Value)) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
@@ -48,7 +52,11 @@ fn pointers(value: &Value, at: String, out: &mut Vec<String>) {
     match value {
         Value::Object(map) => {
             for (k, v) in map {
-                pointers(v, format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")), out);
+                pointers(
+                    v,
+                    format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
+                    out,
+                );
             }
         }
         Value::Array(items) => {
@@ -79,7 +87,8 @@ fn arb_json() -> impl Strategy<Value = Value> {
         any::<bool>().prop_map(Value::from),
         any::<i64>().prop_map(Value::from),
         any::<u64>().prop_map(Value::from),
-        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+        any::<f64>()
+            .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
         nasty_string().prop_map(Value::from),
     ];
     leaf.prop_recursive(4, 32, 6, |inner| {
@@ -131,8 +140,15 @@ fn any_kind() -> impl Strategy<Value = ProviderKind> {
 fn check_error(error: &Error) -> Result<(), TestCaseError> {
     let shown = error.to_string();
     prop_assert!(!shown.chars().any(|c| c.is_control()), "{shown:?}");
-    if let Error::Api { body: Some(body), .. } = error {
-        prop_assert!(body.chars().count() <= 4 * 512 + 1, "excerpt of {} chars", body.len());
+    if let Error::Api {
+        body: Some(body), ..
+    } = error
+    {
+        prop_assert!(
+            body.chars().count() <= 4 * 512 + 1,
+            "excerpt of {} chars",
+            body.len()
+        );
         prop_assert!(!body.chars().any(|c| c.is_control()), "{body:?}");
     }
     Ok(())
@@ -144,7 +160,9 @@ fn decode_all(kind: ProviderKind, bytes: &[u8]) -> Result<(), TestCaseError> {
     match descriptor.decode_job(bytes) {
         Ok(job) => {
             prop_assert_eq!(job.provider, kind);
-            prop_assert!(!matches!(job.status, gpujobs::JobStatus::Unknown(_)) || !job.status.is_terminal());
+            prop_assert!(
+                !matches!(job.status, gpujobs::JobStatus::Unknown(_)) || !job.status.is_terminal()
+            );
         }
         Err(e) => check_error(&e)?,
     }

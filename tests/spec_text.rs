@@ -11,7 +11,9 @@ use gpujobs_workspace_tests::root;
 fn cut_short(file: &str, text: &str) -> Vec<String> {
     let mut found = Vec::new();
     for (n, line) in text.lines().enumerate() {
-        let Some(at) = line.find("description:") else { continue };
+        let Some(at) = line.find("description:") else {
+            continue;
+        };
         let value = line[at + "description:".len()..].trim();
         let quoted_or_block = value.is_empty() || value.starts_with(['"', '\'', '>', '|']);
         if quoted_or_block {

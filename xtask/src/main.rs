@@ -7,10 +7,12 @@ use std::time::Instant;
 
 use gpujobs_codegen::{Mode, Outcome, Status};
 
-const USAGE: &str = "usage: cargo xtask regen [--check]
+const USAGE: &str = "usage: cargo xtask regen [--check] | overlaid DIR
 
   regen            regenerate every generated client from specs/ (and the codegen fixtures)
-  regen --check    write nothing; exit 1 naming every stale or missing file";
+  regen --check    write nothing; exit 1 naming every stale or missing file
+  overlaid DIR     write each provider's spec with its overlay applied to DIR/<provider>.json
+                   (what Spectral and schemathesis check)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -22,6 +24,7 @@ fn main() -> ExitCode {
     {
         ["regen"] => Mode::Write,
         ["regen", "--check"] => Mode::Check,
+        ["overlaid", dir] => return write_overlaid(Path::new(dir)),
         ["-h" | "--help" | "help"] => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -61,6 +64,29 @@ fn main() -> ExitCode {
         names.join(", ")
     );
     ExitCode::FAILURE
+}
+
+fn write_overlaid(dir: &Path) -> ExitCode {
+    let root = workspace_root();
+    let run = || -> Result<(), String> {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let targets = gpujobs_codegen::targets(&root).map_err(|e| e.to_string())?;
+        for target in targets.iter().filter(|t| t.is_provider) {
+            let (spec, _) = gpujobs_codegen::overlaid(&root, target).map_err(|e| e.to_string())?;
+            let path = dir.join(format!("{}.json", target.name));
+            let text = serde_json::to_string_pretty(&spec).map_err(|e| e.to_string())?;
+            std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+            println!("{}", path.display());
+        }
+        Ok(())
+    };
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn verb(mode: Mode) -> &'static str {

@@ -154,8 +154,9 @@ pub struct Generated {
     pub code: String,
 }
 
-/// Runs load → overlay → normalise → generate → render → stamp for one target.
-pub fn generate_target(root: &Path, target: &Target) -> Result<Generated, Error> {
+/// A target's spec with its overlay applied (before normalisation), and the
+/// sha256 of the spec and overlay bytes: what linters and schemathesis read.
+pub fn overlaid(root: &Path, target: &Target) -> Result<(serde_json::Value, String), Error> {
     let fail = |message: String| Error {
         target: target.name.clone(),
         message,
@@ -168,13 +169,30 @@ pub fn generate_target(root: &Path, target: &Target) -> Result<Generated, Error>
     let mut spec = load::parse(&target.spec, &spec_text).map_err(fail)?;
     let mut hasher = Sha256::new();
     hasher.update(spec_text.as_bytes());
-    let mut sources = slash(&target.spec);
     if let Some(overlay_path) = &target.overlay {
         let overlay_text = read(overlay_path)?;
         let overlay = load::parse(overlay_path, &overlay_text).map_err(fail)?;
         overlay::apply(&mut spec, &overlay)
             .map_err(|e| fail(format!("{}: {e}", overlay_path.display())))?;
         hasher.update(overlay_text.as_bytes());
+    }
+    let hash = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok((spec, hash))
+}
+
+/// Runs load → overlay → normalise → generate → render → stamp for one target.
+pub fn generate_target(root: &Path, target: &Target) -> Result<Generated, Error> {
+    let fail = |message: String| Error {
+        target: target.name.clone(),
+        message,
+    };
+    let (spec, hash) = overlaid(root, target)?;
+    let mut sources = slash(&target.spec);
+    if let Some(overlay_path) = &target.overlay {
         sources = format!("{sources} + {}", slash(overlay_path));
     }
     let normalised = normalise(spec).map_err(|e| fail(e.to_string()))?;
@@ -182,11 +200,6 @@ pub fn generate_target(root: &Path, target: &Target) -> Result<Generated, Error>
     let mut body = generate::generate(&normalised.spec).map_err(fail)?;
     let surface = Surface::from_source(&body).map_err(fail)?;
     body.push_str(&generate::endpoints_table(&surface, &rules).map_err(fail)?);
-    let hash: String = hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
     let code = format!("{}{body}", generate::header(&sources, &hash));
     Ok(Generated { normalised, code })
 }

@@ -9,10 +9,10 @@
 //! are unix seconds, 0 meaning none.
 
 use async_trait::async_trait;
-use gpujobs_ppio::types::{Job as PpioJob, ListJobsResponse};
+use gpujobs_ppio::types::{Job as PpioJob, ListJobsResponse, PpioError};
 use gpujobs_runtime::SensitiveUrl;
 
-use super::{Api, Provider, ApiFns};
+use super::{Api, ApiFns, ErrorBody, Provider};
 use crate::descriptor::{Descriptor, EnvVars, StatusTable};
 use crate::error::{Error, Result};
 use crate::job::{Job, JobStatus};
@@ -95,6 +95,13 @@ pub(crate) fn to_job(raw: PpioJob) -> Job {
     job.log_url = non_empty(&raw.log).map(SensitiveUrl::new);
     job.raw = ProviderJob::Ppio(Box::new(raw));
     job
+}
+
+#[async_trait]
+impl ErrorBody for PpioError {
+    async fn message(self) -> reqwest::Result<String> {
+        Ok(self.message.or(self.reason).unwrap_or_default())
+    }
 }
 
 #[async_trait]

@@ -8,7 +8,7 @@
 //! Jobs are submitted over a WebSocket, so a generic `submit` is unsupported.
 
 use async_trait::async_trait;
-use gpujobs_tensorpool::types::{HttpValidationError, JobInfoResponse, JobListResponse};
+use gpujobs_tensorpool::types::{ErrorDetail, HttpValidationError, JobInfoResponse, JobListResponse};
 use serde_json::{Map, Value};
 
 use super::{Api, ErrorBody, Provider, ApiFns};
@@ -111,10 +111,9 @@ pub(crate) fn to_job(info: Map<String, Value>, fallback_id: &str) -> Job {
 }
 
 #[async_trait]
-impl ErrorBody for HttpValidationError {
+impl ErrorBody for ErrorDetail {
     async fn message(self) -> reqwest::Result<String> {
-        let details: Vec<String> = self.detail.iter().map(|d| d.msg.clone()).collect();
-        Ok(details.join("; "))
+        Ok(self.detail.unwrap_or_default())
     }
 }
 
@@ -142,6 +141,16 @@ impl Api for TensorpoolApi {
     fn read_page(answer: JobListResponse, (): ()) -> Result<Page<()>> {
         let jobs = answer.jobs.unwrap_or_default();
         Ok((jobs.into_iter().map(|info| to_job(info, "")).collect(), None))
+    }
+
+    /// FastAPI's answers: `{"detail": "…"}`, or for a refused request
+    /// `{"detail": [{"msg": "…"}, …]}` (its validation errors, joined).
+    fn error_message(body: &str) -> String {
+        let validation = serde_json::from_str::<HttpValidationError>(body).ok();
+        match validation.filter(|v| !v.detail.is_empty()) {
+            Some(v) => v.detail.iter().map(|d| d.msg.as_str()).collect::<Vec<_>>().join("; "),
+            None => super::plain_message(body),
+        }
     }
 
     async fn stop(p: &TensorpoolProvider, id: &str) -> Result<bool> {
