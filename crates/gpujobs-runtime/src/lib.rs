@@ -100,6 +100,11 @@ macro_rules! generated_client {
             fn with_state(base_url: &str, http: ::reqwest::Client, state: $crate::ClientState) -> Self {
                 Client::new_with_client(base_url, http, state)
             }
+
+            fn endpoints() -> Vec<$crate::Endpoint> {
+                let endpoints = ENDPOINTS.iter()$(.chain($extra.iter()))?;
+                endpoints.copied().collect()
+            }
         }
 
         $crate::impl_client_hooks!(Client);
@@ -117,6 +122,9 @@ pub trait GeneratedClient: Clone + Send + Sync + std::fmt::Debug + 'static {
 
     /// A client for `base_url`, sending through `http` under `state`.
     fn with_state(base_url: &str, http: reqwest::Client, state: ClientState) -> Self;
+
+    /// Every endpoint, hand-written ones included.
+    fn endpoints() -> Vec<Endpoint>;
 }
 
 /// Default headers carrying `Authorization: Bearer <secret>`, marked

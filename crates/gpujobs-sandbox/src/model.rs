@@ -127,6 +127,8 @@ pub struct JobSpec {
     pub secret: Option<Secret>,
     /// A client-chosen id, where the provider takes one.
     pub id: Option<String>,
+    /// The working directory or package it was submitted with.
+    pub working_dir: Option<String>,
 }
 
 impl JobSpec {
@@ -142,6 +144,7 @@ impl JobSpec {
             age: Duration::ZERO,
             secret: None,
             id: None,
+            working_dir: None,
         }
     }
 

@@ -110,6 +110,11 @@ async fn handle(
         path: below_prefix,
     });
 
+    if let Some(allowed) = providers::allowed_methods(emulator, &req.method, &req.segments) {
+        let mut resp = Resp::text(405, "405: Method Not Allowed");
+        resp.headers.push(("allow", allowed));
+        return Ok(encode(resp));
+    }
     let fault = take_fault(&state, provider, &req);
     match &fault {
         Some(Fault::Drop) => return Err(DropConnection),

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use bytes::Bytes;
 use hyper::header::HeaderMap;
+use schemars::JsonSchema;
 use serde::Serialize;
+use serde_json::Value;
 
 /// A request, parsed for the provider handlers.
 #[derive(Debug)]
@@ -63,6 +65,20 @@ impl Resp {
         }
     }
 
+    /// A JSON answer with every field of `T` present, as servers that always
+    /// send every key do: a field the generated type leaves out when empty is
+    /// written as `absent` says (see [`Absent`]).
+    pub fn json_every_field<T: Serialize + JsonSchema>(
+        status: u16,
+        value: &T,
+        absent: Absent,
+    ) -> Self {
+        let mut json = gpujobs_runtime::reveal(|| serde_json::to_value(value)).unwrap_or_default();
+        let schema = serde_json::to_value(schemars::schema_for!(T)).unwrap_or_default();
+        fill(&mut json, &schema, &schema, absent);
+        Self::json(status, &json)
+    }
+
     /// A plain-text answer.
     pub fn text(status: u16, text: impl Into<String>) -> Self {
         Self {
@@ -71,5 +87,88 @@ impl Resp {
             body: text.into().into_bytes(),
             headers: Vec::new(),
         }
+    }
+}
+
+/// How a server writes a field it has no value for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Absent {
+    /// `null` for every field (Python servers such as Ray's). Lists are `[]`.
+    Null,
+    /// `null` only for fields the spec leaves untyped because the provider's
+    /// docs show them as `null` (Matpool); others stay absent. Lists are `[]`.
+    DocumentedNull,
+    /// The type's zero value: `""`, `0`, `false`, `{}`, `[]` (Go servers without `omitempty`).
+    Zero,
+}
+
+/// Adds every property of `schema` missing from `value`, recursing into
+/// nested objects and list items (`root` holds the `$defs` that `$ref`s name).
+fn fill(value: &mut Value, schema: &Value, root: &Value, absent: Absent) {
+    let schema = resolve(schema, root);
+    match value {
+        Value::Object(map) => {
+            let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
+                return;
+            };
+            for (name, declared) in properties {
+                let property = resolve(declared, root);
+                if !map.contains_key(name) {
+                    match nothing(declared, property, absent) {
+                        Some(value) => map.insert(name.clone(), value),
+                        None => continue,
+                    };
+                }
+                if let Some(field) = map.get_mut(name) {
+                    fill(field, property, root, absent);
+                }
+            }
+        }
+        Value::Array(items) => {
+            if let Some(item) = schema.get("items") {
+                for value in items {
+                    fill(value, item, root, absent);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The schema a `$ref`, or the non-null branch of an `anyOf`/`oneOf`, stands for.
+fn resolve<'a>(schema: &'a Value, root: &'a Value) -> &'a Value {
+    if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+        let target = reference.strip_prefix('#').and_then(|p| root.pointer(p));
+        return target.map_or(schema, |t| resolve(t, root));
+    }
+    let branches = schema.get("anyOf").or_else(|| schema.get("oneOf"));
+    if let Some(Value::Array(branches)) = branches {
+        let real = branches
+            .iter()
+            .find(|b| b.get("type") != Some(&Value::from("null")));
+        return real.map_or(schema, |b| resolve(b, root));
+    }
+    schema
+}
+
+/// What a server writes for a field it has no value for (`declared`: the
+/// field's schema as written, `schema`: what it resolves to); `None`: nothing.
+fn nothing(declared: &Value, schema: &Value, absent: Absent) -> Option<Value> {
+    let types: Vec<&str> = match schema.get("type") {
+        Some(Value::String(t)) => vec![t.as_str()],
+        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    let is = |t: &str| types.contains(&t);
+    let untyped = types.is_empty() && declared.get("anyOf").is_none();
+    match absent {
+        _ if is("array") => Some(Value::Array(Vec::new())),
+        Absent::Null => Some(Value::Null),
+        Absent::DocumentedNull => untyped.then_some(Value::Null),
+        Absent::Zero if is("string") => Some(Value::from("")),
+        Absent::Zero if is("integer") || is("number") => Some(Value::from(0)),
+        Absent::Zero if is("boolean") => Some(Value::from(false)),
+        Absent::Zero if is("object") => Some(Value::Object(serde_json::Map::new())),
+        Absent::Zero => Some(Value::Null),
     }
 }

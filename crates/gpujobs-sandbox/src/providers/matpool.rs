@@ -17,7 +17,7 @@ use super::{Emulator, all, with_job};
 use crate::State;
 use crate::faults::Fault;
 use crate::model::{JobSpec, Outcome, Phase, SimJob, unix_seconds};
-use crate::wire::{Req, Resp};
+use crate::wire::{Absent, Req, Resp};
 
 const KIND: ProviderKind = ProviderKind::Matpool;
 
@@ -65,6 +65,10 @@ impl Emulator for Matpool {
         true
     }
 
+    fn endpoints(&self) -> Vec<gpujobs_runtime::Endpoint> {
+        <gpujobs_matpool::Client as gpujobs_runtime::GeneratedClient>::endpoints()
+    }
+
     fn handle(&self, req: &Req, state: &State, fault: Option<&Fault>) -> Resp {
         if !req.authorized(state.config.tokens.get(&KIND)) {
             return envelope(176, "check jwt token failed");
@@ -75,13 +79,14 @@ impl Emulator for Matpool {
         match (method, path.as_slice(), id) {
             ("POST", ["v1", "job"], _) => create(req, state),
             ("GET", ["v1", "job"], Some(id)) => with_job(state, KIND, id, |j| {
-                Resp::json(
+                Resp::json_every_field(
                     200,
                     &JobResponse {
                         code: 0,
                         msg: String::new(),
                         job: Some(render(j, state)),
                     },
+                    Absent::DocumentedNull,
                 )
             })
             .unwrap_or_else(|| envelope(7, "job not found")),
@@ -129,7 +134,7 @@ fn list(req: &Req, state: &State, fault: Option<&Fault>) -> Resp {
         page: page as i64,
         per_page: per_page as i64,
     };
-    Resp::json(
+    Resp::json_every_field(
         200,
         &JobListResponse {
             code: 0,
@@ -137,6 +142,7 @@ fn list(req: &Req, state: &State, fault: Option<&Fault>) -> Resp {
             pagination: Some(pagination),
             job: page_jobs,
         },
+        Absent::DocumentedNull,
     )
 }
 
@@ -218,13 +224,14 @@ fn create(req: &Req, state: &State) -> Resp {
     ]
     .into();
     let job = super::add_job(state, &Matpool, spec);
-    Resp::json(
+    Resp::json_every_field(
         200,
         &JobResponse {
             code: 0,
             msg: String::new(),
             job: Some(render(&job, state)),
         },
+        Absent::DocumentedNull,
     )
 }
 
@@ -337,7 +344,7 @@ fn render(job: &SimJob, state: &State) -> Job {
                 ),
             ]
             .into(),
-            from_snapshot_id: number("fromSnapshotId"),
+            from_snapshot_id: number("fromSnapshotId").or(Some(0)), // 0: none, as Matpool sends it
             ssh_auths: vec![SshAuth {
                 base_on: Some(SshAuthBaseOn {
                     cred: Some(Credential {
@@ -348,7 +355,7 @@ fn render(job: &SimJob, state: &State) -> Job {
                 }),
             }],
             net_config: None,
-            remark: job.spec.name.clone(),
+            remark: Some(job.spec.name.clone().unwrap_or_default()),
             from_image_id: number("fromImageId").or(Some(633_839)),
         }),
         res: Some(JobResources {

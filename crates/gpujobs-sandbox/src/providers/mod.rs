@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use gpujobs::ProviderKind;
+use gpujobs_runtime::Endpoint;
 use serde_json::Value;
 
 use crate::State;
@@ -40,6 +41,10 @@ pub(crate) trait Emulator: Sync + std::fmt::Debug {
         false
     }
 
+    /// The provider's endpoints (its generated client's table): which
+    /// methods a path takes, for 405 answers.
+    fn endpoints(&self) -> Vec<Endpoint>;
+
     /// Answers a request below the provider's prefix (`fault`: the fault
     /// switched on for it, which a paging emulator applies to its list answers).
     fn handle(&self, req: &Req, state: &State, fault: Option<&Fault>) -> Resp;
@@ -57,6 +62,38 @@ pub(crate) static EMULATORS: &[&dyn Emulator] = &[
 /// The emulator of `provider`, if the sandbox emulates it.
 pub(crate) fn emulator(provider: ProviderKind) -> Option<&'static dyn Emulator> {
     EMULATORS.iter().copied().find(|e| e.kind() == provider)
+}
+
+/// The methods `emulator` takes on `segments` (below its prefix), if it takes
+/// any but `method`: a wrong method there is a 405, not a 404.
+pub(crate) fn allowed_methods(
+    emulator: &dyn Emulator,
+    method: &str,
+    segments: &[String],
+) -> Option<String> {
+    let matches = |template: &str| {
+        let parts: Vec<&str> = template.trim_start_matches('/').split('/').collect();
+        parts.len() == segments.len()
+            && parts
+                .iter()
+                .zip(segments)
+                .all(|(part, segment)| match part.starts_with('{') {
+                    true => !segment.is_empty(),
+                    false => part == segment,
+                })
+    };
+    let mut allowed: Vec<&str> = emulator
+        .endpoints()
+        .iter()
+        .filter(|e| matches(e.path))
+        .map(|e| e.method)
+        .collect();
+    allowed.sort_unstable();
+    allowed.dedup();
+    match allowed.is_empty() || allowed.contains(&method) {
+        true => None,
+        false => Some(allowed.join(", ")),
+    }
 }
 
 /// Sets the status of the job in a get answer to a value the provider does not document.

@@ -11,7 +11,7 @@ use super::{Emulator, all, with_job};
 use crate::State;
 use crate::faults::Fault;
 use crate::model::{JobSpec, Phase, SimJob, unix_seconds};
-use crate::wire::{Req, Resp};
+use crate::wire::{Absent, Req, Resp};
 
 const KIND: ProviderKind = ProviderKind::Ppio;
 const JOB_TYPES: [&str; 3] = ["saveImage", "instanceMigrate", "autoInstanceMigrate"];
@@ -44,6 +44,10 @@ impl Emulator for Ppio {
         "/data"
     }
 
+    fn endpoints(&self) -> Vec<gpujobs_runtime::Endpoint> {
+        <gpujobs_ppio::Client as gpujobs_runtime::GeneratedClient>::endpoints()
+    }
+
     fn handle(&self, req: &Req, state: &State, fault: Option<&Fault>) -> Resp {
         if !req.authorized(state.config.tokens.get(&KIND)) {
             return error(401, "UNAUTHENTICATED", "invalid or missing API key");
@@ -54,10 +58,10 @@ impl Emulator for Ppio {
         match (method, path.as_slice()) {
             ("GET", ["gpus", "v2", "jobs"]) => list(req, state, fault),
             ("POST", ["gpus", "v2", "jobs", "save-image"]) => save_image(req, state),
-            ("GET", ["gpus", "v2", "jobs", id]) => {
-                with_job(state, KIND, id, |j| Resp::json(200, &render(j, state)))
-                    .unwrap_or_else(|| not_found(id))
-            }
+            ("GET", ["gpus", "v2", "jobs", id]) => with_job(state, KIND, id, |j| {
+                Resp::json_every_field(200, &render(j, state), Absent::DocumentedNull)
+            })
+            .unwrap_or_else(|| not_found(id)),
             ("POST", ["gpus", "v2", "jobs", id, "stop"]) => with_job(state, KIND, id, |j| {
                 j.cancel(now, timing);
                 Resp::json(200, &StopJobResponse(serde_json::Map::new()))
@@ -108,13 +112,14 @@ fn list(req: &Req, state: &State, fault: Option<&Fault>) -> Resp {
         (true, _, _) => format!("cur-{}", start + limit),
         (false, _, _) => String::new(),
     };
-    Resp::json(
+    Resp::json_every_field(
         200,
         &ListJobsResponse {
             data: page,
             next_cursor: Some(next),
             has_more: Some(more),
         },
+        Absent::DocumentedNull,
     )
 }
 

@@ -16,7 +16,7 @@ use serde_json::Value;
 use crate::State;
 use crate::faults::Fault;
 use crate::model::{Phase, SimJob, unix_millis};
-use crate::wire::{Req, Resp};
+use crate::wire::{Absent, Req, Resp};
 
 const KIND: ProviderKind = ProviderKind::Ray;
 
@@ -37,6 +37,10 @@ impl Emulator for Ray {
         ("/status", Value::from("PREEMPTED"))
     }
 
+    fn endpoints(&self) -> Vec<gpujobs_runtime::Endpoint> {
+        <gpujobs_ray::Client as gpujobs_runtime::GeneratedClient>::endpoints()
+    }
+
     fn handle(&self, req: &Req, state: &State, _fault: Option<&Fault>) -> Resp {
         let now = state.now();
         let timing = &state.config.timing;
@@ -47,18 +51,19 @@ impl Emulator for Ray {
             ("GET", ["api", "jobs", ""]) => {
                 let jobs: Vec<JobDetails> =
                     all(state, KIND).iter().map(|j| details(j, state)).collect();
-                Resp::json(200, &jobs)
+                Resp::json_every_field(200, &jobs, Absent::Null)
             }
             ("POST", ["api", "jobs", ""]) => submit(req, state),
-            ("GET", ["api", "jobs", id]) => {
-                with_job(state, KIND, id, |j| Resp::json(200, &details(j, state)))
-                    .unwrap_or_else(|| not_found(id))
-            }
+            ("GET", ["api", "jobs", id]) => with_job(state, KIND, id, |j| {
+                Resp::json_every_field(200, &details(j, state), Absent::Null)
+            })
+            .unwrap_or_else(|| not_found(id)),
             ("DELETE", ["api", "jobs", id]) => {
                 match with_job(state, KIND, id, |j| j.phase(now, timing)) {
                     None => not_found(id),
+                    // Ray 2.60 refuses with a 500 (its docs say 400).
                     Some(phase) if !phase.is_terminal() => Resp::text(
-                        400,
+                        500,
                         format!(
                             "Attempted to delete job with id '{id}', but it is in a non-terminal state {}.",
                             ray_status(phase)
@@ -144,8 +149,9 @@ fn submit(req: &Req, state: &State) -> Resp {
     let job = super::add_job(state, &Ray, spec);
     Resp::json(
         200,
+        // Ray 2.60 sends the (deprecated) job_id too, equal to the submission id.
         &JobSubmitResponse {
-            job_id: None,
+            job_id: Some(job.id.clone()),
             submission_id: job.id,
         },
     )

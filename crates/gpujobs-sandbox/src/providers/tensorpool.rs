@@ -46,6 +46,10 @@ impl Emulator for Tensorpool {
         true
     }
 
+    fn endpoints(&self) -> Vec<gpujobs_runtime::Endpoint> {
+        <gpujobs_tensorpool::Client as gpujobs_runtime::GeneratedClient>::endpoints()
+    }
+
     fn handle(&self, req: &Req, state: &State, _fault: Option<&Fault>) -> Resp {
         match req.bearer() {
             None => return detail(403, "Not authenticated"),

@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::State;
 use crate::faults::Fault;
 use crate::model::{Phase, SimJob, unix_seconds};
-use crate::wire::{Req, Resp};
+use crate::wire::{Absent, Req, Resp};
 
 const KIND: ProviderKind = ProviderKind::Yuanrong;
 
@@ -43,6 +43,10 @@ impl Emulator for Yuanrong {
         ("/status", Value::from("PREEMPTED"))
     }
 
+    fn endpoints(&self) -> Vec<gpujobs_runtime::Endpoint> {
+        <gpujobs_yuanrong::Client as gpujobs_runtime::GeneratedClient>::endpoints()
+    }
+
     fn handle(&self, req: &Req, state: &State, _fault: Option<&Fault>) -> Resp {
         let (now, timing) = (state.now(), &state.config.timing);
         let not_found = |id: &str| {
@@ -60,13 +64,13 @@ impl Emulator for Yuanrong {
                     .iter()
                     .map(|j| app_info(j, state))
                     .collect();
-                Resp::json(200, &jobs)
+                Resp::json_every_field(200, &jobs, Absent::Zero)
             }
             ("POST", ["api", "jobs"]) => submit(req, state),
-            ("GET", ["api", "jobs", id]) => {
-                with_job(state, KIND, id, |j| Resp::json(200, &app_info(j, state)))
-                    .unwrap_or_else(|| not_found(id))
-            }
+            ("GET", ["api", "jobs", id]) => with_job(state, KIND, id, |j| {
+                Resp::json_every_field(200, &app_info(j, state), Absent::Zero)
+            })
+            .unwrap_or_else(|| not_found(id)),
             ("DELETE", ["api", "jobs", id]) => {
                 match with_job(state, KIND, id, |j| j.phase(now, timing).is_terminal()) {
                     None => not_found(id),
@@ -103,6 +107,7 @@ fn submit(req: &Req, state: &State) -> Resp {
     let mut spec = submitted(&body.entrypoint, body.metadata.get("name").cloned(), id);
     spec.metadata = body.metadata;
     spec.env = body.runtime_env.env_vars;
+    spec.working_dir = Some(body.runtime_env.working_dir);
     let job = super::add_job(state, &Yuanrong, spec);
     Resp::json(
         200,
@@ -138,9 +143,18 @@ fn app_info(job: &SimJob, state: &State) -> AppInfo {
         start_time: Some(seconds(started.or(Some(job.created)))),
         end_time: Some(seconds(ended)),
         metadata: super::metadata(job),
-        runtime_env: [("envVars".to_owned(), serde_json::Value::from(env_vars))]
-            .into_iter()
-            .collect(),
+        // Read back with other keys than submitted: envVars is JSON text, pip a command.
+        runtime_env: [
+            ("envVars", serde_json::Value::from(env_vars)),
+            ("pip", serde_json::Value::from("")),
+            (
+                "working_dir",
+                job.spec.working_dir.clone().unwrap_or_default().into(),
+            ),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect(),
         driver_agent_http_address: Some(String::new()),
         driver_node_id: Some("sandbox-node".into()),
         driver_exit_code: Some(exit_code(phase).unwrap_or(0)),

@@ -7,7 +7,9 @@
 //! prefixes client-chosen ids with `app-`, and there is no logs endpoint.
 
 use async_trait::async_trait;
-use gpujobs_yuanrong::types::{AppInfo, ErrorMessage, RuntimeEnv, SubmitJobRequest};
+use gpujobs_yuanrong::types::{
+    AppInfo, ErrorMessage, RuntimeEnv, SubmitJobRequest, SubmitJobRequestSubmissionId,
+};
 
 use super::ray_family::{self, STATUSES};
 use super::{Api, ErrorBody, Provider, adopt_if_same, ApiFns, fresh_id};
@@ -128,18 +130,17 @@ impl Api for YuanrongApi {
         })?;
         let id = request.id.clone().unwrap_or_else(fresh_id);
         let bare = id.strip_prefix("app-").unwrap_or(&id);
-        let valid = !bare.is_empty()
-            && bare.len() <= 64
-            && !bare.contains("driver")
-            && bare
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-        if !valid {
-            return Err(Error::invalid(
-                KIND,
-                format!("openYuanrong ids are 1-64 of a-z, 0-9 and -, without `driver`: `{id}`"),
-            ));
-        }
+        // The spec's pattern (the generated type checks it) and the documented `driver` rule.
+        let submission_id = bare
+            .parse::<SubmitJobRequestSubmissionId>()
+            .ok()
+            .filter(|_| !bare.contains("driver"))
+            .ok_or_else(|| {
+                Error::invalid(
+                    KIND,
+                    format!("openYuanrong ids are 1-64 of a-z, 0-9 and -, without `driver`: `{id}`"),
+                )
+            })?;
         let full_id = format!("app-{bare}");
         let mut metadata = request.metadata.clone();
         if let Some(name) = &request.name {
@@ -153,7 +154,7 @@ impl Api for YuanrongApi {
                 pip: Vec::new(),
             },
             metadata,
-            submission_id: bare.to_owned(),
+            submission_id,
             entrypoint_num_cpus: request.cpus,
             entrypoint_num_gpus: request.gpus,
             entrypoint_memory: request.memory_bytes.and_then(|m| i64::try_from(m).ok()),

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The specs say what the servers do:
+#  1. Spectral (pinned in tools/spectral, ruleset .spectral.yaml) lints every spec with its
+#     overlay applied (`cargo xtask overlaid`): zero errors allowed.
+#  2. schemathesis (pinned in tools/schemathesis) drives the sandbox with every overlaid spec:
+#     response schema, status code, content type and no-5xx checks, a fixed seed, bounded examples.
+# Installs both into a cache on first use (npm and PyPI); needs the sandbox binary that
+# `cargo test --workspace` built. Says SKIPPED, with the reason, where a tool cannot be installed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+tools=${GPUJOBS_TOOLS:-$HOME/.cache/gpujobs-tools}
+target=${CARGO_TARGET_DIR:-$root/target}
+sandbox_bin="$target/debug/gpujobs-sandbox"
+overlaid=$(mktemp -d)
+trap 'rm -rf "$overlaid"; [ -n "${sandbox_pid:-}" ] && kill "$sandbox_pid" 2>/dev/null || true' EXIT
+
+cargo xtask overlaid "$overlaid" >/dev/null
+providers=$(cd specs && ls)
+
+echo "== spectral (tools/spectral, .spectral.yaml) on every overlaid spec"
+if command -v npm >/dev/null 2>&1 && (cd tools/spectral && npm ci --silent --no-audit --no-fund >/dev/null 2>&1); then
+  for p in $providers; do
+    tools/spectral/node_modules/.bin/spectral lint --quiet --fail-severity error \
+      -r .spectral.yaml "$overlaid/$p.json" && echo "spectral: $p: no errors"
+  done
+else
+  echo "spectral: SKIPPED: npm is missing or could not install tools/spectral"
+fi
+
+echo "== schemathesis (tools/schemathesis) against the sandbox, every overlaid spec"
+venv="$tools/schemathesis"
+want=$(sha256sum tools/schemathesis/requirements.txt | cut -d' ' -f1)
+if [ "$(cat "$venv/.requirements" 2>/dev/null)" != "$want" ]; then
+  rm -rf "$venv"
+  if ! { python3 -m venv "$venv" && "$venv/bin/pip" install --quiet -r tools/schemathesis/requirements.txt; }; then
+    echo "schemathesis: SKIPPED: could not install tools/schemathesis/requirements.txt from PyPI"
+    exit 0
+  fi
+  echo "$want" > "$venv/.requirements"
+fi
+if [ ! -x "$sandbox_bin" ]; then
+  echo "schemathesis: SKIPPED: $sandbox_bin is not built (run cargo test --workspace first)"
+  exit 0
+fi
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$sandbox_bin" --addr "127.0.0.1:$port" >/dev/null &
+sandbox_pid=$!
+for _ in $(seq 50); do
+  python3 -c "import socket; socket.create_connection(('127.0.0.1', $port))" 2>/dev/null && break
+  sleep 0.1
+done
+failed=0
+for p in $providers; do
+  log="$overlaid/$p.log"
+  if (cd "$overlaid" && "$venv/bin/schemathesis" --config-file "$root/tools/schemathesis/schemathesis.toml" \
+        run "$overlaid/$p.json" --url "http://127.0.0.1:$port/$p" \
+        -H "Authorization: Bearer sandbox-$p-token" --warnings off) >"$log" 2>&1; then
+    echo "schemathesis: $p: $(grep -Eo '[0-9]+ generated, [0-9]+ passed' "$log" || echo passed)"
+  else
+    failed=1
+    echo "schemathesis: $p: FAILED"
+    sed -n '/FAILURES/,$p' "$log"
+  fi
+done
+exit "$failed"
