@@ -33,40 +33,43 @@ Base URLs: {}, or --base-url.",
     )
 }
 
+/// The heading of the options every command takes.
+const GLOBAL: &str = "Global options";
+
 /// `gpujobs [OPTIONS] <COMMAND>`
 #[derive(Debug, Parser)]
 #[command(name = "gpujobs", version, about = about(), after_help = EXIT_CODES)]
 pub struct Cli {
     /// The provider to talk to.
-    #[arg(short, long, global = true, env = "GPUJOBS_PROVIDER", value_parser = parse_provider)]
+    #[arg(short, long, global = true, env = "GPUJOBS_PROVIDER", value_parser = provider_parser(), help_heading = GLOBAL)]
     pub provider: Option<ProviderKind>,
 
     /// The provider's base URL (overrides its environment variable).
-    #[arg(long, global = true, value_name = "URL")]
+    #[arg(long, global = true, value_name = "URL", help_heading = GLOBAL)]
     pub base_url: Option<String>,
 
-    /// How to print results.
-    #[arg(short, long, global = true, value_enum, default_value_t = Output::Table)]
-    pub output: Output,
+    /// How to print results [default: table].
+    #[arg(short, long, global = true, value_enum, help_heading = GLOBAL)]
+    pub output: Option<Output>,
 
-    /// Start a local sandbox of every provider, with demo jobs, and use it.
-    #[arg(long, global = true)]
+    /// Start a local sandbox of every provider, with demo jobs, and use it (it lasts this one command).
+    #[arg(long, global = true, help_heading = GLOBAL)]
     pub sandbox: bool,
 
-    /// Time limit for each operation against a provider (e.g. 30s, 2m).
-    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration)]
-    pub timeout: Option<Duration>,
+    /// Time limit for each request to a provider, retries included (e.g. 30s, 2m) [default: 2m].
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_limit, help_heading = GLOBAL)]
+    pub request_timeout: Option<Duration>,
 
-    /// The largest answer read from a provider (e.g. 8MiB, 512KiB; default 8MiB).
-    #[arg(long, global = true, value_name = "SIZE", value_parser = parse_size)]
+    /// The largest answer read from a provider (e.g. 8MiB, 512KiB) [default: 8MiB].
+    #[arg(long, global = true, value_name = "SIZE", value_parser = parse_size, help_heading = GLOBAL)]
     pub max_response_size: Option<u64>,
 
     /// Show secrets (passwords, tokens in URLs) instead of [REDACTED].
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = GLOBAL)]
     pub show_secrets: bool,
 
-    /// Trace requests on stderr (-vv for more).
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    /// Trace on stderr: -v each request, -vv retries and gpujobs' own steps, -vvv the HTTP library too.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, help_heading = GLOBAL)]
     pub verbose: u8,
 
     /// What to do.
@@ -99,12 +102,15 @@ pub enum Command {
         #[arg(long = "status", value_name = "STATUS", value_parser = parse_status)]
         statuses: Vec<JobStatus>,
         /// At most this many jobs per provider.
-        #[arg(long, value_name = "N")]
-        limit: Option<usize>,
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+        limit: Option<u64>,
         /// At most this many pages per provider (default 10000): a provider
         /// that pages in circles is stopped well before.
-        #[arg(long, value_name = "N")]
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
         max_pages: Option<u32>,
+        /// Give up listing after this long in all (exit 3).
+        #[arg(long, value_name = "DURATION", value_parser = parse_limit)]
+        timeout: Option<Duration>,
     },
     /// Cancel a job (canceling a job that already ended reports that and succeeds).
     Cancel {
@@ -112,17 +118,19 @@ pub enum Command {
         id: String,
     },
     /// Wait for a job to end; exits 0 if it succeeded, 1 if it failed or was canceled.
-    Wait {
-        /// The job id.
-        id: String,
-        /// Give up after this long (exit 3).
-        #[arg(long = "for", value_name = "DURATION", value_parser = parse_duration, default_value = "1h")]
-        wait_for: Duration,
-    },
-    /// Print a job's logs (or where to fetch them).
+    Wait(WaitArgs),
+    /// Print a line each time a job's status changes until it ends (`wait --watch`).
+    Watch(WaitArgs),
+    /// Print a job's logs (with --follow, until the job ends).
     Logs {
         /// The job id.
         id: String,
+        /// Keep printing what the job prints until it ends.
+        #[arg(short, long)]
+        follow: bool,
+        /// With --follow, give up after this long in all (exit 3).
+        #[arg(long, value_name = "DURATION", value_parser = parse_limit, requires = "follow")]
+        timeout: Option<Duration>,
     },
     /// Submit a job.
     Submit(SubmitArgs),
@@ -130,7 +138,7 @@ pub enum Command {
     Providers,
     /// Print the JSON Schema of a job as `-o json` prints it.
     Schema,
-    /// Serve the sandbox standalone until Ctrl-C.
+    /// Serve the sandbox standalone until Ctrl-C (it keeps its jobs between commands).
     Sandbox {
         /// Where to listen.
         #[arg(long, default_value = "127.0.0.1:8080")]
@@ -141,6 +149,25 @@ pub enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
+}
+
+/// How to wait for a job.
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    /// The job id.
+    pub id: String,
+    /// Give up after this long in all (exit 3).
+    #[arg(long, visible_alias = "for", value_name = "DURATION", value_parser = parse_limit, default_value = "1h")]
+    pub timeout: Duration,
+    /// Print a line each time the status changes.
+    #[arg(long)]
+    pub watch: bool,
+    /// The first pause between polls; it doubles up to --max-interval.
+    #[arg(long, value_name = "DURATION", value_parser = parse_limit, default_value = "1s")]
+    pub interval: Duration,
+    /// The longest pause between polls: the job's end is noticed within it.
+    #[arg(long, value_name = "DURATION", value_parser = parse_limit, default_value = "5s")]
+    pub max_interval: Duration,
 }
 
 /// What to submit; each provider uses what it understands.
@@ -175,8 +202,12 @@ pub struct SubmitArgs {
     pub region: Option<i64>,
 }
 
-fn parse_provider(s: &str) -> Result<ProviderKind, gpujobs::UnknownProvider> {
-    s.parse()
+use clap::builder::TypedValueParser as _;
+
+/// `-p` takes the providers built in, listed in `--help`.
+fn provider_parser() -> impl clap::builder::TypedValueParser<Value = ProviderKind> {
+    let names: Vec<&'static str> = ProviderKind::ALL.iter().map(|k| k.as_str()).collect();
+    clap::builder::PossibleValuesParser::new(names).try_map(|s| s.parse::<ProviderKind>())
 }
 
 fn parse_status(s: &str) -> Result<JobStatus, gpujobs::UnknownStatus> {
@@ -215,24 +246,22 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
     }
 }
 
-/// `500ms`, `30s`, `5m`, `2h`, or plain seconds.
+/// A duration like `500ms`, `30s`, `5m`, `1h 30m` (humantime), or plain seconds.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
-    let split = s
-        .find(|c: char| !c.is_ascii_digit() && c != '.')
-        .unwrap_or(s.len());
-    let (number, unit) = s.split_at(split);
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("`{s}` is not a duration like 30s, 5m or 1h"))?;
-    let seconds = match unit {
-        "ms" => value / 1000.0,
-        "" | "s" => value,
-        "m" => value * 60.0,
-        "h" => value * 3600.0,
-        _ => return Err(format!("`{s}`: the unit must be ms, s, m or h")),
-    };
-    Duration::try_from_secs_f64(seconds).map_err(|_| format!("`{s}` is out of range"))
+    match s.parse::<u64>() {
+        Ok(seconds) => Ok(Duration::from_secs(seconds)),
+        Err(_) => humantime::parse_duration(s)
+            .map_err(|e| format!("`{s}` is not a duration like 30s, 5m or 1h: {e}")),
+    }
+}
+
+/// A time limit: a duration that is not zero.
+pub fn parse_limit(s: &str) -> Result<Duration, String> {
+    match parse_duration(s)? {
+        Duration::ZERO => Err("a time limit must be more than 0".into()),
+        limit => Ok(limit),
+    }
 }
 
 #[cfg(test)]
@@ -244,9 +273,9 @@ mod tests {
         assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
         assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
-        assert_eq!(parse_duration("1.5h"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("1h 30m"), Ok(Duration::from_secs(5400)));
         assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
-        assert!(parse_duration("soon").is_err() && parse_duration("3d").is_err());
+        assert!(parse_duration("soon").is_err() && parse_limit("0s").is_err());
     }
 
     #[test]

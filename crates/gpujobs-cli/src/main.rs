@@ -6,7 +6,27 @@ mod run;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
+
+/// The global options, by their argument ids.
+const GLOBAL_OPTIONS: [&str; 8] = [
+    "provider",
+    "base_url",
+    "output",
+    "sandbox",
+    "request_timeout",
+    "max_response_size",
+    "show_secrets",
+    "verbose",
+];
+
+/// Whether `id` was given on the command line (not by default or environment), at any level.
+fn given_here(matches: &clap::ArgMatches, id: &str) -> bool {
+    let here = matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine);
+    here || matches
+        .subcommand()
+        .is_some_and(|(_, sub)| given_here(sub, id))
+}
 
 fn main() -> ExitCode {
     // No panic reaches the user as a backtrace: one line, and the "other error" code.
@@ -14,11 +34,24 @@ fn main() -> ExitCode {
         eprintln!("error: internal error: {info}");
         std::process::exit(6);
     }));
-    let cli = match cli::Cli::try_parse() {
-        Ok(cli) => cli,
+    let matches = match cli::Cli::command().try_get_matches() {
+        Ok(matches) => matches,
         // --help and --version exit 0; usage errors exit 2.
         Err(e) => e.exit(),
     };
+    let cli = match cli::Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    // A global option that does nothing in this command is a mistake worth saying.
+    let given: Vec<&str> = GLOBAL_OPTIONS
+        .into_iter()
+        .filter(|id| given_here(&matches, id))
+        .collect();
+    if let Some(unused) = run::unused_options(&cli.command, &given) {
+        eprintln!("error: {unused} has no effect on this command");
+        return ExitCode::from(2);
+    }
     trace(cli.verbose);
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -39,22 +72,34 @@ fn main() -> ExitCode {
     }
 }
 
-/// `-v` traces gpujobs' requests on stderr; `-vv` everything it logs.
+/// On stderr: `-v` each request gpujobs sends; `-vv` also its retries and
+/// its own steps, with each request's span when it closes; `-vvv` the HTTP
+/// library's traces too.
 fn trace(verbose: u8) {
+    use tracing::Level;
+    use tracing_subscriber::filter::Targets;
+    use tracing_subscriber::fmt::format::FmtSpan;
     use tracing_subscriber::prelude::*;
-    let level = match verbose {
+    let (filter, spans) = match verbose {
         0 => return,
-        1 => tracing::Level::DEBUG,
-        _ => tracing::Level::TRACE,
+        1 => (
+            Targets::new().with_target("gpujobs_runtime", Level::DEBUG),
+            FmtSpan::NONE,
+        ),
+        2 => (
+            Targets::new()
+                .with_target("gpujobs", Level::TRACE)
+                .with_target("gpujobs_runtime", Level::TRACE),
+            FmtSpan::CLOSE,
+        ),
+        _ => (Targets::new().with_default(Level::TRACE), FmtSpan::CLOSE),
     };
-    let filter = tracing_subscriber::filter::Targets::new()
-        .with_target("gpujobs", level)
-        .with_target("gpujobs_runtime", level);
     tracing_subscriber::registry()
         .with(
             tracing_subscriber::fmt::layer()
                 .with_writer(std::io::stderr)
-                .with_target(false),
+                .with_span_events(spans)
+                .with_target(verbose > 2),
         )
         .with(filter)
         .init();

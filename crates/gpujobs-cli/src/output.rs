@@ -64,7 +64,8 @@ pub struct Printer {
     pub color: bool,
     /// The terminal's width; `None` when not printing to a terminal.
     pub width: Option<usize>,
-    pub now: DateTime<Utc>,
+    /// The time relative times are counted from; `None`: the moment of printing.
+    pub now: Option<DateTime<Utc>>,
 }
 
 impl Printer {
@@ -104,15 +105,14 @@ impl Printer {
         }
     }
 
+    fn now(&self) -> DateTime<Utc> {
+        self.now.unwrap_or_else(Utc::now)
+    }
+
     fn job_table(&self, job: &Job) -> String {
+        let now = self.now();
         let time = |t: Option<DateTime<Utc>>| {
-            t.map(|t| {
-                format!(
-                    "{} ({})",
-                    t.format("%Y-%m-%d %H:%M:%S UTC"),
-                    ago(self.now, t)
-                )
-            })
+            t.map(|t| format!("{} ({})", t.format("%Y-%m-%d %H:%M:%S UTC"), ago(now, t)))
         };
         let log_url = job.log_url.as_ref().map(|u| match self.show_secrets {
             true => u.expose().to_owned(),
@@ -143,66 +143,28 @@ impl Printer {
         if jobs.is_empty() {
             return "no jobs".into();
         }
+        let now = self.now();
         let header = [
             "PROVIDER", "ID", "NAME", "STATUS", "EXIT", "CREATED", "REASON",
         ];
-        let rows: Vec<[String; 7]> = jobs
+        let rows: Vec<Vec<String>> = jobs
             .iter()
             .map(|job| {
-                [
+                vec![
                     job.provider.to_string(),
                     one_line(&job.id),
                     job.name.as_deref().map_or_else(|| "-".into(), one_line),
                     status_text(&job.status),
                     job.exit_code.map_or_else(|| "-".into(), |c| c.to_string()),
-                    job.created_at
-                        .map_or_else(|| "-".into(), |t| ago(self.now, t)),
+                    job.created_at.map_or_else(|| "-".into(), |t| ago(now, t)),
                     job.failure_reason
                         .as_deref()
                         .map_or_else(|| "-".into(), one_line),
                 ]
             })
             .collect();
-        let mut widths: Vec<usize> = (0..header.len())
-            .map(|c| {
-                rows.iter()
-                    .map(|r| r[c].chars().count())
-                    .chain([header[c].len()])
-                    .max()
-                    .unwrap_or(0)
-            })
-            .collect();
-        if let Some(width) = self.width {
-            fit(
-                &mut widths,
-                width,
-                &[6, 2, 1],
-                &[header[6].len(), header[2].len(), 8],
-            );
-        }
-        let line = |cells: &[String], paint: Option<&JobStatus>| {
-            let mut out = String::new();
-            for (c, cell) in cells.iter().enumerate() {
-                let text = pad(&truncate(cell, widths[c]), widths[c]);
-                let text = match (c, paint) {
-                    (3, Some(status)) => self.paint(status, &text),
-                    _ => text,
-                };
-                out.push_str(&text);
-                if c + 1 < cells.len() {
-                    out.push_str("  ");
-                }
-            }
-            out.trim_end().to_owned()
-        };
-        let header: Vec<String> = header.iter().map(|h| (*h).to_owned()).collect();
-        let mut out = vec![line(&header, None)];
-        out.extend(
-            rows.iter()
-                .zip(jobs)
-                .map(|(row, job)| line(row, Some(&job.status))),
-        );
-        out.join("\n")
+        // Only the name and the reason give way to fit the terminal; ids never do.
+        table(&header, rows, self.width, &[(6, header[6].len()), (2, 8)])
     }
 
     /// Colours a status's text (green ended well, red failed, yellow in progress).
@@ -293,33 +255,80 @@ pub fn ago(now: DateTime<Utc>, t: DateTime<Utc>) -> String {
     }
 }
 
-/// Shrinks the `flexible` columns (in that order, down to their `minimum`) until
-/// the table, with two spaces between columns, fits `width`.
-fn fit(widths: &mut [usize], width: usize, flexible: &[usize], minimum: &[usize]) {
-    let total = |w: &[usize]| w.iter().sum::<usize>() + 2 * w.len().saturating_sub(1);
-    for (&column, &min) in flexible.iter().zip(minimum) {
-        let over = total(widths).saturating_sub(width);
-        if over == 0 {
-            return;
+/// A table with two spaces between columns, laid out by display width (CJK
+/// and emoji take two cells); to fit `width`, the `(column, minimum)` columns,
+/// in that order, are shortened with `…` down to their minimum.
+pub fn table(
+    header: &[&str],
+    mut rows: Vec<Vec<String>>,
+    width: Option<usize>,
+    shrink: &[(usize, usize)],
+) -> String {
+    let column_width = |rows: &[Vec<String>], c: usize| {
+        rows.iter()
+            .map(|r| display_width(&r[c]))
+            .chain([header[c].len()])
+            .max()
+            .unwrap_or(0)
+    };
+    if let Some(width) = width {
+        for &(column, minimum) in shrink {
+            let total: usize = (0..header.len())
+                .map(|c| column_width(&rows, c))
+                .sum::<usize>()
+                + 2 * (header.len() - 1);
+            let over = total.saturating_sub(width);
+            if over == 0 {
+                break;
+            }
+            let fit = column_width(&rows, column)
+                .saturating_sub(over)
+                .max(minimum);
+            for row in &mut rows {
+                row[column] = truncate(&row[column], fit);
+            }
         }
-        widths[column] = widths[column].saturating_sub(over).max(min);
     }
+    let mut table = comfy_table::Table::new();
+    table
+        .load_style(comfy_table::presets::NOTHING)
+        .set_content_arrangement(comfy_table::ContentArrangement::Disabled)
+        .set_header(header.to_vec());
+    for row in rows {
+        table.add_row(row);
+    }
+    for column in table.column_iter_mut() {
+        column.set_padding((0, 2));
+    }
+    table
+        .lines()
+        .map(|l| l.trim_end().to_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
+/// How many terminal cells `text` takes.
+fn display_width(text: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(text)
+}
+
+/// `text` cut to `width` cells, ending in `…` when cut.
 fn truncate(text: &str, width: usize) -> String {
-    match text.chars().count() > width {
-        true => text
-            .chars()
-            .take(width.saturating_sub(1))
-            .chain(['…'])
-            .collect(),
-        false => text.to_owned(),
+    if display_width(text) <= width {
+        return text.to_owned();
     }
-}
-
-fn pad(text: &str, width: usize) -> String {
-    let len = text.chars().count();
-    format!("{text}{}", " ".repeat(width.saturating_sub(len)))
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    out
 }
 
 /// Provider text as one table cell: line breaks and tabs become single
@@ -347,7 +356,7 @@ mod tests {
             show_secrets: false,
             color: false,
             width,
-            now,
+            now: Some(now),
         }
     }
 
@@ -360,7 +369,7 @@ mod tests {
 
     #[test]
     fn times_read_as_ago() {
-        let now = printer(None).now;
+        let now = printer(None).now();
         assert_eq!(ago(now, now - chrono::Duration::seconds(12)), "12s ago");
         assert_eq!(ago(now, now - chrono::Duration::minutes(43)), "43m ago");
         assert_eq!(ago(now, now - chrono::Duration::hours(5)), "5h ago");
@@ -386,6 +395,46 @@ mod tests {
             wide,
             "PROVIDER  ID           NAME   STATUS   EXIT  CREATED  REASON\nray       raysubmit_1  train  running  -     43m ago  -"
         );
+    }
+
+    #[test]
+    fn long_ids_are_never_cut_and_wide_text_keeps_columns_aligned() {
+        let long_id = format!("train-{}", "a".repeat(54));
+        let mut wide = job(&long_id, "训练任务-🚀-resnet", JobStatus::Failed);
+        wide.failure_reason =
+            Some("JOB_ENTRYPOINT_COMMAND_ERROR: the entrypoint failed with exit code 3".into());
+        let narrow = job("raysubmit_1", "eval", JobStatus::Running);
+        let width = |l: &str| unicode_width::UnicodeWidthStr::width(l);
+        // With a 40-character id (openYuanrong's), name and reason give way to fit the terminal.
+        let mut forty = wide.clone();
+        forty.id = long_id[..40].to_owned();
+        let fitted = printer(Some(92)).jobs(&[forty, narrow.clone()]);
+        assert!(fitted.contains(&long_id[..40]), "{fitted}");
+        assert!(fitted.lines().all(|l| width(l) <= 92), "{fitted}");
+        // A 60-character one (Ray's) is shown whole even where the table cannot fit.
+        let table = printer(Some(80)).jobs(&[wide, narrow]);
+        assert!(table.contains(&long_id), "{table}");
+        // STATUS starts at the same screen column on every line, CJK and emoji included.
+        let status_column: Vec<usize> = table
+            .lines()
+            .map(|l| {
+                let at = ["STATUS", "failed", "running"]
+                    .iter()
+                    .find_map(|s| l.find(s))
+                    .unwrap();
+                width(&l[..at])
+            })
+            .collect();
+        assert!(status_column.windows(2).all(|w| w[0] == w[1]), "{table}");
+    }
+
+    #[test]
+    fn times_are_relative_to_when_they_are_printed() {
+        let mut p = printer(None);
+        p.now = None;
+        let mut done = job("j", "x", JobStatus::Succeeded);
+        done.finished_at = Some(Utc::now() - chrono::Duration::seconds(90));
+        assert!(p.job(&done).contains("(1m ago)"), "{}", p.job(&done));
     }
 
     #[test]

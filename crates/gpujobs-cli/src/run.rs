@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::{StreamExt, TryStreamExt};
+use futures_util::{Stream, StreamExt, TryStreamExt};
 use gpujobs::{
     CancelOutcome, Error, Job, JobProvider, JobProviderExt, JobStatus, ListOptions, Logs,
     ProviderConfig, ProviderKind, SubmitRequest, WaitOptions,
@@ -12,8 +12,11 @@ use gpujobs::{
 use gpujobs_sandbox::{Sandbox, SandboxConfig};
 use serde_json::json;
 
-use crate::cli::{Cli, Command, Output, SubmitArgs};
-use crate::output::{JobView, Printer, one_line, status_text};
+use crate::cli::{Cli, Command, Output, SubmitArgs, WaitArgs};
+use crate::output::{JobView, Printer, one_line, status_text, table};
+
+/// The most of a job's log `logs` reads when `--max-response-size` is not given.
+const LOG_LIMIT: u64 = 64 << 20;
 
 /// How the process ends: its exit code and, for failures, one line for stderr.
 #[derive(Debug)]
@@ -32,8 +35,37 @@ impl Failure {
     }
 }
 
+/// Writes a line to stdout. A closed stdout (`| head`) ends the program quietly,
+/// as other Unix tools do.
+pub fn emit(text: &str) {
+    emit_bytes(format!("{text}\n").as_bytes());
+}
+
+/// Writes bytes to stdout, as [`emit`].
+fn emit_bytes(bytes: &[u8]) {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(bytes).and_then(|()| out.flush())
+        && e.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        std::process::exit(0);
+    }
+}
+
+/// The library's words for what the command line calls flags.
+const FLAGS: [(&str, &str); 9] = [
+    ("`base_url`", "--base-url"),
+    ("`working_dir`", "--working-dir"),
+    ("`gpu`", "--gpu"),
+    ("`image`", "--image"),
+    ("`environment`", "--environment"),
+    ("`region`", "--region"),
+    ("`id`", "--id"),
+    ("`name`", "--name"),
+    ("`max_pages`", "--max-pages"),
+];
+
 /// The exit code for an error, and its line with a hint of what to do.
-pub fn failure(error: &Error) -> Failure {
+pub fn failure(error: &Error, context: Option<&Context>) -> Failure {
     let provider = error.provider();
     let env = provider.descriptor().env;
     let code = match error {
@@ -43,7 +75,14 @@ pub fn failure(error: &Error) -> Failure {
         Error::InvalidRequest { .. } | Error::Unsupported { .. } | Error::Config { .. } => 2,
         _ => 6,
     };
-    let message = error.to_string();
+    let sandbox = match context.is_some_and(|c| c.sandbox.is_some()) {
+        true => "--sandbox ",
+        false => "",
+    };
+    let mut message = error.to_string();
+    for (word, flag) in FLAGS {
+        message = message.replace(word, flag);
+    }
     let hint = match error {
         Error::Unauthenticated { .. } | Error::PermissionDenied { .. } => env
             .credential
@@ -53,66 +92,121 @@ pub fn failure(error: &Error) -> Failure {
             " (is it reachable? set {} or --base-url)",
             env.base_url
         )),
-        Error::NotFound { .. } => Some(format!(" (`gpujobs -p {provider} list` shows the jobs)")),
-        Error::Unsupported { .. } => {
-            Some(" (`gpujobs providers` shows what each provider supports)".into())
-        }
+        Error::NotFound { .. } => Some(format!(
+            " (`gpujobs {sandbox}-p {provider} list` shows the jobs)"
+        )),
+        Error::Unsupported { .. } => Some(format!(
+            " (`gpujobs {sandbox}providers` shows what each provider supports)"
+        )),
         Error::ResponseTooLarge { .. } => Some(" (--max-response-size raises it)".into()),
         Error::Paging { .. } => Some(" (--max-pages raises the page limit)".into()),
+        Error::Timeout { .. } => {
+            Some(" (--request-timeout, or --timeout for the whole command)".into())
+        }
         _ => None,
     };
     let line = format!("{message}{}", hint.unwrap_or_default());
     // Provider text is in the message: one line, with control characters escaped.
     Failure {
         code,
-        message: crate::output::one_line(&line),
+        message: one_line(&line),
+    }
+}
+
+/// Global options given on the command line, by name, that `command` has no use for.
+pub fn unused_options(command: &Command, given: &[&str]) -> Option<String> {
+    let talks_to_a_provider = matches!(
+        command,
+        Command::Get { .. }
+            | Command::List { .. }
+            | Command::Cancel { .. }
+            | Command::Wait(_)
+            | Command::Watch(_)
+            | Command::Logs { .. }
+            | Command::Submit(_)
+    );
+    let prints = talks_to_a_provider || matches!(command, Command::Providers | Command::Schema);
+    let unused: Vec<&str> = given
+        .iter()
+        .copied()
+        .filter(|flag| match *flag {
+            "verbose" => false,
+            "output" => !prints,
+            _ => !talks_to_a_provider,
+        })
+        .collect();
+    match unused.is_empty() {
+        true => None,
+        false => Some(
+            unused
+                .iter()
+                .map(|f| format!("--{}", f.replace('_', "-")))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
     }
 }
 
 /// Runs `cli`; the exit code on success (0, or 1 for a `wait` whose job did not succeed).
 pub async fn run(cli: Cli) -> Result<u8, Failure> {
+    if matches!(cli.command, Command::Schema) && cli.output.is_some_and(|o| o != Output::Json) {
+        return Err(Failure::usage("schema prints JSON Schema: -o json only"));
+    }
     let context = Context::new(&cli).await?;
-    // After the sandbox (if any) made its jobs, so "42m ago" never reads 41.
     let printer = printer(&cli);
-    let mut out = std::io::stdout().lock();
-    let mut print = |text: &str| {
-        // A closed stdout (e.g. `| head`) is not an error worth a message.
-        let _ = writeln!(out, "{text}");
-    };
     match &cli.command {
         Command::Get { id } => {
-            print(&printer.job(&context.one()?.get(id).await.map_err(|e| failure(&e))?))
+            let job = context.one()?.get(id).await;
+            emit(&printer.job(&context.explain(job).await?));
         }
         Command::List {
             statuses,
             limit,
             max_pages,
+            timeout,
         } => {
             let mut options = ListOptions::default();
             options.statuses = statuses.clone();
-            options.limit = *limit;
+            options.limit = limit.and_then(|l| usize::try_from(l).ok());
             options.max_pages = *max_pages;
-            return list(&context, &printer, options).await;
+            let listing = list(&context, &printer, options);
+            return match timeout {
+                Some(limit) => tokio::time::timeout(*limit, listing)
+                    .await
+                    .map_err(|_| total_timeout("listing", *limit))?,
+                None => listing.await,
+            };
         }
         Command::Cancel { id } => {
-            let outcome = context.one()?.cancel(id).await.map_err(|e| failure(&e))?;
-            print(&cancel_text(&printer, &outcome));
+            let outcome = context.one()?.cancel(id).await;
+            emit(&cancel_text(&printer, &context.explain(outcome).await?));
         }
-        Command::Wait { id, wait_for } => return wait(&context, &printer, id, *wait_for).await,
-        Command::Logs { id } => print(&logs_text(
-            &printer,
-            context.one()?.logs(id).await.map_err(|e| failure(&e))?,
-        )),
+        Command::Wait(args) => return wait(&context, &printer, args, args.watch).await,
+        Command::Watch(args) => return wait(&context, &printer, args, true).await,
+        Command::Logs {
+            id,
+            follow,
+            timeout,
+        } => {
+            let shown = logs(&context, &printer, id, *follow, cli.max_response_size);
+            return match timeout {
+                Some(limit) => tokio::time::timeout(*limit, shown)
+                    .await
+                    .map_err(|_| total_timeout("following the log", *limit))?,
+                None => shown.await,
+            };
+        }
         Command::Submit(args) => {
-            let job = context
-                .one()?
-                .submit(&submit_request(args))
-                .await
-                .map_err(|e| failure(&e))?;
-            print(&printer.job(&job));
+            let job = context.one()?.submit(&submit_request(args)).await;
+            emit(&printer.job(&context.explain(job).await?));
+            if context.sandbox.is_some() {
+                eprintln!(
+                    "note: the --sandbox server lasts this one command; `gpujobs sandbox` keeps one running"
+                );
+            }
         }
-        Command::Providers => print(&providers_text(&printer)),
-        Command::Schema => print(&printer.json(&schemars::schema_for!(JobView), true)),
+        Command::Providers => emit(&providers_text(&printer)),
+        Command::Schema => emit(&printer.json(&schemars::schema_for!(JobView), true)),
         Command::Sandbox { addr } => {
             let sandbox = Sandbox::start(SandboxConfig::default().addr(*addr))
                 .await
@@ -120,39 +214,47 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
                     code: 6,
                     message: format!("cannot start the sandbox on {addr}: {e}"),
                 })?;
-            print(&sandbox.banner());
+            emit(&sandbox.banner());
             let _ = tokio::signal::ctrl_c().await;
         }
         Command::Completions { shell } => {
             use clap::CommandFactory;
-            clap_complete::generate(
-                *shell,
-                &mut Cli::command(),
-                "gpujobs",
-                &mut std::io::stdout(),
-            );
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "gpujobs", &mut script);
+            emit_bytes(&script);
         }
     }
     Ok(0)
 }
 
+/// The failure of a whole command running out of time (exit 3).
+fn total_timeout(what: &str, limit: Duration) -> Failure {
+    Failure {
+        code: 3,
+        message: format!(
+            "{what} timed out after {} (--timeout)",
+            humantime::format_duration(limit)
+        ),
+    }
+}
+
 fn printer(cli: &Cli) -> Printer {
     let terminal = std::io::stdout().is_terminal();
     Printer {
-        output: cli.output,
+        output: cli.output.unwrap_or(Output::Table),
         show_secrets: cli.show_secrets,
         color: terminal && std::env::var_os("NO_COLOR").is_none(),
         width: terminal
             .then(|| terminal_size::terminal_size().map_or(100, |(w, _)| usize::from(w.0))),
-        now: chrono::Utc::now(),
+        now: None,
     }
 }
 
 /// The providers the command line points at, and the sandbox if one was started.
-struct Context {
+pub struct Context {
     provider: Option<ProviderKind>,
     base_url: Option<String>,
-    timeout: Option<Duration>,
+    request_timeout: Option<Duration>,
     max_response_bytes: Option<u64>,
     sandbox: Option<Sandbox>,
 }
@@ -173,7 +275,7 @@ impl Context {
         Ok(Self {
             provider: cli.provider,
             base_url: cli.base_url.clone(),
-            timeout: cli.timeout,
+            request_timeout: cli.request_timeout,
             max_response_bytes: cli.max_response_size,
             sandbox,
         })
@@ -186,7 +288,7 @@ impl Context {
                 let mut config = ProviderConfig::new(kind);
                 config
                     .apply_env(|name| std::env::var(name).ok())
-                    .map_err(|e| failure(&e))?;
+                    .map_err(|e| failure(&e, Some(self)))?;
                 config
             }
         };
@@ -196,11 +298,11 @@ impl Context {
         if let Some(bytes) = self.max_response_bytes {
             config.max_response_bytes = bytes;
         }
-        if let Some(timeout) = self.timeout {
+        if let Some(timeout) = self.request_timeout {
             config.operation_timeout = timeout;
             config.attempt_timeout = config.attempt_timeout.min(timeout);
         }
-        gpujobs::connect(config).map_err(|e| failure(&e))
+        gpujobs::connect(config).map_err(|e| failure(&e, Some(self)))
     }
 
     /// The one provider a command acts on.
@@ -213,6 +315,37 @@ impl Context {
             ))
         })?;
         self.connect(kind)
+    }
+
+    /// `result`, its error explained where the cause is likely a base URL that
+    /// points at the sandbox's root instead of one provider under it.
+    async fn explain<T>(&self, result: gpujobs::Result<T>) -> Result<T, Failure> {
+        match result {
+            Ok(value) => Ok(value),
+            Err(error) => Err(self.explain_error(error).await),
+        }
+    }
+
+    /// [`failure`], with a wrong base URL explained (see [`Context::explain`]).
+    async fn explain_error(&self, error: Error) -> Failure {
+        let mut failed = failure(&error, Some(self));
+        let suspicious = matches!(
+            error.kind(),
+            gpujobs::ErrorKind::NotFound
+                | gpujobs::ErrorKind::Unauthenticated
+                | gpujobs::ErrorKind::Api
+        );
+        if let (true, Some(url)) = (suspicious, &self.base_url)
+            && is_sandbox_root(url).await
+        {
+            let provider = error.provider();
+            failed.message = format!(
+                "{provider}: {url} is the sandbox's root, not a provider: use --base-url {}/{provider}",
+                url.trim_end_matches('/')
+            );
+            failed.code = 2;
+        }
+        failed
     }
 
     /// The providers `list` covers: the chosen one, or every configured one.
@@ -255,6 +388,24 @@ impl Context {
     }
 }
 
+/// Whether `url` answers like the sandbox's root (its provider index).
+async fn is_sandbox_root(url: &str) -> bool {
+    let Ok(client) = reqwest::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .build()
+    else {
+        return false;
+    };
+    let root = format!("{}/", url.trim_end_matches('/'));
+    match client.get(root).send().await {
+        Ok(answer) => answer
+            .text()
+            .await
+            .is_ok_and(|t| t.starts_with("gpujobs sandbox:")),
+        Err(_) => false,
+    }
+}
+
 async fn list(context: &Context, printer: &Printer, options: ListOptions) -> Result<u8, Failure> {
     let mut code = 0;
     let mut providers = Vec::new();
@@ -270,8 +421,8 @@ async fn list(context: &Context, printer: &Printer, options: ListOptions) -> Res
             futures_util::stream::select_all(providers.iter().map(|p| p.list(options.clone())));
         while let Some(job) = jobs.next().await {
             match job {
-                Ok(job) => println!("{}", printer.job(&job)),
-                Err(e) => report(&mut code, failure(&e)),
+                Ok(job) => emit(&printer.job(&job)),
+                Err(e) => report(&mut code, context.explain_error(e).await),
             }
         }
         return Ok(code);
@@ -287,11 +438,11 @@ async fn list(context: &Context, printer: &Printer, options: ListOptions) -> Res
     for answer in answers {
         match answer {
             Ok(found) => jobs.extend(found),
-            Err(e) => report(&mut code, failure(&e)),
+            Err(e) => report(&mut code, context.explain_error(e).await),
         }
     }
     if code == 0 || !jobs.is_empty() || printer.output != Output::Table {
-        println!("{}", printer.jobs(&jobs));
+        emit(&printer.jobs(&jobs));
     }
     Ok(code)
 }
@@ -302,52 +453,87 @@ fn report(code: &mut u8, failure: Failure) {
     *code = (*code).max(failure.code);
 }
 
+/// `wait` and `watch`: polls until the job ends; with `watch`, a line per status change.
 async fn wait(
     context: &Context,
     printer: &Printer,
-    id: &str,
-    wait_for: Duration,
+    args: &WaitArgs,
+    watch: bool,
 ) -> Result<u8, Failure> {
     let provider = context.one()?;
-    let options = WaitOptions::default().timeout(wait_for);
-    let spinner = printer.output == Output::Table && std::io::stderr().is_terminal();
-    let mut watch = provider.watch(id, &options);
+    let options = WaitOptions::default()
+        .timeout(args.timeout)
+        .intervals(args.interval, args.max_interval);
+    let mut changes = provider.watch(&args.id, &options);
+    let spinner = (!watch && printer.output == Output::Table && std::io::stderr().is_terminal())
+        .then(|| spinner(&args.id));
     let mut last: Option<Job> = None;
-    let frames = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
-    let mut tick = tokio::time::interval(Duration::from_millis(120));
-    let started = std::time::Instant::now();
-    let mut frame = 0;
-    let end = loop {
-        tokio::select! {
-            next = watch.next() => match next {
-                Some(Ok(job)) => {
-                    let done = job.status.is_terminal();
-                    last = Some(job);
-                    if done { break Ok(()) }
+    while let Some(change) = changes.next().await {
+        let job = match change {
+            Ok(job) => job,
+            Err(e) => {
+                if let Some(spinner) = &spinner {
+                    spinner.finish_and_clear();
                 }
-                Some(Err(e)) => break Err(e),
-                None => break Ok(()),
-            },
-            _ = tick.tick(), if spinner => {
-                frame = (frame + 1) % frames.len();
-                let status = last.as_ref().map_or_else(|| "…".to_owned(), |j| status_text(&j.status));
-                eprint!("\r\x1b[2K{} {}: {status} ({}s)", frames[frame], one_line(id), started.elapsed().as_secs());
+                return Err(failure(&e, Some(context)));
             }
+        };
+        if let Some(spinner) = &spinner {
+            spinner.set_message(format!(
+                "{}: {}",
+                one_line(&args.id),
+                status_text(&job.status)
+            ));
         }
-    };
-    if spinner {
-        eprint!("\r\x1b[2K");
+        if watch {
+            emit(&change_line(printer, &job));
+        }
+        last = Some(job);
     }
-    end.map_err(|e| failure(&e))?;
+    if let Some(spinner) = &spinner {
+        spinner.finish_and_clear();
+    }
     let job = last.ok_or_else(|| Failure {
         code: 6,
-        message: format!("{}: no answer for job {id}", provider.kind()),
+        message: format!(
+            "{}: no answer for job {}",
+            provider.kind(),
+            one_line(&args.id)
+        ),
     })?;
-    println!("{}", printer.job(&job));
+    if !watch {
+        emit(&printer.job(&job));
+    }
     Ok(match job.status {
         JobStatus::Succeeded => 0,
         _ => 1,
     })
+}
+
+/// A spinner on stderr with the time since it started.
+fn spinner(id: &str) -> indicatif::ProgressBar {
+    let spinner = indicatif::ProgressBar::new_spinner();
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
+        spinner.set_style(style);
+    }
+    spinner.set_message(format!("{}: …", one_line(id)));
+    spinner.enable_steady_tick(Duration::from_millis(120));
+    spinner
+}
+
+/// One status change: `12:04:05  ray  raysubmit_x  running (RUNNING)`, or one JSON object.
+fn change_line(printer: &Printer, job: &Job) -> String {
+    match printer.output {
+        Output::Table => format!(
+            "{}  {}  {}  {} ({})",
+            chrono::Local::now().format("%H:%M:%S"),
+            job.provider,
+            one_line(&job.id),
+            status_text(&job.status),
+            one_line(&job.provider_status)
+        ),
+        _ => printer.json(&JobView::from(job), false),
+    }
 }
 
 fn cancel_text(printer: &Printer, outcome: &CancelOutcome) -> String {
@@ -381,28 +567,49 @@ fn cancel_text(printer: &Printer, outcome: &CancelOutcome) -> String {
     }
 }
 
-fn logs_text(printer: &Printer, logs: Logs) -> String {
-    let url_text = |url: &gpujobs::SensitiveUrl| match printer.show_secrets {
-        true => url.expose().to_owned(),
-        false => url.to_string(),
-    };
-    match (printer.output, logs) {
-        // On a terminal, a log's control characters are escaped (line breaks and tabs
-        // kept); piped or redirected, the log is written exactly as the provider sent it.
-        (Output::Table, Logs::Text(text)) if printer.width.is_some() => {
-            gpujobs::terminal_safe_lines(text.trim_end()).into_owned()
-        }
-        (Output::Table, Logs::Text(text)) => text.trim_end().to_owned(),
-        (Output::Table, Logs::Url(url)) => format!("the log is at {}", one_line(&url_text(&url))),
-        (_, Logs::Text(text)) => {
-            printer.json(&json!({ "logs": text }), printer.output == Output::Json)
-        }
-        (_, Logs::Url(url)) => printer.json(
-            &json!({ "log_url": url_text(&url) }),
-            printer.output == Output::Json,
-        ),
-        (_, _) => String::new(),
+/// Prints a job's log: on a terminal with control characters escaped (line
+/// breaks and tabs kept), piped exactly as the provider sent it; `-o json`
+/// as one `{"logs": …}` object.
+async fn logs(
+    context: &Context,
+    printer: &Printer,
+    id: &str,
+    follow: bool,
+    limit: Option<u64>,
+) -> Result<u8, Failure> {
+    let provider = context.one()?;
+    let fail = |e: Error| failure(&e, Some(context));
+    let terminal = printer.width.is_some();
+    let chunks: std::pin::Pin<Box<dyn Stream<Item = gpujobs::Result<bytes::Bytes>> + Send>> =
+        match follow {
+            true => provider.follow_logs(id).map_ok(bytes::Bytes::from).boxed(),
+            false => {
+                let logs: Logs = context.explain(provider.logs(id).await).await?;
+                logs.read(provider.kind(), limit.unwrap_or(LOG_LIMIT))
+            }
+        };
+    if printer.output != Output::Table {
+        let all: Vec<bytes::Bytes> = chunks.try_collect().await.map_err(fail)?;
+        let text = String::from_utf8_lossy(&all.concat()).into_owned();
+        emit(&printer.json(&json!({ "logs": text }), printer.output == Output::Json));
+        return Ok(0);
     }
+    let mut chunks = chunks;
+    let mut ends_with_newline = true;
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk.map_err(fail)?;
+        ends_with_newline = chunk.ends_with(b"\n");
+        match terminal {
+            true => emit_bytes(
+                gpujobs::terminal_safe_lines(&String::from_utf8_lossy(&chunk)).as_bytes(),
+            ),
+            false => emit_bytes(&chunk),
+        }
+    }
+    if terminal && !ends_with_newline {
+        emit_bytes(b"\n");
+    }
+    Ok(0)
 }
 
 fn submit_request(args: &SubmitArgs) -> SubmitRequest {
@@ -418,56 +625,56 @@ fn submit_request(args: &SubmitArgs) -> SubmitRequest {
     request
 }
 
+/// What each provider supports, from the descriptors, and what to know about it.
 fn providers_text(printer: &Printer) -> String {
-    let rows: Vec<serde_json::Value> = ProviderKind::ALL
-        .iter()
-        .map(|kind| {
-            let descriptor = kind.descriptor();
-            json!({
-                "provider": kind,
-                "capabilities": descriptor.capabilities,
-                "credential_variable": descriptor.env.credential,
-                "base_url_variable": descriptor.env.base_url,
-                "default_base_url": descriptor.env.default_base_url,
-            })
-        })
-        .collect();
+    let descriptors: Vec<&gpujobs::Descriptor> =
+        ProviderKind::ALL.iter().map(|k| k.descriptor()).collect();
     if printer.output != Output::Table {
-        return printer.json(&rows, printer.output == Output::Json);
+        return printer.json(&descriptors, printer.output == Output::Json);
     }
-    let mark = |v: &serde_json::Value| {
-        if v.as_bool() == Some(true) {
-            "yes"
-        } else {
-            "-"
-        }
-    };
-    let mut out = format!(
-        "{:<11} {:<4} {:<5} {:<7} {:<7} {:<5} {:<13} {:<16} {}\n",
+    let mark = |yes: bool| if yes { "yes" } else { "-" }.to_owned();
+    let header = [
         "PROVIDER",
         "GET",
         "LIST",
         "CANCEL",
         "SUBMIT",
         "LOGS",
-        "ASYNC-CANCEL",
+        "FOLLOW",
+        "FAILURES",
         "CREDENTIAL",
-        "BASE URL"
-    );
-    for row in &rows {
-        let caps = &row["capabilities"];
-        out.push_str(&format!(
-            "{:<11} {:<4} {:<5} {:<7} {:<7} {:<5} {:<13} {:<16} {}\n",
-            row["provider"].as_str().unwrap_or(""),
-            mark(&caps["get"]),
-            mark(&caps["list"]),
-            mark(&caps["cancel"]),
-            mark(&caps["submit"]),
-            mark(&caps["logs"]),
-            mark(&caps["async_cancel"]),
-            row["credential_variable"].as_str().unwrap_or("-"),
-            row["base_url_variable"].as_str().unwrap_or(""),
-        ));
+        "BASE URL",
+    ];
+    let rows = descriptors
+        .iter()
+        .map(|d| {
+            let caps = d.capabilities;
+            vec![
+                d.name.to_owned(),
+                mark(caps.get),
+                mark(caps.list),
+                match (caps.cancel, caps.async_cancel) {
+                    (true, true) => "async".to_owned(),
+                    (cancel, _) => mark(cancel),
+                },
+                mark(caps.submit),
+                mark(caps.logs),
+                mark(caps.follow_logs),
+                match caps.reports_failure {
+                    true => "reported".to_owned(),
+                    false => "NOT reported".to_owned(),
+                },
+                d.env.credential.unwrap_or("-").to_owned(),
+                d.env.base_url.to_owned(),
+            ]
+        })
+        .collect();
+    let mut out = table(&header, rows, None, &[]);
+    out.push_str("\n\n");
+    for d in descriptors {
+        for note in d.notes {
+            out.push_str(&format!("{}: {note}\n", d.name));
+        }
     }
     out.trim_end().to_owned()
 }

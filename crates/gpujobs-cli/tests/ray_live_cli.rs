@@ -122,3 +122,31 @@ fn cancel_and_not_found_through_the_cli() {
         "{stderr}"
     );
 }
+
+#[test]
+#[ignore = "needs a Ray head node: scripts/ray-live.sh"]
+fn logs_follow_streams_until_the_job_ends() {
+    let id = fresh("cli-follow");
+    json(&[
+        "submit",
+        "--id",
+        &id,
+        "--",
+        "python",
+        "-c",
+        "\"import time\nfor i in range(3):\n    print('tick', i, flush=True); time.sleep(1)\"",
+    ]);
+    let started = std::time::Instant::now();
+    let (code, stdout, stderr) = gpujobs(&["logs", "--follow", &id, "--timeout", "2m"]);
+    assert_eq!(code, 0, "{stderr}");
+    for i in 0..3 {
+        assert!(stdout.contains(&format!("tick {i}")), "{stdout}");
+    }
+    let (_, status, _) = gpujobs(&["get", &id, "-o", "json"]);
+    let job: Value = serde_json::from_str(&status).unwrap();
+    assert_eq!(job["status"], "succeeded", "the stream ended with the job");
+    assert!(
+        started.elapsed() > std::time::Duration::from_secs(2),
+        "it followed, not read once"
+    );
+}

@@ -41,6 +41,7 @@ mod model;
 mod providers;
 mod reference;
 mod server;
+mod tail;
 mod wire;
 
 use std::collections::BTreeMap;
@@ -146,6 +147,8 @@ pub(crate) struct State {
     pub requests: Mutex<Vec<RequestRecord>>,
     pub next_seq: Mutex<u64>,
     pub rng: Mutex<fastrand::Rng>,
+    /// Where the server listens, once it does.
+    pub addr: std::sync::OnceLock<SocketAddr>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -160,6 +163,7 @@ impl State {
             requests: Mutex::default(),
             next_seq: Mutex::new(1),
             rng: Mutex::new(fastrand::Rng::with_seed(config.seed)),
+            addr: std::sync::OnceLock::new(),
             config,
         }
     }
@@ -174,6 +178,12 @@ impl State {
         (0..len)
             .map(|_| rng.alphanumeric().to_ascii_lowercase())
             .collect()
+    }
+
+    /// The URL of the server's root, e.g. `http://127.0.0.1:8080`.
+    pub(crate) fn root_url(&self) -> String {
+        let addr = self.addr.get().copied().unwrap_or(self.config.addr);
+        format!("http://{addr}")
     }
 
     pub(crate) fn now(&self) -> SystemTime {

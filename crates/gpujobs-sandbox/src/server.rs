@@ -19,14 +19,21 @@ use serde_json::Value;
 use gpujobs::ProviderKind;
 
 use crate::faults::Fault;
-use crate::providers;
 use crate::wire::{Req, Resp};
 use crate::{RequestRecord, State, lock};
+use crate::{providers, tail};
 
 /// The largest request body read.
 const MAX_BODY: usize = 1 << 20;
 
-type Body = BoxBody<Bytes, std::io::Error>;
+pub(crate) type Body = BoxBody<Bytes, std::io::Error>;
+
+/// An empty body.
+pub(crate) fn empty() -> Body {
+    Full::new(Bytes::new())
+        .map_err(|never: Infallible| match never {})
+        .boxed()
+}
 
 /// Binds `addr` and serves until `stopped` fires; answers the bound address.
 pub(crate) async fn spawn(
@@ -36,6 +43,7 @@ pub(crate) async fn spawn(
 ) -> std::io::Result<SocketAddr> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
+    let _ = state.addr.set(bound);
     tokio::spawn(async move {
         loop {
             let stream = tokio::select! {
@@ -51,6 +59,7 @@ pub(crate) async fn spawn(
                 // A connection error (including a deliberately dropped one) ends only that connection.
                 let _ = http1::Builder::new()
                     .serve_connection(TokioIo::new(stream), service)
+                    .with_upgrades()
                     .await;
             });
         }
@@ -71,9 +80,11 @@ impl std::fmt::Display for DropConnection {
 impl std::error::Error for DropConnection {}
 
 async fn handle(
-    request: Request<Incoming>,
+    mut request: Request<Incoming>,
     state: Arc<State>,
 ) -> Result<Response<Body>, DropConnection> {
+    let upgrade =
+        websocket_key(request.headers()).map(|key| (key, hyper::upgrade::on(&mut request)));
     let (parts, body) = request.into_parts();
     let raw_path = parts.uri.path().to_owned();
     let mut segments = raw_path.trim_start_matches('/').split('/').map(decode);
@@ -110,6 +121,9 @@ async fn handle(
         path: below_prefix,
     });
 
+    if let (Some((key, upgrade)), Some(id)) = (upgrade, emulator.log_tail(&req)) {
+        return Ok(tail::serve(key, upgrade, state.clone(), provider, id));
+    }
     if let Some(allowed) = providers::allowed_methods(emulator, &req.method, &req.segments) {
         let mut resp = Resp::text(405, "405: Method Not Allowed");
         resp.headers.push(("allow", allowed));
@@ -159,6 +173,15 @@ async fn handle(
         _ => {}
     }
     Ok(encode(resp))
+}
+
+/// The `Sec-WebSocket-Key` of a WebSocket upgrade request.
+fn websocket_key(headers: &hyper::HeaderMap) -> Option<String> {
+    let upgrade = headers.get(hyper::header::UPGRADE)?.to_str().ok()?;
+    if !upgrade.eq_ignore_ascii_case("websocket") {
+        return None;
+    }
+    Some(headers.get("sec-websocket-key")?.to_str().ok()?.to_owned())
 }
 
 /// What `/` and unknown prefixes answer: where the providers are.

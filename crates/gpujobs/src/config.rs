@@ -94,12 +94,7 @@ impl ProviderConfig {
             .base_url
             .as_deref()
             .or(env.default_base_url)
-            .ok_or_else(|| {
-                fail(format!(
-                    "no base URL: set {} or call base_url()",
-                    env.base_url
-                ))
-            })?;
+            .ok_or_else(|| fail(format!("no base URL: set {} (or `base_url`)", env.base_url)))?;
         let url = url::Url::parse(raw).map_err(|e| {
             fail(format!(
                 "base URL `{}` is not a URL: {e}",

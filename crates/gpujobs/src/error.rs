@@ -29,6 +29,8 @@ pub enum Operation {
     Submit,
     /// `logs`
     Logs,
+    /// `follow_logs`
+    FollowLogs,
 }
 
 impl fmt::Display for Operation {
@@ -39,6 +41,7 @@ impl fmt::Display for Operation {
             Self::Cancel => "cancel",
             Self::Submit => "submit",
             Self::Logs => "logs",
+            Self::FollowLogs => "following logs",
         })
     }
 }

@@ -5,6 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
 use serde::Serialize;
 
@@ -49,6 +50,8 @@ pub struct Capabilities {
     pub client_chosen_id: bool,
     /// `logs` of a job.
     pub logs: bool,
+    /// `follow_logs`: what a job prints, as it prints it, until it ends.
+    pub follow_logs: bool,
 }
 
 impl Capabilities {
@@ -63,6 +66,7 @@ impl Capabilities {
         submit: false,
         client_chosen_id: false,
         logs: false,
+        follow_logs: false,
     };
 }
 
@@ -298,6 +302,84 @@ pub enum Logs {
     Url(SensitiveUrl),
 }
 
+impl Logs {
+    /// The log's bytes as they come: the text as it is, or the URL fetched —
+    /// streamed, at most `limit` bytes (more ends the stream with
+    /// [`Error::ResponseTooLarge`]), and never with the provider's credential
+    /// (the URL carries its own signature; the request goes to another host).
+    ///
+    /// ```no_run
+    /// # async fn demo(provider: std::sync::Arc<dyn gpujobs::JobProvider>) -> gpujobs::Result<()> {
+    /// use futures_util::TryStreamExt;
+    /// let logs = provider.logs("job-1").await?;
+    /// let bytes: Vec<bytes::Bytes> = logs.read(provider.kind(), 64 << 20).try_collect().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn read(
+        self,
+        provider: ProviderKind,
+        limit: u64,
+    ) -> BoxStream<'static, Result<bytes::Bytes>> {
+        match self {
+            Self::Text(text) => {
+                futures_util::stream::once(std::future::ready(Ok(text.into()))).boxed()
+            }
+            Self::Url(url) => fetch(provider, url, limit),
+        }
+    }
+}
+
+/// Streams a signed log URL with a client that holds no credential.
+fn fetch(
+    provider: ProviderKind,
+    url: SensitiveUrl,
+    limit: u64,
+) -> BoxStream<'static, Result<bytes::Bytes>> {
+    let transport = move |message: String| Error::Transport {
+        provider,
+        message,
+        source: None,
+    };
+    let request = async move {
+        let client = reqwest::Client::builder()
+            .connect_timeout(std::time::Duration::from_secs(10))
+            .read_timeout(std::time::Duration::from_secs(60))
+            .build()
+            .map_err(|_| transport("cannot build an HTTP client for the log".into()))?;
+        let response = client
+            .get(url.expose())
+            .send()
+            .await
+            .map_err(|_| transport("cannot fetch the log from its URL".into()))?;
+        let status = response.status().as_u16();
+        if status >= 400 {
+            let message = format!("the log URL answered HTTP {status}");
+            return Err(Error::from_status(provider, status, message, None, None));
+        }
+        let mut read = 0u64;
+        Ok(response.bytes_stream().map(move |chunk| {
+            let chunk = chunk.map_err(|_| transport("the log download broke off".into()))?;
+            read += chunk.len() as u64;
+            match read > limit {
+                true => Err(Error::ResponseTooLarge { provider, limit }),
+                false => Ok(chunk),
+            }
+        }))
+    };
+    futures_util::stream::once(request)
+        .flat_map(|started| match started {
+            Ok(chunks) => chunks.boxed(),
+            Err(e) => futures_util::stream::once(std::future::ready(Err(e))).boxed(),
+        })
+        .scan(false, |failed, item| {
+            // Nothing after the first error.
+            let ended = *failed;
+            *failed |= item.is_err();
+            std::future::ready((!ended).then_some(item))
+        })
+        .boxed()
+}
+
 /// One provider of GPU jobs. Object safe: `Arc<dyn JobProvider>` works everywhere.
 ///
 /// Job ids are sent percent-encoded as one path segment; an id that could not
@@ -344,6 +426,15 @@ pub trait JobProvider: Send + Sync + fmt::Debug {
     async fn logs(&self, id: &str) -> Result<Logs> {
         let _ = id;
         Err(Error::unsupported(self.kind(), Operation::Logs))
+    }
+
+    /// What a job prints, as it prints it, until it ends: text in the pieces
+    /// the provider sends. The stream ends once the job has ended; if the
+    /// provider's stream breaks off before, it ends with an error.
+    fn follow_logs(&self, id: &str) -> BoxStream<'static, Result<String>> {
+        let _ = id;
+        let error = Error::unsupported(self.kind(), Operation::FollowLogs);
+        futures_util::stream::once(std::future::ready(Err(error))).boxed()
     }
 }
 

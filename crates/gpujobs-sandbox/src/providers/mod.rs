@@ -45,6 +45,12 @@ pub(crate) trait Emulator: Sync + std::fmt::Debug {
     /// methods a path takes, for 405 answers.
     fn endpoints(&self) -> Vec<Endpoint>;
 
+    /// The job whose log `req` asks to follow over a WebSocket, if it does.
+    fn log_tail(&self, req: &Req) -> Option<String> {
+        let _ = req;
+        None
+    }
+
     /// Answers a request below the provider's prefix (`fault`: the fault
     /// switched on for it, which a paging emulator applies to its list answers).
     fn handle(&self, req: &Req, state: &State, fault: Option<&Fault>) -> Resp;

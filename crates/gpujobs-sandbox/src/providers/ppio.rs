@@ -14,6 +14,8 @@ use crate::model::{JobSpec, Phase, SimJob, unix_seconds};
 use crate::wire::{Absent, Req, Resp};
 
 const KIND: ProviderKind = ProviderKind::Ppio;
+/// The signature in every job's log URL.
+const LOG_TOKEN: &str = "sandbox-log-token";
 const JOB_TYPES: [&str; 3] = ["saveImage", "instanceMigrate", "autoInstanceMigrate"];
 
 fn error(status: u16, reason: &str, message: impl Into<String>) -> Resp {
@@ -49,6 +51,17 @@ impl Emulator for Ppio {
     }
 
     fn handle(&self, req: &Req, state: &State, fault: Option<&Fault>) -> Resp {
+        // The job's log URL, signed by its token like PPIO's: no API key is sent to it.
+        if let ("GET", ["_logs", id]) = (req.route().0, req.route().1.as_slice()) {
+            let (now, timing) = (state.now(), &state.config.timing);
+            return match req.query.get("token").map(String::as_str) {
+                Some(LOG_TOKEN) => {
+                    with_job(state, KIND, id, |j| Resp::text(200, j.logs(now, timing)))
+                        .unwrap_or_else(|| Resp::text(404, "no such log"))
+                }
+                _ => Resp::text(403, "AccessDenied: the signature does not match"),
+            };
+        }
         if !req.authorized(state.config.tokens.get(&KIND)) {
             return error(401, "UNAUTHENTICATED", "invalid or missing API key");
         }
@@ -186,7 +199,8 @@ fn render(job: &SimJob, state: &State) -> Job {
             message: Some(message),
         }),
         log: Some(format!(
-            "https://logs.sandbox.invalid/ppio/{}?token=sandbox-log-token",
+            "{}/ppio/_logs/{}?token={LOG_TOKEN}",
+            state.root_url(),
             job.id
         )),
         created_at: Some(unix_seconds(job.created)),

@@ -41,6 +41,15 @@ impl Emulator for Ray {
         <gpujobs_ray::Client as gpujobs_runtime::GeneratedClient>::endpoints()
     }
 
+    fn log_tail(&self, req: &Req) -> Option<String> {
+        match req.route() {
+            ("GET", path) if matches!(path.as_slice(), ["api", "jobs", _, "logs", "tail"]) => {
+                Some(path[2].to_owned())
+            }
+            _ => None,
+        }
+    }
+
     fn handle(&self, req: &Req, state: &State, _fault: Option<&Fault>) -> Resp {
         let now = state.now();
         let timing = &state.config.timing;

@@ -156,7 +156,7 @@ fn create_form(request: &SubmitRequest) -> Result<CreateJobForm> {
     let gpu = request
         .gpu
         .as_deref()
-        .ok_or_else(|| Error::invalid(KIND, "Matpool needs a GPU model (gpu)"))?;
+        .ok_or_else(|| Error::invalid(KIND, "Matpool needs a GPU model (`gpu`)"))?;
     let number = |what: &str, value: &Option<String>| -> Result<Option<i64>> {
         value
             .as_deref()
@@ -174,7 +174,7 @@ fn create_form(request: &SubmitRequest) -> Result<CreateJobForm> {
     if image.is_some() == environment.is_some() {
         return Err(Error::invalid(
             KIND,
-            "Matpool needs exactly one of an image id or an environment id",
+            "Matpool needs exactly one of an image id (`image`) or an environment id (`environment`)",
         ));
     }
     if let Some((key, _)) = request

@@ -44,6 +44,8 @@ registry! {
 
 #[cfg(any(feature = "ray", feature = "yuanrong"))]
 mod ray_family;
+#[cfg(feature = "ray")]
+mod ray_tail;
 
 /// A provider built from the process environment, by kind (see [`Descriptor::env`]).
 ///
@@ -114,6 +116,13 @@ pub trait Api: Send + Sync + Sized + 'static {
         Err(Error::unsupported(p.kind(), Operation::Logs))
     }
 
+    /// What a job prints until it ends (the id is already checked).
+    fn follow_logs(p: &Provider<Self>, id: &str) -> BoxStream<'static, Result<String>> {
+        let _ = id;
+        let error = Error::unsupported(p.kind(), Operation::FollowLogs);
+        futures_util::stream::once(std::future::ready(Err(error))).boxed()
+    }
+
     /// The human message in an error answer's body.
     fn error_message(body: &str) -> String {
         plain_message(body)
@@ -174,6 +183,11 @@ impl<A: Api> Provider<A> {
     /// The generated client, for everything the facade does not cover.
     pub fn client(&self) -> &A::Client {
         &self.inner.client
+    }
+
+    /// What the adapter keeps besides its generated client.
+    pub(crate) fn ctx(&self) -> &Ctx {
+        &self.inner.ctx
     }
 
     /// Runs one generated call under the operation time limit and maps its error.
@@ -300,6 +314,13 @@ impl<A: Api> JobProvider for Provider<A> {
         A::logs(self, id).await
     }
 
+    fn follow_logs(&self, id: &str) -> BoxStream<'static, Result<String>> {
+        match check_id(self.kind(), id) {
+            Ok(()) => A::follow_logs(self, id),
+            Err(e) => futures_util::stream::once(std::future::ready(Err(e))).boxed(),
+        }
+    }
+
     fn shared(&self) -> Arc<dyn JobProvider> {
         Arc::new(self.clone())
     }
@@ -310,6 +331,11 @@ impl<A: Api> JobProvider for Provider<A> {
 pub(crate) struct Ctx {
     pub kind: ProviderKind,
     pub operation_timeout: Duration,
+    /// The API's base URL (checked), for what the generated client does not do.
+    pub base_url: String,
+    /// Limits for what the generated client does not do.
+    pub attempt_timeout: Duration,
+    pub max_response_bytes: u64,
     /// Reads the message out of an error body (the provider's [`Api::error_message`]).
     error_message: fn(&str) -> String,
 }
@@ -360,6 +386,9 @@ impl Ctx {
         let ctx = Ctx {
             kind: config.kind,
             operation_timeout: config.operation_timeout,
+            base_url: base_url.clone(),
+            attempt_timeout: config.attempt_timeout,
+            max_response_bytes: config.max_response_bytes,
             error_message,
         };
         Ok((ctx, base_url, http, state))

@@ -7,6 +7,7 @@
 //! safe to retry and never creates two jobs.
 
 use async_trait::async_trait;
+use futures_util::stream::BoxStream;
 use gpujobs_ray::types::{JobDetails, JobSubmitRequest, VersionResponse};
 
 use super::ray_family::{self, STATUSES};
@@ -47,6 +48,7 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
         submit: true,
         client_chosen_id: true,
         logs: true,
+        follow_logs: true,
         ..Capabilities::NONE
     },
     statuses: StatusTable::new(&STATUSES, false),
@@ -166,6 +168,10 @@ impl Api for RayApi {
 
     async fn logs(p: &RayProvider, id: &str) -> Result<Logs> {
         Ok(Logs::Text(p.call(p.client().get_job_logs(id)).await?.logs))
+    }
+
+    fn follow_logs(p: &RayProvider, id: &str) -> BoxStream<'static, Result<String>> {
+        super::ray_tail::follow(p, id)
     }
 
     fn error_message(body: &str) -> String {

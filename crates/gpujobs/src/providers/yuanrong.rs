@@ -125,7 +125,7 @@ impl Api for YuanrongApi {
         let working_dir = request.working_dir.clone().ok_or_else(|| {
             Error::invalid(
                 KIND,
-                "openYuanrong needs a working_dir (a directory or a file:// zip)",
+                "openYuanrong needs a working directory (`working_dir`): a directory or a file:// zip",
             )
         })?;
         let id = request.id.clone().unwrap_or_else(fresh_id);
