@@ -76,7 +76,7 @@ done
 answering || { say "FAILED: the dashboard never answered on $RAY_API_SERVER_ADDRESS"; exit 1; }
 say "the dashboard answers on $RAY_API_SERVER_ADDRESS; running the live tests"
 
-# The live tests are the workspace's only ignored tests. `--workspace --tests` selects the same
-# dependency features as the plain `cargo test --workspace` before it, so nothing is rebuilt.
-cargo test --workspace --tests -- --ignored --test-threads=2
+# `--workspace` selects the same dependency features as the plain `cargo test --workspace`
+# before it, so nothing is rebuilt.
+cargo test --workspace --test ray_live --test ray_live_cli -- --ignored --test-threads=2
 say "passed"

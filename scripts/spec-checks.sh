@@ -12,8 +12,10 @@ root=$PWD
 tools=${GPUJOBS_TOOLS:-$HOME/.cache/gpujobs-tools}
 target=${CARGO_TARGET_DIR:-$root/target}
 sandbox_bin="$target/debug/gpujobs-sandbox"
-overlaid=$(mktemp -d)
-trap 'rm -rf "$overlaid"; [ -n "${sandbox_pid:-}" ] && kill "$sandbox_pid" 2>/dev/null || true' EXIT
+# Inside the repository: .spectral.yaml's per-file overrides match paths below it.
+overlaid=$root/target/spec-checks
+rm -rf "$overlaid" && mkdir -p "$overlaid"
+trap '[ -n "${sandbox_pid:-}" ] && kill "$sandbox_pid" 2>/dev/null || true' EXIT
 
 cargo xtask overlaid "$overlaid" >/dev/null
 providers=$(cd specs && ls)
@@ -21,8 +23,8 @@ providers=$(cd specs && ls)
 echo "== spectral (tools/spectral, .spectral.yaml) on every overlaid spec"
 if command -v npm >/dev/null 2>&1 && (cd tools/spectral && npm ci --silent --no-audit --no-fund >/dev/null 2>&1); then
   for p in $providers; do
-    tools/spectral/node_modules/.bin/spectral lint --quiet --fail-severity error \
-      -r .spectral.yaml "$overlaid/$p.json" && echo "spectral: $p: no errors"
+    tools/spectral/node_modules/.bin/spectral lint --quiet --fail-severity warn \
+      -r .spectral.yaml "$overlaid/$p.json" && echo "spectral: $p: no errors, no warnings"
   done
 else
   echo "spectral: SKIPPED: npm is missing or could not install tools/spectral"

@@ -261,29 +261,61 @@ mod ray_live_recordings {
 
 mod slurm {
     use super::*;
-    use gpujobs_slurm::types::{V0038Answer, V0038JobSubmission, V0038JobSubmissionResponse, V0038JobsResponse};
+    use gpujobs_slurm::types::{
+        V0038Answer, V0038JobSubmission, V0038JobSubmissionResponse, V0038JobsResponse,
+    };
 
     #[test]
     fn recorded_answers_of_a_real_slurmrestd_decode() {
-        for name in ["get_job_running", "get_job_completed", "get_job_failed", "get_job_cancelled", "list_jobs"] {
+        for name in [
+            "get_job_running",
+            "get_job_completed",
+            "get_job_failed",
+            "get_job_cancelled",
+            "list_jobs",
+            // Re-recorded by `GPUJOBS_RECORD=1 scripts/slurm-live.sh`.
+            "live/get_job_running",
+            "live/get_job_completed",
+            "live/get_job_failed",
+            "live/list_jobs",
+        ] {
             let answer: V0038JobsResponse = decode("slurm", name);
             assert!(!answer.jobs.is_empty(), "{name}");
         }
         let running: V0038JobsResponse = decode("slurm", "get_job_running");
         let job = &running.jobs[0];
-        assert_eq!((job.job_id, job.job_state.as_deref()), (Some(4), Some("RUNNING")));
+        assert_eq!(
+            (job.job_id, job.job_state.as_deref()),
+            (Some(4), Some("RUNNING"))
+        );
         let failed: V0038JobsResponse = decode("slurm", "get_job_failed");
-        assert_eq!(failed.jobs[0].exit_code, Some(768), "exit 3 as a raw wait status");
+        assert_eq!(
+            failed.jobs[0].exit_code,
+            Some(768),
+            "exit 3 as a raw wait status"
+        );
+        let failed: V0038JobsResponse = decode("slurm", "live/get_job_failed");
+        assert_eq!(failed.jobs[0].exit_code, Some(768));
         let submitted: V0038JobSubmissionResponse = decode("slurm", "submit");
         assert_eq!(submitted.job_id, Some(4));
         let held: V0038JobSubmissionResponse = decode("slurm", "submit_held");
         assert_eq!(held.errors[0].error_code, Some(2042));
-        for name in ["cancel_job", "cancel_notfound", "get_job_notfound", "bad_token"] {
+        for name in [
+            "cancel_job",
+            "cancel_notfound",
+            "get_job_notfound",
+            "bad_token",
+        ] {
             let _: V0038Answer = decode("slurm", name);
         }
         let not_found: V0038Answer = decode("slurm", "get_job_notfound");
         assert_eq!(not_found.errors[0].error_number, Some(2017));
-        for name in ["submit_request", "submit_fail_request", "submit_held_request", "submit_long_request"] {
+        for name in [
+            "submit_request",
+            "submit_fail_request",
+            "submit_held_request",
+            "submit_long_request",
+        ] {
             let _: V0038JobSubmission = decode("slurm", name);
         }
     }

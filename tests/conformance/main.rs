@@ -158,6 +158,7 @@ scenarios![
     listing_stops_at_the_page_limit,
     an_oversized_answer_is_refused,
     a_read_cut_short_once_is_retried,
+    a_submit_whose_answer_is_lost_makes_one_job,
 ];
 
 /// Runs one scenario against a fresh harness, on a runtime of its own.

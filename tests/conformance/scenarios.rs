@@ -220,8 +220,8 @@ pub async fn job_creating_post_is_not_retried_on_500(h: &Harness) {
         .try_collect::<Vec<Job>>()
         .await
         .unwrap();
-    if h.caps().client_chosen_id {
-        // The submit carried an idempotency key: repeating it is safe, and made exactly one job.
+    if h.caps().idempotent_submit {
+        // The submit can be recognised when repeated: repeating it is safe, and made exactly one job.
         result.unwrap();
         assert_eq!((posts, jobs.len()), (2, 1));
     } else {
@@ -447,4 +447,35 @@ pub async fn a_read_cut_short_once_is_retried(h: &Harness) {
     assert_eq!(h.provider.get(&id).await.unwrap().id, id);
     let asked = h.requests().iter().filter(|r| r.path.contains(&id)).count();
     assert_eq!(asked, 2, "the broken answer, then the whole one");
+}
+
+pub async fn a_submit_whose_answer_is_lost_makes_one_job(h: &Harness) {
+    if !h.caps().submit {
+        return skip(h, "submit is unsupported");
+    }
+    // The provider acts on the submit, then the answer never arrives.
+    if !h.inject(FaultRule::new(Fault::DropAnswer).method("POST").times(1)) {
+        return skip(h, "no HTTP layer");
+    }
+    let result = h.provider.submit(&submit_request("python ok.py")).await;
+    let jobs = h
+        .provider
+        .list(ListOptions::default())
+        .try_collect::<Vec<Job>>()
+        .await
+        .unwrap();
+    match h.caps().idempotent_submit {
+        true => {
+            let job = result.unwrap();
+            assert_eq!(jobs.len(), 1, "one job, adopted: {jobs:?}");
+            assert_eq!(jobs[0].id, job.id);
+        }
+        false => {
+            assert!(
+                result.is_err(),
+                "a lost answer is an error, not a second submit"
+            );
+            assert_eq!(jobs.len(), 1, "the provider made it; it was not sent again");
+        }
+    }
 }

@@ -133,7 +133,7 @@ pub enum Command {
         timeout: Option<Duration>,
     },
     /// Submit a job.
-    Submit(SubmitArgs),
+    Submit(Box<SubmitArgs>),
     /// Show what each provider supports and how it is configured.
     Providers,
     /// Print the JSON Schema of a job as `-o json` prints it.
@@ -176,7 +176,8 @@ pub struct SubmitArgs {
     /// The command (Ray and openYuanrong: the entrypoint).
     #[arg(required = true, num_args = 1.., trailing_var_arg = true, value_name = "COMMAND")]
     pub command: Vec<String>,
-    /// A client-chosen id (Ray, openYuanrong): submitting again with it does not create a second job.
+    /// A client-chosen id (Ray, openYuanrong; Slurm: a token kept in the job's comment): submitting
+    /// again with it does not create a second job.
     #[arg(long)]
     pub id: Option<String>,
     /// A display name.
@@ -200,6 +201,24 @@ pub struct SubmitArgs {
     /// A region id (Matpool).
     #[arg(long)]
     pub region: Option<i64>,
+    /// CPUs (Ray: for the driver; Slurm: whole CPUs per task).
+    #[arg(long)]
+    pub cpus: Option<f64>,
+    /// GPUs (Ray: for the driver; Slurm: whole GPUs).
+    #[arg(long)]
+    pub gpus: Option<f64>,
+    /// Memory, e.g. 16GiB (Ray: for the driver; Slurm: per node).
+    #[arg(long, value_parser = parse_size, value_name = "SIZE")]
+    pub memory: Option<u64>,
+    /// The partition (queue) to run in (Slurm).
+    #[arg(long)]
+    pub partition: Option<String>,
+    /// How long the job may run, e.g. 2h (Slurm: rounded up to whole minutes).
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub time_limit: Option<Duration>,
+    /// Where the job's output goes, a path on the cluster (Slurm; `%j` is the job id).
+    #[arg(long, value_name = "PATH")]
+    pub output_file: Option<String>,
 }
 
 use clap::builder::TypedValueParser as _;

@@ -622,6 +622,12 @@ fn submit_request(args: &SubmitArgs) -> SubmitRequest {
     request.environment = args.environment.clone();
     request.gpu = args.gpu.clone();
     request.region = args.region;
+    request.cpus = args.cpus;
+    request.gpus = args.gpus;
+    request.memory_bytes = args.memory;
+    request.partition = args.partition.clone();
+    request.time_limit = args.time_limit;
+    request.output = args.output_file.clone();
     request
 }
 

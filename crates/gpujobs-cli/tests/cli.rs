@@ -132,12 +132,13 @@ fn list_as_ndjson_is_one_job_per_line() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(every.len(), 20, "4 demo jobs from each of 5 providers");
+    let all = gpujobs::ProviderKind::ALL.len();
+    assert_eq!(every.len(), 4 * all, "4 demo jobs from each provider");
     let providers: std::collections::BTreeSet<&str> = every
         .iter()
         .map(|j| j["provider"].as_str().unwrap())
         .collect();
-    assert_eq!(providers.len(), 5);
+    assert_eq!(providers.len(), all);
 }
 
 #[test]
@@ -300,7 +301,10 @@ fn submit_uses_what_each_provider_takes() {
 fn providers_show_the_capability_matrix() {
     insta::assert_snapshot!(gpujobs(&["providers"], &[]).1);
     let rows: Value = serde_json::from_str(&gpujobs(&["providers", "-o", "json"], &[]).1).unwrap();
-    assert_eq!(rows.as_array().unwrap().len(), 5);
+    assert_eq!(
+        rows.as_array().unwrap().len(),
+        gpujobs::ProviderKind::ALL.len()
+    );
 }
 
 #[test]

@@ -247,7 +247,7 @@ fn help_and_usage_say_what_is_possible() {
         .expect("a heading for global options");
     assert!(help.find("--provider").unwrap() > heading, "{help}");
     assert!(
-        help.contains("[possible values: ppio, yuanrong, ray, matpool, tensorpool]"),
+        help.contains("[possible values: ppio, yuanrong, ray, matpool, tensorpool, slurm]"),
         "{help}"
     );
     for args in [

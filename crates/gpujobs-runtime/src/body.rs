@@ -82,18 +82,29 @@ impl fmt::Display for ByteSize {
     }
 }
 
+/// Tells, from its status and body, whether an answer that looks transient
+/// (a 5xx) is the server's final word: slurmrestd, for one, answers an
+/// unknown job with HTTP 500 and an `errors` list saying so.
+pub type FinalAnswer = fn(status: u16, body: &[u8]) -> bool;
+
 /// What reading a body gave.
 pub(crate) enum Read {
-    /// The whole body, within the limit, in a response ready to decode.
-    Whole(reqwest::Response),
+    /// The whole body, within the limit, in a response ready to decode, and
+    /// whether the reader's `is_final` called it a final answer.
+    Whole(reqwest::Response, bool),
     /// Over the limit: a response whose body fails with [`ResponseTooLarge`].
     TooLarge(reqwest::Response),
     /// The connection broke or stalled mid-body.
     Failed(reqwest::Error),
 }
 
-/// Reads `response`'s body, refusing more than `limit` bytes.
-pub(crate) async fn read_within(response: reqwest::Response, limit: u64) -> Read {
+/// Reads `response`'s body, refusing more than `limit` bytes, and asks
+/// `is_final` (if any) whether the answer is final (see [`FinalAnswer`]).
+pub(crate) async fn read_within(
+    response: reqwest::Response,
+    limit: u64,
+    is_final: Option<FinalAnswer>,
+) -> Read {
     let declared = response.content_length();
     let (parts, mut body) = http::Response::<reqwest::Body>::from(response).into_parts();
     let too_large = |parts| {
@@ -119,6 +130,7 @@ pub(crate) async fn read_within(response: reqwest::Response, limit: u64) -> Read
             whole.extend_from_slice(&data);
         }
     }
+    let is_final = is_final.is_some_and(|f| f(parts.status.as_u16(), &whole));
     let response = http::Response::from_parts(parts, reqwest::Body::from(whole));
-    Read::Whole(response.into())
+    Read::Whole(response.into(), is_final)
 }

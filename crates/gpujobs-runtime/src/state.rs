@@ -5,7 +5,7 @@ use progenitor_client::OperationInfo;
 use tracing::Instrument as _;
 use tracing::field::Empty;
 
-use crate::body::{DEFAULT_MAX_RESPONSE_BYTES, Read, read_within};
+use crate::body::{DEFAULT_MAX_RESPONSE_BYTES, FinalAnswer, Read, read_within};
 use crate::clock::{Clock, SystemClock};
 use crate::retry::{RetryPolicy, Verdict, classify};
 
@@ -72,6 +72,7 @@ pub struct ClientState {
     operation_timeout: Option<Duration>,
     max_response_bytes: u64,
     clock: Arc<dyn Clock>,
+    final_answer: Option<FinalAnswer>,
 }
 
 impl ClientState {
@@ -86,6 +87,7 @@ impl ClientState {
             operation_timeout: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             clock: Arc::new(SystemClock),
+            final_answer: None,
         }
     }
 
@@ -127,6 +129,13 @@ impl ClientState {
     /// Replaces the clock and jitter source (tests use [`crate::ManualClock`]).
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
+        self
+    }
+
+    /// Lets `is_final` read 5xx answers, and returns those it calls final
+    /// at once instead of retrying them.
+    pub fn with_final_answers(mut self, is_final: FinalAnswer) -> Self {
+        self.final_answer = Some(is_final);
         self
     }
 
@@ -215,8 +224,9 @@ impl ClientState {
             );
             let sent = self.clock.now();
             let result = self.send(client, request).instrument(span.clone()).await;
-            let result = match result {
-                Sent::Answer(result) => result,
+            let (result, is_final) = match result {
+                Sent::Answer(result) => (result, false),
+                Sent::Final(response) => (Ok(response), true),
                 // Never retried: the same request would get the same oversized answer.
                 Sent::TooLarge(response) => {
                     tracing::debug!(parent: &span, limit = self.max_response_bytes, "response too large");
@@ -236,6 +246,10 @@ impl ClientState {
                 }
             }
 
+            if is_final {
+                tracing::debug!(parent: &span, "the server's final answer: not retried");
+                return result;
+            }
             let Verdict::Retry(hint) = classify(&result, retry_safe, self.clock.wall()) else {
                 return result;
             };
@@ -263,6 +277,8 @@ enum Sent {
     Answer(reqwest::Result<reqwest::Response>),
     /// A response whose body was over the limit.
     TooLarge(reqwest::Response),
+    /// A 5xx the server means (see [`ClientState::with_final_answers`]).
+    Final(reqwest::Response),
 }
 
 impl ClientState {
@@ -273,8 +289,12 @@ impl ClientState {
             Ok(response) => response,
             Err(error) => return Sent::Answer(Err(error)),
         };
-        match read_within(response, self.max_response_bytes).await {
-            Read::Whole(response) => Sent::Answer(Ok(response)),
+        let is_final = self
+            .final_answer
+            .filter(|_| response.status().is_server_error());
+        match read_within(response, self.max_response_bytes, is_final).await {
+            Read::Whole(response, true) => Sent::Final(response),
+            Read::Whole(response, false) => Sent::Answer(Ok(response)),
             Read::Failed(error) => Sent::Answer(Err(error)),
             Read::TooLarge(response) => Sent::TooLarge(response),
         }

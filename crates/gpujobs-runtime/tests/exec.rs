@@ -247,3 +247,34 @@ async fn a_body_over_the_limit_is_refused_and_not_asked_for_again() {
         "a body at the limit is whole"
     );
 }
+
+#[tokio::test]
+async fn a_5xx_the_server_means_is_returned_at_once() {
+    let server = MockServer::start().await;
+    let refusal =
+        ResponseTemplate::new(500).set_body_string(r#"{"errors":[{"error_number":2017}]}"#);
+    Mock::given(path("/x"))
+        .respond_with(refusal)
+        .mount(&server)
+        .await;
+    let clock = ManualClock::new();
+    let means_it =
+        |status: u16, body: &[u8]| status == 500 && body.windows(4).any(|w| w == b"2017");
+    let state = state(&clock).with_final_answers(means_it);
+    let response = run(&state, get(&server), "get").await.unwrap();
+    assert_eq!(response.status(), 500);
+    assert_eq!(
+        response.text().await.unwrap(),
+        r#"{"errors":[{"error_number":2017}]}"#,
+        "the body is kept"
+    );
+    assert_eq!(requests(&server).await, 1);
+
+    // Any other 5xx is still retried.
+    let flaky = server_answering(&[(500, None), (200, None)]).await;
+    let response = run(&state, get(&flaky), "get").await.unwrap();
+    assert_eq!(
+        (response.status().as_u16(), requests(&flaky).await),
+        (200, 2)
+    );
+}

@@ -21,6 +21,9 @@ pub enum Fault {
     CutShort,
     /// Close the connection without answering.
     Drop,
+    /// Act on the request, then close the connection without answering (the
+    /// answer is lost on the way back).
+    DropAnswer,
     /// Answer a job with a status value the provider does not document.
     UnknownStatus,
     /// Answer with an extra field the spec does not have.

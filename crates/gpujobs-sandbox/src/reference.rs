@@ -140,6 +140,7 @@ impl JobProvider for ReferenceProvider {
         everything.reports_failure = true;
         everything.submit = true;
         everything.client_chosen_id = true;
+        everything.idempotent_submit = true;
         everything.logs = true;
         everything
     }

@@ -125,7 +125,7 @@ async fn handle(
         return Ok(tail::serve(key, upgrade, state.clone(), provider, id));
     }
     if let Some(allowed) = providers::allowed_methods(emulator, &req.method, &req.segments) {
-        let mut resp = Resp::text(405, "405: Method Not Allowed");
+        let mut resp = Resp::text(405, emulator.method_not_allowed());
         resp.headers.push(("allow", allowed));
         return Ok(encode(resp));
     }
@@ -149,6 +149,9 @@ async fn handle(
         _ => {}
     }
     let mut resp = emulator.handle(&req, &state, fault.as_ref());
+    if fault == Some(Fault::DropAnswer) {
+        return Err(DropConnection);
+    }
     match fault {
         Some(Fault::UnknownStatus) => {
             edit_json(&mut resp, |v| providers::set_unknown_status(emulator, v))

@@ -73,10 +73,7 @@ impl Resp {
         value: &T,
         absent: Absent,
     ) -> Self {
-        let mut json = gpujobs_runtime::reveal(|| serde_json::to_value(value)).unwrap_or_default();
-        let schema = serde_json::to_value(schemars::schema_for!(T)).unwrap_or_default();
-        fill(&mut json, &schema, &schema, absent);
-        Self::json(status, &json)
+        Self::json(status, &every_field(value, absent))
     }
 
     /// A plain-text answer.
@@ -88,6 +85,14 @@ impl Resp {
             headers: Vec::new(),
         }
     }
+}
+
+/// `value` as JSON with every field of `T` present (see [`Resp::json_every_field`]).
+pub(crate) fn every_field<T: Serialize + JsonSchema>(value: &T, absent: Absent) -> Value {
+    let mut json = gpujobs_runtime::reveal(|| serde_json::to_value(value)).unwrap_or_default();
+    let schema = serde_json::to_value(schemars::schema_for!(T)).unwrap_or_default();
+    fill(&mut json, &schema, &schema, absent);
+    json
 }
 
 /// How a server writes a field it has no value for.

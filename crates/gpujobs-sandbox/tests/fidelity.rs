@@ -7,7 +7,7 @@ use gpujobs_sandbox::{JobSpec, Sandbox, SandboxConfig};
 use serde_json::Value;
 
 /// The documented (or, for Ray, recorded) answer for one job, per provider, and its route.
-const EXAMPLES: [(ProviderKind, &str, &str); 5] = [
+const EXAMPLES: [(ProviderKind, &str, &str); 6] = [
     (
         ProviderKind::Ppio,
         "ppio/get_job.json",
@@ -33,7 +33,27 @@ const EXAMPLES: [(ProviderKind, &str, &str); 5] = [
         "tensorpool/get_job_info.json",
         "/job/info/{id}",
     ),
+    (
+        ProviderKind::Slurm,
+        "slurm/get_job_running.json",
+        "/slurm/v0.0.38/job/{id}",
+    ),
 ];
+
+/// `request` with the credentials the sandbox expects of `kind`.
+fn authorized(
+    request: reqwest::RequestBuilder,
+    sandbox: &Sandbox,
+    kind: ProviderKind,
+) -> reqwest::RequestBuilder {
+    match (kind, sandbox.token(kind)) {
+        (ProviderKind::Slurm, Some(token)) => request
+            .header("X-SLURM-USER-NAME", "sandbox")
+            .header("X-SLURM-USER-TOKEN", token),
+        (_, Some(token)) => request.bearer_auth(token),
+        (_, None) => request,
+    }
+}
 
 /// Free-form maps: their keys are data, not fields.
 const FREE_FORM: [&str; 3] = ["metadata", "job_info", "urls"];
@@ -73,10 +93,7 @@ async fn answers_carry_every_documented_field() {
     for (kind, file, route) in EXAMPLES {
         let id = sandbox.add_job(kind, JobSpec::new("python ok.py")).unwrap();
         let url = format!("{}{}", sandbox.base_url(kind), route.replace("{id}", &id));
-        let mut request = http.get(url);
-        if let Some(token) = sandbox.token(kind) {
-            request = request.bearer_auth(token);
-        }
+        let request = authorized(http.get(url), &sandbox, kind);
         let answer: Value = request.send().await.unwrap().json().await.unwrap();
         missing(&example(file), &answer, kind.as_str(), &mut problems);
     }
@@ -91,14 +108,12 @@ async fn a_wrong_method_is_405_with_the_allowed_ones() {
         (ProviderKind::Ray, "/api/jobs/x/stop", "GET", "POST"),
         (ProviderKind::Yuanrong, "/api/jobs", "PUT", "GET, POST"),
         (ProviderKind::Ppio, "/gpus/v2/jobs/x", "DELETE", "GET"),
+        (ProviderKind::Slurm, "/slurm/v0.0.38/jobs", "PUT", "GET"),
     ];
     for (kind, path, method, allowed) in cases {
         let url = format!("{}{path}", sandbox.base_url(kind));
-        let mut request = http.request(method.parse().unwrap(), url);
-        if let Some(token) = sandbox.token(kind) {
-            request = request.bearer_auth(token);
-        }
-        let answer = request.send().await.unwrap();
+        let request = http.request(method.parse().unwrap(), url);
+        let answer = authorized(request, &sandbox, kind).send().await.unwrap();
         assert_eq!(answer.status(), 405, "{kind} {method} {path}");
         assert_eq!(answer.headers()["allow"], allowed, "{kind} {method} {path}");
     }
@@ -130,4 +145,69 @@ async fn ray_answers_as_ray_2_60_does() {
         .await
         .unwrap();
     assert_eq!(deleted.status(), 500, "deleting a running job");
+}
+
+/// What a real slurmrestd 22.05.8 answered (scripts/slurm-live.sh, providers.md §7).
+#[tokio::test]
+async fn slurm_answers_as_slurmrestd_22_05_does() {
+    let sandbox = Sandbox::start(SandboxConfig::default().empty())
+        .await
+        .unwrap();
+    let kind = ProviderKind::Slurm;
+    let http = reqwest::Client::new();
+    let base = format!("{}/slurm/v0.0.38", sandbox.base_url(kind));
+    let send = |request: reqwest::RequestBuilder| async {
+        let answer = authorized(request, &sandbox, kind).send().await.unwrap();
+        (answer.status().as_u16(), answer.text().await.unwrap())
+    };
+    let errors = |body: &str| -> Value {
+        let answer: Value = serde_json::from_str(body).unwrap();
+        answer["errors"].clone()
+    };
+
+    let anonymous = http.get(format!("{base}/jobs")).send().await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+    assert_eq!(anonymous.text().await.unwrap(), "Authentication failure");
+
+    let (status, body) = send(http.post(format!("{base}/job/submit"))).await;
+    assert_eq!(status, 500, "a submit without a body: {body}");
+    assert_eq!(errors(&body)[0]["error_code"], 2009, "{body}");
+
+    let (status, body) = send(http.post(format!("{base}/job/submit")).body("not json")).await;
+    assert_eq!((status, body.as_str()), (400, "Unable to parse query."));
+
+    let list_env = serde_json::json!({"script": "#!/bin/bash\ntrue", "job": {"environment": []}});
+    let (status, body) = send(http.post(format!("{base}/job/submit")).json(&list_env)).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        errors(&body)[0]["error"],
+        "environment must be a dictionary"
+    );
+
+    let (status, body) = send(http.get(format!("{base}/job/424242"))).await;
+    assert_eq!(status, 500, "an unknown job: {body}");
+    assert_eq!(errors(&body)[0]["error_number"], 2017, "{body}");
+
+    let failing = serde_json::json!({
+        "script": "#!/bin/bash\nexit 3",
+        "job": {"environment": {"PATH": "/bin"}}
+    });
+    let (status, body) = send(http.post(format!("{base}/job/submit")).json(&failing)).await;
+    assert_eq!(status, 200, "{body}");
+    let id = serde_json::from_str::<Value>(&body).unwrap()["job_id"].clone();
+    assert!(id.is_u64(), "job ids are integers: {body}");
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let (_, body) = send(http.get(format!("{base}/job/{id}"))).await;
+    let job: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(job["jobs"][0]["job_state"], "PENDING", "{body}");
+    assert_eq!(job["jobs"][0]["end_time"], 0, "no end time while pending");
+
+    let old = JobSpec::new("python x.py; exit 3").age(std::time::Duration::from_secs(600));
+    let id = sandbox.add_job(kind, old).unwrap();
+    let (_, body) = send(http.get(format!("{base}/job/{id}"))).await;
+    let job: Value = serde_json::from_str(&body).unwrap();
+    let job = &job["jobs"][0];
+    assert_eq!(job["job_state"], "FAILED", "{body}");
+    assert_eq!(job["exit_code"], 768, "the raw wait status of `exit 3`");
+    assert!(job["end_time"].as_i64().unwrap() > job["start_time"].as_i64().unwrap());
 }

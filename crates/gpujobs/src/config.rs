@@ -18,8 +18,10 @@ pub struct ProviderConfig {
     pub kind: ProviderKind,
     /// The API's base URL (no trailing slash).
     pub base_url: Option<String>,
-    /// The API key or token, sent as `Authorization: Bearer …`.
+    /// The API key or token (sent as `Authorization: Bearer …`, or as the provider wants it).
     pub credential: Option<Secret>,
+    /// The user to act as, for providers that want one (Slurm).
+    pub user: Option<String>,
     /// Limit for one HTTP attempt.
     pub attempt_timeout: Duration,
     /// Limit for one operation, retries included.
@@ -46,6 +48,7 @@ impl ProviderConfig {
             kind,
             base_url: None,
             credential: None,
+            user: None,
             attempt_timeout: Duration::from_secs(30),
             operation_timeout: Duration::from_secs(120),
             connect_timeout: Duration::from_secs(10),
@@ -67,9 +70,17 @@ impl ProviderConfig {
         if let Some(url) = present(env.base_url) {
             self.base_url = Some(url);
         }
+        if let Some(user) = env.user.iter().find_map(|var| present(var)) {
+            self.user = Some(user.trim().to_owned());
+        }
         if let Some(var) = env.credential {
             match present(var) {
-                Some(value) => self.credential = Some(Secret::new(value.trim())),
+                // `scontrol token` prints `SLURM_JWT=…`: the whole line pasted works too.
+                Some(value) => {
+                    let value = value.trim();
+                    let value = value.strip_prefix(&format!("{var}=")).unwrap_or(value);
+                    self.credential = Some(Secret::new(value));
+                }
                 None if self.credential.is_none() => {
                     return Err(Error::Unauthenticated {
                         provider: self.kind,
@@ -142,6 +153,7 @@ impl fmt::Debug for ProviderConfig {
                     .map(gpujobs_runtime::SensitiveUrl::new),
             )
             .field("credential", &self.credential)
+            .field("user", &self.user)
             .field("attempt_timeout", &self.attempt_timeout)
             .field("operation_timeout", &self.operation_timeout)
             .field("retry", &self.retry)
@@ -199,6 +211,12 @@ impl<P: BuildProvider> ProviderBuilder<P> {
     /// Sets the base URL.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.config.base_url = Some(url.into());
+        self
+    }
+
+    /// Sets the user to act as (Slurm).
+    pub fn user(mut self, user: impl Into<String>) -> Self {
+        self.config.user = Some(user.into());
         self
     }
 

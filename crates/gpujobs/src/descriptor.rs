@@ -79,6 +79,8 @@ pub struct EnvVars {
     pub base_url: &'static str,
     /// The base URL when the override is not set (none: the override is required).
     pub default_base_url: Option<&'static str>,
+    /// The variables naming the user, first found wins (providers that want one: Slurm).
+    pub user: &'static [&'static str],
 }
 
 impl EnvVars {
@@ -92,7 +94,14 @@ impl EnvVars {
             credential,
             base_url,
             default_base_url,
+            user: &[],
         }
+    }
+
+    /// The same, with the variables that name the user.
+    pub(crate) const fn with_user(mut self, user: &'static [&'static str]) -> Self {
+        self.user = user;
+        self
     }
 }
 

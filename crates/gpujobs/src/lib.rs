@@ -69,21 +69,11 @@ pub use error::{Error, ErrorKind, Operation, PagingGuard, Result, TimeoutScope};
 pub use gpujobs_runtime::{RetryPolicy, Secret, SensitiveUrl, reveal};
 pub use job::{Job, JobStatus, UnknownStatus};
 pub use provider::{CancelOutcome, Capabilities, JobProvider, ListOptions, Logs, SubmitRequest};
-pub use providers::{Api, Provider, connect, from_env};
+// `Api`, `Provider`, `connect`, `from_env` and every provider module the registry declares.
+pub use providers::*;
 pub use registry::{ProviderJob, ProviderKind, UnknownProvider};
 pub use text::{is_terminal_control, terminal_safe, terminal_safe_lines};
 pub use wait::{JobProviderExt, WaitOptions};
-
-#[cfg(feature = "matpool")]
-pub use providers::matpool;
-#[cfg(feature = "ppio")]
-pub use providers::ppio;
-#[cfg(feature = "ray")]
-pub use providers::ray;
-#[cfg(feature = "tensorpool")]
-pub use providers::tensorpool;
-#[cfg(feature = "yuanrong")]
-pub use providers::yuanrong;
 
 /// What most programs need: `use gpujobs::prelude::*;`.
 pub mod prelude {

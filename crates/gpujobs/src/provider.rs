@@ -48,6 +48,10 @@ pub struct Capabilities {
     pub submit: bool,
     /// `submit` accepts a client-chosen id, which makes a repeated submit safe.
     pub client_chosen_id: bool,
+    /// A submit whose answer was lost is recognised when it is repeated, so a
+    /// repeated submit never makes two jobs (through a client-chosen id, or a
+    /// token the client leaves on the job).
+    pub idempotent_submit: bool,
     /// `logs` of a job.
     pub logs: bool,
     /// `follow_logs`: what a job prints, as it prints it, until it ends.
@@ -65,6 +69,7 @@ impl Capabilities {
         reports_failure: false,
         submit: false,
         client_chosen_id: false,
+        idempotent_submit: false,
         logs: false,
         follow_logs: false,
     };
@@ -141,6 +146,12 @@ impl ListOptions {
 /// | `cpus`, `gpus`, `memory_bytes`, `resources` | entrypoint_* | entrypoint_* | — |
 /// | `name` | metadata `name` | metadata `name` | `remark` |
 ///
+/// Slurm: `command` is the batch script's body, `name`, `working_dir`
+/// (`current_working_directory`), `env` (`environment`), `partition`,
+/// `time_limit` (rounded up to minutes), `output` (`standard_output`), `cpus`
+/// (`cpus_per_task`), `gpus` (`gpus`), `memory_bytes` (`memory_per_node`);
+/// `id` is kept in the job's `comment` so a repeated submit finds the first.
+///
 /// `Debug` shows environment variable names but not their values.
 ///
 /// ```
@@ -174,14 +185,20 @@ pub struct SubmitRequest {
     pub gpu: Option<String>,
     /// A region id.
     pub region: Option<i64>,
-    /// CPUs for the job's driver.
+    /// CPUs for the job (Ray: its driver; Slurm: per task).
     pub cpus: Option<f64>,
-    /// GPUs for the job's driver.
+    /// GPUs for the job (Ray: its driver).
     pub gpus: Option<f64>,
-    /// Memory for the job's driver, in bytes.
+    /// Memory for the job (Ray: its driver; Slurm: per node), in bytes.
     pub memory_bytes: Option<u64>,
     /// Custom resources.
     pub resources: BTreeMap<String, f64>,
+    /// A partition (queue) of the cluster (Slurm).
+    pub partition: Option<String>,
+    /// How long the job may run (Slurm).
+    pub time_limit: Option<std::time::Duration>,
+    /// Where the job's output goes (Slurm: a path on the cluster; `%j` is the job id).
+    pub output: Option<String>,
 }
 
 impl SubmitRequest {
@@ -246,6 +263,48 @@ impl SubmitRequest {
         self.region = Some(region);
         self
     }
+
+    /// Sets the CPUs the job asks for (Slurm: whole CPUs per task).
+    pub fn cpus(mut self, cpus: f64) -> Self {
+        self.cpus = Some(cpus);
+        self
+    }
+
+    /// Sets the GPUs the job asks for (Slurm: whole GPUs).
+    pub fn gpus(mut self, gpus: f64) -> Self {
+        self.gpus = Some(gpus);
+        self
+    }
+
+    /// Sets the memory the job asks for, in bytes.
+    pub fn memory_bytes(mut self, bytes: u64) -> Self {
+        self.memory_bytes = Some(bytes);
+        self
+    }
+
+    /// Adds a custom resource (Ray).
+    pub fn resource(mut self, name: impl Into<String>, amount: f64) -> Self {
+        self.resources.insert(name.into(), amount);
+        self
+    }
+
+    /// Sets the partition.
+    pub fn partition(mut self, partition: impl Into<String>) -> Self {
+        self.partition = Some(partition.into());
+        self
+    }
+
+    /// Sets how long the job may run.
+    pub fn time_limit(mut self, limit: std::time::Duration) -> Self {
+        self.time_limit = Some(limit);
+        self
+    }
+
+    /// Sets where the job's output goes.
+    pub fn output(mut self, path: impl Into<String>) -> Self {
+        self.output = Some(path.into());
+        self
+    }
 }
 
 impl fmt::Debug for SubmitRequest {
@@ -266,6 +325,9 @@ impl fmt::Debug for SubmitRequest {
             .field("gpus", &self.gpus)
             .field("memory_bytes", &self.memory_bytes)
             .field("resources", &self.resources)
+            .field("partition", &self.partition)
+            .field("time_limit", &self.time_limit)
+            .field("output", &self.output)
             .finish()
     }
 }

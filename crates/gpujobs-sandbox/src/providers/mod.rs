@@ -15,6 +15,7 @@ use crate::wire::{Req, Resp};
 mod matpool;
 mod ppio;
 mod ray;
+mod slurm;
 mod tensorpool;
 mod yuanrong;
 
@@ -45,6 +46,11 @@ pub(crate) trait Emulator: Sync + std::fmt::Debug {
     /// methods a path takes, for 405 answers.
     fn endpoints(&self) -> Vec<Endpoint>;
 
+    /// The text of a 405 answer (aiohttp's, which Ray sends, by default).
+    fn method_not_allowed(&self) -> &'static str {
+        "405: Method Not Allowed"
+    }
+
     /// The job whose log `req` asks to follow over a WebSocket, if it does.
     fn log_tail(&self, req: &Req) -> Option<String> {
         let _ = req;
@@ -63,6 +69,7 @@ pub(crate) static EMULATORS: &[&dyn Emulator] = &[
     &ray::Ray,
     &matpool::Matpool,
     &tensorpool::Tensorpool,
+    &slurm::Slurm,
 ];
 
 /// The emulator of `provider`, if the sandbox emulates it.

@@ -40,6 +40,8 @@ registry! {
     "matpool" => Matpool => matpool,
     /// TensorPool.
     "tensorpool" => Tensorpool => tensorpool,
+    /// Slurm's REST API (slurmrestd).
+    "slurm" => Slurm => slurm,
 }
 
 #[cfg(any(feature = "ray", feature = "yuanrong"))]
@@ -123,6 +125,26 @@ pub trait Api: Send + Sync + Sized + 'static {
         futures_util::stream::once(std::future::ready(Err(error))).boxed()
     }
 
+    /// The headers that carry the credential (default: `Authorization: Bearer`).
+    fn auth_headers(config: &ProviderConfig) -> Result<reqwest::header::HeaderMap> {
+        match &config.credential {
+            None => Ok(reqwest::header::HeaderMap::new()),
+            Some(credential) => {
+                gpujobs_runtime::bearer_headers(credential).map_err(|e| Error::Config {
+                    provider: config.kind,
+                    message: e.to_string(),
+                })
+            }
+        }
+    }
+
+    /// The error for an error answer, where the provider's body says more than
+    /// its status (default: none, the status decides).
+    fn answer_error(status: u16, body: &str) -> Option<Error> {
+        let _ = (status, body);
+        None
+    }
+
     /// The human message in an error answer's body.
     fn error_message(body: &str) -> String {
         plain_message(body)
@@ -173,7 +195,9 @@ impl<A: Api> Provider<A> {
     /// Built from `config`.
     pub fn from_config(config: ProviderConfig) -> Result<Self> {
         let state = A::Client::client_state();
-        let (ctx, base_url, http, state) = Ctx::build(&config, state, A::error_message)?;
+        let answers = Answers::of::<A>();
+        let headers = A::auth_headers(&config)?;
+        let (ctx, base_url, http, state) = Ctx::build(&config, state, answers, headers)?;
         let client = A::Client::with_state(&base_url, http, state);
         Ok(Self {
             inner: Arc::new(Inner { client, ctx }),
@@ -232,7 +256,7 @@ impl ApiFns {
             decode_page: |bytes| Ok(A::read_page(decode::<A, _>(bytes)?, A::Cursor::default())?.0),
             decode_error: |status, bytes| {
                 let body = String::from_utf8_lossy(bytes);
-                answer_error(A::DESCRIPTOR.kind, status, &body, A::error_message, None)
+                answer_error(A::DESCRIPTOR.kind, status, &body, Answers::of::<A>(), None)
             },
         }
     }
@@ -264,10 +288,13 @@ fn answer_error(
     provider: ProviderKind,
     status: u16,
     body: &str,
-    error_message: fn(&str) -> String,
+    answers: Answers,
     retry_after: Option<Duration>,
 ) -> Error {
-    let message = error_message(body);
+    if let Some(error) = (answers.error)(status, body) {
+        return error;
+    }
+    let message = (answers.message)(body);
     Error::from_status(provider, status, message, Some(excerpt(body)), retry_after)
 }
 
@@ -336,8 +363,38 @@ pub(crate) struct Ctx {
     /// Limits for what the generated client does not do.
     pub attempt_timeout: Duration,
     pub max_response_bytes: u64,
-    /// Reads the message out of an error body (the provider's [`Api::error_message`]).
-    error_message: fn(&str) -> String,
+    /// How the provider's error answers are read.
+    answers: Answers,
+    /// The retry policy and clock, for what the generated client does not do.
+    pub retry: gpujobs_runtime::RetryPolicy,
+    pub clock: Arc<dyn gpujobs_runtime::Clock>,
+}
+
+/// How a provider's error answers are read ([`Api::error_message`], [`Api::answer_error`]).
+#[derive(Clone, Copy)]
+struct Answers {
+    message: fn(&str) -> String,
+    error: fn(u16, &str) -> Option<Error>,
+    is_final: gpujobs_runtime::body::FinalAnswer,
+}
+
+impl Answers {
+    fn of<A: Api>() -> Self {
+        Self {
+            message: A::error_message,
+            error: A::answer_error,
+            is_final: is_final::<A>,
+        }
+    }
+}
+
+/// A 5xx whose body the provider's own error format reads as a failure that
+/// will not pass (an unknown job, refused credentials) is not retried.
+fn is_final<A: Api>(status: u16, body: &[u8]) -> bool {
+    let error = std::str::from_utf8(body)
+        .ok()
+        .and_then(|body| A::answer_error(status, body));
+    error.is_some_and(|error| !error.is_retryable())
 }
 
 impl fmt::Debug for Ctx {
@@ -354,23 +411,17 @@ impl Ctx {
     fn build(
         config: &ProviderConfig,
         state: ClientState,
-        error_message: fn(&str) -> String,
+        answers: Answers,
+        auth: reqwest::header::HeaderMap,
     ) -> Result<(Self, String, reqwest::Client, ClientState)> {
         let base_url = config.checked_base_url()?;
         let http = match &config.http {
             Some(http) => http.clone(),
             None => {
-                let mut builder = reqwest::Client::builder()
+                let builder = reqwest::Client::builder()
                     .connect_timeout(config.connect_timeout)
-                    .user_agent(concat!("gpujobs/", env!("CARGO_PKG_VERSION")));
-                if let Some(credential) = &config.credential {
-                    let headers =
-                        gpujobs_runtime::bearer_headers(credential).map_err(|e| Error::Config {
-                            provider: config.kind,
-                            message: e.to_string(),
-                        })?;
-                    builder = builder.default_headers(headers);
-                }
+                    .user_agent(concat!("gpujobs/", env!("CARGO_PKG_VERSION")))
+                    .default_headers(auth);
                 builder.build().map_err(|e| Error::Config {
                     provider: config.kind,
                     message: format!("cannot build the HTTP client: {e}"),
@@ -378,6 +429,7 @@ impl Ctx {
             }
         };
         let state = state
+            .with_final_answers(answers.is_final)
             .with_retry(config.retry.clone())
             .with_attempt_timeout(config.attempt_timeout)
             .with_operation_timeout(config.operation_timeout)
@@ -389,7 +441,9 @@ impl Ctx {
             base_url: base_url.clone(),
             attempt_timeout: config.attempt_timeout,
             max_response_bytes: config.max_response_bytes,
-            error_message,
+            answers,
+            retry: config.retry.clone(),
+            clock: config.clock.clone(),
         };
         Ok((ctx, base_url, http, state))
     }
@@ -447,9 +501,7 @@ impl Ctx {
                     std::time::SystemTime::now(),
                 );
                 match response.into_inner().message().await {
-                    Ok(text) => {
-                        answer_error(provider, status, &text, self.error_message, retry_after)
-                    }
+                    Ok(text) => answer_error(provider, status, &text, self.answers, retry_after),
                     Err(e) => self.transport_error(e, elapsed),
                 }
             }
@@ -460,9 +512,7 @@ impl Ctx {
                     std::time::SystemTime::now(),
                 );
                 match read_bounded(response.bytes_stream()).await {
-                    Ok(body) => {
-                        answer_error(provider, status, &body, self.error_message, retry_after)
-                    }
+                    Ok(body) => answer_error(provider, status, &body, self.answers, retry_after),
                     Err(e) => self.transport_error(e, elapsed),
                 }
             }

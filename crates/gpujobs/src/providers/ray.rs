@@ -47,6 +47,7 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
         reports_failure: true,
         submit: true,
         client_chosen_id: true,
+        idempotent_submit: true,
         logs: true,
         follow_logs: true,
         ..Capabilities::NONE

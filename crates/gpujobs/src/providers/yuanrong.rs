@@ -46,6 +46,7 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
         reports_failure: true,
         submit: true,
         client_chosen_id: true,
+        idempotent_submit: true,
         ..Capabilities::NONE
     },
     statuses: StatusTable::new(&STATUSES, false),
