@@ -19,6 +19,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PORT="${GPUJOBS_SLURM_PORT:-6820}"
+# Not Slurm's default 6817/6818, so a system Slurm on this machine is left alone.
+CTLD_PORT=16817
+SLURMD_PORT=16818
 PACKAGES=(slurmctld slurmd slurmrestd slurm-client munge slurm-wlm-basic-plugins slurm-wlm-jwt-plugin)
 # slurmrestd refuses to run as root or as SlurmUser; it runs as this user.
 REST_USER=nobody
@@ -53,6 +56,13 @@ if ! getent hosts "$HOST" >/dev/null; then
   echo "127.0.0.1 $HOST" >>/etc/hosts
 fi
 
+for port in "$CTLD_PORT" "$SLURMD_PORT" "$PORT"; do
+  if ! python3 -c "import socket, sys; socket.create_server(('127.0.0.1', int(sys.argv[1])))" "$port" 2>/dev/null; then
+    say "FAILED: port $port on 127.0.0.1 is in use (a cluster left running? GPUJOBS_SLURM_PORT moves slurmrestd)"
+    exit 1
+  fi
+done
+
 WORK=$(mktemp -d /tmp/gpujobs-slurm.XXXXXX)
 chmod 755 "$WORK"
 mkdir -p "$WORK/state" "$WORK/spool" "$WORK/jobs" "$WORK/munge"
@@ -74,7 +84,7 @@ trap 'exit 130' INT TERM
 # munged: its own key and socket in $WORK, so a system munged (if any) is left alone.
 dd if=/dev/urandom of="$WORK/munge/munge.key" bs=1024 count=1 status=none
 chown -R munge:munge "$WORK/munge" 2>/dev/null || true
-chmod 700 "$WORK/munge"
+chmod 711 "$WORK/munge" # the socket must be reachable; the key stays 0400
 chmod 400 "$WORK/munge/munge.key"
 MUNGE_SOCKET="$WORK/munge/munge.socket"
 setpriv --reuid=munge --regid=munge --clear-groups munged --foreground --force \
@@ -88,8 +98,8 @@ chmod 600 "$WORK/jwt.key"
 cat >"$WORK/slurm.conf" <<EOF
 ClusterName=gpujobs-live
 SlurmctldHost=$HOST(127.0.0.1)
-SlurmctldPort=6817
-SlurmdPort=6818
+SlurmctldPort=$CTLD_PORT
+SlurmdPort=$SLURMD_PORT
 CommunicationParameters=NoInAddrAny,NoCtldInAddrAny
 SlurmUser=root
 SlurmdUser=root
@@ -107,6 +117,8 @@ ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
+# Known, so a job asking for GPUs is read (and refused: this node has none), not unparseable.
+GresTypes=gpu
 MpiDefault=none
 ReturnToService=2
 # No accounting database: finished jobs are forgotten MinJobAge seconds after they end.

@@ -11,24 +11,24 @@ use gpujobs_workspace_tests::root;
 fn cut_short(file: &str, text: &str) -> Vec<String> {
     let mut found = Vec::new();
     for (n, line) in text.lines().enumerate() {
-        let Some(at) = line.find("description:") else {
-            continue;
-        };
-        let value = line[at + "description:".len()..].trim();
-        let quoted_or_block = value.is_empty() || value.starts_with(['"', '\'', '>', '|']);
-        if quoted_or_block {
-            continue;
-        }
-        let in_flow_mapping = line[..at].contains('{');
-        let why = if in_flow_mapping {
-            Some("an unquoted description inside `{ … }` ends at its first comma or brace")
-        } else if value.contains(": ") || value.contains(" #") {
-            Some("an unquoted description ends at `: ` or ` #`")
-        } else {
-            None
-        };
-        if let Some(why) = why {
-            found.push(format!("{file}:{}: {why}: quote it", n + 1));
+        for (at, _) in line.match_indices("description:") {
+            let value = line[at + "description:".len()..].trim();
+            // Quoted, a block, or a mapping (a property that is itself named `description`).
+            let quoted_or_block = value.is_empty() || value.starts_with(['"', '\'', '>', '|', '{']);
+            if quoted_or_block {
+                continue;
+            }
+            let in_flow_mapping = line[..at].contains('{');
+            let why = if in_flow_mapping {
+                Some("an unquoted description inside `{ … }` ends at its first comma or brace")
+            } else if value.contains(": ") || value.contains(" #") {
+                Some("an unquoted description ends at `: ` or ` #`")
+            } else {
+                None
+            };
+            if let Some(why) = why {
+                found.push(format!("{file}:{}: {why}: quote it", n + 1));
+            }
         }
     }
     found
@@ -56,8 +56,11 @@ fn the_check_finds_what_yaml_would_cut() {
     let text = "a: { type: integer, description: 0 on success, an error code otherwise }\n\
                 b:\n  description: The id: used as `?id=`\n\
                 c: { description: \"quoted, fine\" }\n\
-                d:\n  description: plain text, fine\n";
+                d:\n  description: plain text, fine\n\
+                description: { type: string, description: \"a property named so, fine\" }\n\
+                description: { type: string, description: one, two }\n";
     let found = cut_short("x.yaml", text);
-    assert_eq!(found.len(), 2, "{found:?}");
+    assert_eq!(found.len(), 3, "{found:?}");
     assert!(found[0].starts_with("x.yaml:1:") && found[1].starts_with("x.yaml:3:"));
+    assert!(found[2].starts_with("x.yaml:8:"), "{found:?}");
 }

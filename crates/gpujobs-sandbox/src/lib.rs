@@ -1,7 +1,7 @@
 //! # gpujobs-sandbox
 //!
 //! A local server that speaks the job APIs of every gpujobs provider — PPIO,
-//! openYuanrong, Ray, Matpool and TensorPool — each under its own path prefix
+//! openYuanrong, Ray, Matpool, TensorPool and Slurm — each under its own path prefix
 //! on one loopback port, so a client's base URL is
 //! `http://127.0.0.1:PORT/<provider>`. Jobs live in memory and move through
 //! their lifecycles with time; each provider answers with its own auth checks,

@@ -184,6 +184,17 @@ async fn slurm_answers_as_slurmrestd_22_05_does() {
         "environment must be a dictionary"
     );
 
+    let elsewhere = serde_json::json!({
+        "script": "#!/bin/bash\ntrue",
+        "job": {"environment": {}, "partition": "gpu-a100"}
+    });
+    let (status, body) = send(http.post(format!("{base}/job/submit")).json(&elsewhere)).await;
+    assert_eq!(status, 500, "{body}");
+    assert_eq!(
+        errors(&body)[0]["error"],
+        "Invalid partition name specified"
+    );
+
     let (status, body) = send(http.get(format!("{base}/job/424242"))).await;
     assert_eq!(status, 500, "an unknown job: {body}");
     assert_eq!(errors(&body)[0]["error_number"], 2017, "{body}");

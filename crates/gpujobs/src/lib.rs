@@ -1,7 +1,8 @@
 //! # gpujobs
 //!
-//! One typed, dependable way to drive GPU jobs on several clouds: **PPIO**,
-//! **openYuanrong**, **Ray**, **Matpool** and **TensorPool**.
+//! One typed, dependable way to drive GPU jobs on several clouds and clusters:
+//! **PPIO**, **openYuanrong**, **Ray**, **Matpool**, **TensorPool** and
+//! **Slurm** (slurmrestd).
 //!
 //! Every provider is a [`JobProvider`]: `get`, `list` (a lazy stream over the
 //! provider's paging), `cancel`, `submit` and `logs`, with

@@ -275,6 +275,7 @@ async fn a_refused_submit_is_not_sent_again() {
         .submit(&SubmitRequest::new("true"))
         .await
         .unwrap_err();
+    assert!(matches!(error, Error::InvalidRequest { .. }), "{error:?}");
     assert!(
         error.to_string().contains("Job script not specified"),
         "{error}"

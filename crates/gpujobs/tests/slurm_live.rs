@@ -167,6 +167,26 @@ async fn a_running_job_is_cancelled() {
 #[tokio::test]
 #[ignore = "needs slurmrestd: scripts/slurm-live.sh"]
 async fn refusals_are_typed() {
+    // GPUs reach the scheduler (as `gpus`), which this node without any refuses.
+    let gpus = slurm()
+        .submit(&job("nvidia-smi").gpus(1.0))
+        .await
+        .unwrap_err();
+    assert!(matches!(gpus, Error::InvalidRequest { .. }), "{gpus:?}");
+    assert!(
+        gpus.to_string()
+            .contains("Requested node configuration is not available"),
+        "{gpus}"
+    );
+    let partition = slurm()
+        .submit(&job("true").partition("no-such-partition"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(partition, Error::InvalidRequest { .. }),
+        "{partition:?}"
+    );
+
     let unknown = slurm().get("999999").await.unwrap_err();
     assert!(matches!(unknown, Error::NotFound { .. }), "{unknown:?}");
 

@@ -258,6 +258,11 @@ fn submit(req: &Req, state: &State) -> Resp {
         let refused = json!([{ "error_code": 9001, "error": "Failure during parsing" }]);
         return answer(400, refused, json!({}));
     };
+    // One partition, as in scripts/slurm-live.sh's cluster.
+    if job.partition.as_deref().is_some_and(|p| p != "debug") {
+        let refused = json!([{ "error_code": 2000, "error": "Invalid partition name specified" }]);
+        return answer(500, refused, json!({}));
+    }
     let mut spec = JobSpec::new(
         script
             .lines()

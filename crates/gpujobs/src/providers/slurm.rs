@@ -124,6 +124,11 @@ pub(crate) fn to_job(raw: V0038JobResponseProperties) -> Job {
     job
 }
 
+/// Slurm's numbers for a request it will never accept as sent (seen live):
+/// an invalid partition, no script, a node configuration (e.g. GPUs) the
+/// cluster does not have, a body it could not parse.
+const REFUSED_REQUEST: [i64; 4] = [2000, 2009, 2014, 9001];
+
 /// The error an `errors` list reports, if any. Error 2017 is an unknown job;
 /// -1 ("Unspecified error") is what slurmrestd answers a bad or expired token.
 fn reported(errors: &[V0038Error]) -> Option<Error> {
@@ -138,6 +143,11 @@ fn reported(errors: &[V0038Error]) -> Option<Error> {
     let message = crate::error::shorten(&text);
     Some(match number {
         Some(2017) => Error::NotFound {
+            provider: KIND,
+            message,
+            source: None,
+        },
+        Some(number) if REFUSED_REQUEST.contains(&number) => Error::InvalidRequest {
             provider: KIND,
             message,
             source: None,
