@@ -2,27 +2,12 @@
 //! sandbox (whose demo ids are seeded, so they repeat), exit codes, and
 //! providers that answer garbage.
 
-use std::process::{Command, Output};
+mod common;
 
+use common::gpujobs;
 use serde_json::Value;
 use wiremock::matchers::path;
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-/// Runs `gpujobs` with only the given environment.
-fn gpujobs(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = Command::new(env!("CARGO_BIN_EXE_gpujobs"))
-        .args(args)
-        .env_clear()
-        .envs(env.iter().copied())
-        .output()
-        .expect("gpujobs runs");
-    let text = |b: Vec<u8>| String::from_utf8(b).expect("utf-8 output");
-    (status.code().unwrap_or(-1), text(stdout), text(stderr))
-}
 
 /// Runs against the built-in sandbox and expects success.
 fn sandbox(args: &[&str]) -> String {

@@ -2,28 +2,14 @@
 //! the hardening table (oversized answers, endless paging, terminal escapes,
 //! bodies that break off or stall), and the defences that already held.
 
+mod common;
+
+use common::gpujobs;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::process::{Command, Output};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-
-/// Runs `gpujobs` with only the given environment: (exit code, stdout, stderr).
-fn gpujobs(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = Command::new(env!("CARGO_BIN_EXE_gpujobs"))
-        .args(args)
-        .env_clear()
-        .envs(env.iter().copied())
-        .output()
-        .expect("gpujobs runs");
-    let text = |b: Vec<u8>| String::from_utf8_lossy(&b).into_owned();
-    (status.code().unwrap_or(-1), text(stdout), text(stderr))
-}
 
 /// What a hostile server saw.
 #[derive(Default)]

@@ -1,23 +1,12 @@
 //! The live Ray checks through the `gpujobs` binary: JSON output and exit
 //! codes against a real Ray head node (`scripts/ray-live.sh`).
 
-use std::process::Command;
+mod common;
 
 use serde_json::Value;
 
 fn gpujobs(args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_gpujobs"))
-        .arg("-p")
-        .arg("ray")
-        .args(args)
-        .output()
-        .unwrap();
-    let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
-    (
-        output.status.code().unwrap_or(-1),
-        text(output.stdout),
-        text(output.stderr),
-    )
+    common::run(common::command().args(["-p", "ray"]).args(args))
 }
 
 fn json(args: &[&str]) -> Value {

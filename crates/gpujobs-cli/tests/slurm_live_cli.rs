@@ -2,7 +2,7 @@
 //! codes against a real slurmrestd (`scripts/slurm-live.sh`). The token goes
 //! to the CLI as users give it, in `SLURM_JWT`.
 
-use std::process::Command;
+mod common;
 
 use serde_json::Value;
 
@@ -11,20 +11,12 @@ fn var(name: &str) -> String {
 }
 
 fn gpujobs(args: &[&str]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_gpujobs"))
-        .args(["-p", "slurm"])
-        .args(args)
-        .env(
-            "SLURM_JWT",
-            format!("SLURM_JWT={}", var("GPUJOBS_SLURM_TOKEN")),
-        )
-        .output()
-        .unwrap();
-    let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
-    (
-        output.status.code().unwrap_or(-1),
-        text(output.stdout),
-        text(output.stderr),
+    let token = format!("SLURM_JWT={}", var("GPUJOBS_SLURM_TOKEN"));
+    common::run(
+        common::command()
+            .args(["-p", "slurm"])
+            .args(args)
+            .env("SLURM_JWT", token),
     )
 }
 
@@ -123,13 +115,13 @@ fn cancel_not_found_and_no_logs_through_the_cli() {
 #[test]
 #[ignore = "needs slurmrestd: scripts/slurm-live.sh"]
 fn a_bad_token_is_exit_5_and_never_printed() {
-    let output = Command::new(env!("CARGO_BIN_EXE_gpujobs"))
-        .args(["-p", "slurm", "list"])
-        .env("SLURM_JWT", "eyJhbGciOiJIUzI1NiJ9.e30.forged-canary")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    assert_eq!(output.status.code(), Some(5), "{stderr}");
+    let forged = "eyJhbGciOiJIUzI1NiJ9.e30.forged-canary";
+    let (code, _, stderr) = common::run(
+        common::command()
+            .args(["-p", "slurm", "list"])
+            .env("SLURM_JWT", forged),
+    );
+    assert_eq!(code, 5, "{stderr}");
     assert!(stderr.contains("SLURM_JWT"), "{stderr}");
     assert!(!stderr.contains("forged-canary"), "{stderr}");
 }

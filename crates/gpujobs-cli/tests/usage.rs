@@ -2,28 +2,16 @@
 //! tables that fit, waiting and watching, logs, error lines and help that say
 //! what to type. One test (or more) per point of the issue that asked for it.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::gpujobs;
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
-
-fn gpujobs(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = Command::new(env!("CARGO_BIN_EXE_gpujobs"))
-        .args(args)
-        .env_clear()
-        .envs(env.iter().copied())
-        .output()
-        .expect("gpujobs runs");
-    let text = |b: Vec<u8>| String::from_utf8_lossy(&b).into_owned();
-    (status.code().unwrap_or(-1), text(stdout), text(stderr))
-}
 
 /// The id of a demo job of the built-in sandbox, by name.
 fn demo_id(provider: &str, name: &str) -> String {
