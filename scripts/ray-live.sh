@@ -76,7 +76,8 @@ done
 answering || { say "FAILED: the dashboard never answered on $RAY_API_SERVER_ADDRESS"; exit 1; }
 say "the dashboard answers on $RAY_API_SERVER_ADDRESS; running the live tests"
 
-# `--workspace` selects the same dependency features as the plain `cargo test --workspace`
-# before it, so nothing is rebuilt.
-cargo test --workspace --test ray_live --test ray_live_cli -- --ignored --test-threads=2
+# `--workspace --tests` resolves the same dependency features as the plain `cargo test --workspace`
+# before it, so nothing is rebuilt (naming test targets with `--test` would change them); the live
+# tests are the ignored ones in the `ray_live` modules.
+cargo test --workspace --tests -- --ignored ray_live:: --test-threads=2
 say "passed"

@@ -178,6 +178,7 @@ if [ "${GPUJOBS_SLURM_SHELL:-}" = 1 ]; then
   while :; do sleep 3600 & wait $!; done # `wait`, so Ctrl-C runs the trap at once
 fi
 say "slurmrestd answers on $SLURMRESTD_URL; running the live tests"
-# The same dependency features as `cargo test --workspace`, so nothing is rebuilt.
-cargo test --workspace --test slurm_live --test slurm_live_cli -- --ignored --test-threads=2
+# `--workspace --tests` resolves the same dependency features as `cargo test --workspace`, so
+# nothing is rebuilt; the live tests are the ignored ones in the `slurm_live` modules.
+cargo test --workspace --tests -- --ignored slurm_live:: --test-threads=2
 say "passed"

@@ -5,6 +5,12 @@
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeExamples;
 
+/// The published crates' READMEs, likewise (what crates.io shows).
+#[cfg(doctest)]
+#[doc = include_str!("../../crates/gpujobs/README.md")]
+#[doc = include_str!("../../crates/gpujobs-sandbox/README.md")]
+pub struct CrateReadmeExamples;
+
 use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;

@@ -1,5 +1,9 @@
 //! `cargo xtask regen` regenerates every generated client from `specs/`;
-//! `cargo xtask regen --check` writes nothing and fails if anything is stale.
+//! `cargo xtask regen --check` writes nothing and fails if anything is stale;
+//! `fetch-specs` brings published specs up to date; `drift REV` prints the
+//! surface drift since a git revision as Markdown.
+
+mod fetch;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -7,10 +11,18 @@ use std::time::Instant;
 
 use gpujobs_codegen::{Mode, Outcome, Status};
 
-const USAGE: &str = "usage: cargo xtask regen [--check] | overlaid DIR
+const USAGE: &str = "usage: cargo xtask regen [--check] | fetch-specs [PROVIDER] [--from URL] [--header 'NAME: VALUE']...
+                   | drift REV | overlaid DIR
 
   regen            regenerate every generated client from specs/ (and the codegen fixtures)
   regen --check    write nothing; exit 1 naming every stale or missing file
+  fetch-specs      download each published spec from the `Fetch:` line of its SOURCE.md, write
+                   it only if it changed (recording date and sha256 there), then regenerate and
+                   print the surface drift. --from fetches from another server (a running
+                   slurmrestd: --from http://127.0.0.1:6820); a header value $VAR is read from
+                   the environment (--header 'X-SLURM-USER-TOKEN: $SLURM_JWT')
+  drift REV        the generated clients' surface drift between git revision REV and the working
+                   tree, as Markdown (for a pull request)
   overlaid DIR     write each provider's spec with its overlay applied to DIR/<provider>.json
                    (what Spectral and schemathesis check)";
 
@@ -25,6 +37,8 @@ fn main() -> ExitCode {
         ["regen"] => Mode::Write,
         ["regen", "--check"] => Mode::Check,
         ["overlaid", dir] => return write_overlaid(Path::new(dir)),
+        ["drift", rev] => return drift(rev),
+        ["fetch-specs", rest @ ..] => return fetch_specs(rest),
         ["-h" | "--help" | "help"] => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -64,6 +78,81 @@ fn main() -> ExitCode {
         names.join(", ")
     );
     ExitCode::FAILURE
+}
+
+fn drift(rev: &str) -> ExitCode {
+    match gpujobs_codegen::drift_since(&workspace_root(), rev) {
+        Ok(markdown) => {
+            print!("{markdown}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn fetch_specs(args: &[&str]) -> ExitCode {
+    let mut options = fetch::Options::default();
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match (*arg, args.clone().next()) {
+            ("--from", Some(url)) => options.from = Some((*url).to_owned()),
+            ("--header", Some(header)) => options.headers.push((*header).to_owned()),
+            (provider, _) if !provider.starts_with('-') && options.provider.is_none() => {
+                options.provider = Some(provider.to_owned());
+                continue;
+            }
+            _ => {
+                eprintln!("{USAGE}");
+                return ExitCode::from(2);
+            }
+        }
+        args.next();
+    }
+    let root = workspace_root();
+    let fetched = match fetch::fetch_specs(&root, &options) {
+        Ok(fetched) => fetched,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut updated = false;
+    for result in &fetched {
+        match result {
+            fetch::Fetched::Updated { provider, sha256 } => {
+                updated = true;
+                println!("{provider:<12} updated   sha256 {sha256}");
+            }
+            fetch::Fetched::Unchanged { provider } => println!("{provider:<12} unchanged"),
+            fetch::Fetched::NotPublished { provider } => {
+                println!("{provider:<12} skipped   (written from the docs: no `Fetch:` line)")
+            }
+        }
+    }
+    if !updated {
+        return ExitCode::SUCCESS;
+    }
+    match gpujobs_codegen::regen(&root, Mode::Write) {
+        Ok(outcomes) => {
+            outcomes
+                .iter()
+                .filter(|o| o.status == Status::Written)
+                .for_each(report);
+            println!(
+                "review: cargo insta review, then `cargo xtask drift HEAD` for the pull request"
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!(
+                "error: the new spec does not generate: {e} (fix the overlay, then cargo xtask regen)"
+            );
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn write_overlaid(dir: &Path) -> ExitCode {

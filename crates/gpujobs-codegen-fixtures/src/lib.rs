@@ -8,6 +8,10 @@
 pub mod auth_header {
     gpujobs_runtime::generated_client!("auth_header");
 }
+/// Rule `doc-text`.
+pub mod doc_text {
+    gpujobs_runtime::generated_client!("doc_text");
+}
 /// Rule `open-responses`.
 pub mod open_responses {
     gpujobs_runtime::generated_client!("open_responses");

@@ -75,3 +75,82 @@ impl fmt::Display for Change {
         write!(f, "{tag}: {}", self.what)
     }
 }
+
+/// The surface drift of every provider's generated client between the git
+/// revision `rev` and the working tree of the repository at `root`, as
+/// Markdown for a pull request: a summary table, then each change.
+pub fn since(root: &std::path::Path, rev: &str) -> Result<String, crate::Error> {
+    let fail = |message: String| crate::Error {
+        target: "drift".into(),
+        message,
+    };
+    let mut rows = Vec::new();
+    let mut details = String::new();
+    for target in crate::provider_targets(root)? {
+        let name = &target.name;
+        let path = crate::slash(&target.output);
+        let now = std::fs::read_to_string(root.join(&target.output))
+            .map_err(|e| fail(format!("{path}: {e}")))?;
+        let now = Surface::from_source(&now).map_err(|e| fail(format!("{path}: {e}")))?;
+        // A provider new since `rev` had no surface then: everything is added.
+        let then = match git_show(root, rev, &path).map_err(fail)? {
+            Some(old) => {
+                Surface::from_source(&old).map_err(|e| fail(format!("{rev}:{path}: {e}")))?
+            }
+            None => Surface::default(),
+        };
+        let changes = diff(&then, &now);
+        let breaking = changes.iter().filter(|c| c.breaking).count();
+        rows.push(format!(
+            "| `{name}` | {breaking} | {} |",
+            changes.len() - breaking
+        ));
+        if !changes.is_empty() {
+            details.push_str(&format!("\n### `{name}`\n\n"));
+            for change in &changes {
+                let tag = if change.breaking {
+                    "**BREAKING**"
+                } else {
+                    "additive"
+                };
+                details.push_str(&format!("- {tag}: {}\n", change.what));
+            }
+        }
+    }
+    let mut out = format!(
+        "## Generated client surface since `{rev}`\n\n| provider | breaking | additive |\n|---|---|---|\n{}\n",
+        rows.join("\n")
+    );
+    match details.is_empty() {
+        true => out.push_str("\nNo surface changes.\n"),
+        false => out.push_str(&details),
+    }
+    Ok(out)
+}
+
+/// `path` as it was at `rev`; `None` when it did not exist there.
+fn git_show(root: &std::path::Path, rev: &str, path: &str) -> Result<Option<String>, String> {
+    let run = |args: &[&str]| {
+        std::process::Command::new("git")
+            .current_dir(root)
+            .args(args)
+            .output()
+            .map_err(|e| format!("cannot run git: {e}"))
+    };
+    let resolved = run(&[
+        "rev-parse",
+        "--verify",
+        "--quiet",
+        &format!("{rev}^{{commit}}"),
+    ])?;
+    if !resolved.status.success() {
+        return Err(format!("`{rev}` is not a git revision here"));
+    }
+    let shown = run(&["show", &format!("{rev}:{path}")])?;
+    match shown.status.success() {
+        true => String::from_utf8(shown.stdout)
+            .map(Some)
+            .map_err(|_| format!("{rev}:{path} is not UTF-8")),
+        false => Ok(None),
+    }
+}

@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-pub use drift::Change;
+pub use drift::{Change, since as drift_since};
 pub use generate::PROGENITOR_VERSION;
 pub use normalise::{NormaliseError, Normalised, normalise};
 pub use surface::Surface;
@@ -88,6 +88,13 @@ pub struct Target {
 
 /// All targets: the providers, then the fixtures in name order.
 pub fn targets(root: &Path) -> Result<Vec<Target>, Error> {
+    let mut targets = provider_targets(root)?;
+    targets.extend(fixture_targets(root)?);
+    Ok(targets)
+}
+
+/// The providers' targets, by name.
+pub fn provider_targets(root: &Path) -> Result<Vec<Target>, Error> {
     let mut targets = Vec::new();
     for name in providers(root)? {
         let name = name.as_str();
@@ -115,6 +122,12 @@ pub fn targets(root: &Path) -> Result<Vec<Target>, Error> {
                 .join("src/generated.rs"),
         });
     }
+    Ok(targets)
+}
+
+/// The normalisation fixtures' targets, by name.
+fn fixture_targets(root: &Path) -> Result<Vec<Target>, Error> {
+    let mut targets = Vec::new();
     let fixture_dir = Path::new(FIXTURES_CRATE).join("specs");
     let entries = std::fs::read_dir(root.join(&fixture_dir)).map_err(|e| Error {
         target: "fixtures".into(),
@@ -205,7 +218,7 @@ pub fn generate_target(root: &Path, target: &Target) -> Result<Generated, Error>
 }
 
 /// Paths in headers use `/` whatever the platform, so output is identical everywhere.
-fn slash(path: &Path) -> String {
+pub(crate) fn slash(path: &Path) -> String {
     path.components()
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()

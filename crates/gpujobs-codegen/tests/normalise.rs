@@ -199,3 +199,27 @@ fn secret_fields_map_to_the_runtime_secret() {
     }
     assert!(props["user"].get("x-rust-type").is_none());
 }
+
+#[test]
+fn spec_text_is_made_safe_for_rustdoc() {
+    let doc = normalised("doc_text");
+    let get = pointer(&doc, "/paths/~1jobs~1{job_id}/get");
+    assert_eq!(get["summary"], "Get one job \\[by id\\]");
+    assert_eq!(
+        get["description"],
+        "Details at <https://example.com/docs/jobs>. The id looks like `job-<n>`."
+    );
+    let job = pointer(&doc, "/components/schemas/Job");
+    assert_eq!(
+        job["description"],
+        "A job on a \\<market GPU name\\> machine"
+    );
+    assert_eq!(
+        job["properties"]["ports"]["description"],
+        "Ports as port_\\<n\\>, e.g. `port_<8080>`"
+    );
+    assert_eq!(
+        job["properties"]["id"]["description"],
+        "Plain text stays as it is"
+    );
+}

@@ -34,13 +34,13 @@ pub mod types {
         ///An id of one of "my environments"
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub from_snapshot_id: ::std::option::Option<i64>,
-        ///JSON array, e.g. [{"port":22,"protocol":1}]; protocol 1 SSH, 2 HTTP, 3 VNC, 4 RDP
+        ///JSON array, e.g. \[{"port":22,"protocol":1}\]; protocol 1 SSH, 2 HTTP, 3 VNC, 4 RDP
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ports: ::std::option::Option<::std::string::String>,
         ///Display name of the job and instance
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub remark: ::std::option::Option<::std::string::String>,
-        ///JSON text {"gpuName": "<market GPU name>"}
+        ///JSON text {"gpuName": "\<market GPU name\>"}
         pub spec: ::std::string::String,
     }
     ///`Credential`
@@ -181,7 +181,7 @@ pub mod types {
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
         pub ssh_auths: ::std::vec::Vec<SshAuth>,
-        ///Keyed port_<n>; URLs may carry access tokens
+        ///Keyed port_\<n\>; URLs may carry access tokens
         #[serde(
             default,
             skip_serializing_if = ":: std :: collections :: BTreeMap::is_empty"

@@ -285,7 +285,7 @@ pub mod types {
 #[derive(Clone, Debug)]
 /**Client for Ray Jobs API
 
-Ray's job submission REST API, served by the Ray dashboard (default http://127.0.0.1:8265). The trailing slash on /api/jobs/ matters. Errors are text/plain.
+Ray's job submission REST API, served by the Ray dashboard (default <http://127.0.0.1:8265>). The trailing slash on /api/jobs/ matters. Errors are text/plain.
 
 Version: 4.0.0*/
 pub struct Client {

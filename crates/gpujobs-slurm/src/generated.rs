@@ -352,7 +352,7 @@ pub mod types {
         ///Instruct Slurm to connect the batch script's standard output directly to the file name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub current_working_directory: ::std::option::Option<::std::string::String>,
-        ///Remove the job if no ending is possible before this deadline (start > (deadline - time[-min])).
+        ///Remove the job if no ending is possible before this deadline (start \> (deadline - time\[-min\])).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub deadline: ::std::option::Option<::std::string::String>,
         ///Do not reboot nodes in order to satisfied this job's feature specification if the job has been eligible to run for less than this time period.
@@ -468,7 +468,7 @@ pub mod types {
         ///Allocate resources for the job from the named reservation.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub reservation: ::std::option::Option<::std::string::String>,
-        ///Signal to send when the time limit nears: [B:]sig_num[@sig_time], e.g. B:USR1@60
+        ///Signal to send when the time limit nears: \[B:\]sig_num\[@sig_time\], e.g. B:USR1@60
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub signal: ::std::option::Option<::std::string::String>,
         ///Restrict node selection to nodes with at least the specified number of sockets.
@@ -1862,7 +1862,7 @@ Known values: UP, DOWN. Others may appear.*/
 
 API to access and control Slurm.
 
-https://github.com/SchedMD/slurm/blob/master/DISCLAIMER
+<https://github.com/SchedMD/slurm/blob/master/DISCLAIMER>
 
 Version: 0.0.38*/
 pub struct Client {

@@ -83,20 +83,22 @@ pub enum PagingGuard {
 }
 
 impl fmt::Display for PagingGuard {
+    /// Why paging stopped, as a sentence; width, fill and alignment apply.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
+        let limit;
+        f.pad(match self {
             Self::RepeatedCursor => {
-                f.write_str("the provider sent a page cursor it had sent before (a paging loop)")
+                "the provider sent a page cursor it had sent before (a paging loop)"
             }
-            Self::RepeatedPage => {
-                f.write_str("the provider sent a page it had sent before (a paging loop)")
+            Self::RepeatedPage => "the provider sent a page it had sent before (a paging loop)",
+            Self::NoNewJobs => "a page held only jobs already listed (a paging loop)",
+            Self::PageLimit(max) => {
+                limit = format!(
+                    "reached the limit of {max} pages (raise it with ListOptions::max_pages)"
+                );
+                &limit
             }
-            Self::NoNewJobs => f.write_str("a page held only jobs already listed (a paging loop)"),
-            Self::PageLimit(max) => write!(
-                f,
-                "reached the limit of {max} pages (raise it with ListOptions::max_pages)"
-            ),
-        }
+        })
     }
 }
 
@@ -285,6 +287,32 @@ pub enum ErrorKind {
     Paging,
     /// [`Error::Config`]
     Config,
+}
+
+impl fmt::Display for ErrorKind {
+    /// The name in snake case (`not_found`); width, fill and alignment apply.
+    ///
+    /// ```
+    /// use gpujobs::ErrorKind;
+    /// assert_eq!(format!("[{:<12}]", ErrorKind::NotFound), "[not_found   ]");
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(match self {
+            Self::NotFound => "not_found",
+            Self::Unauthenticated => "unauthenticated",
+            Self::PermissionDenied => "permission_denied",
+            Self::RateLimited => "rate_limited",
+            Self::InvalidRequest => "invalid_request",
+            Self::Conflict => "conflict",
+            Self::Unsupported => "unsupported",
+            Self::Timeout => "timeout",
+            Self::Transport => "transport",
+            Self::Api => "api",
+            Self::ResponseTooLarge => "response_too_large",
+            Self::Paging => "paging",
+            Self::Config => "config",
+        })
+    }
 }
 
 impl Error {

@@ -169,6 +169,36 @@ pub struct Job {
     pub raw: ProviderJob,
 }
 
+impl fmt::Display for Job {
+    /// One line a person can read: `provider/id (name): status (exit N): why`,
+    /// with the provider's text made safe for a terminal. Width, fill and
+    /// alignment apply to the whole line.
+    ///
+    /// ```
+    /// use gpujobs::{Job, JobStatus, ProviderKind};
+    /// let mut job = Job::new(ProviderKind::Slurm, "6", JobStatus::Failed, "FAILED");
+    /// job.name = Some("train\x1b[2J".into());
+    /// job.exit_code = Some(3);
+    /// job.failure_reason = Some("FAILED: exit code 3".into());
+    /// assert_eq!(job.to_string(), "slurm/6 (train\\x1b[2J): failed (exit 3): FAILED: exit code 3");
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use std::fmt::Write as _;
+        let mut line = format!("{}/{}", self.provider, crate::terminal_safe(&self.id));
+        if let Some(name) = &self.name {
+            let _ = write!(line, " ({})", crate::terminal_safe(name));
+        }
+        let _ = write!(line, ": {}", self.status);
+        if let Some(code) = self.exit_code {
+            let _ = write!(line, " (exit {code})");
+        }
+        if let Some(reason) = &self.failure_reason {
+            let _ = write!(line, ": {}", crate::terminal_safe(reason));
+        }
+        f.pad(&line)
+    }
+}
+
 impl Job {
     /// The JSON Schema of a job as it serializes (the `raw` record included).
     ///

@@ -6,246 +6,250 @@
 //! `tests/payloads/ray/live/`, which the offline decode tests then read, so
 //! offline tests use real shapes.
 
-use std::time::Duration;
+// One module, so the live script can run exactly these ignored tests (`-- --ignored ray_live::`)
+// while building what `cargo test --workspace` built.
+mod ray_live {
+    use std::time::Duration;
 
-use futures_util::TryStreamExt;
-use gpujobs::prelude::*;
-use gpujobs::ray::RayProvider;
-use gpujobs::yuanrong::YuanrongProvider;
-use gpujobs::{Logs, ProviderJob};
-use serde_json::Value;
+    use futures_util::TryStreamExt;
+    use gpujobs::prelude::*;
+    use gpujobs::ray::RayProvider;
+    use gpujobs::yuanrong::YuanrongProvider;
+    use gpujobs::{Logs, ProviderJob};
+    use serde_json::Value;
 
-fn address() -> String {
-    std::env::var("RAY_API_SERVER_ADDRESS").unwrap_or_else(|_| "http://127.0.0.1:8265".into())
-}
-
-fn ray() -> RayProvider {
-    RayProvider::builder().base_url(address()).build().unwrap()
-}
-
-fn options() -> WaitOptions {
-    WaitOptions::default()
-        .timeout(Duration::from_secs(120))
-        .intervals(Duration::from_millis(200), Duration::from_secs(1))
-}
-
-/// A fresh id, so reruns against one cluster never collide.
-fn fresh(prefix: &str) -> String {
-    format!(
-        "{prefix}-{:x}",
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    )
-}
-
-/// Saves a raw answer of the live server when recording.
-async fn record(name: &str, path: &str) {
-    if std::env::var("GPUJOBS_RECORD").as_deref() != Ok("1") {
-        return;
+    fn address() -> String {
+        std::env::var("RAY_API_SERVER_ADDRESS").unwrap_or_else(|_| "http://127.0.0.1:8265".into())
     }
-    let response = reqwest::get(format!("{}{path}", address())).await.unwrap();
-    let status = response.status().as_u16();
-    let body = response.text().await.unwrap();
-    let dir = format!(
-        "{}/../../tests/payloads/ray/live",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::create_dir_all(&dir).unwrap();
-    let text = match serde_json::from_str::<Value>(&body) {
-        Ok(json) => serde_json::to_string_pretty(&json).unwrap(),
-        Err(_) => body,
-    };
-    std::fs::write(
+
+    fn ray() -> RayProvider {
+        RayProvider::builder().base_url(address()).build().unwrap()
+    }
+
+    fn options() -> WaitOptions {
+        WaitOptions::default()
+            .timeout(Duration::from_secs(120))
+            .intervals(Duration::from_millis(200), Duration::from_secs(1))
+    }
+
+    /// A fresh id, so reruns against one cluster never collide.
+    fn fresh(prefix: &str) -> String {
         format!(
-            "{dir}/{name}.{}",
-            if status == 200 { "json" } else { "txt" }
-        ),
-        text + "\n",
-    )
-    .unwrap();
-}
-
-#[tokio::test]
-#[ignore = "needs a Ray head node: scripts/ray-live.sh"]
-async fn version_is_ray_2_60() {
-    let version = ray().version().await.unwrap();
-    assert_eq!(
-        (version.version.as_str(), version.ray_version.as_str()),
-        ("4", "2.60.0")
-    );
-    record("version", "/api/version").await;
-}
-
-#[tokio::test]
-#[ignore = "needs a Ray head node: scripts/ray-live.sh"]
-async fn a_job_runs_from_submit_to_succeeded() {
-    let ray = ray();
-    let id = fresh("live-ok");
-    let request =
-        SubmitRequest::new("python -c \"import os; print('hello', os.environ['GREETING'])\"")
-            .id(&id)
-            .name("live-ok")
-            .env("GREETING", "from-gpujobs")
-            .metadata("suite", "live");
-    let submitted = ray.submit(&request).await.unwrap();
-    assert_eq!(submitted.id, id);
-    assert!(
-        matches!(submitted.status, JobStatus::Queued | JobStatus::Running),
-        "{:?}",
-        submitted.status
-    );
-    let ProviderJob::Ray(details) = &submitted.raw else {
-        panic!()
-    };
-    assert_eq!(details.metadata.as_ref().unwrap()["suite"], "live");
-    record("get_job_pending", &format!("/api/jobs/{id}")).await;
-
-    let listed: Vec<Job> = ray
-        .list(ListOptions::default())
-        .try_collect()
-        .await
-        .unwrap();
-    assert!(listed.iter().any(|j| j.id == id));
-
-    let done = ray.wait(&id, &options()).await.unwrap();
-    assert_eq!(
-        (done.status.clone(), done.exit_code),
-        (JobStatus::Succeeded, Some(0))
-    );
-    assert!(done.started_at.is_some() && done.finished_at >= done.started_at);
-    let Logs::Text(logs) = ray.logs(&id).await.unwrap() else {
-        panic!()
-    };
-    assert!(logs.contains("hello from-gpujobs"), "{logs}");
-    record("get_job_succeeded", &format!("/api/jobs/{id}")).await;
-    record("get_job_logs", &format!("/api/jobs/{id}/logs")).await;
-    record("list_jobs", "/api/jobs/").await;
-
-    // Stop and delete of a finished job: cancel reports it ended; delete removes it.
-    assert!(
-        matches!(ray.cancel(&id).await.unwrap(), CancelOutcome::AlreadyEnded(job) if job.status == JobStatus::Succeeded)
-    );
-    assert!(ray.delete(&id).await.unwrap());
-    assert!(matches!(ray.get(&id).await, Err(Error::NotFound { .. })));
-}
-
-#[tokio::test]
-#[ignore = "needs a Ray head node: scripts/ray-live.sh"]
-async fn a_job_exiting_3_fails_with_exit_code_3() {
-    let ray = ray();
-    let id = fresh("live-fail");
-    ray.submit(
-        &SubmitRequest::new("python -c \"import sys; print('failing'); sys.exit(3)\"").id(&id),
-    )
-    .await
-    .unwrap();
-    let job = ray.wait(&id, &options()).await.unwrap();
-    assert_eq!(
-        (job.status.clone(), job.exit_code),
-        (JobStatus::Failed, Some(3))
-    );
-    let reason = job.failure_reason.unwrap_or_default();
-    assert!(reason.contains("exit code 3"), "{reason}");
-    record("get_job_failed", &format!("/api/jobs/{id}")).await;
-}
-
-#[tokio::test]
-#[ignore = "needs a Ray head node: scripts/ray-live.sh"]
-async fn stopping_a_running_job_ends_it_canceled() {
-    let ray = ray();
-    let id = fresh("live-sleep");
-    ray.submit(&SubmitRequest::new("sleep 600").id(&id))
-        .await
-        .unwrap();
-    let watching = options();
-    let mut changes = ray.watch(&id, &watching);
-    while let Some(job) = changes.try_next().await.unwrap() {
-        if job.status == JobStatus::Running {
-            break;
-        }
+            "{prefix}-{:x}",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        )
     }
-    drop(changes);
-    let outcome = ray.cancel(&id).await.unwrap();
-    assert!(
-        matches!(
-            outcome,
-            CancelOutcome::Stopped(_) | CancelOutcome::Accepted(_)
-        ),
-        "{outcome:?}"
-    );
-    let job = ray.wait(&id, &options()).await.unwrap();
-    assert_eq!(job.status, JobStatus::Canceled);
-    record("get_job_stopped", &format!("/api/jobs/{id}")).await;
-}
 
-#[tokio::test]
-#[ignore = "needs a Ray head node: scripts/ray-live.sh"]
-async fn an_unknown_id_is_not_found() {
-    let err = ray().get("no-such-job-gpujobs").await.unwrap_err();
-    assert!(
-        matches!(&err, Error::NotFound { message, .. } if message.contains("does not exist")),
-        "{err}"
-    );
-    record("get_job_not_found", "/api/jobs/no-such-job-gpujobs").await;
-}
+    /// Saves a raw answer of the live server when recording.
+    async fn record(name: &str, path: &str) {
+        if std::env::var("GPUJOBS_RECORD").as_deref() != Ok("1") {
+            return;
+        }
+        let response = reqwest::get(format!("{}{path}", address())).await.unwrap();
+        let status = response.status().as_u16();
+        let body = response.text().await.unwrap();
+        let dir = format!(
+            "{}/../../tests/payloads/ray/live",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        std::fs::create_dir_all(&dir).unwrap();
+        let text = match serde_json::from_str::<Value>(&body) {
+            Ok(json) => serde_json::to_string_pretty(&json).unwrap(),
+            Err(_) => body,
+        };
+        std::fs::write(
+            format!(
+                "{dir}/{name}.{}",
+                if status == 200 { "json" } else { "txt" }
+            ),
+            text + "\n",
+        )
+        .unwrap();
+    }
 
-#[tokio::test]
-#[ignore = "needs a Ray head node: scripts/ray-live.sh"]
-async fn the_same_submission_id_twice_makes_one_job() {
-    let ray = ray();
-    let id = fresh("live-once");
-    let request = SubmitRequest::new("echo once").id(&id);
-    let first = ray.submit(&request).await.unwrap();
-    let second = ray.submit(&request).await.unwrap();
-    assert_eq!(first.id, second.id);
-    let listed: Vec<Job> = ray
-        .list(ListOptions::default())
-        .try_collect()
+    #[tokio::test]
+    #[ignore = "needs a Ray head node: scripts/ray-live.sh"]
+    async fn version_is_ray_2_60() {
+        let version = ray().version().await.unwrap();
+        assert_eq!(
+            (version.version.as_str(), version.ray_version.as_str()),
+            ("4", "2.60.0")
+        );
+        record("version", "/api/version").await;
+    }
+
+    #[tokio::test]
+    #[ignore = "needs a Ray head node: scripts/ray-live.sh"]
+    async fn a_job_runs_from_submit_to_succeeded() {
+        let ray = ray();
+        let id = fresh("live-ok");
+        let request =
+            SubmitRequest::new("python -c \"import os; print('hello', os.environ['GREETING'])\"")
+                .id(&id)
+                .name("live-ok")
+                .env("GREETING", "from-gpujobs")
+                .metadata("suite", "live");
+        let submitted = ray.submit(&request).await.unwrap();
+        assert_eq!(submitted.id, id);
+        assert!(
+            matches!(submitted.status, JobStatus::Queued | JobStatus::Running),
+            "{:?}",
+            submitted.status
+        );
+        let ProviderJob::Ray(details) = &submitted.raw else {
+            panic!()
+        };
+        assert_eq!(details.metadata.as_ref().unwrap()["suite"], "live");
+        record("get_job_pending", &format!("/api/jobs/{id}")).await;
+
+        let listed: Vec<Job> = ray
+            .list(ListOptions::default())
+            .try_collect()
+            .await
+            .unwrap();
+        assert!(listed.iter().any(|j| j.id == id));
+
+        let done = ray.wait(&id, &options()).await.unwrap();
+        assert_eq!(
+            (done.status.clone(), done.exit_code),
+            (JobStatus::Succeeded, Some(0))
+        );
+        assert!(done.started_at.is_some() && done.finished_at >= done.started_at);
+        let Logs::Text(logs) = ray.logs(&id).await.unwrap() else {
+            panic!()
+        };
+        assert!(logs.contains("hello from-gpujobs"), "{logs}");
+        record("get_job_succeeded", &format!("/api/jobs/{id}")).await;
+        record("get_job_logs", &format!("/api/jobs/{id}/logs")).await;
+        record("list_jobs", "/api/jobs/").await;
+
+        // Stop and delete of a finished job: cancel reports it ended; delete removes it.
+        assert!(
+            matches!(ray.cancel(&id).await.unwrap(), CancelOutcome::AlreadyEnded(job) if job.status == JobStatus::Succeeded)
+        );
+        assert!(ray.delete(&id).await.unwrap());
+        assert!(matches!(ray.get(&id).await, Err(Error::NotFound { .. })));
+    }
+
+    #[tokio::test]
+    #[ignore = "needs a Ray head node: scripts/ray-live.sh"]
+    async fn a_job_exiting_3_fails_with_exit_code_3() {
+        let ray = ray();
+        let id = fresh("live-fail");
+        ray.submit(
+            &SubmitRequest::new("python -c \"import sys; print('failing'); sys.exit(3)\"").id(&id),
+        )
         .await
         .unwrap();
-    assert_eq!(listed.iter().filter(|j| j.id == id).count(), 1);
-    let other = ray
-        .submit(&SubmitRequest::new("echo another command").id(&id))
-        .await
-        .unwrap_err();
-    assert!(matches!(other, Error::Conflict { .. }), "{other}");
-}
+        let job = ray.wait(&id, &options()).await.unwrap();
+        assert_eq!(
+            (job.status.clone(), job.exit_code),
+            (JobStatus::Failed, Some(3))
+        );
+        let reason = job.failure_reason.unwrap_or_default();
+        assert!(reason.contains("exit code 3"), "{reason}");
+        record("get_job_failed", &format!("/api/jobs/{id}")).await;
+    }
 
-/// openYuanrong mirrors Ray's job API; where the two wire formats agree, the
-/// yuanrong adapter works against Ray. Where they differ it fails in the
-/// documented way (README, "openYuanrong and Ray").
-#[tokio::test]
-#[ignore = "needs a Ray head node: scripts/ray-live.sh"]
-async fn the_yuanrong_adapter_where_the_wire_formats_agree() {
-    let yuanrong = YuanrongProvider::builder()
-        .base_url(address())
-        .build()
-        .unwrap();
-    let id = fresh("yr-on-ray");
-    let request = SubmitRequest::new("echo from-yuanrong")
-        .id(&id)
-        .working_dir(".");
-    // Submit differs: openYuanrong posts to /api/jobs, Ray only serves /api/jobs/.
-    let err = yuanrong.submit(&request).await.unwrap_err();
-    assert!(
-        matches!(err, Error::NotFound { .. } | Error::Api { .. }),
-        "{err}"
-    );
+    #[tokio::test]
+    #[ignore = "needs a Ray head node: scripts/ray-live.sh"]
+    async fn stopping_a_running_job_ends_it_canceled() {
+        let ray = ray();
+        let id = fresh("live-sleep");
+        ray.submit(&SubmitRequest::new("sleep 600").id(&id))
+            .await
+            .unwrap();
+        let watching = options();
+        let mut changes = ray.watch(&id, &watching);
+        while let Some(job) = changes.try_next().await.unwrap() {
+            if job.status == JobStatus::Running {
+                break;
+            }
+        }
+        drop(changes);
+        let outcome = ray.cancel(&id).await.unwrap();
+        assert!(
+            matches!(
+                outcome,
+                CancelOutcome::Stopped(_) | CancelOutcome::Accepted(_)
+            ),
+            "{outcome:?}"
+        );
+        let job = ray.wait(&id, &options()).await.unwrap();
+        assert_eq!(job.status, JobStatus::Canceled);
+        record("get_job_stopped", &format!("/api/jobs/{id}")).await;
+    }
 
-    // Get differs in its times: Ray sends integer milliseconds where openYuanrong sends strings.
-    ray()
-        .submit(&SubmitRequest::new("echo from-ray").id(&id))
-        .await
-        .unwrap();
-    let err = yuanrong.get(&id).await.unwrap_err();
-    assert!(err.to_string().contains("could not be read"), "{err}");
-    // Errors differ: Ray's text/plain 404 is not openYuanrong's JSON string, so the yuanrong
-    // adapter reports an answer it cannot read (with the body), not NotFound.
-    let err = yuanrong.get("no-such-job-gpujobs").await.unwrap_err();
-    assert!(
-        matches!(&err, Error::Api { body: Some(body), .. } if body.contains("does not exist")),
-        "{err}"
-    );
+    #[tokio::test]
+    #[ignore = "needs a Ray head node: scripts/ray-live.sh"]
+    async fn an_unknown_id_is_not_found() {
+        let err = ray().get("no-such-job-gpujobs").await.unwrap_err();
+        assert!(
+            matches!(&err, Error::NotFound { message, .. } if message.contains("does not exist")),
+            "{err}"
+        );
+        record("get_job_not_found", "/api/jobs/no-such-job-gpujobs").await;
+    }
+
+    #[tokio::test]
+    #[ignore = "needs a Ray head node: scripts/ray-live.sh"]
+    async fn the_same_submission_id_twice_makes_one_job() {
+        let ray = ray();
+        let id = fresh("live-once");
+        let request = SubmitRequest::new("echo once").id(&id);
+        let first = ray.submit(&request).await.unwrap();
+        let second = ray.submit(&request).await.unwrap();
+        assert_eq!(first.id, second.id);
+        let listed: Vec<Job> = ray
+            .list(ListOptions::default())
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(listed.iter().filter(|j| j.id == id).count(), 1);
+        let other = ray
+            .submit(&SubmitRequest::new("echo another command").id(&id))
+            .await
+            .unwrap_err();
+        assert!(matches!(other, Error::Conflict { .. }), "{other}");
+    }
+
+    /// openYuanrong mirrors Ray's job API; where the two wire formats agree, the
+    /// yuanrong adapter works against Ray. Where they differ it fails in the
+    /// documented way (README, "openYuanrong and Ray").
+    #[tokio::test]
+    #[ignore = "needs a Ray head node: scripts/ray-live.sh"]
+    async fn the_yuanrong_adapter_where_the_wire_formats_agree() {
+        let yuanrong = YuanrongProvider::builder()
+            .base_url(address())
+            .build()
+            .unwrap();
+        let id = fresh("yr-on-ray");
+        let request = SubmitRequest::new("echo from-yuanrong")
+            .id(&id)
+            .working_dir(".");
+        // Submit differs: openYuanrong posts to /api/jobs, Ray only serves /api/jobs/.
+        let err = yuanrong.submit(&request).await.unwrap_err();
+        assert!(
+            matches!(err, Error::NotFound { .. } | Error::Api { .. }),
+            "{err}"
+        );
+
+        // Get differs in its times: Ray sends integer milliseconds where openYuanrong sends strings.
+        ray()
+            .submit(&SubmitRequest::new("echo from-ray").id(&id))
+            .await
+            .unwrap();
+        let err = yuanrong.get(&id).await.unwrap_err();
+        assert!(err.to_string().contains("could not be read"), "{err}");
+        // Errors differ: Ray's text/plain 404 is not openYuanrong's JSON string, so the yuanrong
+        // adapter reports an answer it cannot read (with the body), not NotFound.
+        let err = yuanrong.get("no-such-job-gpujobs").await.unwrap_err();
+        assert!(
+            matches!(&err, Error::Api { body: Some(body), .. } if body.contains("does not exist")),
+            "{err}"
+        );
+    }
 }

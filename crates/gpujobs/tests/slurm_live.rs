@@ -7,272 +7,277 @@
 //! With `GPUJOBS_RECORD=1` they also save the server's raw answers under
 //! `tests/payloads/slurm/live/`.
 
-use std::time::Duration;
+// One module, so the live script can run exactly these ignored tests (`-- --ignored slurm_live::`)
+// while building what `cargo test --workspace` built.
+mod slurm_live {
+    use std::time::Duration;
 
-use futures_util::TryStreamExt;
-use gpujobs::prelude::*;
-use gpujobs::slurm::SlurmProvider;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+    use futures_util::TryStreamExt;
+    use gpujobs::prelude::*;
+    use gpujobs::slurm::SlurmProvider;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::{TcpListener, TcpStream};
 
-fn var(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run scripts/slurm-live.sh"))
-}
-
-fn slurm_at(url: &str) -> SlurmProvider {
-    SlurmProvider::builder()
-        .base_url(url)
-        .user(var("SLURM_USER_NAME"))
-        .credential(var("GPUJOBS_SLURM_TOKEN"))
-        .build()
-        .unwrap()
-}
-
-fn slurm() -> SlurmProvider {
-    slurm_at(&var("SLURMRESTD_URL"))
-}
-
-fn options() -> WaitOptions {
-    WaitOptions::default()
-        .timeout(Duration::from_secs(120))
-        .intervals(Duration::from_millis(200), Duration::from_secs(1))
-}
-
-/// A job writing into the shared work directory.
-fn job(command: &str) -> SubmitRequest {
-    let dir = var("GPUJOBS_SLURM_WORKDIR");
-    SubmitRequest::new(command)
-        .working_dir(&dir)
-        .output(format!("{dir}/%j.out"))
-        .time_limit(Duration::from_secs(300))
-}
-
-/// Saves a raw answer of the live server when recording.
-async fn record(name: &str, path: &str) {
-    if std::env::var("GPUJOBS_RECORD").as_deref() != Ok("1") {
-        return;
+    fn var(name: &str) -> String {
+        std::env::var(name)
+            .unwrap_or_else(|_| panic!("{name} is not set: run scripts/slurm-live.sh"))
     }
-    let answer = reqwest::Client::new()
-        .get(format!("{}{path}", var("SLURMRESTD_URL")))
-        .header("X-SLURM-USER-NAME", var("SLURM_USER_NAME"))
-        .header("X-SLURM-USER-TOKEN", var("GPUJOBS_SLURM_TOKEN"))
-        .send()
-        .await
-        .unwrap();
-    let body: serde_json::Value = answer.json().await.unwrap();
-    let dir = format!(
-        "{}/../../tests/payloads/slurm/live",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::create_dir_all(&dir).unwrap();
-    let text = serde_json::to_string_pretty(&body).unwrap() + "\n";
-    std::fs::write(format!("{dir}/{name}.json"), text).unwrap();
-}
 
-#[tokio::test]
-#[ignore = "needs slurmrestd: scripts/slurm-live.sh"]
-async fn a_job_runs_to_success_with_its_environment_and_output() {
-    let slurm = slurm();
-    let request = job("echo \"hi $WHO\"")
-        .name("gpujobs-live-ok")
-        .env("WHO", "slurm");
-    let submitted = slurm.submit(&request).await.unwrap();
-    assert!(
-        submitted.id.parse::<u64>().is_ok(),
-        "Slurm numbers its jobs: {}",
-        submitted.id
-    );
-    assert_eq!(submitted.name.as_deref(), Some("gpujobs-live-ok"));
+    fn slurm_at(url: &str) -> SlurmProvider {
+        SlurmProvider::builder()
+            .base_url(url)
+            .user(var("SLURM_USER_NAME"))
+            .credential(var("GPUJOBS_SLURM_TOKEN"))
+            .build()
+            .unwrap()
+    }
 
-    let done = slurm.wait(&submitted.id, &options()).await.unwrap();
-    assert_eq!(
-        (done.status.clone(), done.exit_code),
-        (JobStatus::Succeeded, Some(0)),
-        "{done:?}"
-    );
-    assert!(done.started_at.is_some() && done.finished_at >= done.started_at);
-    let output = format!("{}/{}.out", var("GPUJOBS_SLURM_WORKDIR"), done.id);
-    assert_eq!(std::fs::read_to_string(&output).unwrap(), "hi slurm\n");
+    fn slurm() -> SlurmProvider {
+        slurm_at(&var("SLURMRESTD_URL"))
+    }
 
-    let listed: Vec<Job> = slurm
-        .list(ListOptions::default())
-        .try_collect()
-        .await
-        .unwrap();
-    assert!(
-        listed.iter().any(|j| j.id == done.id),
-        "list has job {}",
-        done.id
-    );
-    record(
-        "get_job_completed",
-        &format!("/slurm/v0.0.38/job/{}", done.id),
-    )
-    .await;
-    record("list_jobs", "/slurm/v0.0.38/jobs").await;
-}
+    fn options() -> WaitOptions {
+        WaitOptions::default()
+            .timeout(Duration::from_secs(120))
+            .intervals(Duration::from_millis(200), Duration::from_secs(1))
+    }
 
-#[tokio::test]
-#[ignore = "needs slurmrestd: scripts/slurm-live.sh"]
-async fn a_failing_job_reports_its_exit_code() {
-    let slurm = slurm();
-    let submitted = slurm.submit(&job("exit 3")).await.unwrap();
-    let done = slurm.wait(&submitted.id, &options()).await.unwrap();
-    assert_eq!(
-        (done.status.clone(), done.exit_code),
-        (JobStatus::Failed, Some(3)),
-        "{done:?}"
-    );
-    assert_eq!(done.failure_reason.as_deref(), Some("FAILED: exit code 3"));
-    record("get_job_failed", &format!("/slurm/v0.0.38/job/{}", done.id)).await;
-}
+    /// A job writing into the shared work directory.
+    fn job(command: &str) -> SubmitRequest {
+        let dir = var("GPUJOBS_SLURM_WORKDIR");
+        SubmitRequest::new(command)
+            .working_dir(&dir)
+            .output(format!("{dir}/%j.out"))
+            .time_limit(Duration::from_secs(300))
+    }
 
-#[tokio::test]
-#[ignore = "needs slurmrestd: scripts/slurm-live.sh"]
-async fn a_running_job_is_cancelled() {
-    let slurm = slurm();
-    let submitted = slurm.submit(&job("sleep 300")).await.unwrap();
-    let watching = options();
-    let mut changes = slurm.watch(&submitted.id, &watching);
-    let mut running = None;
-    while let Some(job) = changes.try_next().await.unwrap() {
-        if job.status == JobStatus::Running {
-            running = Some(job);
-            break;
+    /// Saves a raw answer of the live server when recording.
+    async fn record(name: &str, path: &str) {
+        if std::env::var("GPUJOBS_RECORD").as_deref() != Ok("1") {
+            return;
         }
+        let answer = reqwest::Client::new()
+            .get(format!("{}{path}", var("SLURMRESTD_URL")))
+            .header("X-SLURM-USER-NAME", var("SLURM_USER_NAME"))
+            .header("X-SLURM-USER-TOKEN", var("GPUJOBS_SLURM_TOKEN"))
+            .send()
+            .await
+            .unwrap();
+        let body: serde_json::Value = answer.json().await.unwrap();
+        let dir = format!(
+            "{}/../../tests/payloads/slurm/live",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        std::fs::create_dir_all(&dir).unwrap();
+        let text = serde_json::to_string_pretty(&body).unwrap() + "\n";
+        std::fs::write(format!("{dir}/{name}.json"), text).unwrap();
     }
-    drop(changes);
-    let running = running.expect("the job ran");
-    assert!(
-        running.finished_at.is_none(),
-        "a running job's predicted end is not an end"
-    );
-    record(
-        "get_job_running",
-        &format!("/slurm/v0.0.38/job/{}", running.id),
-    )
-    .await;
 
-    let outcome = slurm.cancel(&running.id).await.unwrap();
-    assert!(
-        !matches!(outcome, CancelOutcome::AlreadyEnded(_)),
-        "{outcome:?}"
-    );
-    let ended = slurm.wait(&running.id, &options()).await.unwrap();
-    assert_eq!(ended.status, JobStatus::Canceled, "{ended:?}");
-    let again = slurm.cancel(&running.id).await.unwrap();
-    assert!(matches!(again, CancelOutcome::AlreadyEnded(_)), "{again:?}");
-}
+    #[tokio::test]
+    #[ignore = "needs slurmrestd: scripts/slurm-live.sh"]
+    async fn a_job_runs_to_success_with_its_environment_and_output() {
+        let slurm = slurm();
+        let request = job("echo \"hi $WHO\"")
+            .name("gpujobs-live-ok")
+            .env("WHO", "slurm");
+        let submitted = slurm.submit(&request).await.unwrap();
+        assert!(
+            submitted.id.parse::<u64>().is_ok(),
+            "Slurm numbers its jobs: {}",
+            submitted.id
+        );
+        assert_eq!(submitted.name.as_deref(), Some("gpujobs-live-ok"));
 
-#[tokio::test]
-#[ignore = "needs slurmrestd: scripts/slurm-live.sh"]
-async fn refusals_are_typed() {
-    // GPUs reach the scheduler (as `gpus`), which this node without any refuses.
-    let gpus = slurm()
-        .submit(&job("nvidia-smi").gpus(1.0))
-        .await
-        .unwrap_err();
-    assert!(matches!(gpus, Error::InvalidRequest { .. }), "{gpus:?}");
-    assert!(
-        gpus.to_string()
-            .contains("Requested node configuration is not available"),
-        "{gpus}"
-    );
-    let partition = slurm()
-        .submit(&job("true").partition("no-such-partition"))
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(partition, Error::InvalidRequest { .. }),
-        "{partition:?}"
-    );
+        let done = slurm.wait(&submitted.id, &options()).await.unwrap();
+        assert_eq!(
+            (done.status.clone(), done.exit_code),
+            (JobStatus::Succeeded, Some(0)),
+            "{done:?}"
+        );
+        assert!(done.started_at.is_some() && done.finished_at >= done.started_at);
+        let output = format!("{}/{}.out", var("GPUJOBS_SLURM_WORKDIR"), done.id);
+        assert_eq!(std::fs::read_to_string(&output).unwrap(), "hi slurm\n");
 
-    let unknown = slurm().get("999999").await.unwrap_err();
-    assert!(matches!(unknown, Error::NotFound { .. }), "{unknown:?}");
+        let listed: Vec<Job> = slurm
+            .list(ListOptions::default())
+            .try_collect()
+            .await
+            .unwrap();
+        assert!(
+            listed.iter().any(|j| j.id == done.id),
+            "list has job {}",
+            done.id
+        );
+        record(
+            "get_job_completed",
+            &format!("/slurm/v0.0.38/job/{}", done.id),
+        )
+        .await;
+        record("list_jobs", "/slurm/v0.0.38/jobs").await;
+    }
 
-    let forged = SlurmProvider::builder()
-        .base_url(var("SLURMRESTD_URL"))
-        .user(var("SLURM_USER_NAME"))
-        .credential("eyJhbGciOiJIUzI1NiJ9.e30.forged")
-        .build()
-        .unwrap();
-    let refused = forged.get("1").await.unwrap_err();
-    assert!(
-        matches!(refused, Error::Unauthenticated { .. }),
-        "{refused:?}"
-    );
-    assert!(
-        !format!("{refused} {refused:?}").contains("forged"),
-        "{refused:?}"
-    );
-}
+    #[tokio::test]
+    #[ignore = "needs slurmrestd: scripts/slurm-live.sh"]
+    async fn a_failing_job_reports_its_exit_code() {
+        let slurm = slurm();
+        let submitted = slurm.submit(&job("exit 3")).await.unwrap();
+        let done = slurm.wait(&submitted.id, &options()).await.unwrap();
+        assert_eq!(
+            (done.status.clone(), done.exit_code),
+            (JobStatus::Failed, Some(3)),
+            "{done:?}"
+        );
+        assert_eq!(done.failure_reason.as_deref(), Some("FAILED: exit code 3"));
+        record("get_job_failed", &format!("/slurm/v0.0.38/job/{}", done.id)).await;
+    }
 
-#[tokio::test]
-#[ignore = "needs slurmrestd: scripts/slurm-live.sh"]
-async fn a_submit_whose_answer_is_lost_makes_one_job() {
-    let proxy = answer_dropping_proxy(var("SLURMRESTD_URL")).await;
-    let request = job("sleep 1").name("gpujobs-live-lost");
-    let job = slurm_at(&proxy).submit(&request).await.unwrap();
-
-    // Every job carrying this submit's token: exactly the one returned.
-    let slurm = slurm();
-    let all: Vec<Job> = slurm
-        .list(ListOptions::default())
-        .try_collect()
-        .await
-        .unwrap();
-    let comment = |j: &Job| match &j.raw {
-        gpujobs::ProviderJob::Slurm(raw) => raw.comment.clone().unwrap_or_default(),
-        _ => String::new(),
-    };
-    let mark = comment(
-        all.iter()
-            .find(|j| j.id == job.id)
-            .expect("the job is listed"),
-    );
-    assert!(mark.starts_with("gpujobs-token="), "{mark}");
-    let same: Vec<&str> = all
-        .iter()
-        .filter(|j| comment(j) == mark)
-        .map(|j| j.id.as_str())
-        .collect();
-    assert_eq!(same, [job.id.as_str()], "one job for one submit");
-    slurm.wait(&job.id, &options()).await.unwrap();
-}
-
-/// A proxy to `upstream` that forwards the first job submit, lets slurmrestd
-/// act on it, and closes the connection instead of passing the answer on.
-async fn answer_dropping_proxy(upstream: String) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let upstream = upstream.trim_start_matches("http://").to_owned();
-    tokio::spawn(async move {
-        let mut dropped = false;
-        loop {
-            let (mut client, _) = listener.accept().await.unwrap();
-            let mut server = TcpStream::connect(&upstream).await.unwrap();
-            let mut first = vec![0u8; 64 * 1024];
-            let n = client.read(&mut first).await.unwrap_or(0);
-            let submit = first[..n].starts_with(b"POST /slurm/v0.0.38/job/submit");
-            server.write_all(&first[..n]).await.unwrap();
-            if submit && !dropped {
-                dropped = true;
-                tokio::spawn(async move {
-                    let (mut from_client, _) = client.split();
-                    let (mut server_read, mut server_write) = server.split();
-                    // The rest of the request, until slurmrestd has answered; then both close.
-                    let mut answer = [0u8; 1];
-                    tokio::select! {
-                        _ = tokio::io::copy(&mut from_client, &mut server_write) => {}
-                        _ = server_read.read_exact(&mut answer) => {}
-                    }
-                });
-            } else {
-                tokio::spawn(async move {
-                    let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
-                });
+    #[tokio::test]
+    #[ignore = "needs slurmrestd: scripts/slurm-live.sh"]
+    async fn a_running_job_is_cancelled() {
+        let slurm = slurm();
+        let submitted = slurm.submit(&job("sleep 300")).await.unwrap();
+        let watching = options();
+        let mut changes = slurm.watch(&submitted.id, &watching);
+        let mut running = None;
+        while let Some(job) = changes.try_next().await.unwrap() {
+            if job.status == JobStatus::Running {
+                running = Some(job);
+                break;
             }
         }
-    });
-    format!("http://{address}")
+        drop(changes);
+        let running = running.expect("the job ran");
+        assert!(
+            running.finished_at.is_none(),
+            "a running job's predicted end is not an end"
+        );
+        record(
+            "get_job_running",
+            &format!("/slurm/v0.0.38/job/{}", running.id),
+        )
+        .await;
+
+        let outcome = slurm.cancel(&running.id).await.unwrap();
+        assert!(
+            !matches!(outcome, CancelOutcome::AlreadyEnded(_)),
+            "{outcome:?}"
+        );
+        let ended = slurm.wait(&running.id, &options()).await.unwrap();
+        assert_eq!(ended.status, JobStatus::Canceled, "{ended:?}");
+        let again = slurm.cancel(&running.id).await.unwrap();
+        assert!(matches!(again, CancelOutcome::AlreadyEnded(_)), "{again:?}");
+    }
+
+    #[tokio::test]
+    #[ignore = "needs slurmrestd: scripts/slurm-live.sh"]
+    async fn refusals_are_typed() {
+        // GPUs reach the scheduler (as `gpus`), which this node without any refuses.
+        let gpus = slurm()
+            .submit(&job("nvidia-smi").gpus(1.0))
+            .await
+            .unwrap_err();
+        assert!(matches!(gpus, Error::InvalidRequest { .. }), "{gpus:?}");
+        assert!(
+            gpus.to_string()
+                .contains("Requested node configuration is not available"),
+            "{gpus}"
+        );
+        let partition = slurm()
+            .submit(&job("true").partition("no-such-partition"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(partition, Error::InvalidRequest { .. }),
+            "{partition:?}"
+        );
+
+        let unknown = slurm().get("999999").await.unwrap_err();
+        assert!(matches!(unknown, Error::NotFound { .. }), "{unknown:?}");
+
+        let forged = SlurmProvider::builder()
+            .base_url(var("SLURMRESTD_URL"))
+            .user(var("SLURM_USER_NAME"))
+            .credential("eyJhbGciOiJIUzI1NiJ9.e30.forged")
+            .build()
+            .unwrap();
+        let refused = forged.get("1").await.unwrap_err();
+        assert!(
+            matches!(refused, Error::Unauthenticated { .. }),
+            "{refused:?}"
+        );
+        assert!(
+            !format!("{refused} {refused:?}").contains("forged"),
+            "{refused:?}"
+        );
+    }
+
+    #[tokio::test]
+    #[ignore = "needs slurmrestd: scripts/slurm-live.sh"]
+    async fn a_submit_whose_answer_is_lost_makes_one_job() {
+        let proxy = answer_dropping_proxy(var("SLURMRESTD_URL")).await;
+        let request = job("sleep 1").name("gpujobs-live-lost");
+        let job = slurm_at(&proxy).submit(&request).await.unwrap();
+
+        // Every job carrying this submit's token: exactly the one returned.
+        let slurm = slurm();
+        let all: Vec<Job> = slurm
+            .list(ListOptions::default())
+            .try_collect()
+            .await
+            .unwrap();
+        let comment = |j: &Job| match &j.raw {
+            gpujobs::ProviderJob::Slurm(raw) => raw.comment.clone().unwrap_or_default(),
+            _ => String::new(),
+        };
+        let mark = comment(
+            all.iter()
+                .find(|j| j.id == job.id)
+                .expect("the job is listed"),
+        );
+        assert!(mark.starts_with("gpujobs-token="), "{mark}");
+        let same: Vec<&str> = all
+            .iter()
+            .filter(|j| comment(j) == mark)
+            .map(|j| j.id.as_str())
+            .collect();
+        assert_eq!(same, [job.id.as_str()], "one job for one submit");
+        slurm.wait(&job.id, &options()).await.unwrap();
+    }
+
+    /// A proxy to `upstream` that forwards the first job submit, lets slurmrestd
+    /// act on it, and closes the connection instead of passing the answer on.
+    async fn answer_dropping_proxy(upstream: String) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let upstream = upstream.trim_start_matches("http://").to_owned();
+        tokio::spawn(async move {
+            let mut dropped = false;
+            loop {
+                let (mut client, _) = listener.accept().await.unwrap();
+                let mut server = TcpStream::connect(&upstream).await.unwrap();
+                let mut first = vec![0u8; 64 * 1024];
+                let n = client.read(&mut first).await.unwrap_or(0);
+                let submit = first[..n].starts_with(b"POST /slurm/v0.0.38/job/submit");
+                server.write_all(&first[..n]).await.unwrap();
+                if submit && !dropped {
+                    dropped = true;
+                    tokio::spawn(async move {
+                        let (mut from_client, _) = client.split();
+                        let (mut server_read, mut server_write) = server.split();
+                        // The rest of the request, until slurmrestd has answered; then both close.
+                        let mut answer = [0u8; 1];
+                        tokio::select! {
+                            _ = tokio::io::copy(&mut from_client, &mut server_write) => {}
+                            _ = server_read.read_exact(&mut answer) => {}
+                        }
+                    });
+                } else {
+                    tokio::spawn(async move {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    });
+                }
+            }
+        });
+        format!("http://{address}")
+    }
 }

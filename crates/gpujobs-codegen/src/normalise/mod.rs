@@ -6,6 +6,7 @@
 //! Each rule has a fixture spec in `crates/gpujobs-codegen-fixtures/specs/`.
 
 mod auth_header;
+mod doc_text;
 mod openapi31;
 mod openness;
 mod operation_ids;
@@ -43,6 +44,7 @@ pub fn normalise(mut spec: Value) -> Result<Normalised, NormaliseError> {
     responses::one_body_kind_per_side(&mut spec, &mut notes)?;
     openness::open_responses(&mut spec, &mut notes);
     secrets::mark(&mut spec, &mut notes);
+    doc_text::escape(&mut spec, &mut notes);
     Ok(Normalised {
         spec,
         notes: notes.0,
