@@ -346,12 +346,9 @@ mod tests {
         assert!(error.contains("--from"), "{error}");
 
         let (base, seen) = serve(200, b"{\"openapi\": \"3.0.2\"}");
-        // SAFETY: set before any thread of this test reads the environment.
-        unsafe { std::env::set_var("GPUJOBS_TEST_FETCH_TOKEN", "tok-123") };
-        let headers = vec![
-            "X-Token: $GPUJOBS_TEST_FETCH_TOKEN".into(),
-            "X-User: me".into(),
-        ];
+        // A variable every environment has (setting one would race with other threads).
+        let path = std::env::var("PATH").unwrap();
+        let headers = vec!["X-Token: $PATH".into(), "X-User: me".into()];
         let results = fetch_specs(dir.path(), &only(Some(base), headers)).unwrap();
         assert!(
             matches!(&results[..], [Fetched::Updated { .. }]),
@@ -360,8 +357,17 @@ mod tests {
         let head = seen.lock().unwrap()[0].to_lowercase();
         assert!(head.starts_with("get /openapi/v3 "), "{head}");
         assert!(
-            head.contains("x-token: tok-123") && head.contains("x-user: me"),
+            head.contains(&format!("x-token: {}", path.to_lowercase())),
             "{head}"
+        );
+        assert!(head.contains("x-user: me"), "{head}");
+
+        let unset = vec!["X-Token: $GPUJOBS_NO_SUCH_VARIABLE".into()];
+        let nowhere = Some("http://127.0.0.1:9".into());
+        let error = fetch_specs(dir.path(), &only(nowhere, unset)).unwrap_err();
+        assert!(
+            error.contains("$GPUJOBS_NO_SUCH_VARIABLE is not set"),
+            "{error}"
         );
     }
 
