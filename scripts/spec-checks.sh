@@ -20,11 +20,18 @@ trap '[ -n "${sandbox_pid:-}" ] && kill "$sandbox_pid" 2>/dev/null || true' EXIT
 cargo xtask overlaid "$overlaid" >/dev/null
 providers=$(cd specs && ls)
 
+# Any Spectral finding or schemathesis failure fails the script, after every spec has been checked.
+failed=0
 echo "== spectral (tools/spectral, .spectral.yaml) on every overlaid spec"
 if command -v npm >/dev/null 2>&1 && (cd tools/spectral && npm ci --silent --no-audit --no-fund >/dev/null 2>&1); then
   for p in $providers; do
-    tools/spectral/node_modules/.bin/spectral lint --quiet --fail-severity warn \
-      -r .spectral.yaml "$overlaid/$p.json" && echo "spectral: $p: no errors, no warnings"
+    if tools/spectral/node_modules/.bin/spectral lint --quiet --fail-severity warn \
+      -r .spectral.yaml "$overlaid/$p.json"; then
+      echo "spectral: $p: no errors, no warnings"
+    else
+      failed=1
+      echo "spectral: $p: FAILED (the findings are above)"
+    fi
   done
 else
   echo "spectral: SKIPPED: npm is missing or could not install tools/spectral"
@@ -37,13 +44,13 @@ if [ "$(cat "$venv/.requirements" 2>/dev/null)" != "$want" ]; then
   rm -rf "$venv"
   if ! { python3 -m venv "$venv" && "$venv/bin/pip" install --quiet -r tools/schemathesis/requirements.txt; }; then
     echo "schemathesis: SKIPPED: could not install tools/schemathesis/requirements.txt from PyPI"
-    exit 0
+    exit "$failed"
   fi
   echo "$want" > "$venv/.requirements"
 fi
 if [ ! -x "$sandbox_bin" ]; then
   echo "schemathesis: SKIPPED: $sandbox_bin is not built (run cargo test --workspace first)"
-  exit 0
+  exit "$failed"
 fi
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$sandbox_bin" --addr "127.0.0.1:$port" >/dev/null &
@@ -52,7 +59,6 @@ for _ in $(seq 50); do
   python3 -c "import socket; socket.create_connection(('127.0.0.1', $port))" 2>/dev/null && break
   sleep 0.1
 done
-failed=0
 for p in $providers; do
   log="$overlaid/$p.log"
   if (cd "$overlaid" && "$venv/bin/schemathesis" --config-file "$root/tools/schemathesis/schemathesis.toml" \

@@ -123,6 +123,18 @@ pub trait JobProviderExt: JobProvider {
             last: Option<Job>,
             done: bool,
         }
+        impl State {
+            /// Ends the stream with the timeout, carrying the last job seen.
+            fn timed_out(&mut self) -> Error {
+                self.done = true;
+                Error::Timeout {
+                    provider: self.provider.kind(),
+                    scope: TimeoutScope::Wait,
+                    after: self.options.timeout,
+                    last_job: self.last.take().map(Box::new),
+                }
+            }
+        }
         let state = State {
             provider: self.shared(),
             id: id.to_owned(),
@@ -137,24 +149,27 @@ pub trait JobProviderExt: JobProvider {
                 if state.done {
                     return None;
                 }
+                let (options, clock) = (&state.options, &state.options.clock);
+                let elapsed = clock.now().saturating_duration_since(state.started);
                 if state.last.is_some() {
-                    let (options, clock) = (&state.options, &state.options.clock);
-                    let elapsed = clock.now().saturating_duration_since(state.started);
                     if elapsed >= options.timeout {
-                        state.done = true;
-                        let error = Error::Timeout {
-                            provider: state.provider.kind(),
-                            scope: TimeoutScope::Wait,
-                            after: options.timeout,
-                            last_job: state.last.take().map(Box::new),
-                        };
-                        return Some((Err(error), state));
+                        return Some((Err(state.timed_out()), state));
                     }
                     let pause = options.pause(state.polls).min(options.timeout - elapsed);
                     clock.sleep(pause).await;
                 }
                 state.polls += 1;
-                let job = match state.provider.get(&state.id).await {
+                // The deadline also bounds the poll itself, so a get that hangs (up to its
+                // own request timeout) cannot carry the wait past `timeout`. The poll is
+                // network I/O, so its bound is real time, like the request timeout's.
+                let remaining = options
+                    .timeout
+                    .saturating_sub(clock.now().saturating_duration_since(state.started));
+                let get = state.provider.get(&state.id);
+                let Ok(answer) = tokio::time::timeout(remaining, get).await else {
+                    return Some((Err(state.timed_out()), state));
+                };
+                let job = match answer {
                     Ok(job) => job,
                     Err(e) => {
                         state.done = true;

@@ -320,6 +320,42 @@ async fn wait_times_out_with_the_last_job_and_never_ends_on_an_unknown_status() 
 }
 
 #[tokio::test]
+async fn a_poll_that_hangs_cannot_carry_the_wait_past_its_timeout() {
+    let env = Env::new().await;
+    // The first poll answers at once; the next hangs far beyond the wait's timeout.
+    env.sequence(
+        || wiremock::Mock::given(method("GET")).and(path(JOB)),
+        vec![
+            ResponseTemplate::new(200).set_body_json(with_status("RUNNING")),
+            ResponseTemplate::new(200)
+                .set_body_json(with_status("SUCCEEDED"))
+                .set_delay(Duration::from_secs(120)),
+        ],
+    )
+    .await;
+    // The real clock: what is bounded here is a request in flight.
+    let options = WaitOptions::default()
+        .timeout(Duration::from_millis(1500))
+        .intervals(Duration::from_millis(100), Duration::from_millis(100));
+    let started = std::time::Instant::now();
+    let err = env
+        .provider::<RayProvider>()
+        .wait(ID, &options)
+        .await
+        .unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(10), "{err}");
+    let Error::Timeout {
+        scope: TimeoutScope::Wait,
+        last_job: Some(last),
+        ..
+    } = &err
+    else {
+        panic!("{err}")
+    };
+    assert_eq!(last.status, JobStatus::Running);
+}
+
+#[tokio::test]
 async fn watch_yields_each_status_change_once() {
     let env = Env::new().await;
     env.statuses(
