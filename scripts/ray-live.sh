@@ -11,7 +11,8 @@
 # non-zero for anything else.
 #
 # Environment: GPUJOBS_CACHE (the cache directory), GPUJOBS_RAY_PORT (default 8265),
-# GPUJOBS_RECORD=1 (save the server's answers under tests/payloads/ray/live/).
+# GPUJOBS_RECORD=1 (save the server's answers under tests/payloads/ray/live/), GPUJOBS_AFTER_TESTS
+# (a command to run after the tests while Ray is up, e.g. `bash scripts/bench-process.sh`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -81,3 +82,8 @@ say "the dashboard answers on $RAY_API_SERVER_ADDRESS; running the live tests"
 # tests are the ignored ones in the `ray_live` modules.
 cargo test --workspace --tests -- --ignored ray_live:: --test-threads=2
 say "passed"
+if [ -n "${GPUJOBS_AFTER_TESTS:-}" ]; then
+  # e.g. scripts/bench-process.sh, while the server is still up.
+  say "running GPUJOBS_AFTER_TESTS: $GPUJOBS_AFTER_TESTS"
+  bash -c "$GPUJOBS_AFTER_TESTS"
+fi

@@ -14,7 +14,8 @@
 #
 # Environment: GPUJOBS_SLURM_PORT (default 6820), GPUJOBS_RECORD=1 (save the server's answers
 # under tests/payloads/slurm/live/), GPUJOBS_SLURM_SHELL=1 (start the cluster, print how to reach
-# it and wait for Ctrl-C instead of running the tests).
+# it and wait for Ctrl-C instead of running the tests), GPUJOBS_AFTER_TESTS (a command to run after
+# the tests while the cluster is up, e.g. `bash scripts/bench-process.sh`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -182,3 +183,8 @@ say "slurmrestd answers on $SLURMRESTD_URL; running the live tests"
 # nothing is rebuilt; the live tests are the ignored ones in the `slurm_live` modules.
 cargo test --workspace --tests -- --ignored slurm_live:: --test-threads=2
 say "passed"
+if [ -n "${GPUJOBS_AFTER_TESTS:-}" ]; then
+  # e.g. scripts/bench-process.sh, while the server is still up.
+  say "running GPUJOBS_AFTER_TESTS: $GPUJOBS_AFTER_TESTS"
+  bash -c "$GPUJOBS_AFTER_TESTS"
+fi

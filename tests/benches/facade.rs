@@ -1,0 +1,186 @@
+//! The facade's cost over hand-written HTTP, each beside its baseline in the
+//! same run (`cargo bench --bench facade`; BENCHMARKS.md has the figures):
+//!
+//! - per-call overhead, per provider: `get` through the facade vs a minimal
+//!   `reqwest` + `serde_json` call of the same endpoint, decoding the same
+//!   payload into the same generated type (target: median ≤ 1.03×);
+//! - fan-out: 10,000 `get`s over all providers at concurrency 64 through one
+//!   shared client per provider, both ways (target: ≥ 0.97× the throughput).
+
+mod support;
+
+use std::sync::{Arc, OnceLock};
+
+use divan::counter::ItemsCount;
+use futures_util::{StreamExt, TryStreamExt, stream};
+use gpujobs::{JobProvider, ProviderKind};
+use support::{config, payload, runtime, serve};
+
+fn main() {
+    divan::main();
+}
+
+const ID: &str = "1001";
+const FANOUT: usize = 10_000;
+const CONCURRENCY: usize = 64;
+
+/// One provider's `get`: its facade, and the same request and decoding by hand.
+struct Case {
+    facade: Arc<dyn JobProvider>,
+    /// The get URL (what the generated client requests for job `ID`).
+    url: String,
+    /// Decodes an answer into the generated type, as the generated client does.
+    decode: fn(&[u8]),
+}
+
+fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) {
+    divan::black_box(serde_json::from_slice::<T>(body).expect("decodes"));
+}
+
+/// A provider's get endpoint: its path, the recorded answer served there, its decoder.
+struct Endpoint(ProviderKind, String, Vec<u8>, fn(&[u8]));
+
+/// Each provider's get endpoint.
+fn table() -> [Endpoint; 6] {
+    [
+        Endpoint(
+            ProviderKind::Ppio,
+            format!("/gpus/v2/jobs/{ID}"),
+            payload("ppio", "get_job"),
+            decode::<gpujobs_ppio::types::Job>,
+        ),
+        Endpoint(
+            ProviderKind::Yuanrong,
+            format!("/api/jobs/{ID}"),
+            payload("yuanrong", "get_job"),
+            decode::<gpujobs_yuanrong::types::AppInfo>,
+        ),
+        Endpoint(
+            ProviderKind::Ray,
+            format!("/api/jobs/{ID}"),
+            payload("ray", "get_job_succeeded"),
+            decode::<gpujobs_ray::types::JobDetails>,
+        ),
+        Endpoint(
+            ProviderKind::Matpool,
+            format!("/v1/job?id={ID}"),
+            payload("matpool", "get_job"),
+            decode::<gpujobs_matpool::types::JobResponse>,
+        ),
+        Endpoint(
+            ProviderKind::Tensorpool,
+            format!("/job/info/{ID}"),
+            payload("tensorpool", "get_job_info"),
+            decode::<gpujobs_tensorpool::types::JobInfoResponse>,
+        ),
+        Endpoint(
+            ProviderKind::Slurm,
+            format!("/slurm/v0.0.38/job/{ID}"),
+            payload("slurm", "get_job_running"),
+            decode::<gpujobs_slurm::types::V0038JobsResponse>,
+        ),
+    ]
+}
+
+/// One server for all providers, each under `/<provider>`, and a case per provider.
+fn cases() -> &'static Vec<(ProviderKind, Case)> {
+    static CASES: OnceLock<Vec<(ProviderKind, Case)>> = OnceLock::new();
+    CASES.get_or_init(|| {
+        let answers: Vec<(String, Vec<u8>)> = table()
+            .into_iter()
+            .map(|Endpoint(kind, path, body, _)| (format!("/{kind}{path}"), body))
+            .collect();
+        let base = serve(Arc::new(move |target: &str| {
+            let found = answers.iter().find(|(path, _)| path == target);
+            found.map(|(_, body)| body.clone()).unwrap_or_default()
+        }));
+        table()
+            .into_iter()
+            .map(|Endpoint(kind, path, _, decode)| {
+                let root = format!("{base}/{kind}");
+                let facade = gpujobs::connect(config(kind, &root)).expect("connects");
+                let url = format!("{root}{path}");
+                (
+                    kind,
+                    Case {
+                        facade,
+                        url,
+                        decode,
+                    },
+                )
+            })
+            .collect()
+    })
+}
+
+fn case(kind: ProviderKind) -> &'static Case {
+    &cases().iter().find(|(k, _)| *k == kind).expect("a case").1
+}
+
+/// The hand-written client: one, shared, as a careful user would keep it.
+fn http() -> &'static reqwest::Client {
+    static HTTP: OnceLock<reqwest::Client> = OnceLock::new();
+    HTTP.get_or_init(reqwest::Client::new)
+}
+
+/// What a careful user writes by hand: send, read the body, decode.
+async fn by_hand(case: &Case) {
+    let answer = http()
+        .get(&case.url)
+        .bearer_auth("bench-token")
+        .send()
+        .await
+        .expect("answers");
+    let body = answer
+        .error_for_status()
+        .expect("200")
+        .bytes()
+        .await
+        .expect("a body");
+    (case.decode)(&body);
+}
+
+const PROVIDERS: [ProviderKind; 6] = [
+    ProviderKind::Ppio,
+    ProviderKind::Yuanrong,
+    ProviderKind::Ray,
+    ProviderKind::Matpool,
+    ProviderKind::Tensorpool,
+    ProviderKind::Slurm,
+];
+
+#[divan::bench(args = PROVIDERS)]
+fn get_facade(bencher: divan::Bencher, kind: ProviderKind) {
+    let case = case(kind);
+    bencher.bench(|| runtime().block_on(case.facade.get(ID)).expect("a job"));
+}
+
+#[divan::bench(args = PROVIDERS)]
+fn get_by_hand(bencher: divan::Bencher, kind: ProviderKind) {
+    let case = case(kind);
+    bencher.bench(|| runtime().block_on(by_hand(case)));
+}
+
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn fanout_facade(bencher: divan::Bencher) {
+    let cases = cases();
+    bencher.counter(ItemsCount::new(FANOUT)).bench(|| {
+        let gets = stream::iter(0..FANOUT)
+            .map(|i| cases[i % cases.len()].1.facade.get(ID))
+            .buffer_unordered(CONCURRENCY);
+        runtime()
+            .block_on(gets.try_collect::<Vec<_>>())
+            .expect("every get")
+    });
+}
+
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn fanout_by_hand(bencher: divan::Bencher) {
+    let cases = cases();
+    bencher.counter(ItemsCount::new(FANOUT)).bench(|| {
+        let gets = stream::iter(0..FANOUT)
+            .map(|i| by_hand(&cases[i % cases.len()].1))
+            .buffer_unordered(CONCURRENCY);
+        runtime().block_on(gets.collect::<Vec<_>>())
+    });
+}

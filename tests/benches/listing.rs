@@ -1,0 +1,168 @@
+//! Listing many jobs: 1,000 and 100,000 jobs streamed through each paging
+//! provider (PPIO's cursors, Matpool's page numbers) from a local server, with
+//! the jobs per second and the peak heap the listing added, measured by a
+//! counting allocator (`cargo bench --bench listing`). Target: the peak for
+//! 100,000 jobs within 10 MB of the peak for 1,000 — `list` streams, it does
+//! not gather.
+
+mod support;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use futures_util::TryStreamExt;
+use gpujobs::{ListOptions, ProviderKind};
+use serde_json::{Value, json};
+use support::{config, payload, runtime, serve};
+
+/// The system allocator, counting the bytes live and their peak.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: the caller's contract, passed on to the system allocator.
+        let ptr = unsafe { System.alloc(layout) };
+        if !ptr.is_null() {
+            let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(live, Ordering::Relaxed);
+        }
+        ptr
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: the caller's contract, passed on to the system allocator.
+        unsafe { System.dealloc(ptr, layout) };
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+const PAGE: usize = 100;
+
+/// A query parameter of a request target.
+fn param<'a>(target: &'a str, name: &str) -> Option<&'a str> {
+    let query = target.split_once('?')?.1;
+    query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
+}
+
+/// PPIO's pages of `total` jobs: `{data, next_cursor, has_more}`, the cursor an offset.
+fn ppio_pages(total: usize) -> support::Route {
+    let page: Value = serde_json::from_slice(&payload("ppio", "list_jobs")).expect("json");
+    let template = page["data"][0].clone();
+    Arc::new(move |target: &str| {
+        let from: usize = param(target, "cursor")
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        let size: usize = param(target, "limit")
+            .and_then(|l| l.parse().ok())
+            .unwrap_or(PAGE);
+        let to = (from + size).min(total);
+        let data: Vec<Value> = (from..to)
+            .map(|i| {
+                let mut job = template.clone();
+                job["id"] = format!("job-{i}").into();
+                job
+            })
+            .collect();
+        let more = to < total;
+        let answer =
+            json!({ "data": data, "next_cursor": more.then(|| to.to_string()), "has_more": more });
+        serde_json::to_vec(&answer).expect("json")
+    })
+}
+
+/// Matpool's pages of `total` jobs: `{code, msg, pagination, job}`, pages from 1.
+fn matpool_pages(total: usize) -> support::Route {
+    let page: Value = serde_json::from_slice(&payload("matpool", "list_jobs")).expect("json");
+    let template = page["job"][0].clone();
+    Arc::new(move |target: &str| {
+        let number: usize = param(target, "page")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(1);
+        let size: usize = param(target, "per_page")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(PAGE);
+        let from = (number - 1) * size;
+        let to = (from + size).min(total);
+        let jobs: Vec<Value> = (from..to)
+            .map(|i| {
+                let mut job = template.clone();
+                job["id"] = (i + 1).into();
+                job
+            })
+            .collect();
+        let pagination = json!({ "total": total, "numPages": total.div_ceil(size), "page": number, "perPage": size });
+        let answer = json!({ "code": 0, "msg": "", "pagination": pagination, "job": jobs });
+        serde_json::to_vec(&answer).expect("json")
+    })
+}
+
+/// Lists every job once, dropping each as it comes: (jobs, seconds, peak bytes added).
+fn list(kind: ProviderKind, route: support::Route) -> (usize, f64, usize) {
+    let base = serve(route);
+    let provider = gpujobs::connect(config(kind, &base)).expect("connects");
+    let options = ListOptions::default().page_size(PAGE as u32);
+    let before = LIVE.load(Ordering::Relaxed);
+    PEAK.store(before, Ordering::Relaxed);
+    let started = Instant::now();
+    let count = runtime()
+        .block_on(
+            provider
+                .list(options)
+                .try_fold(0usize, |n, _job| async move { Ok(n + 1) }),
+        )
+        .expect("lists");
+    let seconds = started.elapsed().as_secs_f64();
+    (
+        count,
+        seconds,
+        PEAK.load(Ordering::Relaxed).saturating_sub(before),
+    )
+}
+
+fn main() {
+    // `cargo test --benches` runs bench targets with `--bench` absent: nothing to measure then.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    println!("listing: jobs streamed through `list` from a local paging server, {PAGE} a page");
+    println!(
+        "{:<10} {:>8} {:>9} {:>12} {:>16}",
+        "provider", "jobs", "seconds", "jobs/s", "peak heap added"
+    );
+    for (kind, pages) in [
+        (
+            ProviderKind::Ppio,
+            ppio_pages as fn(usize) -> support::Route,
+        ),
+        (ProviderKind::Matpool, matpool_pages),
+    ] {
+        let mut peaks = Vec::new();
+        for total in [1_000, 100_000] {
+            let (count, seconds, peak) = list(kind, pages(total));
+            assert_eq!(count, total, "{kind}: every job once");
+            println!(
+                "{:<10} {count:>8} {seconds:>9.2} {:>12.0} {:>12.2} MiB",
+                kind.as_str(),
+                count as f64 / seconds,
+                peak as f64 / (1 << 20) as f64
+            );
+            peaks.push(peak);
+        }
+        let grew = peaks[1].saturating_sub(peaks[0]) as f64 / 1e6;
+        let verdict = if grew <= 10.0 { "met" } else { "MISSED" };
+        println!(
+            "{:<10} 100,000 jobs took {grew:.2} MB more than 1,000 (target ≤ 10 MB: {verdict})",
+            kind.as_str()
+        );
+    }
+}
