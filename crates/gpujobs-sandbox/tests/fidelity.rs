@@ -64,8 +64,13 @@ fn missing(example: &Value, answer: &Value, at: &str, out: &mut Vec<String>) {
         (Value::Object(want), Value::Object(got)) => {
             for (key, value) in want {
                 match got.get(key) {
-                    _ if FREE_FORM.contains(&key.as_str()) => {}
                     None => out.push(format!("{at}/{key} is missing")),
+                    // Present, and of the example's kind; its keys are data.
+                    Some(found) if FREE_FORM.contains(&key.as_str()) => {
+                        if value.is_object() && !found.is_object() {
+                            out.push(format!("{at}/{key} is {found}, not a map"));
+                        }
+                    }
                     Some(found) => missing(value, found, &format!("{at}/{key}"), out),
                 }
             }

@@ -108,6 +108,44 @@ async fn logs_are_the_job_s_log_url_shown_without_credentials() {
 }
 
 #[tokio::test]
+async fn a_signed_log_url_is_fetched_without_the_key_and_within_the_limit() {
+    let env = Env::new().await;
+    // The log host is another server: it must get the URL's own token, never the API key.
+    let log_host = wiremock::MockServer::start().await;
+    let log = "line 1\nline 2\n".repeat(64);
+    Mock::given(method("GET"))
+        .and(path("/job-id.log"))
+        .respond_with(wiremock::ResponseTemplate::new(200).set_body_string(log.clone()))
+        .mount(&log_host)
+        .await;
+    let mut job = payload("ppio", "get_job");
+    job["log"] = format!("{}/job-id.log?token=signed", log_host.uri()).into();
+    env.on("GET", JOB, &[(200, job)]).await;
+    let logs = env.provider::<PpioProvider>().logs("job-id").await.unwrap();
+
+    let read: Vec<bytes::Bytes> = logs
+        .clone()
+        .read(ProviderKind::Ppio, 1 << 20)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(read.concat(), log.as_bytes());
+    let asked = log_host.received_requests().await.unwrap();
+    assert_eq!(asked.len(), 1);
+    assert_eq!(asked[0].url.query(), Some("token=signed"));
+    let headers = format!("{:?}", asked[0].headers);
+    assert!(!headers.contains(CANARY_KEY), "{headers}");
+    assert!(!asked[0].headers.contains_key("authorization"), "{headers}");
+
+    let over: gpujobs::Result<Vec<bytes::Bytes>> =
+        logs.read(ProviderKind::Ppio, 100).try_collect().await;
+    assert!(
+        matches!(over, Err(Error::ResponseTooLarge { limit: 100, .. })),
+        "{over:?}"
+    );
+}
+
+#[tokio::test]
 async fn submit_is_unsupported_and_says_so() {
     let env = Env::new().await;
     let ppio = env.provider::<PpioProvider>();
