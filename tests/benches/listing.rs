@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use futures_util::TryStreamExt;
 use gpujobs::{ListOptions, ProviderKind};
-use serde_json::{Value, json};
+use serde_json::Value;
 use support::{config, payload, runtime, serve};
 
 /// The system allocator, counting the bytes live and their peak.
@@ -54,10 +54,47 @@ fn param<'a>(target: &'a str, name: &str) -> Option<&'a str> {
         .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
 }
 
+/// A recorded job rendered once, its `id` left as a marker to fill in: the
+/// server then builds each page by joining text, so that what is measured is
+/// the client, not the server serializing JSON values.
+struct Rendered {
+    before: String,
+    after: String,
+}
+
+impl Rendered {
+    const MARKER: &str = "\"__GPUJOBS_BENCH_ID__\"";
+
+    fn new(mut job: Value) -> Self {
+        job["id"] = "__GPUJOBS_BENCH_ID__".into();
+        let text = job.to_string();
+        let (before, after) = text.split_once(Self::MARKER).expect("the marker");
+        Self {
+            before: before.to_owned(),
+            after: after.to_owned(),
+        }
+    }
+
+    /// Jobs `from..to` as a JSON array, each with `id(i)` (a JSON literal) as its id.
+    fn jobs(&self, from: usize, to: usize, id: impl Fn(usize) -> String) -> String {
+        let mut out = String::from("[");
+        for i in from..to {
+            if i > from {
+                out.push(',');
+            }
+            out.push_str(&self.before);
+            out.push_str(&id(i));
+            out.push_str(&self.after);
+        }
+        out.push(']');
+        out
+    }
+}
+
 /// PPIO's pages of `total` jobs: `{data, next_cursor, has_more}`, the cursor an offset.
 fn ppio_pages(total: usize) -> support::Route {
     let page: Value = serde_json::from_slice(&payload("ppio", "list_jobs")).expect("json");
-    let template = page["data"][0].clone();
+    let job = Rendered::new(page["data"][0].clone());
     Arc::new(move |target: &str| {
         let from: usize = param(target, "cursor")
             .and_then(|c| c.parse().ok())
@@ -66,24 +103,23 @@ fn ppio_pages(total: usize) -> support::Route {
             .and_then(|l| l.parse().ok())
             .unwrap_or(PAGE);
         let to = (from + size).min(total);
-        let data: Vec<Value> = (from..to)
-            .map(|i| {
-                let mut job = template.clone();
-                job["id"] = format!("job-{i}").into();
-                job
-            })
-            .collect();
-        let more = to < total;
-        let answer =
-            json!({ "data": data, "next_cursor": more.then(|| to.to_string()), "has_more": more });
-        serde_json::to_vec(&answer).expect("json")
+        let data = job.jobs(from, to, |i| format!("\"job-{i}\""));
+        let next = match to < total {
+            true => format!("\"{to}\""),
+            false => "null".to_owned(),
+        };
+        format!(
+            r#"{{"data":{data},"next_cursor":{next},"has_more":{}}}"#,
+            to < total
+        )
+        .into_bytes()
     })
 }
 
 /// Matpool's pages of `total` jobs: `{code, msg, pagination, job}`, pages from 1.
 fn matpool_pages(total: usize) -> support::Route {
     let page: Value = serde_json::from_slice(&payload("matpool", "list_jobs")).expect("json");
-    let template = page["job"][0].clone();
+    let job = Rendered::new(page["job"][0].clone());
     Arc::new(move |target: &str| {
         let number: usize = param(target, "page")
             .and_then(|p| p.parse().ok())
@@ -93,16 +129,12 @@ fn matpool_pages(total: usize) -> support::Route {
             .unwrap_or(PAGE);
         let from = (number - 1) * size;
         let to = (from + size).min(total);
-        let jobs: Vec<Value> = (from..to)
-            .map(|i| {
-                let mut job = template.clone();
-                job["id"] = (i + 1).into();
-                job
-            })
-            .collect();
-        let pagination = json!({ "total": total, "numPages": total.div_ceil(size), "page": number, "perPage": size });
-        let answer = json!({ "code": 0, "msg": "", "pagination": pagination, "job": jobs });
-        serde_json::to_vec(&answer).expect("json")
+        let jobs = job.jobs(from, to, |i| (i + 1).to_string());
+        let pages = total.div_ceil(size);
+        format!(
+            r#"{{"code":0,"msg":"","pagination":{{"total":{total},"numPages":{pages},"page":{number},"perPage":{size}}},"job":{jobs}}}"#
+        )
+        .into_bytes()
     })
 }
 

@@ -106,15 +106,15 @@ pub(crate) async fn read_within(
     is_final: Option<FinalAnswer>,
 ) -> Read {
     let declared = response.content_length();
+    let url = response.url().clone();
     let (parts, mut body) = http::Response::<reqwest::Body>::from(response).into_parts();
-    let too_large = |parts| {
+    let too_large = |parts, url| {
         let failing =
             futures_util::stream::once(async move { Err::<Bytes, _>(ResponseTooLarge { limit }) });
-        let response = http::Response::from_parts(parts, reqwest::Body::wrap_stream(failing));
-        Read::TooLarge(response.into())
+        Read::TooLarge(rebuild(parts, reqwest::Body::wrap_stream(failing), url))
     };
     if declared.is_some_and(|length| length > limit) {
-        return too_large(parts);
+        return too_large(parts, url);
     }
     let capacity = declared.unwrap_or(0).min(limit);
     let mut whole = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
@@ -125,12 +125,25 @@ pub(crate) async fn read_within(
         };
         if let Ok(data) = frame.into_data() {
             if whole.len() as u64 + data.len() as u64 > limit {
-                return too_large(parts);
+                return too_large(parts, url);
             }
             whole.extend_from_slice(&data);
         }
     }
     let is_final = is_final.is_some_and(|f| f(parts.status.as_u16(), &whole));
-    let response = http::Response::from_parts(parts, reqwest::Body::from(whole));
-    Read::Whole(response.into(), is_final)
+    Read::Whole(rebuild(parts, reqwest::Body::from(whole), url), is_final)
+}
+
+/// The response again, with `body` and its URL (which `reqwest::Response::from`
+/// would otherwise replace by parsing a placeholder, on every call).
+fn rebuild(
+    mut parts: http::response::Parts,
+    body: reqwest::Body,
+    url: reqwest::Url,
+) -> reqwest::Response {
+    use reqwest::ResponseBuilderExt as _;
+    if let Ok(carrier) = http::Response::builder().url(url).body(()) {
+        parts.extensions.extend(carrier.into_parts().0.extensions);
+    }
+    http::Response::from_parts(parts, body).into()
 }

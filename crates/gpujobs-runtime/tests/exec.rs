@@ -241,6 +241,8 @@ async fn a_body_over_the_limit_is_refused_and_not_asked_for_again() {
 
     let exact = state(&clock).with_max_response_bytes(10_000);
     let response = run(&exact, get(&server), "get").await.unwrap();
+    // The body was read into memory and handed on: the answer keeps its URL.
+    assert_eq!(response.url().as_str(), format!("{}/x", server.uri()));
     assert_eq!(
         response.bytes().await.unwrap().len(),
         10_000,

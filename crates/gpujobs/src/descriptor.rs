@@ -99,6 +99,7 @@ impl EnvVars {
     }
 
     /// The same, with the variables that name the user.
+    #[cfg_attr(not(feature = "slurm"), allow(dead_code))] // only Slurm names a user
     pub(crate) const fn with_user(mut self, user: &'static [&'static str]) -> Self {
         self.user = user;
         self

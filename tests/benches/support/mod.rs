@@ -35,6 +35,7 @@ pub fn serve(route: Route) -> String {
             let Ok((mut stream, _)) = listener.accept().await else {
                 continue;
             };
+            let _ = stream.set_nodelay(true);
             let route = route.clone();
             tokio::spawn(async move {
                 let mut buffer = Vec::with_capacity(4096);
@@ -54,13 +55,15 @@ pub fn serve(route: Route) -> String {
                     buffer.drain(..end);
                     let target = head.split(' ').nth(1).unwrap_or("/");
                     let body = route(target);
-                    let answer = format!(
+                    // One write an answer: head and body split over two writes would meet
+                    // Nagle's algorithm and the client's delayed ACK (40 ms a request).
+                    let mut answer = format!(
                         "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
                         body.len()
-                    );
-                    if stream.write_all(answer.as_bytes()).await.is_err()
-                        || stream.write_all(&body).await.is_err()
-                    {
+                    )
+                    .into_bytes();
+                    answer.extend_from_slice(&body);
+                    if stream.write_all(&answer).await.is_err() {
                         return;
                     }
                 }

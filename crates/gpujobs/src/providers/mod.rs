@@ -365,8 +365,11 @@ pub(crate) struct Ctx {
     pub max_response_bytes: u64,
     /// How the provider's error answers are read.
     answers: Answers,
-    /// The retry policy and clock, for what the generated client does not do.
+    /// The retry policy and clock, for what the generated client does not do
+    /// (today Slurm's lookup of a submit whose answer was lost).
+    #[cfg_attr(not(feature = "slurm"), allow(dead_code))]
     pub retry: gpujobs_runtime::RetryPolicy,
+    #[cfg_attr(not(feature = "slurm"), allow(dead_code))]
     pub clock: Arc<dyn gpujobs_runtime::Clock>,
 }
 
@@ -454,6 +457,9 @@ impl Ctx {
         call: impl Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
     ) -> Result<T> {
         let started = std::time::Instant::now();
+        // The generated call's future is large (its answer type lives in it): boxed once
+        // here, it is not copied again by each future that awaits it (BENCHMARKS.md).
+        let call = Box::pin(call);
         // A little grace over the runtime's own budget, so its answer wins when it has one.
         match tokio::time::timeout(self.operation_timeout + Duration::from_millis(250), call).await
         {
