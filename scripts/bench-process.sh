@@ -76,7 +76,7 @@ measure "\`curl\` of the list URL (sandbox)" curl -sf "$base/api/jobs/"
 table "Against the sandbox (Ray's wire format)"
 
 # --- a real Ray
-ray_cli=$(command -v ray || ls "${GPUJOBS_CACHE:-$HOME/.cache/gpujobs}"/ray-*/bin/ray 2>/dev/null | head -1 || true)
+ray_cli=$(command -v ray || ls "${GPUJOBS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gpujobs}"/ray-*/bin/ray 2>/dev/null | head -1 || true)
 if [ -n "${RAY_API_SERVER_ADDRESS:-}" ] && [ -n "$ray_cli" ] && curl -sf "$RAY_API_SERVER_ADDRESS/api/version" >/dev/null; then
   python=$(dirname "$ray_cli")/python
   rid="bench-$(date +%s%N)"
@@ -97,8 +97,10 @@ fi
 # --- a real Slurm
 if [ -n "${SLURMRESTD_URL:-}" ] && [ -n "${GPUJOBS_SLURM_TOKEN:-${SLURM_JWT:-}}" ] && [ -n "${SLURM_CONF:-}" ]; then
   token=${GPUJOBS_SLURM_TOKEN:-${SLURM_JWT#SLURM_JWT=}}
-  user=${SLURM_USER_NAME:-$USER}
-  sid=$(SLURM_JWT=$token "$gpujobs" -p slurm submit --time-limit 10m -o json -- sleep 600 |
+  user=${SLURM_USER_NAME:-${USER:-root}}
+  # A working directory of its own, so the job's output file lands there, not in the repository.
+  workdir=${GPUJOBS_SLURM_WORKDIR:-$(mktemp -d)}
+  sid=$(SLURM_JWT=$token "$gpujobs" -p slurm submit --working-dir "$workdir" --time-limit 10m -o json -- sleep 600 |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
   measure "\`gpujobs -p slurm get\`" env SLURM_JWT="$token" "$gpujobs" -p slurm get "$sid" -o json
   measure "\`curl\` of the same URL" curl -sf -H "X-SLURM-USER-NAME: $user" -H "X-SLURM-USER-TOKEN: $token" "$SLURMRESTD_URL/slurm/v0.0.38/job/$sid"

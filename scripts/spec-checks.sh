@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The specs say what the servers do:
 #  1. Spectral (pinned in tools/spectral, ruleset .spectral.yaml) lints every spec with its
-#     overlay applied (`cargo xtask overlaid`): zero errors allowed.
+#     overlay applied (`cargo xtask overlaid`): zero errors and zero warnings allowed.
 #  2. schemathesis (pinned in tools/schemathesis) drives the sandbox with every overlaid spec:
 #     response schema, status code, content type and no-5xx checks, a fixed seed, bounded examples.
 # Installs both into a cache on first use (npm and PyPI); needs the sandbox binary that
@@ -20,7 +20,7 @@ trap '[ -n "${sandbox_pid:-}" ] && kill "$sandbox_pid" 2>/dev/null || true' EXIT
 cargo xtask overlaid "$overlaid" >/dev/null
 providers=$(cd specs && ls)
 
-# Any Spectral finding or schemathesis failure fails the script, after every spec has been checked.
+# A Spectral error or warning, or a schemathesis failure, fails the script once every spec is checked.
 failed=0
 echo "== spectral (tools/spectral, .spectral.yaml) on every overlaid spec"
 if command -v npm >/dev/null 2>&1 && (cd tools/spectral && npm ci --silent --no-audit --no-fund >/dev/null 2>&1); then

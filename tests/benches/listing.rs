@@ -54,6 +54,13 @@ fn param<'a>(target: &'a str, name: &str) -> Option<&'a str> {
         .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
 }
 
+/// A numeric query parameter, or `default`.
+fn number(target: &str, name: &str, default: usize) -> usize {
+    param(target, name)
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(default)
+}
+
 /// A recorded job rendered once, its `id` left as a marker to fill in: the
 /// server then builds each page by joining text, so that what is measured is
 /// the client, not the server serializing JSON values.
@@ -93,15 +100,10 @@ impl Rendered {
 
 /// PPIO's pages of `total` jobs: `{data, next_cursor, has_more}`, the cursor an offset.
 fn ppio_pages(total: usize) -> support::Route {
-    let page: Value = serde_json::from_slice(&payload("ppio", "list_jobs")).expect("json");
-    let job = Rendered::new(page["data"][0].clone());
+    let recorded: Value = serde_json::from_slice(&payload("ppio", "list_jobs")).expect("json");
+    let job = Rendered::new(recorded["data"][0].clone());
     Arc::new(move |target: &str| {
-        let from: usize = param(target, "cursor")
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(0);
-        let size: usize = param(target, "limit")
-            .and_then(|l| l.parse().ok())
-            .unwrap_or(PAGE);
+        let (from, size) = (number(target, "cursor", 0), number(target, "limit", PAGE));
         let to = (from + size).min(total);
         let data = job.jobs(from, to, |i| format!("\"job-{i}\""));
         let next = match to < total {
@@ -118,21 +120,16 @@ fn ppio_pages(total: usize) -> support::Route {
 
 /// Matpool's pages of `total` jobs: `{code, msg, pagination, job}`, pages from 1.
 fn matpool_pages(total: usize) -> support::Route {
-    let page: Value = serde_json::from_slice(&payload("matpool", "list_jobs")).expect("json");
-    let job = Rendered::new(page["job"][0].clone());
+    let recorded: Value = serde_json::from_slice(&payload("matpool", "list_jobs")).expect("json");
+    let job = Rendered::new(recorded["job"][0].clone());
     Arc::new(move |target: &str| {
-        let number: usize = param(target, "page")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(1);
-        let size: usize = param(target, "per_page")
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(PAGE);
-        let from = (number - 1) * size;
+        let (page, size) = (number(target, "page", 1), number(target, "per_page", PAGE));
+        let from = page.saturating_sub(1) * size;
         let to = (from + size).min(total);
         let jobs = job.jobs(from, to, |i| (i + 1).to_string());
         let pages = total.div_ceil(size);
         format!(
-            r#"{{"code":0,"msg":"","pagination":{{"total":{total},"numPages":{pages},"page":{number},"perPage":{size}}},"job":{jobs}}}"#
+            r#"{{"code":0,"msg":"","pagination":{{"total":{total},"numPages":{pages},"page":{page},"perPage":{size}}},"job":{jobs}}}"#
         )
         .into_bytes()
     })

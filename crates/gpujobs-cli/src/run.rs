@@ -52,7 +52,7 @@ fn emit_bytes(bytes: &[u8]) {
 }
 
 /// The library's words for what the command line calls flags.
-const FLAGS: [(&str, &str); 9] = [
+const FLAGS: [(&str, &str); 11] = [
     ("`base_url`", "--base-url"),
     ("`working_dir`", "--working-dir"),
     ("`gpu`", "--gpu"),
@@ -61,7 +61,9 @@ const FLAGS: [(&str, &str); 9] = [
     ("`region`", "--region"),
     ("`id`", "--id"),
     ("`name`", "--name"),
+    ("`ListOptions::max_pages`", "--max-pages"),
     ("`max_pages`", "--max-pages"),
+    ("`max_response_bytes`", "--max-response-size"),
 ];
 
 /// The exit code for an error, and its line with a hint of what to do.
@@ -98,8 +100,6 @@ pub fn failure(error: &Error, context: Option<&Context>) -> Failure {
         Error::Unsupported { .. } => Some(format!(
             " (`gpujobs {sandbox}providers` shows what each provider supports)"
         )),
-        Error::ResponseTooLarge { .. } => Some(" (--max-response-size raises it)".into()),
-        Error::Paging { .. } => Some(" (--max-pages raises the page limit)".into()),
         Error::Timeout { .. } => {
             Some(" (--request-timeout, or --timeout for the whole command)".into())
         }

@@ -122,7 +122,8 @@ fn a_300_mb_answer_is_refused_after_the_cap_with_or_without_content_length() {
         assert_eq!((code, stdout.as_str()), (6, ""), "{stderr}");
         assert!(
             stderr.contains("the response is larger than 8 MiB")
-                && stderr.contains("--max-response-size"),
+                && stderr.contains("raise it with --max-response-size")
+                && stderr.matches("max-response-size").count() == 1,
             "{stderr}"
         );
         assert_eq!(

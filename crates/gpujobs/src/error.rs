@@ -94,7 +94,7 @@ impl fmt::Display for PagingGuard {
             Self::NoNewJobs => "a page held only jobs already listed (a paging loop)",
             Self::PageLimit(max) => {
                 limit = format!(
-                    "reached the limit of {max} pages (raise it with ListOptions::max_pages)"
+                    "reached the limit of {max} pages (raise it with `ListOptions::max_pages`)"
                 );
                 &limit
             }
@@ -228,7 +228,7 @@ pub enum Error {
     },
     /// An answer was larger than the limit set with `max_response_bytes`
     /// (refused while it streamed in: at most the limit was read).
-    #[error("{provider}: the response is larger than {} (the limit; raise it with max_response_bytes)", gpujobs_runtime::body::ByteSize(*limit))]
+    #[error("{provider}: the response is larger than {} (the limit; raise it with `max_response_bytes`)", gpujobs_runtime::body::ByteSize(*limit))]
     ResponseTooLarge {
         /// The provider.
         provider: ProviderKind,

@@ -78,6 +78,13 @@ impl JobStatus {
 
 impl fmt::Display for JobStatus {
     /// The lowercase name; width, fill and alignment apply (`{:<10}`).
+    ///
+    /// ```
+    /// use gpujobs::{JobStatus, ProviderKind};
+    /// assert_eq!(format!("[{:<9}]", JobStatus::Running), "[running  ]");
+    /// assert_eq!(format!("[{:>9}]", JobStatus::Failed), "[   failed]");
+    /// assert_eq!(format!("[{:^8}]", ProviderKind::Ray), "[  ray   ]");
+    /// ```
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.pad(self.as_str())
     }
@@ -181,6 +188,8 @@ impl fmt::Display for Job {
     /// job.exit_code = Some(3);
     /// job.failure_reason = Some("FAILED: exit code 3".into());
     /// assert_eq!(job.to_string(), "slurm/6 (train\\x1b[2J): failed (exit 3): FAILED: exit code 3");
+    /// let short = Job::new(ProviderKind::Ray, "r1", JobStatus::Running, "RUNNING");
+    /// assert_eq!(format!("[{short:<20}]"), "[ray/r1: running     ]");
     /// ```
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use std::fmt::Write as _;

@@ -29,6 +29,9 @@ use crate::provider::{JobProvider, SubmitRequest};
 #[non_exhaustive]
 pub struct WaitOptions {
     /// Give up after this long, with [`Error::Timeout`] carrying the last job seen.
+    /// A poll still in flight then has 2 s more to answer, so a provider that hangs
+    /// cannot hold the wait past `timeout` + 2 s. (The bound is tokio's timer: wait
+    /// on a tokio runtime.)
     pub timeout: Duration,
     /// The first wait between polls.
     pub initial_interval: Duration,
@@ -76,6 +79,9 @@ impl WaitOptions {
         backoff(initial, max, poll, self.clock.jitter(), 0.5)
     }
 }
+
+/// How long past a wait's timeout its last poll may take to answer.
+const POLL_GRACE: Duration = Duration::from_secs(2);
 
 /// `wait`, `submit_and_wait` and `watch`, for every [`JobProvider`].
 #[async_trait]
@@ -160,13 +166,14 @@ pub trait JobProviderExt: JobProvider {
                 }
                 state.polls += 1;
                 // The deadline also bounds the poll itself, so a get that hangs (up to its
-                // own request timeout) cannot carry the wait past `timeout`. The poll is
+                // own request timeout) cannot carry the wait far past `timeout`; the poll
+                // made at the deadline still gets `POLL_GRACE` to answer. The poll is
                 // network I/O, so its bound is real time, like the request timeout's.
                 let remaining = options
                     .timeout
                     .saturating_sub(clock.now().saturating_duration_since(state.started));
                 let get = state.provider.get(&state.id);
-                let Ok(answer) = tokio::time::timeout(remaining, get).await else {
+                let Ok(answer) = tokio::time::timeout(remaining + POLL_GRACE, get).await else {
                     return Some((Err(state.timed_out()), state));
                 };
                 let job = match answer {

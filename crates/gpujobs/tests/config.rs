@@ -106,3 +106,32 @@ fn providers_are_built_by_kind() {
         assert_eq!(provider.kind(), kind);
     }
 }
+
+#[test]
+fn slurm_reads_its_token_whole_line_or_not_and_its_user_from_either_variable() {
+    use gpujobs::slurm::SlurmProvider;
+    let configured = |pairs: &[(&str, &str)]| {
+        let builder = SlurmProvider::builder().env(vars(pairs)).unwrap();
+        let config = builder.config();
+        (
+            config.credential.as_ref().unwrap().expose().to_owned(),
+            config.user.clone(),
+        )
+    };
+    // `scontrol token` prints `SLURM_JWT=…`; that whole line works as the value.
+    assert_eq!(
+        configured(&[("SLURM_JWT", "SLURM_JWT=eyJ.a.b"), ("USER", "ana")]),
+        ("eyJ.a.b".to_owned(), Some("ana".to_owned()))
+    );
+    assert_eq!(
+        configured(&[
+            ("SLURM_JWT", " eyJ.a.b\n"),
+            ("SLURM_USER_NAME", "bo"),
+            ("USER", "ana")
+        ]),
+        ("eyJ.a.b".to_owned(), Some("bo".to_owned())),
+        "SLURM_USER_NAME comes before USER"
+    );
+    let err = SlurmProvider::builder().env(vars(&[])).unwrap_err();
+    assert!(err.to_string().contains("SLURM_JWT"), "{err}");
+}

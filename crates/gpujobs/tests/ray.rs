@@ -307,16 +307,45 @@ async fn wait_times_out_with_the_last_job_and_never_ends_on_an_unknown_status() 
         .wait(ID, &env.wait_options())
         .await
         .unwrap_err();
+    assert_eq!(
+        wait_timeout_last_status(&err),
+        JobStatus::Unknown("PREEMPTED".into())
+    );
+    assert!(err.to_string().contains("was unknown"), "{err}");
+}
+
+/// The status of the last job a wait's timeout carries (panics on any other error).
+fn wait_timeout_last_status(err: &Error) -> JobStatus {
     let Error::Timeout {
         scope: TimeoutScope::Wait,
         last_job: Some(last),
         ..
-    } = &err
+    } = err
     else {
         panic!("{err}")
     };
-    assert_eq!(last.status, JobStatus::Unknown("PREEMPTED".into()));
-    assert!(err.to_string().contains("was unknown"), "{err}");
+    last.status.clone()
+}
+
+#[tokio::test]
+async fn the_poll_made_at_the_deadline_still_counts() {
+    let env = Env::new().await;
+    // Polls at 0, 1, 3, 7, 11, … 59 s, then one at the 60 s deadline: the job ends on that one.
+    let mut statuses = vec!["RUNNING"; 17];
+    statuses.push("SUCCEEDED");
+    env.statuses(JOB, &statuses, with_status).await;
+    let job = env
+        .provider::<RayProvider>()
+        .wait(ID, &env.wait_options())
+        .await
+        .unwrap();
+    assert_eq!(job.status, JobStatus::Succeeded);
+    let waited: Duration = env.clock.sleeps().iter().sum();
+    assert_eq!(
+        waited,
+        Duration::from_secs(60),
+        "the last poll was at the deadline"
+    );
 }
 
 #[tokio::test]
@@ -344,15 +373,7 @@ async fn a_poll_that_hangs_cannot_carry_the_wait_past_its_timeout() {
         .await
         .unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(10), "{err}");
-    let Error::Timeout {
-        scope: TimeoutScope::Wait,
-        last_job: Some(last),
-        ..
-    } = &err
-    else {
-        panic!("{err}")
-    };
-    assert_eq!(last.status, JobStatus::Running);
+    assert_eq!(wait_timeout_last_status(&err), JobStatus::Running);
 }
 
 #[tokio::test]

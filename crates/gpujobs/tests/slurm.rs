@@ -88,6 +88,23 @@ async fn a_failed_job_reports_its_exit_code_from_the_wait_status() {
 }
 
 #[tokio::test]
+async fn a_job_killed_by_a_signal_says_so_and_has_no_exit_code() {
+    let env = Env::new().await;
+    // Wait status 9: killed by SIGKILL (no exit code), as an out-of-memory kill reports.
+    let killed = payload_with("slurm", "get_job_failed", "/jobs/0/exit_code", 9);
+    env.on("GET", &job_path(6), &[(200, killed)]).await;
+    let job = slurm(&env).get("6").await.unwrap();
+    assert_eq!(
+        (job.status.clone(), job.exit_code),
+        (JobStatus::Failed, None)
+    );
+    assert_eq!(
+        job.failure_reason.as_deref(),
+        Some("FAILED: killed by signal 9")
+    );
+}
+
+#[tokio::test]
 async fn a_cancelled_job_has_no_exit_code() {
     let env = Env::new().await;
     env.on(
