@@ -156,8 +156,8 @@ pub trait JobProviderExt: JobProvider {
                     return None;
                 }
                 let (options, clock) = (&state.options, &state.options.clock);
-                let elapsed = clock.now().saturating_duration_since(state.started);
                 if state.last.is_some() {
+                    let elapsed = clock.now().saturating_duration_since(state.started);
                     if elapsed >= options.timeout {
                         return Some((Err(state.timed_out()), state));
                     }

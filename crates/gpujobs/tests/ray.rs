@@ -17,6 +17,13 @@ use wiremock::matchers::{method, path};
 const ID: &str = "raysubmit_AbC123";
 const JOB: &str = "/api/jobs/raysubmit_AbC123";
 
+/// Waits for job `ID` on the mock with the manual clock's wait options.
+async fn wait(env: &Env) -> gpujobs::Result<Job> {
+    env.provider::<RayProvider>()
+        .wait(ID, &env.wait_options())
+        .await
+}
+
 fn with_status(status: &str) -> Value {
     payload_with("ray", "get_job_succeeded", "/status", status)
 }
@@ -253,11 +260,7 @@ async fn wait_reaches_succeeded_with_capped_backoff() {
         with_status,
     )
     .await;
-    let job = env
-        .provider::<RayProvider>()
-        .wait(ID, &env.wait_options())
-        .await
-        .unwrap();
+    let job = wait(&env).await.unwrap();
     assert_eq!(job.status, JobStatus::Succeeded);
     let secs: Vec<u64> = env.clock.sleeps().iter().map(Duration::as_secs).collect();
     assert_eq!(secs, [1, 2, 4, 4], "1 s doubling, capped at 4 s");
@@ -272,11 +275,7 @@ async fn wait_reports_failure_with_reason_and_exit_code() {
     failed["message"] = "Job entrypoint command failed with exit code 3".into();
     env.on("GET", JOB, &[(200, with_status("RUNNING")), (200, failed)])
         .await;
-    let job = env
-        .provider::<RayProvider>()
-        .wait(ID, &env.wait_options())
-        .await
-        .unwrap();
+    let job = wait(&env).await.unwrap();
     assert_eq!((job.status, job.exit_code), (JobStatus::Failed, Some(3)));
     assert_eq!(
         job.failure_reason.as_deref(),
@@ -289,11 +288,7 @@ async fn wait_reaches_canceled() {
     let env = Env::new().await;
     env.statuses(JOB, &["RUNNING", "STOPPED"], with_status)
         .await;
-    let job = env
-        .provider::<RayProvider>()
-        .wait(ID, &env.wait_options())
-        .await
-        .unwrap();
+    let job = wait(&env).await.unwrap();
     assert_eq!(job.status, JobStatus::Canceled);
 }
 
@@ -302,11 +297,7 @@ async fn wait_times_out_with_the_last_job_and_never_ends_on_an_unknown_status() 
     let env = Env::new().await;
     env.statuses(JOB, &["RUNNING", "PREEMPTED"], with_status)
         .await;
-    let err = env
-        .provider::<RayProvider>()
-        .wait(ID, &env.wait_options())
-        .await
-        .unwrap_err();
+    let err = wait(&env).await.unwrap_err();
     assert_eq!(
         wait_timeout_last_status(&err),
         JobStatus::Unknown("PREEMPTED".into())
@@ -334,11 +325,7 @@ async fn the_poll_made_at_the_deadline_still_counts() {
     let mut statuses = vec!["RUNNING"; 17];
     statuses.push("SUCCEEDED");
     env.statuses(JOB, &statuses, with_status).await;
-    let job = env
-        .provider::<RayProvider>()
-        .wait(ID, &env.wait_options())
-        .await
-        .unwrap();
+    let job = wait(&env).await.unwrap();
     assert_eq!(job.status, JobStatus::Succeeded);
     let waited: Duration = env.clock.sleeps().iter().sum();
     assert_eq!(
