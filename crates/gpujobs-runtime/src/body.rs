@@ -116,22 +116,60 @@ pub(crate) async fn read_within(
     if declared.is_some_and(|length| length > limit) {
         return too_large(parts, url);
     }
-    let capacity = declared.unwrap_or(0).min(limit);
-    let mut whole = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
+    let mut whole = Gathered::default();
     while let Some(frame) = body.frame().await {
         let frame = match frame {
             Ok(frame) => frame,
             Err(error) => return Read::Failed(error),
         };
         if let Ok(data) = frame.into_data() {
-            if whole.len() as u64 + data.len() as u64 > limit {
+            if whole.len() + data.len() as u64 > limit {
                 return too_large(parts, url);
             }
-            whole.extend_from_slice(&data);
+            whole.push(data, declared);
         }
     }
+    let whole = whole.into_bytes();
     let is_final = is_final.is_some_and(|f| f(parts.status.as_u16(), &whole));
     Read::Whole(rebuild(parts, reqwest::Body::from(whole), url), is_final)
+}
+
+/// A body's frames gathered: the first kept as it came, without a copy (most
+/// answers arrive in one frame), later ones joined after it.
+#[derive(Default)]
+struct Gathered {
+    first: Bytes,
+    joined: bytes::BytesMut,
+}
+
+impl Gathered {
+    fn len(&self) -> u64 {
+        (self.first.len() + self.joined.len()) as u64
+    }
+
+    /// Adds `data`; `declared` (the Content-Length) sizes the joined buffer once.
+    fn push(&mut self, data: Bytes, declared: Option<u64>) {
+        if data.is_empty() {
+            return;
+        }
+        if self.first.is_empty() && self.joined.is_empty() {
+            self.first = data;
+            return;
+        }
+        if self.joined.is_empty() {
+            let expected = declared.map_or(0, |length| usize::try_from(length).unwrap_or(0));
+            self.joined.reserve(expected.max(self.first.len() + data.len()));
+            self.joined.extend_from_slice(&std::mem::take(&mut self.first));
+        }
+        self.joined.extend_from_slice(&data);
+    }
+
+    fn into_bytes(self) -> Bytes {
+        match self.joined.is_empty() {
+            true => self.first,
+            false => self.joined.freeze(),
+        }
+    }
 }
 
 /// The response again, with `body` and its URL (which `reqwest::Response::from`
@@ -142,8 +180,42 @@ fn rebuild(
     url: reqwest::Url,
 ) -> reqwest::Response {
     use reqwest::ResponseBuilderExt as _;
+    // reqwest keeps a response's URL in an extension that only its builder can set.
     if let Ok(carrier) = http::Response::builder().url(url).body(()) {
         parts.extensions.extend(carrier.into_parts().0.extensions);
     }
     http::Response::from_parts(parts, body).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gather(frames: &[&'static [u8]], declared: Option<u64>) -> Bytes {
+        let mut whole = Gathered::default();
+        for frame in frames {
+            whole.push(Bytes::from_static(frame), declared);
+        }
+        assert_eq!(whole.len(), frames.iter().map(|f| f.len() as u64).sum::<u64>());
+        whole.into_bytes()
+    }
+
+    #[test]
+    fn frames_are_gathered_in_order() {
+        assert_eq!(gather(&[], None), Bytes::new());
+        assert_eq!(gather(&[b"{}"], Some(2)), Bytes::from_static(b"{}"));
+        assert_eq!(gather(&[b"ab", b"cd", b"e"], None), Bytes::from_static(b"abcde"));
+        assert_eq!(gather(&[b"ab", b"cd"], Some(1)), Bytes::from_static(b"abcd"));
+        // Empty frames (hyper may send them) neither lose nor reorder data.
+        assert_eq!(gather(&[b"", b"ab", b"", b"c"], None), Bytes::from_static(b"abc"));
+    }
+
+    #[test]
+    fn one_frame_is_kept_without_a_copy() {
+        let frame = Bytes::from(vec![7u8; 64]);
+        let at = frame.as_ptr();
+        let mut whole = Gathered::default();
+        whole.push(frame, Some(64));
+        assert_eq!(whole.into_bytes().as_ptr(), at);
+    }
 }

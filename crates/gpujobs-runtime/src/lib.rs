@@ -44,7 +44,9 @@ macro_rules! impl_client_hooks {
                 info: &$crate::__progenitor_client::OperationInfo,
             ) -> ::reqwest::Result<::reqwest::Response> {
                 use $crate::__progenitor_client::ClientInfo as _;
-                self.inner().exec(self.client(), request, info).await
+                // Boxed: held inline, this large future would make every generated
+                // call's future as large, and be copied each time that one moves.
+                ::std::boxed::Box::pin(self.inner().exec(self.client(), request, info)).await
             }
         }
     };

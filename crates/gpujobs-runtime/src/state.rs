@@ -69,6 +69,7 @@ pub struct ClientState {
     endpoints: Vec<Endpoint>,
     retry: RetryPolicy,
     attempt_timeout: Option<Duration>,
+    client_timeout: Option<Duration>,
     operation_timeout: Option<Duration>,
     max_response_bytes: u64,
     clock: Arc<dyn Clock>,
@@ -84,6 +85,7 @@ impl ClientState {
             endpoints: Vec::new(),
             retry: RetryPolicy::default(),
             attempt_timeout: None,
+            client_timeout: None,
             operation_timeout: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             clock: Arc::new(SystemClock),
@@ -107,6 +109,25 @@ impl ClientState {
     /// Limits each attempt (connect, send, and receiving the response headers and body).
     pub fn with_attempt_timeout(mut self, timeout: Duration) -> Self {
         self.attempt_timeout = Some(timeout);
+        self
+    }
+
+    /// Says that the `reqwest::Client` this state is used with limits every
+    /// request to `timeout` itself (`ClientBuilder::timeout`): an attempt then
+    /// sets its own limit only when that is shorter, which spares reqwest a
+    /// per-request setting (an allocation) on every call.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let limit = Duration::from_secs(30);
+    /// let http = reqwest::Client::builder().timeout(limit).build().unwrap();
+    /// let state = gpujobs_runtime::ClientState::new("ray")
+    ///     .with_attempt_timeout(limit)
+    ///     .with_client_timeout(limit);
+    /// # let _ = (http, state);
+    /// ```
+    pub fn with_client_timeout(mut self, timeout: Duration) -> Self {
+        self.client_timeout = Some(timeout);
         self
     }
 
@@ -203,15 +224,19 @@ impl ClientState {
         let started = self.clock.now();
         let mut attempt = 1u32;
         loop {
-            let elapsed = self.clock.now().saturating_duration_since(started);
-            let remaining = self.operation_timeout.map(|t| t.saturating_sub(elapsed));
-            if let Some(limit) = min_some(self.attempt_timeout, remaining) {
-                *request.timeout_mut() = Some(limit);
-            }
+            // Copied before this attempt's time limit is set: the copy gets its own.
             let again = match attempt < self.retry.max_attempts {
-                true => request.try_clone(),
+                true => copy_request(&request),
                 false => None,
             };
+            let sent = self.clock.now();
+            let remaining = self
+                .operation_timeout
+                .map(|t| t.saturating_sub(sent.saturating_duration_since(started)));
+            let limit = min_some(self.attempt_timeout, remaining);
+            if limit.is_some_and(|limit| self.client_timeout.is_none_or(|own| limit < own)) {
+                *request.timeout_mut() = limit;
+            }
             let span = tracing::debug_span!(
                 "gpujobs.request",
                 provider = self.provider,
@@ -222,7 +247,6 @@ impl ClientState {
                 status = Empty,
                 duration_ms = Empty,
             );
-            let sent = self.clock.now();
             let result = self.send(client, request).instrument(span.clone()).await;
             let (result, is_final) = match result {
                 Sent::Answer(result) => (result, false),
@@ -299,6 +323,19 @@ impl ClientState {
             Read::TooLarge(response) => Sent::TooLarge(response),
         }
     }
+}
+
+/// A copy of `request` to send again. reqwest's own `try_clone` also sets up
+/// (allocates) the per-request settings a generated request never has, on
+/// every call; only a request with a body or a time limit of its own needs it.
+fn copy_request(request: &reqwest::Request) -> Option<reqwest::Request> {
+    if request.body().is_some() || request.timeout().is_some() {
+        return request.try_clone();
+    }
+    let mut copy = reqwest::Request::new(request.method().clone(), request.url().clone());
+    *copy.headers_mut() = request.headers().clone();
+    *copy.version_mut() = request.version();
+    Some(copy)
 }
 
 fn min_some(a: Option<Duration>, b: Option<Duration>) -> Option<Duration> {

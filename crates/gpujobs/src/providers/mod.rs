@@ -418,11 +418,16 @@ impl Ctx {
         auth: reqwest::header::HeaderMap,
     ) -> Result<(Self, String, reqwest::Client, ClientState)> {
         let base_url = config.checked_base_url()?;
+        let mut state = state;
         let http = match &config.http {
             Some(http) => http.clone(),
             None => {
+                // The client limits each attempt itself: the runtime then sets a
+                // request's own limit only near the operation's deadline.
+                state = state.with_client_timeout(config.attempt_timeout);
                 let builder = reqwest::Client::builder()
                     .connect_timeout(config.connect_timeout)
+                    .timeout(config.attempt_timeout)
                     .user_agent(concat!("gpujobs/", env!("CARGO_PKG_VERSION")))
                     .default_headers(auth);
                 builder.build().map_err(|e| Error::Config {

@@ -72,7 +72,8 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
 
 /// PPIO's job as a [`Job`].
 pub(crate) fn to_job(raw: PpioJob) -> Job {
-    let state = raw.status.clone().unwrap_or_default();
+    let no_state = gpujobs_ppio::types::JobStatus::default();
+    let state = raw.status.as_ref().unwrap_or(&no_state);
     let provider_status = state.status.clone().unwrap_or_default();
     let status = DESCRIPTOR.statuses.map(&provider_status);
     let non_empty = |s: &Option<String>| s.clone().filter(|s| !s.is_empty());
