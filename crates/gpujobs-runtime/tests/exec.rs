@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use gpujobs_runtime::{ClientState, Endpoint, ManualClock, Retry, RetryPolicy};
 use progenitor_client::OperationInfo;
-use wiremock::matchers::{method, path};
+use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn state(clock: &ManualClock) -> ClientState {
@@ -18,12 +18,20 @@ async fn run(
     request: reqwest::RequestBuilder,
     operation: &'static str,
 ) -> reqwest::Result<reqwest::Response> {
-    let client = reqwest::Client::new();
+    run_on(&reqwest::Client::new(), state, request, operation).await
+}
+
+async fn run_on(
+    client: &reqwest::Client,
+    state: &ClientState,
+    request: reqwest::RequestBuilder,
+    operation: &'static str,
+) -> reqwest::Result<reqwest::Response> {
     let request = request.build().unwrap();
     let info = OperationInfo {
         operation_id: operation,
     };
-    state.exec(&client, request, &info).await
+    state.exec(client, request, &info).await
 }
 
 fn get(server: &MockServer) -> reqwest::RequestBuilder {
@@ -199,11 +207,7 @@ async fn no_retry_starts_that_would_overrun_the_operation_budget() {
 
 #[tokio::test]
 async fn each_attempt_is_limited_by_the_attempt_timeout() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(5)))
-        .mount(&server)
-        .await;
+    let server = slow_server().await;
     let clock = ManualClock::new();
     let quick = state(&clock)
         .with_attempt_timeout(Duration::from_millis(100))
@@ -220,6 +224,77 @@ async fn each_attempt_is_limited_by_the_attempt_timeout() {
         "a GET that timed out is retried"
     );
     assert!(started.elapsed() < Duration::from_secs(4));
+}
+
+/// A server that answers every GET after 5 s.
+async fn slow_server() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(5)))
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test]
+async fn a_client_that_limits_attempts_itself_still_ends_each_in_time() {
+    let server = slow_server().await;
+    let limit = Duration::from_millis(100);
+    let client = reqwest::Client::builder().timeout(limit).build().unwrap();
+    let clock = ManualClock::new();
+    let state = state(&clock)
+        .with_attempt_timeout(limit)
+        .with_client_timeout(limit)
+        .with_retry(RetryPolicy {
+            max_attempts: 2,
+            ..RetryPolicy::default()
+        });
+    let started = std::time::Instant::now();
+    let error = run_on(&client, &state, get(&server), "get").await.unwrap_err();
+    assert!(error.is_timeout());
+    assert_eq!(requests(&server).await, 2);
+    assert!(started.elapsed() < Duration::from_secs(4));
+}
+
+#[tokio::test]
+async fn near_the_deadline_an_attempt_gets_less_than_the_clients_own_limit() {
+    let server = slow_server().await;
+    let own = Duration::from_secs(30);
+    let client = reqwest::Client::builder().timeout(own).build().unwrap();
+    let clock = ManualClock::new();
+    let state = state(&clock)
+        .with_attempt_timeout(own)
+        .with_client_timeout(own)
+        .with_operation_timeout(Duration::from_millis(200));
+    let started = std::time::Instant::now();
+    let error = run_on(&client, &state, get(&server), "get").await.unwrap_err();
+    assert!(error.is_timeout(), "the operation's 200 ms, not the client's 30 s");
+    assert!(started.elapsed() < Duration::from_secs(4));
+}
+
+#[tokio::test]
+async fn a_request_sent_again_is_the_same_request() {
+    let server = MockServer::start().await;
+    Mock::given(path("/x"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/x"))
+        .and(header("x-probe", "kept"))
+        .respond_with(ResponseTemplate::new(200))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    let clock = ManualClock::new();
+    let request = get(&server).header("x-probe", "kept").query(&[("q", "1")]);
+    let response = run(&state(&clock), request, "get").await.unwrap();
+    assert_eq!(response.status(), 200, "the second attempt kept the header");
+    let sent = server.received_requests().await.unwrap();
+    assert_eq!(sent.len(), 2);
+    assert_eq!(sent[0].url, sent[1].url);
+    assert_eq!(sent[0].method, sent[1].method);
 }
 
 #[tokio::test]
