@@ -158,8 +158,10 @@ impl Gathered {
         }
         if self.joined.is_empty() {
             let expected = declared.map_or(0, |length| usize::try_from(length).unwrap_or(0));
-            self.joined.reserve(expected.max(self.first.len() + data.len()));
-            self.joined.extend_from_slice(&std::mem::take(&mut self.first));
+            self.joined
+                .reserve(expected.max(self.first.len() + data.len()));
+            self.joined
+                .extend_from_slice(&std::mem::take(&mut self.first));
         }
         self.joined.extend_from_slice(&data);
     }
@@ -196,7 +198,10 @@ mod tests {
         for frame in frames {
             whole.push(Bytes::from_static(frame), declared);
         }
-        assert_eq!(whole.len(), frames.iter().map(|f| f.len() as u64).sum::<u64>());
+        assert_eq!(
+            whole.len(),
+            frames.iter().map(|f| f.len() as u64).sum::<u64>()
+        );
         whole.into_bytes()
     }
 
@@ -204,10 +209,19 @@ mod tests {
     fn frames_are_gathered_in_order() {
         assert_eq!(gather(&[], None), Bytes::new());
         assert_eq!(gather(&[b"{}"], Some(2)), Bytes::from_static(b"{}"));
-        assert_eq!(gather(&[b"ab", b"cd", b"e"], None), Bytes::from_static(b"abcde"));
-        assert_eq!(gather(&[b"ab", b"cd"], Some(1)), Bytes::from_static(b"abcd"));
+        assert_eq!(
+            gather(&[b"ab", b"cd", b"e"], None),
+            Bytes::from_static(b"abcde")
+        );
+        assert_eq!(
+            gather(&[b"ab", b"cd"], Some(1)),
+            Bytes::from_static(b"abcd")
+        );
         // Empty frames (hyper may send them) neither lose nor reorder data.
-        assert_eq!(gather(&[b"", b"ab", b"", b"c"], None), Bytes::from_static(b"abc"));
+        assert_eq!(
+            gather(&[b"", b"ab", b"", b"c"], None),
+            Bytes::from_static(b"abc")
+        );
     }
 
     #[test]

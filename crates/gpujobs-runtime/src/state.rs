@@ -257,21 +257,19 @@ impl ClientState {
                     return Ok(response);
                 }
             };
-            let duration_ms = self.clock.now().saturating_duration_since(sent).as_millis() as u64;
-            span.record("duration_ms", duration_ms);
-            match &result {
-                Ok(response) => {
-                    span.record("status", response.status().as_u16());
-                    tracing::debug!(parent: &span, status = response.status().as_u16(), duration_ms, "response");
-                }
-                Err(error) => {
-                    let kind = transport_kind(error);
-                    tracing::debug!(parent: &span, error = kind, duration_ms, "transport error");
-                }
+            // Timed only when someone listens: reading the clock is a cost of every call.
+            if !span.is_disabled() || tracing::enabled!(tracing::Level::DEBUG) {
+                self.trace(
+                    &span,
+                    &result,
+                    self.clock.now().saturating_duration_since(sent),
+                );
             }
-
             if is_final {
                 tracing::debug!(parent: &span, "the server's final answer: not retried");
+                return result;
+            }
+            if result.as_ref().is_ok_and(|r| r.status().is_success()) {
                 return result;
             }
             let Verdict::Retry(hint) = classify(&result, retry_safe, self.clock.wall()) else {
@@ -306,6 +304,27 @@ enum Sent {
 }
 
 impl ClientState {
+    /// Records an attempt's outcome and duration on its span, and as an event.
+    fn trace(
+        &self,
+        span: &tracing::Span,
+        result: &reqwest::Result<reqwest::Response>,
+        duration: Duration,
+    ) {
+        let duration_ms = duration.as_millis() as u64;
+        span.record("duration_ms", duration_ms);
+        match result {
+            Ok(response) => {
+                span.record("status", response.status().as_u16());
+                tracing::debug!(parent: span, status = response.status().as_u16(), duration_ms, "response");
+            }
+            Err(error) => {
+                let kind = transport_kind(error);
+                tracing::debug!(parent: span, error = kind, duration_ms, "transport error");
+            }
+        }
+    }
+
     /// Sends one attempt and reads its body within the limit, so a body that
     /// breaks or stalls is an error of this attempt, retried like any other.
     async fn send(&self, client: &reqwest::Client, request: reqwest::Request) -> Sent {

@@ -250,7 +250,9 @@ async fn a_client_that_limits_attempts_itself_still_ends_each_in_time() {
             ..RetryPolicy::default()
         });
     let started = std::time::Instant::now();
-    let error = run_on(&client, &state, get(&server), "get").await.unwrap_err();
+    let error = run_on(&client, &state, get(&server), "get")
+        .await
+        .unwrap_err();
     assert!(error.is_timeout());
     assert_eq!(requests(&server).await, 2);
     assert!(started.elapsed() < Duration::from_secs(4));
@@ -267,8 +269,13 @@ async fn near_the_deadline_an_attempt_gets_less_than_the_clients_own_limit() {
         .with_client_timeout(own)
         .with_operation_timeout(Duration::from_millis(200));
     let started = std::time::Instant::now();
-    let error = run_on(&client, &state, get(&server), "get").await.unwrap_err();
-    assert!(error.is_timeout(), "the operation's 200 ms, not the client's 30 s");
+    let error = run_on(&client, &state, get(&server), "get")
+        .await
+        .unwrap_err();
+    assert!(
+        error.is_timeout(),
+        "the operation's 200 ms, not the client's 30 s"
+    );
     assert!(started.elapsed() < Duration::from_secs(4));
 }
 

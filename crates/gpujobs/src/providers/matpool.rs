@@ -215,13 +215,13 @@ impl Api for MatpoolApi {
     type PageAnswer = JobListResponse;
 
     async fn fetch_job(p: &MatpoolProvider, id: &str) -> Result<JobResponse> {
-        p.call(p.client().get_job(id)).await
+        p.call(|| p.client().get_job(id)).await
     }
 
     /// Pages by index from 0; Matpool numbers them from 1.
     async fn fetch_page(p: &MatpoolProvider, index: &u64, size: Option<u32>) -> Result<JobListResponse> {
         let (page, per_page) = ((index + 1).to_string(), size.unwrap_or(50).to_string());
-        p.call(p.client().list_jobs(Some(true), Some(&page), Some(&per_page))).await
+        p.call(|| p.client().list_jobs(Some(true), Some(&page), Some(&per_page))).await
     }
 
     fn read_job(answer: JobResponse, id: &str) -> Result<Job> {
@@ -241,7 +241,7 @@ impl Api for MatpoolApi {
     }
 
     async fn stop(p: &MatpoolProvider, id: &str) -> Result<bool> {
-        let answer = p.call(p.client().cancel_job(id)).await?;
+        let answer = p.call(|| p.client().cancel_job(id)).await?;
         check(answer.code, &answer.msg)?;
         Ok(true)
     }
@@ -249,7 +249,7 @@ impl Api for MatpoolApi {
     /// Creates a job. Never retried once sent: Matpool has no idempotency key.
     async fn submit(p: &MatpoolProvider, request: &SubmitRequest) -> Result<Job> {
         let form = create_form(request)?;
-        let created = p.call(p.client().create_job(&form)).await?;
+        let created = p.call(|| p.client().create_job(&form)).await?;
         check(created.code, &created.msg)?;
         created
             .job

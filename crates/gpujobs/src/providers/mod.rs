@@ -215,10 +215,10 @@ impl<A: Api> Provider<A> {
     }
 
     /// Runs one generated call under the operation time limit and maps its error.
-    pub(crate) async fn call<T, E: ErrorBody>(
-        &self,
-        call: impl Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
-    ) -> Result<T> {
+    pub(crate) async fn call<T, E: ErrorBody, F>(&self, call: impl FnOnce() -> F) -> Result<T>
+    where
+        F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
+    {
         self.inner.ctx.call(call).await
     }
 }
@@ -457,33 +457,21 @@ impl Ctx {
     }
 
     /// Runs one generated call under the operation time limit and maps its error.
-    pub async fn call<T, E: ErrorBody>(
-        &self,
-        call: impl Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
-    ) -> Result<T> {
+    ///
+    /// `call` makes the generated call's future, which is large (its answer type
+    /// lives in it): made here and boxed at once, it is not copied by every
+    /// future it would otherwise be passed through (BENCHMARKS.md).
+    pub async fn call<T, E: ErrorBody, F>(&self, call: impl FnOnce() -> F) -> Result<T>
+    where
+        F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
+    {
         let started = std::time::Instant::now();
-        // The generated call's future is large (its answer type lives in it): boxed once
-        // here, it is not copied again by each future that awaits it (BENCHMARKS.md).
-        let call = Box::pin(call);
-        // A little grace over the runtime's own budget, so its answer wins when it has one.
-        match tokio::time::timeout(self.operation_timeout + Duration::from_millis(250), call).await
-        {
-            Ok(Ok(value)) => Ok(value.into_inner()),
-            Ok(Err(error)) => Err(self.error(error, started.elapsed()).await),
-            Err(_) => Err(self.timeout(TimeoutScope::Operation)),
-        }
-    }
-
-    fn timeout(&self, scope: TimeoutScope) -> Error {
-        let after = match scope {
-            TimeoutScope::Operation => self.operation_timeout,
-            _ => Duration::ZERO,
-        };
-        Error::Timeout {
-            provider: self.kind,
-            scope,
-            after,
-            last_job: None,
+        // No timer of its own: the runtime holds every attempt to what is left of
+        // the operation's budget and starts no wait that would overrun it, and
+        // after it nothing waits on the network (the body is already read).
+        match Box::pin(call()).await {
+            Ok(value) => Ok(value.into_inner()),
+            Err(error) => Err(self.error(error, started.elapsed()).await),
         }
     }
 

@@ -115,13 +115,13 @@ impl Api for PpioApi {
     type PageAnswer = ListJobsResponse;
 
     async fn fetch_job(p: &PpioProvider, id: &str) -> Result<PpioJob> {
-        p.call(p.client().get_job(id)).await
+        p.call(|| p.client().get_job(id)).await
     }
 
     async fn fetch_page(p: &PpioProvider, cursor: &String, size: Option<u32>) -> Result<ListJobsResponse> {
         let cursor = (!cursor.is_empty()).then_some(cursor.as_str());
-        let list = p.client().list_jobs(cursor, None, size.map(u64::from), None);
-        p.call(list).await
+        p.call(|| p.client().list_jobs(cursor, None, size.map(u64::from), None))
+            .await
     }
 
     fn read_job(answer: PpioJob, _id: &str) -> Result<Job> {
@@ -136,7 +136,7 @@ impl Api for PpioApi {
     }
 
     async fn stop(p: &PpioProvider, id: &str) -> Result<bool> {
-        p.call(p.client().stop_job(id)).await?;
+        p.call(|| p.client().stop_job(id)).await?;
         Ok(true)
     }
 

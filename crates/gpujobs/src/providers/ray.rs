@@ -60,13 +60,13 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
 impl RayProvider {
     /// The Jobs API and Ray versions.
     pub async fn version(&self) -> Result<VersionResponse> {
-        self.call(self.client().get_version()).await
+        self.call(|| self.client().get_version()).await
     }
 
     /// Deletes a job that has ended; `false` if Ray did not delete it.
     pub async fn delete(&self, id: &str) -> Result<bool> {
         check_id(ProviderKind::Ray, id)?;
-        Ok(self.call(self.client().delete_job(id)).await?.deleted)
+        Ok(self.call(|| self.client().delete_job(id)).await?.deleted)
     }
 }
 
@@ -112,11 +112,11 @@ impl Api for RayApi {
     type PageAnswer = Vec<JobDetails>;
 
     async fn fetch_job(p: &RayProvider, id: &str) -> Result<JobDetails> {
-        p.call(p.client().get_job(id)).await
+        p.call(|| p.client().get_job(id)).await
     }
 
     async fn fetch_page(p: &RayProvider, (): &(), _: Option<u32>) -> Result<Vec<JobDetails>> {
-        p.call(p.client().list_jobs()).await
+        p.call(|| p.client().list_jobs()).await
     }
 
     fn read_job(answer: JobDetails, _id: &str) -> Result<Job> {
@@ -128,7 +128,7 @@ impl Api for RayApi {
     }
 
     async fn stop(p: &RayProvider, id: &str) -> Result<bool> {
-        Ok(p.call(p.client().stop_job(id)).await?.stopped)
+        Ok(p.call(|| p.client().stop_job(id)).await?.stopped)
     }
 
     async fn submit(p: &RayProvider, request: &SubmitRequest) -> Result<Job> {
@@ -157,7 +157,7 @@ impl Api for RayApi {
             entrypoint_resources: (!request.resources.is_empty())
                 .then(|| request.resources.clone()),
         };
-        match p.call(p.client().submit_job(&body)).await {
+        match p.call(|| p.client().submit_job(&body)).await {
             Ok(submitted) => p.get(&submitted.submission_id).await,
             Err(e) => {
                 let conflict = ray_family::taken_id(e)?;
@@ -168,7 +168,7 @@ impl Api for RayApi {
     }
 
     async fn logs(p: &RayProvider, id: &str) -> Result<Logs> {
-        Ok(Logs::Text(p.call(p.client().get_job_logs(id)).await?.logs))
+        Ok(Logs::Text(p.call(|| p.client().get_job_logs(id)).await?.logs))
     }
 
     fn follow_logs(p: &RayProvider, id: &str) -> BoxStream<'static, Result<String>> {

@@ -242,7 +242,7 @@ impl ErrorBody for V0038Answer {
 impl SlurmProvider {
     /// The job carrying a submit's token, if slurmrestd has it.
     async fn find_submitted(&self, token: &str) -> Result<Option<Job>> {
-        let answer = self.call(self.client().list_jobs(None)).await?;
+        let answer = self.call(|| self.client().list_jobs(None)).await?;
         let mark = mark(token);
         let found = answer.jobs.into_iter().find(|j| j.comment.as_deref() == Some(mark.as_str()));
         Ok(found.map(to_job))
@@ -294,11 +294,11 @@ impl Api for SlurmApi {
     }
 
     async fn fetch_job(p: &SlurmProvider, id: &str) -> Result<V0038JobsResponse> {
-        p.call(p.client().get_job(id)).await
+        p.call(|| p.client().get_job(id)).await
     }
 
     async fn fetch_page(p: &SlurmProvider, (): &(), _: Option<u32>) -> Result<V0038JobsResponse> {
-        p.call(p.client().list_jobs(None)).await
+        p.call(|| p.client().list_jobs(None)).await
     }
 
     fn read_job(answer: V0038JobsResponse, id: &str) -> Result<Job> {
@@ -321,7 +321,7 @@ impl Api for SlurmApi {
     }
 
     async fn stop(p: &SlurmProvider, id: &str) -> Result<bool> {
-        let answer = p.call(p.client().cancel_job(id, None)).await?;
+        let answer = p.call(|| p.client().cancel_job(id, None)).await?;
         match reported(&answer.errors) {
             Some(error) => Err(error),
             None => Ok(true),
@@ -347,7 +347,7 @@ impl Api for SlurmApi {
         let (retry, clock) = (&p.ctx().retry, &p.ctx().clock);
         let mut attempt = 1;
         loop {
-            let error = match p.call(p.client().submit_job(&body)).await {
+            let error = match p.call(|| p.client().submit_job(&body)).await {
                 Ok(answer) => {
                     // A held submit answers with an error entry (2042) and still a job id.
                     let Some(id) = answer.job_id else {

@@ -127,11 +127,11 @@ impl Api for TensorpoolApi {
     type PageAnswer = JobListResponse;
 
     async fn fetch_job(p: &TensorpoolProvider, id: &str) -> Result<JobInfoResponse> {
-        p.call(p.client().get_job_info(id)).await
+        p.call(|| p.client().get_job_info(id)).await
     }
 
     async fn fetch_page(p: &TensorpoolProvider, (): &(), _: Option<u32>) -> Result<JobListResponse> {
-        p.call(p.client().list_jobs(None)).await
+        p.call(|| p.client().list_jobs(None)).await
     }
 
     fn read_job(answer: JobInfoResponse, id: &str) -> Result<Job> {
@@ -154,7 +154,7 @@ impl Api for TensorpoolApi {
     }
 
     async fn stop(p: &TensorpoolProvider, id: &str) -> Result<bool> {
-        p.call(p.client().cancel_job(id)).await?;
+        p.call(|| p.client().cancel_job(id)).await?;
         Ok(true)
     }
 }

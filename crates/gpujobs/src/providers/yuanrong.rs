@@ -61,7 +61,7 @@ impl YuanrongProvider {
     /// Deletes a job that has ended; `false` if its state forbids it.
     pub async fn delete(&self, id: &str) -> Result<bool> {
         check_id(KIND, id)?;
-        self.call(self.client().delete_job(id)).await
+        self.call(|| self.client().delete_job(id)).await
     }
 }
 
@@ -103,11 +103,11 @@ impl Api for YuanrongApi {
     type PageAnswer = Vec<AppInfo>;
 
     async fn fetch_job(p: &YuanrongProvider, id: &str) -> Result<AppInfo> {
-        p.call(p.client().get_job(id)).await
+        p.call(|| p.client().get_job(id)).await
     }
 
     async fn fetch_page(p: &YuanrongProvider, (): &(), _: Option<u32>) -> Result<Vec<AppInfo>> {
-        p.call(p.client().list_jobs()).await
+        p.call(|| p.client().list_jobs()).await
     }
 
     fn read_job(answer: AppInfo, _id: &str) -> Result<Job> {
@@ -119,7 +119,7 @@ impl Api for YuanrongApi {
     }
 
     async fn stop(p: &YuanrongProvider, id: &str) -> Result<bool> {
-        p.call(p.client().stop_job(id)).await
+        p.call(|| p.client().stop_job(id)).await
     }
 
     async fn submit(p: &YuanrongProvider, request: &SubmitRequest) -> Result<Job> {
@@ -161,7 +161,7 @@ impl Api for YuanrongApi {
             entrypoint_memory: request.memory_bytes.and_then(|m| i64::try_from(m).ok()),
             entrypoint_resources: request.resources.clone(),
         };
-        match p.call(p.client().submit_job(None, None, &body)).await {
+        match p.call(|| p.client().submit_job(None, None, &body)).await {
             Ok(submitted) => p.get(&submitted.submission_id).await,
             Err(e) => {
                 let conflict = ray_family::taken_id(e)?;
