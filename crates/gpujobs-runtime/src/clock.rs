@@ -22,6 +22,12 @@ pub trait Clock: Send + Sync + fmt::Debug {
     fn jitter(&self) -> f64 {
         fastrand::f64()
     }
+    /// Whether this clock's time is real time, so that limits counted on it
+    /// also bound the time spent waiting on the network. Only [`SystemClock`]'s
+    /// is; code that must bound real time guards a clock that is not itself.
+    fn is_real_time(&self) -> bool {
+        false
+    }
 }
 
 /// The real clock (tokio's timer).
@@ -39,6 +45,10 @@ impl Clock for SystemClock {
 
     fn sleep(&self, duration: Duration) -> Sleep {
         Box::pin(tokio::time::sleep(duration))
+    }
+
+    fn is_real_time(&self) -> bool {
+        true
     }
 }
 

@@ -117,6 +117,9 @@ impl ClientState {
     /// sets its own limit only when that is shorter, which spares reqwest a
     /// per-request setting (an allocation) on every call.
     ///
+    /// Only say so of a client built with that timeout: with any other, an
+    /// attempt whose limit is `timeout` or longer runs without one.
+    ///
     /// ```
     /// use std::time::Duration;
     /// let limit = Duration::from_secs(30);
@@ -258,7 +261,7 @@ impl ClientState {
                 }
             };
             // Timed only when someone listens: reading the clock is a cost of every call.
-            if !span.is_disabled() || tracing::enabled!(tracing::Level::DEBUG) {
+            if !span.is_disabled() || tracing::event_enabled!(tracing::Level::DEBUG) {
                 self.trace(
                     &span,
                     &result,
@@ -347,6 +350,8 @@ impl ClientState {
 /// A copy of `request` to send again. reqwest's own `try_clone` also sets up
 /// (allocates) the per-request settings a generated request never has, on
 /// every call; only a request with a body or a time limit of its own needs it.
+/// (In reqwest 0.13 a request's only other setting, its extensions, can be set
+/// from outside only with a body: `TryFrom<http::Request>`.)
 fn copy_request(request: &reqwest::Request) -> Option<reqwest::Request> {
     if request.body().is_some() || request.timeout().is_some() {
         return request.try_clone();

@@ -570,6 +570,43 @@ async fn the_operation_timeout_bounds_a_hanging_server() {
 }
 
 #[tokio::test]
+async fn on_a_test_clock_the_operation_timeout_still_bounds_real_time() {
+    // A manual clock counts only its own sleeps, never the time spent waiting on
+    // the network: without a real-time guard, ten 300 ms attempts 1 ms apart would take 3 s.
+    let env = hanging_server().await;
+    let ray = RayProvider::builder()
+        .base_url(env.server.uri())
+        .clock(std::sync::Arc::new(gpujobs_runtime::ManualClock::new()))
+        .retry(gpujobs_runtime::RetryPolicy {
+            max_attempts: 10,
+            initial_backoff: Duration::from_millis(1),
+            max_backoff: Duration::from_millis(1),
+            ..Default::default()
+        })
+        .attempt_timeout(Duration::from_millis(300))
+        .operation_timeout(Duration::from_millis(700))
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let err = ray.get(ID).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Timeout {
+                scope: TimeoutScope::Operation,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_millis(1_800),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
 async fn an_attempt_timeout_within_a_longer_operation_says_attempt() {
     let env = hanging_server().await;
     let ray = RayProvider::builder()

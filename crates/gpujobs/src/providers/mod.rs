@@ -371,6 +371,8 @@ pub(crate) struct Ctx {
     pub retry: gpujobs_runtime::RetryPolicy,
     #[cfg_attr(not(feature = "slurm"), allow(dead_code))]
     pub clock: Arc<dyn gpujobs_runtime::Clock>,
+    /// Whether `clock` is real time (see [`Ctx::call`]).
+    real_time: bool,
 }
 
 /// How a provider's error answers are read ([`Api::error_message`], [`Api::answer_error`]).
@@ -452,6 +454,7 @@ impl Ctx {
             answers,
             retry: config.retry.clone(),
             clock: config.clock.clone(),
+            real_time: config.clock.is_real_time(),
         };
         Ok((ctx, base_url, http, state))
     }
@@ -466,12 +469,34 @@ impl Ctx {
         F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
     {
         let started = std::time::Instant::now();
-        // No timer of its own: the runtime holds every attempt to what is left of
-        // the operation's budget and starts no wait that would overrun it, and
-        // after it nothing waits on the network (the body is already read).
-        match Box::pin(call()).await {
+        let call = Box::pin(call());
+        // On the real clock the runtime holds every attempt to what is left of the
+        // operation's budget and starts no wait that would overrun it, and after it
+        // nothing waits on the network (the body is already read): no timer is
+        // needed here. A test clock counts only its own sleeps, so real time is
+        // guarded, with a little grace so the runtime's answer wins when it has one.
+        let answer = match self.real_time {
+            true => call.await,
+            false => {
+                let limit = self.operation_timeout + Duration::from_millis(250);
+                match tokio::time::timeout(limit, call).await {
+                    Ok(answer) => answer,
+                    Err(_) => return Err(self.operation_timed_out()),
+                }
+            }
+        };
+        match answer {
             Ok(value) => Ok(value.into_inner()),
             Err(error) => Err(self.error(error, started.elapsed()).await),
+        }
+    }
+
+    fn operation_timed_out(&self) -> Error {
+        Error::Timeout {
+            provider: self.kind,
+            scope: TimeoutScope::Operation,
+            after: self.operation_timeout,
+            last_job: None,
         }
     }
 
