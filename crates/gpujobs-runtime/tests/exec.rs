@@ -236,19 +236,24 @@ async fn slow_server() -> MockServer {
     server
 }
 
+/// A client that limits every request to `limit` itself, and a state told so.
+fn limited_by_client(clock: &ManualClock, limit: Duration) -> (reqwest::Client, ClientState) {
+    let client = reqwest::Client::builder().timeout(limit).build().unwrap();
+    let state = state(clock)
+        .with_attempt_timeout(limit)
+        .with_client_timeout(limit);
+    (client, state)
+}
+
 #[tokio::test]
 async fn a_client_that_limits_attempts_itself_still_ends_each_in_time() {
     let server = slow_server().await;
-    let limit = Duration::from_millis(100);
-    let client = reqwest::Client::builder().timeout(limit).build().unwrap();
     let clock = ManualClock::new();
-    let state = state(&clock)
-        .with_attempt_timeout(limit)
-        .with_client_timeout(limit)
-        .with_retry(RetryPolicy {
-            max_attempts: 2,
-            ..RetryPolicy::default()
-        });
+    let (client, state) = limited_by_client(&clock, Duration::from_millis(100));
+    let state = state.with_retry(RetryPolicy {
+        max_attempts: 2,
+        ..RetryPolicy::default()
+    });
     let started = std::time::Instant::now();
     let error = run_on(&client, &state, get(&server), "get")
         .await
@@ -261,13 +266,9 @@ async fn a_client_that_limits_attempts_itself_still_ends_each_in_time() {
 #[tokio::test]
 async fn near_the_deadline_an_attempt_gets_less_than_the_clients_own_limit() {
     let server = slow_server().await;
-    let own = Duration::from_secs(30);
-    let client = reqwest::Client::builder().timeout(own).build().unwrap();
     let clock = ManualClock::new();
-    let state = state(&clock)
-        .with_attempt_timeout(own)
-        .with_client_timeout(own)
-        .with_operation_timeout(Duration::from_millis(200));
+    let (client, state) = limited_by_client(&clock, Duration::from_secs(30));
+    let state = state.with_operation_timeout(Duration::from_millis(200));
     let started = std::time::Instant::now();
     let error = run_on(&client, &state, get(&server), "get")
         .await

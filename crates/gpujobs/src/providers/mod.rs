@@ -369,10 +369,7 @@ pub(crate) struct Ctx {
     /// (today Slurm's lookup of a submit whose answer was lost).
     #[cfg_attr(not(feature = "slurm"), allow(dead_code))]
     pub retry: gpujobs_runtime::RetryPolicy,
-    #[cfg_attr(not(feature = "slurm"), allow(dead_code))]
     pub clock: Arc<dyn gpujobs_runtime::Clock>,
-    /// Whether `clock` is real time (see [`Ctx::call`]).
-    real_time: bool,
 }
 
 /// How a provider's error answers are read ([`Api::error_message`], [`Api::answer_error`]).
@@ -415,12 +412,11 @@ impl Ctx {
     /// Builds the generated client's runtime state and HTTP client from `config`.
     fn build(
         config: &ProviderConfig,
-        state: ClientState,
+        mut state: ClientState,
         answers: Answers,
         auth: reqwest::header::HeaderMap,
     ) -> Result<(Self, String, reqwest::Client, ClientState)> {
         let base_url = config.checked_base_url()?;
-        let mut state = state;
         let http = match &config.http {
             Some(http) => http.clone(),
             None => {
@@ -454,7 +450,6 @@ impl Ctx {
             answers,
             retry: config.retry.clone(),
             clock: config.clock.clone(),
-            real_time: config.clock.is_real_time(),
         };
         Ok((ctx, base_url, http, state))
     }
@@ -475,7 +470,7 @@ impl Ctx {
         // nothing waits on the network (the body is already read): no timer is
         // needed here. A test clock counts only its own sleeps, so real time is
         // guarded, with a little grace so the runtime's answer wins when it has one.
-        let answer = match self.real_time {
+        let answer = match self.clock.is_real_time() {
             true => call.await,
             false => {
                 let limit = self.operation_timeout + Duration::from_millis(250);
