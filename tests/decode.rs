@@ -261,7 +261,7 @@ mod ray_live_recordings {
 
 mod slurm {
     use super::*;
-    use gpujobs_slurm::types::{
+    use gpujobs_slurm::v0_0_38::types::{
         V0038Answer, V0038JobSubmission, V0038JobSubmissionResponse, V0038JobsResponse,
     };
 
@@ -276,7 +276,7 @@ mod slurm {
             // Re-recorded by `GPUJOBS_RECORD=1 scripts/slurm-live.sh`.
             "live/get_job_running",
             "live/get_job_completed",
-            "live/get_job_failed",
+            "live/22.05/get_job_failed",
             "live/list_jobs",
         ] {
             let answer: V0038JobsResponse = decode("slurm", name);
@@ -294,7 +294,7 @@ mod slurm {
             Some(768),
             "exit 3 as a raw wait status"
         );
-        let failed: V0038JobsResponse = decode("slurm", "live/get_job_failed");
+        let failed: V0038JobsResponse = decode("slurm", "live/22.05/get_job_failed");
         assert_eq!(failed.jobs[0].exit_code, Some(768));
         let submitted: V0038JobSubmissionResponse = decode("slurm", "submit");
         assert_eq!(submitted.job_id, Some(4));

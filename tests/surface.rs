@@ -5,19 +5,19 @@
 
 use std::path::Path;
 
-use gpujobs_codegen::{Surface, providers};
+use gpujobs_codegen::{Surface, provider_targets};
 
 #[test]
 fn provider_surfaces() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for provider in providers(root).unwrap() {
-        let path = root.join(format!("crates/gpujobs-{provider}/src/generated.rs"));
-        let source = std::fs::read_to_string(&path).unwrap();
+    for target in provider_targets(root).unwrap() {
+        let source = std::fs::read_to_string(root.join(&target.output)).unwrap();
         let surface = Surface::from_source(&source).unwrap();
         assert!(
             !surface.operations.is_empty(),
-            "{provider}: no operations found"
+            "{}: no operations found",
+            target.name
         );
-        insta::assert_snapshot!(format!("surface_{provider}"), surface.to_string());
+        insta::assert_snapshot!(target.snapshot_name(), surface.to_string());
     }
 }

@@ -78,7 +78,7 @@ fn table() -> [Endpoint; 6] {
             ProviderKind::Slurm,
             format!("/slurm/v0.0.38/job/{ID}"),
             payload("slurm", "get_job_running"),
-            decode::<gpujobs_slurm::types::V0038JobsResponse>,
+            decode::<gpujobs_slurm::v0_0_38::types::V0038JobsResponse>,
         ),
     ]
 }

@@ -7,6 +7,7 @@
 //! the new sha256 on a `Fetched:` line. Providers whose specs we wrote from
 //! their docs have no `Fetch:` line and are left alone.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -26,7 +27,7 @@ pub struct Options {
     pub headers: Vec<String>,
 }
 
-/// What happened to one provider's spec.
+/// What happened to one provider's spec (or one version's: `slurm/v0.0.42`).
 #[derive(Debug, PartialEq, Eq)]
 pub enum Fetched {
     /// The spec changed upstream and was written (with its new sha256).
@@ -35,9 +36,13 @@ pub enum Fetched {
     Unchanged { provider: String },
     /// No `Fetch:` line: a spec we wrote from the docs.
     NotPublished { provider: String },
+    /// The server fetched from does not serve this version of the API.
+    NotServed { provider: String },
 }
 
-/// Fetches every selected provider's spec; stops at the first failure.
+/// Fetches every selected provider's spec (each version's, for a provider
+/// whose folder keeps several); stops at the first failure. A document is
+/// downloaded once however many versions it holds.
 pub fn fetch_specs(root: &Path, options: &Options) -> Result<Vec<Fetched>, String> {
     let providers = gpujobs_codegen::providers(root).map_err(|e| e.to_string())?;
     let selected: Vec<&String> = match &options.provider {
@@ -60,45 +65,100 @@ pub fn fetch_specs(root: &Path, options: &Options) -> Result<Vec<Fetched>, Strin
         .build()
         .map_err(|e| e.to_string())?;
     let headers = headers(&options.headers)?;
+    let mut downloaded: HashMap<String, Vec<u8>> = HashMap::new();
     let mut results = Vec::new();
     for provider in selected {
-        let folder = root.join("specs").join(provider);
-        let source_md = folder.join("SOURCE.md");
-        let source = std::fs::read_to_string(&source_md)
-            .map_err(|e| format!("{}: {e}", source_md.display()))?;
-        let Some(recorded) = fetch_line(&source) else {
-            if options.provider.is_some() {
-                return Err(format!(
-                    "specs/{provider}/SOURCE.md has no `Fetch:` line: the spec is written from the docs, not published"
-                ));
-            }
-            results.push(Fetched::NotPublished {
-                provider: provider.clone(),
-            });
-            continue;
+        let versions = gpujobs_codegen::versions(root, provider).map_err(|e| e.to_string())?;
+        let folders: Vec<(String, PathBuf, Option<String>)> = match versions.is_empty() {
+            true => vec![(provider.clone(), root.join("specs").join(provider), None)],
+            false => versions
+                .into_iter()
+                .map(|v| (format!("{provider}/{}", v.name), root.join(&v.dir), Some(v.name)))
+                .collect(),
         };
-        let url = url(recorded, options.from.as_deref()).map_err(|e| format!("{provider}: {e}"))?;
-        let body = runtime
-            .block_on(download(&http, &url, &headers))
-            .map_err(|e| format!("{provider}: {url}: {e}"))?;
-        let spec = spec_file(&folder)?;
-        if std::fs::read(&spec).is_ok_and(|old| old == body) {
-            results.push(Fetched::Unchanged {
-                provider: provider.clone(),
+        for (label, folder, version) in folders {
+            let source_md = folder.join("SOURCE.md");
+            let source = std::fs::read_to_string(&source_md)
+                .map_err(|e| format!("{}: {e}", source_md.display()))?;
+            let Some(recorded) = fetch_line(&source) else {
+                if options.provider.is_some() {
+                    return Err(format!(
+                        "{}: no `Fetch:` line: the spec is written from the docs, not published",
+                        source_md.display()
+                    ));
+                }
+                results.push(Fetched::NotPublished { provider: label });
+                continue;
+            };
+            let url = url(recorded, options.from.as_deref()).map_err(|e| format!("{label}: {e}"))?;
+            if !downloaded.contains_key(&url) {
+                let body = runtime
+                    .block_on(download(&http, &url, &headers))
+                    .map_err(|e| format!("{label}: {url}: {e}"))?;
+                downloaded.insert(url.clone(), body);
+            }
+            let served = &downloaded[&url];
+            let keep = keep_lines(&source);
+            let (body, origin) = match (&version, keep.is_empty()) {
+                (None, true) => (served.clone(), None),
+                (version, _) => {
+                    let document: serde_json::Value = serde_json::from_slice(served)
+                        .map_err(|e| format!("{label}: {url}: not a JSON document: {e}"))?;
+                    if let Some(version) = version
+                        && !serves(&document, version)
+                    {
+                        results.push(Fetched::NotServed { provider: label });
+                        continue;
+                    }
+                    let body = match keep.is_empty() {
+                        true => served.clone(),
+                        false => {
+                            let trimmed = gpujobs_codegen::trim::keep_paths(&document, &keep)
+                                .map_err(|e| format!("{label}: {e}"))?;
+                            let text = serde_json::to_string_pretty(&trimmed).map_err(|e| e.to_string())?;
+                            (text + "\n").into_bytes()
+                        }
+                    };
+                    let release = document.pointer("/info/version").and_then(|v| v.as_str()).unwrap_or("?");
+                    (body, Some(format!("`{release}` (whole document sha256 `{}`)", hex(&Sha256::digest(served)))))
+                }
+            };
+            let spec = spec_file(&folder)?;
+            if std::fs::read(&spec).is_ok_and(|old| old == body) {
+                results.push(Fetched::Unchanged { provider: label });
+                continue;
+            }
+            std::fs::write(&spec, &body).map_err(|e| format!("{}: {e}", spec.display()))?;
+            let sha256 = hex(&Sha256::digest(&body));
+            let today = today();
+            std::fs::write(&source_md, record(&source, &today, &sha256, origin.as_deref()))
+                .map_err(|e| format!("{}: {e}", source_md.display()))?;
+            results.push(Fetched::Updated {
+                provider: label,
+                sha256,
             });
-            continue;
         }
-        std::fs::write(&spec, &body).map_err(|e| format!("{}: {e}", spec.display()))?;
-        let sha256 = hex(&Sha256::digest(&body));
-        let today = today();
-        std::fs::write(&source_md, record(&source, &today, &sha256))
-            .map_err(|e| format!("{}: {e}", source_md.display()))?;
-        results.push(Fetched::Updated {
-            provider: provider.clone(),
-            sha256,
-        });
     }
     Ok(results)
+}
+
+/// Whether a served document has endpoints of API `version` (`/slurm/v0.0.42/…`).
+fn serves(document: &serde_json::Value, version: &str) -> bool {
+    let marker = format!("/{version}/");
+    document
+        .get("paths")
+        .and_then(|p| p.as_object())
+        .is_some_and(|paths| paths.keys().any(|p| p.contains(&marker)))
+}
+
+/// The paths named on `Keep:` lines (blank-separated), in order.
+fn keep_lines(source: &str) -> Vec<&str> {
+    source
+        .lines()
+        .filter_map(|line| line.strip_prefix("Keep:"))
+        .flat_map(str::split_whitespace)
+        .map(|p| p.trim_matches('`'))
+        .collect()
 }
 
 /// The value of the `Fetch:` line, if any.
@@ -110,9 +170,13 @@ fn fetch_line(source: &str) -> Option<&str> {
         .filter(|v| !v.is_empty())
 }
 
-/// `SOURCE.md` with its `Fetched:` line set (after the `Fetch:` line when new).
-fn record(source: &str, date: &str, sha256: &str) -> String {
-    let line = format!("Fetched: {date}, sha256 `{sha256}`");
+/// `SOURCE.md` with its `Fetched:` line set (after the `Fetch:` line when new),
+/// naming the served document it was trimmed from, if it was.
+fn record(source: &str, date: &str, sha256: &str, origin: Option<&str>) -> String {
+    let line = match origin {
+        Some(origin) => format!("Fetched: {date}, sha256 `{sha256}`, trimmed from {origin}"),
+        None => format!("Fetched: {date}, sha256 `{sha256}`"),
+    };
     let mut lines: Vec<String> = source.lines().map(str::to_owned).collect();
     match lines.iter().position(|l| l.starts_with("Fetched:")) {
         Some(at) => lines[at] = line,

@@ -130,6 +130,9 @@ fn fetch_specs(args: &[&str]) -> ExitCode {
             fetch::Fetched::NotPublished { provider } => {
                 println!("{provider:<12} skipped   (written from the docs: no `Fetch:` line)")
             }
+            fetch::Fetched::NotServed { provider } => {
+                println!("{provider:<12} skipped   (not served by this server)")
+            }
         }
     }
     if !updated {

@@ -22,6 +22,7 @@ pub mod normalise;
 pub mod overlay;
 pub mod retry;
 pub mod surface;
+pub mod trim;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -94,35 +95,120 @@ pub fn targets(root: &Path) -> Result<Vec<Target>, Error> {
 }
 
 /// The providers' targets, by name.
+///
+/// A provider's folder holds its spec (`openapi.yaml` or `.json`) and
+/// `overlay.yaml`, generated into `crates/gpujobs-<provider>/src/generated.rs`;
+/// or, for a provider whose API comes in versions (Slurm), one folder per
+/// version as served. A version folder with an `overlay.yaml` is generated
+/// into its own module, `crates/gpujobs-<provider>/src/<v0_0_42>/generated.rs`;
+/// one without is kept for [`drift::between_versions`] only.
 pub fn provider_targets(root: &Path) -> Result<Vec<Target>, Error> {
     let mut targets = Vec::new();
     for name in providers(root)? {
-        let name = name.as_str();
-        let fail = |message: String| Error {
-            target: name.to_owned(),
-            message,
-        };
-        let dir = Path::new("specs").join(name);
-        let spec = ["openapi.yaml", "openapi.json"]
-            .iter()
-            .map(|f| dir.join(f))
-            .find(|p| root.join(p).is_file())
-            .ok_or_else(|| fail(format!("no {}/openapi.yaml or openapi.json", dir.display())))?;
-        let overlay = dir.join("overlay.yaml");
-        if !root.join(&overlay).is_file() {
-            return Err(fail(format!("no {}", overlay.display())));
+        let dir = Path::new("specs").join(&name);
+        let krate = Path::new("crates").join(format!("gpujobs-{name}"));
+        if spec_in(root, &dir).is_some() {
+            targets.push(target(root, &name, &dir, krate.join("src/generated.rs"))?);
+            continue;
         }
-        targets.push(Target {
-            name: name.to_owned(),
-            is_provider: true,
-            spec,
-            overlay: Some(overlay),
-            output: Path::new("crates")
-                .join(format!("gpujobs-{name}"))
-                .join("src/generated.rs"),
-        });
+        let versions = versions(root, &name)?;
+        if versions.is_empty() {
+            return Err(Error {
+                target: name.clone(),
+                message: format!("no {}/openapi.yaml or openapi.json, and no version folders", dir.display()),
+            });
+        }
+        for version in versions.iter().filter(|v| root.join(&v.dir).join("overlay.yaml").is_file()) {
+            let output = krate.join("src").join(version.module()).join("generated.rs");
+            let name = format!("{name}/{}", version.name);
+            targets.push(target(root, &name, &version.dir, output)?);
+        }
     }
     Ok(targets)
+}
+
+/// The spec file in `dir`, if any.
+fn spec_in(root: &Path, dir: &Path) -> Option<PathBuf> {
+    ["openapi.yaml", "openapi.json"]
+        .iter()
+        .map(|f| dir.join(f))
+        .find(|p| root.join(p).is_file())
+}
+
+/// The target for the spec and overlay in `dir`.
+fn target(root: &Path, name: &str, dir: &Path, output: PathBuf) -> Result<Target, Error> {
+    let fail = |message: String| Error {
+        target: name.to_owned(),
+        message,
+    };
+    let spec = spec_in(root, dir).ok_or_else(|| fail(format!("no {}/openapi.yaml or openapi.json", dir.display())))?;
+    let overlay = dir.join("overlay.yaml");
+    if !root.join(&overlay).is_file() {
+        return Err(fail(format!("no {}", overlay.display())));
+    }
+    Ok(Target {
+        name: name.to_owned(),
+        is_provider: true,
+        spec,
+        overlay: Some(overlay),
+        output,
+    })
+}
+
+/// One version of a provider's API, as its server serves it (`specs/slurm/v0.0.42/`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiVersion {
+    /// The version as the server names it (`v0.0.42`).
+    pub name: String,
+    /// Its folder, relative to the root.
+    pub dir: PathBuf,
+    /// Its spec file, relative to the root.
+    pub spec: PathBuf,
+}
+
+impl ApiVersion {
+    /// The Rust module its code is generated into (`v0_0_42`).
+    pub fn module(&self) -> String {
+        self.name.replace(['.', '-'], "_")
+    }
+
+    /// Its numeric parts, for ordering (`v0.0.42` → `[0, 0, 42]`).
+    fn number(&self) -> Vec<u64> {
+        self.name
+            .trim_start_matches('v')
+            .split('.')
+            .map(|part| part.parse().unwrap_or(0))
+            .collect()
+    }
+}
+
+/// The versions of `provider`'s API kept in `specs/<provider>/`, oldest first
+/// (none for a provider with one spec).
+pub fn versions(root: &Path, provider: &str) -> Result<Vec<ApiVersion>, Error> {
+    let dir = Path::new("specs").join(provider);
+    let entries = std::fs::read_dir(root.join(&dir)).map_err(|e| Error {
+        target: provider.to_owned(),
+        message: format!("cannot list {}: {e}", dir.display()),
+    })?;
+    let mut versions: Vec<ApiVersion> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_dir())
+        .filter_map(|e| {
+            let name = e.file_name().to_str()?.to_owned();
+            let dir = dir.join(&name);
+            let spec = spec_in(root, &dir)?;
+            Some(ApiVersion { name, dir, spec })
+        })
+        .collect();
+    versions.sort_by_key(ApiVersion::number);
+    Ok(versions)
+}
+
+impl Target {
+    /// The name of its surface snapshot (`surface_ray`, `surface_slurm_v0.0.42`).
+    pub fn snapshot_name(&self) -> String {
+        format!("surface_{}", self.name.replace('/', "_"))
+    }
 }
 
 /// The normalisation fixtures' targets, by name.

@@ -1,7 +1,9 @@
-//! A small implementation of OpenAPI Overlay 1.0.
+//! A small implementation of OpenAPI Overlay 1.1.
 //!
-//! An overlay is a list of actions, each with a JSONPath `target` and either an
-//! `update` (merged into every matched node) or `remove: true`. We require a
+//! An overlay is a list of actions, each with a JSONPath `target` and one of
+//! `update` (merged into every matched node), `copy` (a JSONPath naming one
+//! node, merged into every matched node as an `update` would be; what renames a
+//! path) or `remove: true`. We require a
 //! `description` on every action: it is the reason for the edit, so a reader
 //! can see exactly how and why our spec differs from upstream. An action whose
 //! target matches nothing is an error, so an upstream change that moves what
@@ -38,6 +40,16 @@ pub enum OverlayError {
         target: String,
         /// What the JSONPath parser said.
         message: String,
+    },
+    /// An action's `copy` does not select exactly one node.
+    #[error("overlay action {index}: `copy` `{source_path}` must select exactly one node, not {found}")]
+    BadCopy {
+        /// Position of the action, from 0.
+        index: usize,
+        /// Its `copy` JSONPath.
+        source_path: String,
+        /// How many nodes it selected.
+        found: usize,
     },
     /// An action's target selects nothing in the spec.
     #[error("overlay action {index} (target `{target}`) matched nothing in the spec")]
@@ -94,14 +106,18 @@ fn apply_action(spec: &mut Value, index: usize, action: &Value) -> Result<(), Ov
         return Err(OverlayError::NoMatch { index, target });
     }
     let remove = action.get("remove").and_then(Value::as_bool) == Some(true);
-    match (remove, action.get("update")) {
+    let copied = match action.get("copy").map(|c| copied(spec, index, c)) {
+        Some(found) => Some(found?),
+        None => None,
+    };
+    match (remove, action.get("update").or(copied.as_ref())) {
         (true, None) => {
             // Remove from the last match backwards so array indices stay valid.
             for pointer in pointers.iter().rev() {
                 remove_at(spec, pointer);
             }
         }
-        (false, Some(update)) => {
+        (false, Some(update)) if action.get("update").is_none() || copied.is_none() => {
             for pointer in &pointers {
                 if let Some(node) = spec.pointer_mut(pointer) {
                     merge(node, update);
@@ -110,11 +126,29 @@ fn apply_action(spec: &mut Value, index: usize, action: &Value) -> Result<(), Ov
         }
         _ => {
             return Err(OverlayError::Malformed(format!(
-                "action {index} must have exactly one of `update` or `remove: true`"
+                "action {index} must have exactly one of `update`, `copy` or `remove: true`"
             )));
         }
     }
     Ok(())
+}
+
+/// The one node a `copy` action's JSONPath selects.
+fn copied(spec: &Value, index: usize, source: &Value) -> Result<Value, OverlayError> {
+    let source_path = source.as_str().unwrap_or_default().to_owned();
+    let path = JsonPath::parse(&source_path).map_err(|e| OverlayError::BadTarget {
+        index,
+        target: source_path.clone(),
+        message: e.to_string(),
+    })?;
+    match path.query(spec).all().as_slice() {
+        [one] => Ok((*one).clone()),
+        found => Err(OverlayError::BadCopy {
+            index,
+            source_path,
+            found: found.len(),
+        }),
+    }
 }
 
 /// Merges `update` into `node` (see the module docs for the rules).
@@ -192,6 +226,25 @@ mod tests {
         ]));
         apply(&mut spec, &o).unwrap();
         assert_eq!(spec, json!({ "p": [ { "in": "path" } ] }));
+    }
+
+    #[test]
+    fn copy_merges_one_node_into_the_target_so_a_path_can_be_renamed() {
+        let mut spec = json!({ "paths": { "/v1/a": { "get": { "operationId": "a" } } } });
+        let o = overlay(json!([
+            { "target": "$.paths", "description": "new key", "update": { "/{v}/a": {} } },
+            { "target": "$.paths['/{v}/a']", "description": "its value", "copy": "$.paths['/v1/a']" },
+            { "target": "$.paths['/v1/a']", "description": "old key", "remove": true },
+        ]));
+        apply(&mut spec, &o).unwrap();
+        assert_eq!(spec, json!({ "paths": { "/{v}/a": { "get": { "operationId": "a" } } } }));
+
+        let mut spec = json!({ "a": 1, "b": 2 });
+        let twice = overlay(json!([{ "target": "$.a", "description": "x", "copy": "$.*" }]));
+        let err = apply(&mut spec, &twice).unwrap_err();
+        assert!(matches!(err, OverlayError::BadCopy { found: 2, .. }), "{err}");
+        let both = overlay(json!([{ "target": "$.a", "description": "x", "copy": "$.b", "update": 3 }]));
+        assert!(matches!(apply(&mut spec, &both), Err(OverlayError::Malformed(_))));
     }
 
     #[test]

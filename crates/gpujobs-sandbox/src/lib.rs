@@ -53,6 +53,7 @@ use gpujobs::{JobProvider, ProviderConfig, ProviderKind};
 
 pub use faults::{Fault, FaultRule};
 pub use model::{JobSpec, Outcome, Phase, SimJob, Timing};
+pub use providers::slurm::SlurmRelease;
 pub use reference::ReferenceProvider;
 
 /// Every provider the sandbox emulates, in [`ProviderKind::ALL`] order (the
@@ -75,6 +76,9 @@ pub struct SandboxConfig {
     pub demo_jobs: bool,
     /// Seeds the generator of job ids and tokens: the same seed gives the same ids.
     pub seed: u64,
+    /// The Slurm release whose slurmrestd answers under `/slurm` (default: 26.05,
+    /// the newest gpujobs speaks).
+    pub slurm_release: SlurmRelease,
 }
 
 impl Default for SandboxConfig {
@@ -91,6 +95,7 @@ impl Default for SandboxConfig {
             timing: Timing::demo(),
             demo_jobs: true,
             seed: fastrand::u64(..),
+            slurm_release: SlurmRelease::default(),
         }
     }
 }
@@ -117,6 +122,12 @@ impl SandboxConfig {
     /// Makes job ids repeatable.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
+        self
+    }
+
+    /// Answers under `/slurm` as this Slurm release's slurmrestd does.
+    pub fn slurm_release(mut self, release: SlurmRelease) -> Self {
+        self.slurm_release = release;
         self
     }
 

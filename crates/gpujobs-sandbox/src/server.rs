@@ -154,7 +154,7 @@ async fn handle(
     }
     match fault {
         Some(Fault::UnknownStatus) => {
-            edit_json(&mut resp, |v| providers::set_unknown_status(emulator, v))
+            edit_json(&mut resp, |v| providers::set_unknown_status(emulator, &state, v))
         }
         Some(Fault::ExtraField) => edit_json(&mut resp, |v| {
             if let Value::Object(map) = v {

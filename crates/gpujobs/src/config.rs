@@ -22,6 +22,9 @@ pub struct ProviderConfig {
     pub credential: Option<Secret>,
     /// The user to act as, for providers that want one (Slurm).
     pub user: Option<String>,
+    /// The version of the provider's API to speak, for providers whose
+    /// servers serve several (Slurm: `v0.0.42`); asked of the server when absent.
+    pub api_version: Option<String>,
     /// Limit for one HTTP attempt.
     pub attempt_timeout: Duration,
     /// Limit for one operation, retries included.
@@ -49,6 +52,7 @@ impl ProviderConfig {
             base_url: None,
             credential: None,
             user: None,
+            api_version: None,
             attempt_timeout: Duration::from_secs(30),
             operation_timeout: Duration::from_secs(120),
             connect_timeout: Duration::from_secs(10),
@@ -72,6 +76,9 @@ impl ProviderConfig {
         }
         if let Some(user) = env.user.iter().find_map(|var| present(var)) {
             self.user = Some(user.trim().to_owned());
+        }
+        if let Some(version) = env.api_version.and_then(present) {
+            self.api_version = Some(version.trim().to_owned());
         }
         if let Some(var) = env.credential {
             match present(var) {
@@ -154,6 +161,7 @@ impl fmt::Debug for ProviderConfig {
             )
             .field("credential", &self.credential)
             .field("user", &self.user)
+            .field("api_version", &self.api_version)
             .field("attempt_timeout", &self.attempt_timeout)
             .field("operation_timeout", &self.operation_timeout)
             .field("retry", &self.retry)
@@ -217,6 +225,13 @@ impl<P: BuildProvider> ProviderBuilder<P> {
     /// Sets the user to act as (Slurm).
     pub fn user(mut self, user: impl Into<String>) -> Self {
         self.config.user = Some(user.into());
+        self
+    }
+
+    /// Pins the version of the provider's API to speak (Slurm: `v0.0.42`),
+    /// instead of asking the server which it serves.
+    pub fn api_version(mut self, version: impl Into<String>) -> Self {
+        self.config.api_version = Some(version.into());
         self
     }
 

@@ -81,6 +81,8 @@ pub struct EnvVars {
     pub default_base_url: Option<&'static str>,
     /// The variables naming the user, first found wins (providers that want one: Slurm).
     pub user: &'static [&'static str],
+    /// The variable pinning the API version, for providers whose servers serve several (Slurm).
+    pub api_version: Option<&'static str>,
 }
 
 impl EnvVars {
@@ -95,6 +97,7 @@ impl EnvVars {
             base_url,
             default_base_url,
             user: &[],
+            api_version: None,
         }
     }
 
@@ -102,6 +105,13 @@ impl EnvVars {
     #[cfg_attr(not(feature = "slurm"), allow(dead_code))] // only Slurm names a user
     pub(crate) const fn with_user(mut self, user: &'static [&'static str]) -> Self {
         self.user = user;
+        self
+    }
+
+    /// The same, with the variable that pins the API version.
+    #[cfg_attr(not(feature = "slurm"), allow(dead_code))] // only Slurm has versions
+    pub(crate) const fn with_api_version(mut self, var: &'static str) -> Self {
+        self.api_version = Some(var);
         self
     }
 }

@@ -53,7 +53,7 @@ impl Emulator for Matpool {
         largest.map_or(421_230, |n| n + 1).to_string()
     }
 
-    fn unknown_status(&self) -> (&'static str, Value) {
+    fn unknown_status(&self, _state: &State) -> (&'static str, Value) {
         ("/job/status", Value::from(99))
     }
 

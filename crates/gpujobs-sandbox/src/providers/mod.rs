@@ -15,7 +15,7 @@ use crate::wire::{Req, Resp};
 mod matpool;
 mod ppio;
 mod ray;
-mod slurm;
+pub(crate) mod slurm;
 mod tensorpool;
 mod yuanrong;
 
@@ -30,7 +30,7 @@ pub(crate) trait Emulator: Sync + std::fmt::Debug {
 
     /// Where a get answer holds the job's status (a JSON pointer), and a value
     /// the provider does not document (for [`Fault::UnknownStatus`]).
-    fn unknown_status(&self) -> (&'static str, Value);
+    fn unknown_status(&self, state: &State) -> (&'static str, Value);
 
     /// Where a list answer holds its jobs (a JSON pointer; the root by default).
     fn list_pointer(&self) -> &'static str {
@@ -110,8 +110,8 @@ pub(crate) fn allowed_methods(
 }
 
 /// Sets the status of the job in a get answer to a value the provider does not document.
-pub(crate) fn set_unknown_status(emulator: &dyn Emulator, answer: &mut Value) {
-    let (pointer, unknown) = emulator.unknown_status();
+pub(crate) fn set_unknown_status(emulator: &dyn Emulator, state: &State, answer: &mut Value) {
+    let (pointer, unknown) = emulator.unknown_status(state);
     if let Some(status) = answer.pointer_mut(pointer) {
         *status = unknown;
     }

@@ -38,7 +38,7 @@ impl Emulator for Ppio {
         format!("job-{}", state.random_id(12))
     }
 
-    fn unknown_status(&self) -> (&'static str, Value) {
+    fn unknown_status(&self, _state: &State) -> (&'static str, Value) {
         ("/status/status", Value::from("Migrating"))
     }
 

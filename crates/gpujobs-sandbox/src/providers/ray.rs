@@ -33,7 +33,7 @@ impl Emulator for Ray {
         format!("raysubmit_{}", state.random_id(16))
     }
 
-    fn unknown_status(&self) -> (&'static str, Value) {
+    fn unknown_status(&self, _state: &State) -> (&'static str, Value) {
         ("/status", Value::from("PREEMPTED"))
     }
 

@@ -34,7 +34,7 @@ impl Emulator for Tensorpool {
         format!("tp-{}", state.random_id(10))
     }
 
-    fn unknown_status(&self) -> (&'static str, Value) {
+    fn unknown_status(&self, _state: &State) -> (&'static str, Value) {
         ("/job_info/status", Value::from("preempted"))
     }
 

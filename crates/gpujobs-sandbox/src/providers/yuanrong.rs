@@ -39,7 +39,7 @@ impl Emulator for Yuanrong {
         )
     }
 
-    fn unknown_status(&self) -> (&'static str, Value) {
+    fn unknown_status(&self, _state: &State) -> (&'static str, Value) {
         ("/status", Value::from("PREEMPTED"))
     }
 

@@ -125,6 +125,19 @@ pub trait Api: Send + Sync + Sized + 'static {
         futures_util::stream::once(std::future::ready(Err(error))).boxed()
     }
 
+    /// The generated client for `base_url`, sending through `http` under
+    /// `state` (default: the generated client as it is; a provider that keeps
+    /// more, as Slurm its API version, builds its own from `config`).
+    fn client(
+        config: &ProviderConfig,
+        base_url: &str,
+        http: reqwest::Client,
+        state: ClientState,
+    ) -> Result<Self::Client> {
+        let _ = config;
+        Ok(Self::Client::with_state(base_url, http, state))
+    }
+
     /// The headers that carry the credential (default: `Authorization: Bearer`).
     fn auth_headers(config: &ProviderConfig) -> Result<reqwest::header::HeaderMap> {
         match &config.credential {
@@ -194,11 +207,20 @@ impl<A: Api> Provider<A> {
 
     /// Built from `config`.
     pub fn from_config(config: ProviderConfig) -> Result<Self> {
+        if let (Some(version), None) = (&config.api_version, A::DESCRIPTOR.env.api_version) {
+            return Err(Error::Config {
+                provider: A::DESCRIPTOR.kind,
+                message: format!(
+                    "`api_version` {version} was given, but {} has one API (versions are Slurm's)",
+                    A::DESCRIPTOR.kind
+                ),
+            });
+        }
         let state = A::Client::client_state();
         let answers = Answers::of::<A>();
         let headers = A::auth_headers(&config)?;
         let (ctx, base_url, http, state) = Ctx::build(&config, state, answers, headers)?;
-        let client = A::Client::with_state(&base_url, http, state);
+        let client = A::client(&config, &base_url, http, state)?;
         Ok(Self {
             inner: Arc::new(Inner { client, ctx }),
         })

@@ -1,0 +1,116 @@
+//! API v0.0.38 (Slurm 22.05 to 23.11): its job record and its submit body.
+//!
+//! `job_state` is the state Slurm shows, a string; times are Unix seconds;
+//! `exit_code` is the raw wait status (`exit 3` is 768, a signal its number).
+
+use async_trait::async_trait;
+use gpujobs_slurm::v0_0_38::types::{V0038Answer, V0038Error, V0038JobResponseProperties, V0038JobSubmission};
+use serde_json::{Map, Value, json};
+
+use super::{Fields, KIND, Record, Reported, environment, script, whole};
+use crate::error::{Error, Result};
+use crate::job::Job;
+use crate::provider::SubmitRequest;
+
+/// Decodes a raw wait status: `(exit code, signal)`.
+pub(super) fn wait_status(raw: i64) -> (Option<i64>, Option<i64>) {
+    match raw & 0x7f {
+        0 => (Some((raw >> 8) & 0xff), None),
+        signal => (None, Some(signal)),
+    }
+}
+
+/// A typed error answer goes back to its JSON, which `answer_error` reads.
+#[async_trait]
+impl super::super::ErrorBody for V0038Answer {
+    async fn message(self) -> reqwest::Result<String> {
+        Ok(serde_json::to_string(&self).unwrap_or_default())
+    }
+}
+
+/// An error entry, as every version reads it.
+pub(super) fn reported(error: &V0038Error) -> Reported {
+    Reported {
+        error_number: error.error_number,
+        error_code: error.error_code,
+        error: error.error.clone(),
+        description: error.description.clone(),
+    }
+}
+
+/// Slurm's job as a [`Job`].
+pub(super) fn to_job(raw: V0038JobResponseProperties) -> Job {
+    let (exit_code, signal) = raw.exit_code.map_or((None, None), wait_status);
+    Fields {
+        id: raw.job_id,
+        name: raw.name.clone(),
+        state: raw.job_state.clone().unwrap_or_default(),
+        reason: raw.state_reason.clone(),
+        submitted: raw.submit_time,
+        started: raw.start_time,
+        ended: raw.end_time,
+        exit_code,
+        signal: signal.map(|number| (number, None)),
+    }
+    .into_job(Record::V0038(raw))
+}
+
+/// The submit body: the script at the top, the job's fields beside it.
+pub(super) fn submission(request: &SubmitRequest, comment: &str) -> Result<V0038JobSubmission> {
+    let script = script(request)?;
+    // v0.0.38 wants the environment as an object.
+    let environment: Map<String, Value> = environment(request).into_iter().map(|(k, v)| (k, v.into())).collect();
+    let mut job = json!({ "environment": environment, "comment": comment });
+    let mut set = |key: &str, value: Option<Value>| {
+        if let Some(value) = value {
+            job[key] = value;
+        }
+    };
+    set("name", request.name.clone().map(Value::from));
+    set("current_working_directory", request.working_dir.clone().map(Value::from));
+    set("partition", request.partition.clone().map(Value::from));
+    set("standard_output", request.output.clone().map(Value::from));
+    set("time_limit", request.time_limit.map(|t| t.as_secs().div_ceil(60).max(1).into()));
+    set("cpus_per_task", whole("CPUs", request.cpus)?.map(Value::from));
+    set("gpus", whole("GPUs", request.gpus)?.map(|n| n.to_string().into()));
+    set("memory_per_node", request.memory_bytes.map(|b| b.div_ceil(1 << 20).into()));
+    serde_json::from_value(json!({ "script": script, "job": job }))
+        .map_err(|e| Error::invalid(KIND, format!("cannot express this submit for Slurm: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wait_statuses_decode() {
+        assert_eq!(wait_status(0), (Some(0), None));
+        assert_eq!(wait_status(768), (Some(3), None));
+        assert_eq!(wait_status(15), (None, Some(15)));
+        assert_eq!(wait_status(9), (None, Some(9)));
+    }
+
+    #[test]
+    fn a_submit_carries_its_mark_and_the_fields_people_set() {
+        let mut request = SubmitRequest::new("python train.py")
+            .name("train")
+            .partition("gpu")
+            .working_dir("/scratch")
+            .output("/scratch/%j.out")
+            .time_limit(std::time::Duration::from_secs(90))
+            .env("EPOCHS", "3");
+        request.gpus = Some(2.0);
+        request.cpus = Some(4.0);
+        let body = serde_json::to_value(submission(&request, "gpujobs-token=tok-1").unwrap()).unwrap();
+        let job = &body["job"];
+        assert_eq!(body["script"], "#!/bin/bash\npython train.py\n");
+        assert_eq!(job["comment"], "gpujobs-token=tok-1");
+        assert_eq!((job["time_limit"].as_i64(), job["gpus"].as_str()), (Some(2), Some("2")));
+        assert_eq!((job["partition"].as_str(), job["cpus_per_task"].as_i64()), (Some("gpu"), Some(4)));
+        assert_eq!(job["environment"]["EPOCHS"], "3");
+        assert!(job["environment"]["PATH"].is_string());
+        let mut half = SubmitRequest::new("x");
+        half.gpus = Some(0.5);
+        assert!(matches!(submission(&half, "t"), Err(Error::InvalidRequest { .. })));
+    }
+}

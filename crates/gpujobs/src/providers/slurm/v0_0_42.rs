@@ -1,0 +1,135 @@
+//! The data_parser versions, v0.0.40 to v0.0.45 (Slurm 23.11 on): the job
+//! record and the submit body, in v0.0.42's types.
+//!
+//! `job_state` is a list, a base state and flags (`["PENDING", "REQUEUED"]`);
+//! numbers are `{set, infinite, number}`; `exit_code` is `{status,
+//! return_code, signal: {id, name}}`; the environment is a list of `K=V`.
+
+use gpujobs_slurm::v0_0_42::types::{
+    V0042JobInfo, V0042JobSubmitReq, V0042OpenapiError, V0042Uint16NoValStruct, V0042Uint32NoValStruct,
+    V0042Uint64NoValStruct,
+};
+use serde_json::{Value, json};
+
+use super::{Fields, KIND, Record, Reported, environment, script, shown_state, whole};
+use crate::error::{Error, Result};
+use crate::job::Job;
+use crate::provider::SubmitRequest;
+
+/// A `{set, infinite, number}`: its number when it is set and finite.
+trait NoVal {
+    fn parts(&self) -> (Option<bool>, Option<bool>, Option<i64>);
+
+    fn value(&self) -> Option<i64> {
+        match self.parts() {
+            (Some(true), infinite, number) if infinite != Some(true) => number,
+            _ => None,
+        }
+    }
+}
+
+macro_rules! no_val {
+    ($($ty:ty),*) => {$(
+        impl NoVal for $ty {
+            fn parts(&self) -> (Option<bool>, Option<bool>, Option<i64>) {
+                (self.set, self.infinite, self.number)
+            }
+        }
+    )*};
+}
+no_val!(V0042Uint16NoValStruct, V0042Uint32NoValStruct, V0042Uint64NoValStruct);
+
+fn number(value: &Option<impl NoVal>) -> Option<i64> {
+    value.as_ref().and_then(NoVal::value)
+}
+
+/// An error entry, as every version reads it.
+pub(super) fn reported(error: &V0042OpenapiError) -> Reported {
+    Reported {
+        error_number: error.error_number,
+        error_code: None,
+        error: error.error.clone(),
+        description: error.description.clone(),
+    }
+}
+
+/// Slurm's job as a [`Job`].
+pub(super) fn to_job(raw: V0042JobInfo) -> Job {
+    let states: Vec<String> = raw.job_state.clone().map(Vec::from).unwrap_or_default();
+    let exit = raw.exit_code.as_ref();
+    let signal = exit.and_then(|e| e.signal.as_ref());
+    let signal = signal.and_then(|s| {
+        let name = s.name.clone().filter(|n| !n.is_empty());
+        Some((number(&s.id)?, name))
+    });
+    Fields {
+        id: raw.job_id,
+        name: raw.name.clone(),
+        state: shown_state(&states),
+        reason: raw.state_reason.clone(),
+        submitted: number(&raw.submit_time),
+        started: number(&raw.start_time),
+        ended: number(&raw.end_time),
+        exit_code: exit.and_then(|e| number(&e.return_code)),
+        signal,
+    }
+    .into_job(Record::V0042(raw))
+}
+
+/// A `{set, infinite, number}` for a number.
+fn set(number: impl Into<Value>) -> Value {
+    json!({ "set": true, "infinite": false, "number": number.into() })
+}
+
+/// The submit body: the script at the top (where every version from v0.0.38
+/// to v0.0.46 reads it), the job's fields beside it.
+pub(super) fn submission(request: &SubmitRequest, comment: &str) -> Result<V0042JobSubmitReq> {
+    let script = script(request)?;
+    let environment: Vec<String> = environment(request).into_iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let mut job = json!({ "environment": environment, "comment": comment });
+    let mut put = |key: &str, value: Option<Value>| {
+        if let Some(value) = value {
+            job[key] = value;
+        }
+    };
+    put("name", request.name.clone().map(Value::from));
+    put("current_working_directory", request.working_dir.clone().map(Value::from));
+    put("partition", request.partition.clone().map(Value::from));
+    put("standard_output", request.output.clone().map(Value::from));
+    put("time_limit", request.time_limit.map(|t| set(t.as_secs().div_ceil(60).max(1))));
+    put("cpus_per_task", whole("CPUs", request.cpus)?.map(Value::from));
+    // v0.0.40 on: GPUs are a trackable resource (the `gpus` field is gone).
+    put("tres_per_job", whole("GPUs", request.gpus)?.map(|n| format!("gres/gpu:{n}").into()));
+    put("memory_per_node", request.memory_bytes.map(|b| set(b.div_ceil(1 << 20))));
+    serde_json::from_value(json!({ "script": script, "job": job }))
+        .map_err(|e| Error::invalid(KIND, format!("cannot express this submit for Slurm: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_submit_carries_its_mark_and_the_fields_people_set() {
+        let mut request = SubmitRequest::new("python train.py")
+            .name("train")
+            .partition("gpu")
+            .working_dir("/scratch")
+            .output("/scratch/%j.out")
+            .time_limit(std::time::Duration::from_secs(90))
+            .env("EPOCHS", "3");
+        request.gpus = Some(2.0);
+        request.cpus = Some(4.0);
+        request.memory_bytes = Some(3 << 30);
+        let body = serde_json::to_value(submission(&request, "gpujobs-token=tok-1").unwrap()).unwrap();
+        let job = &body["job"];
+        assert_eq!(body["script"], "#!/bin/bash\npython train.py\n");
+        assert_eq!(job["comment"], "gpujobs-token=tok-1");
+        assert_eq!(job["time_limit"], json!({ "set": true, "infinite": false, "number": 2 }));
+        assert_eq!(job["memory_per_node"]["number"], 3072);
+        assert_eq!((job["tres_per_job"].as_str(), job["cpus_per_task"].as_i64()), (Some("gres/gpu:2"), Some(4)));
+        let env: Vec<&str> = job["environment"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+        assert!(env.contains(&"EPOCHS=3") && env.iter().any(|e| e.starts_with("PATH=")), "{env:?}");
+        assert!(job.get("gpus").is_none());
+    }
+}
