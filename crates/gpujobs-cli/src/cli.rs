@@ -68,6 +68,11 @@ pub struct Cli {
     #[arg(long, global = true, help_heading = GLOBAL)]
     pub show_secrets: bool,
 
+    /// The Slurm REST API version to speak, as slurmrestd names it (e.g. v0.0.42; or
+    /// SLURMRESTD_API_VERSION) [default: the newest the server serves that gpujobs speaks].
+    #[arg(long, global = true, value_name = "VERSION", help_heading = GLOBAL)]
+    pub slurm_api_version: Option<String>,
+
     /// Trace on stderr: -v each request, -vv retries and gpujobs' own steps, -vvv the HTTP library too.
     #[arg(short, long, global = true, action = clap::ArgAction::Count, help_heading = GLOBAL)]
     pub verbose: u8,

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, FromArgMatches};
 
 /// The global options, by their argument ids.
-const GLOBAL_OPTIONS: [&str; 8] = [
+const GLOBAL_OPTIONS: [&str; 9] = [
     "provider",
     "base_url",
     "output",
@@ -18,6 +18,7 @@ const GLOBAL_OPTIONS: [&str; 8] = [
     "max_response_size",
     "show_secrets",
     "verbose",
+    "slurm_api_version",
 ];
 
 /// Whether `id` was given on the command line (not by default or environment), at any level.
@@ -82,8 +83,11 @@ fn trace(verbose: u8) {
     use tracing_subscriber::prelude::*;
     let (filter, spans) = match verbose {
         0 => return,
+        // gpujobs' own choices too, e.g. the Slurm API version it speaks.
         1 => (
-            Targets::new().with_target("gpujobs_runtime", Level::DEBUG),
+            Targets::new()
+                .with_target("gpujobs_runtime", Level::DEBUG)
+                .with_target("gpujobs", Level::INFO),
             FmtSpan::NONE,
         ),
         2 => (

@@ -52,7 +52,8 @@ fn emit_bytes(bytes: &[u8]) {
 }
 
 /// The library's words for what the command line calls flags.
-const FLAGS: [(&str, &str); 11] = [
+const FLAGS: [(&str, &str); 12] = [
+    ("`api_version`", "--slurm-api-version"),
     ("`base_url`", "--base-url"),
     ("`working_dir`", "--working-dir"),
     ("`gpu`", "--gpu"),
@@ -256,6 +257,7 @@ pub struct Context {
     base_url: Option<String>,
     request_timeout: Option<Duration>,
     max_response_bytes: Option<u64>,
+    slurm_api_version: Option<String>,
     sandbox: Option<Sandbox>,
 }
 
@@ -272,8 +274,16 @@ impl Context {
             ),
             false => None,
         };
+        if let (Some(_), Some(kind)) = (&cli.slurm_api_version, cli.provider)
+            && kind != ProviderKind::Slurm
+        {
+            return Err(Failure::usage(format!(
+                "--slurm-api-version is for -p slurm, not {kind}"
+            )));
+        }
         Ok(Self {
             provider: cli.provider,
+            slurm_api_version: cli.slurm_api_version.clone(),
             base_url: cli.base_url.clone(),
             request_timeout: cli.request_timeout,
             max_response_bytes: cli.max_response_size,
@@ -297,6 +307,9 @@ impl Context {
         }
         if let Some(bytes) = self.max_response_bytes {
             config.max_response_bytes = bytes;
+        }
+        if let (Some(version), ProviderKind::Slurm) = (&self.slurm_api_version, kind) {
+            config.api_version = Some(version.clone());
         }
         if let Some(timeout) = self.request_timeout {
             config.operation_timeout = timeout;

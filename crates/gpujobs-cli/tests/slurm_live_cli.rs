@@ -120,8 +120,43 @@ mod slurm_live {
 
     #[test]
     #[ignore = "needs slurmrestd: scripts/slurm-live.sh"]
+    fn a_submit_repeated_with_its_id_makes_one_job() {
+        let id = format!("cli-{}", std::process::id());
+        let dir = var("GPUJOBS_SLURM_WORKDIR");
+        let args = ["submit", "--id", &id, "--working-dir", &dir, "--", "sleep", "1"];
+        let first = json(&args);
+        let again = json(&args);
+        assert_eq!(first["id"], again["id"], "{first} {again}");
+        let (code, _, stderr) = gpujobs(&["submit", "--id", &id, "--working-dir", &dir, "--", "sleep", "2"]);
+        assert_eq!(code, 6, "another request under the same id is a conflict: {stderr}");
+        assert!(stderr.contains("conflict"), "{stderr}");
+    }
+
+    #[test]
+    #[ignore = "needs slurmrestd: scripts/slurm-live.sh"]
+    fn a_refused_gpu_request_is_exit_2_in_slurms_words() {
+        let dir = var("GPUJOBS_SLURM_WORKDIR");
+        let (code, stdout, stderr) = gpujobs(&["submit", "--gpus", "1", "--working-dir", &dir, "--", "nvidia-smi"]);
+        assert_eq!(code, 2, "{stderr}");
+        assert!(stdout.is_empty(), "{stdout}");
+        assert!(stderr.contains("Requested node configuration is not available"), "{stderr}");
+    }
+
+    #[test]
+    #[ignore = "needs slurmrestd: scripts/slurm-live.sh"]
+    fn verbose_says_which_version_was_chosen_and_a_pin_is_honoured() {
+        let (code, _, stderr) = gpujobs(&["-v", "list"]);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(stderr.contains("speaking API v0.0."), "{stderr}");
+        let (code, _, stderr) = gpujobs(&["--slurm-api-version", "v0.0.39", "list"]);
+        assert_eq!(code, 2, "{stderr}");
+        assert!(stderr.contains("gpujobs speaks v0.0.45"), "{stderr}");
+    }
+
+    #[test]
+    #[ignore = "needs slurmrestd: scripts/slurm-live.sh"]
     fn a_bad_token_is_exit_5_and_never_printed() {
-        let forged = "eyJhbGciOiJIUzI1NiJ9.e30.forged-canary";
+        let forged = "eyJhbGciOiJIUzI1NiJ9.eyJzdW4iOiJyb290In0.forged-canary";
         let (code, _, stderr) = common::run(
             common::command()
                 .args(["-p", "slurm", "list"])

@@ -1,11 +1,13 @@
 //! Live checks against a real slurmrestd (`scripts/slurm-live.sh` starts a
-//! one-node Slurm cluster on loopback and runs these with `--ignored`). They
-//! read `SLURMRESTD_URL`, `SLURM_USER_NAME`, `GPUJOBS_SLURM_TOKEN` (the token,
-//! kept out of `SLURM_JWT` so Slurm's own tools on the node are not switched
-//! to JWT) and `GPUJOBS_SLURM_WORKDIR` (a directory the jobs may write).
+//! one-node Slurm cluster on loopback — 22.05, 24.11 or 26.05 — and runs
+//! these with `--ignored`). They read `SLURMRESTD_URL`,
+//! `GPUJOBS_SLURM_TOKEN` (the token, kept out of `SLURM_JWT` so Slurm's own
+//! tools on the node are not switched to JWT), `GPUJOBS_SLURM_WORKDIR` (a
+//! directory the jobs may write) and `GPUJOBS_SLURM_RELEASE`. No user name is
+//! given: the token carries it, on every release.
 //!
 //! With `GPUJOBS_RECORD=1` they also save the server's raw answers under
-//! `tests/payloads/slurm/live/`.
+//! `tests/payloads/slurm/live/<release>/`.
 
 // One module, so the live script can run exactly these ignored tests (`-- --ignored slurm_live::`)
 // while building what `cargo test --workspace` built.
@@ -15,6 +17,7 @@ mod slurm_live {
     use futures_util::TryStreamExt;
     use gpujobs::prelude::*;
     use gpujobs::slurm::SlurmProvider;
+    use gpujobs::slurm::version::ApiVersion;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::{TcpListener, TcpStream};
 
@@ -26,7 +29,6 @@ mod slurm_live {
     fn slurm_at(url: &str) -> SlurmProvider {
         SlurmProvider::builder()
             .base_url(url)
-            .user(var("SLURM_USER_NAME"))
             .credential(var("GPUJOBS_SLURM_TOKEN"))
             .build()
             .unwrap()
@@ -51,26 +53,79 @@ mod slurm_live {
             .time_limit(Duration::from_secs(300))
     }
 
-    /// Saves a raw answer of the live server when recording.
-    async fn record(name: &str, path: &str) {
+    /// The versions this release serves that gpujobs speaks, newest first.
+    fn spoken_here() -> &'static [&'static str] {
+        match var("GPUJOBS_SLURM_RELEASE").as_str() {
+            "22.05" => &["v0.0.38"],
+            "24.11" => &["v0.0.42", "v0.0.41", "v0.0.40"],
+            "26.05" => &["v0.0.45", "v0.0.44", "v0.0.43", "v0.0.42"],
+            other => panic!("no expectations for Slurm {other}"),
+        }
+    }
+
+    /// Saves a raw answer of the live server, at `path` below the version
+    /// spoken, when recording.
+    async fn record(slurm: &SlurmProvider, name: &str, path: &str) {
         if std::env::var("GPUJOBS_RECORD").as_deref() != Ok("1") {
             return;
         }
+        let version = slurm.api_version().await.unwrap();
         let answer = reqwest::Client::new()
-            .get(format!("{}{path}", var("SLURMRESTD_URL")))
-            .header("X-SLURM-USER-NAME", var("SLURM_USER_NAME"))
+            .get(format!("{}/slurm/{version}{path}", var("SLURMRESTD_URL")))
+            .header("X-SLURM-USER-NAME", "root")
             .header("X-SLURM-USER-TOKEN", var("GPUJOBS_SLURM_TOKEN"))
             .send()
             .await
             .unwrap();
         let body: serde_json::Value = answer.json().await.unwrap();
         let dir = format!(
-            "{}/../../tests/payloads/slurm/live",
-            env!("CARGO_MANIFEST_DIR")
+            "{}/../../tests/payloads/slurm/live/{}/{version}",
+            env!("CARGO_MANIFEST_DIR"),
+            var("GPUJOBS_SLURM_RELEASE")
         );
         std::fs::create_dir_all(&dir).unwrap();
         let text = serde_json::to_string_pretty(&body).unwrap() + "\n";
         std::fs::write(format!("{dir}/{name}.json"), text).unwrap();
+    }
+
+    #[tokio::test]
+    #[ignore = "needs slurmrestd: scripts/slurm-live.sh"]
+    async fn the_newest_version_both_speak_is_chosen() {
+        let version = slurm().api_version().await.unwrap();
+        assert_eq!(version.as_str(), spoken_here()[0]);
+    }
+
+    #[tokio::test]
+    #[ignore = "needs slurmrestd: scripts/slurm-live.sh"]
+    async fn every_version_the_server_serves_can_be_pinned() {
+        let done = slurm().submit(&job("true").name("gpujobs-live-pinned")).await.unwrap();
+        let done = slurm().wait(&done.id, &options()).await.unwrap();
+        for version in spoken_here() {
+            let pinned = SlurmProvider::builder()
+                .base_url(var("SLURMRESTD_URL"))
+                .credential(var("GPUJOBS_SLURM_TOKEN"))
+                .api_version(*version)
+                .build()
+                .unwrap();
+            assert_eq!(pinned.api_version().await.unwrap(), ApiVersion::parse(version).unwrap());
+            let got = pinned.get(&done.id).await.unwrap();
+            assert_eq!((got.status, got.exit_code, got.name.as_deref()), (JobStatus::Succeeded, Some(0), Some("gpujobs-live-pinned")), "{version}");
+            let listed: Vec<Job> = pinned.list(ListOptions::default()).try_collect().await.unwrap();
+            assert!(listed.iter().any(|j| j.id == done.id), "{version}");
+            record(&pinned, "get_job_completed", &format!("/job/{}", done.id)).await;
+            record(&pinned, "list_jobs", if *version == "v0.0.38" { "/jobs" } else { "/jobs/" }).await;
+        }
+        // A version this server does not serve is refused in one clear line.
+        let unserved = if spoken_here()[0] == "v0.0.38" { "v0.0.45" } else { "v0.0.38" };
+        let pinned = SlurmProvider::builder()
+            .base_url(var("SLURMRESTD_URL"))
+            .credential(var("GPUJOBS_SLURM_TOKEN"))
+            .api_version(unserved)
+            .build()
+            .unwrap();
+        let refused = pinned.get(&done.id).await.unwrap_err();
+        assert!(matches!(refused, Error::Config { .. }), "{refused:?}");
+        assert!(refused.to_string().contains("does not serve"), "{refused}");
     }
 
     #[tokio::test]
@@ -108,12 +163,7 @@ mod slurm_live {
             "list has job {}",
             done.id
         );
-        record(
-            "get_job_completed",
-            &format!("/slurm/v0.0.38/job/{}", done.id),
-        )
-        .await;
-        record("list_jobs", "/slurm/v0.0.38/jobs").await;
+        record(&slurm, "get_job_completed", &format!("/job/{}", done.id)).await;
     }
 
     #[tokio::test]
@@ -128,7 +178,19 @@ mod slurm_live {
             "{done:?}"
         );
         assert_eq!(done.failure_reason.as_deref(), Some("FAILED: exit code 3"));
-        record("get_job_failed", &format!("/slurm/v0.0.38/job/{}", done.id)).await;
+        record(&slurm, "get_job_failed", &format!("/job/{}", done.id)).await;
+    }
+
+    #[tokio::test]
+    #[ignore = "needs slurmrestd: scripts/slurm-live.sh"]
+    async fn a_job_killed_by_a_signal_is_failed_and_names_it() {
+        let slurm = slurm();
+        let submitted = slurm.submit(&job("kill -9 $$")).await.unwrap();
+        let done = slurm.wait(&submitted.id, &options()).await.unwrap();
+        assert_eq!((done.status.clone(), done.exit_code), (JobStatus::Failed, None), "{done:?}");
+        let reason = done.failure_reason.clone().unwrap_or_default();
+        assert!(reason.contains("killed by signal 9"), "{reason}");
+        record(&slurm, "get_job_signaled", &format!("/job/{}", done.id)).await;
     }
 
     #[tokio::test]
@@ -151,11 +213,7 @@ mod slurm_live {
             running.finished_at.is_none(),
             "a running job's predicted end is not an end"
         );
-        record(
-            "get_job_running",
-            &format!("/slurm/v0.0.38/job/{}", running.id),
-        )
-        .await;
+        record(&slurm, "get_job_running", &format!("/job/{}", running.id)).await;
 
         let outcome = slurm.cancel(&running.id).await.unwrap();
         assert!(
@@ -163,7 +221,8 @@ mod slurm_live {
             "{outcome:?}"
         );
         let ended = slurm.wait(&running.id, &options()).await.unwrap();
-        assert_eq!(ended.status, JobStatus::Canceled, "{ended:?}");
+        assert_eq!((ended.status.clone(), ended.exit_code), (JobStatus::Canceled, None), "{ended:?}");
+        record(&slurm, "get_job_cancelled", &format!("/job/{}", running.id)).await;
         let again = slurm.cancel(&running.id).await.unwrap();
         assert!(matches!(again, CancelOutcome::AlreadyEnded(_)), "{again:?}");
     }
@@ -171,7 +230,7 @@ mod slurm_live {
     #[tokio::test]
     #[ignore = "needs slurmrestd: scripts/slurm-live.sh"]
     async fn refusals_are_typed() {
-        // GPUs reach the scheduler (as `gpus`), which this node without any refuses.
+        // GPUs reach the scheduler (`gpus` or `tres_per_job`), which this node without any refuses.
         let gpus = slurm()
             .submit(&job("nvidia-smi").gpus(1.0))
             .await
@@ -193,11 +252,12 @@ mod slurm_live {
 
         let unknown = slurm().get("999999").await.unwrap_err();
         assert!(matches!(unknown, Error::NotFound { .. }), "{unknown:?}");
+        record(&slurm(), "get_job_notfound", "/job/999999").await;
 
+        // A token of the right form for root, but not signed with the cluster's key.
         let forged = SlurmProvider::builder()
             .base_url(var("SLURMRESTD_URL"))
-            .user(var("SLURM_USER_NAME"))
-            .credential("eyJhbGciOiJIUzI1NiJ9.e30.forged")
+            .credential("eyJhbGciOiJIUzI1NiJ9.eyJzdW4iOiJyb290In0.forged")
             .build()
             .unwrap();
         let refused = forged.get("1").await.unwrap_err();
@@ -225,9 +285,9 @@ mod slurm_live {
             .try_collect()
             .await
             .unwrap();
-        let comment = |j: &Job| match &j.raw {
-            gpujobs::ProviderJob::Slurm(raw) => raw.comment.clone().unwrap_or_default(),
-            _ => String::new(),
+        let comment = |j: &Job| {
+            let raw = serde_json::to_value(&j.raw).unwrap();
+            raw["comment"].as_str().unwrap_or_default().to_owned()
         };
         let mark = comment(
             all.iter()
@@ -244,6 +304,21 @@ mod slurm_live {
         slurm.wait(&job.id, &options()).await.unwrap();
     }
 
+    #[tokio::test]
+    #[ignore = "needs slurmrestd: scripts/slurm-live.sh"]
+    async fn a_submit_repeated_with_its_id_returns_the_first_job() {
+        let slurm = slurm();
+        let id = format!("live-{}", std::process::id());
+        let request = job("sleep 1").name("gpujobs-live-keyed").id(&id);
+        let first = slurm.submit(&request).await.unwrap();
+        let again = slurm.submit(&request).await.unwrap();
+        assert_eq!(again.id, first.id, "the same request under one id is one job");
+        let other = slurm.submit(&job("sleep 2").id(&id)).await.unwrap_err();
+        assert!(matches!(other, Error::Conflict { .. }), "{other:?}");
+        assert!(other.to_string().contains(&first.id), "{other}");
+        slurm.wait(&first.id, &options()).await.unwrap();
+    }
+
     /// A proxy to `upstream` that forwards the first job submit, lets slurmrestd
     /// act on it, and closes the connection instead of passing the answer on.
     async fn answer_dropping_proxy(upstream: String) -> String {
@@ -257,7 +332,8 @@ mod slurm_live {
                 let mut server = TcpStream::connect(&upstream).await.unwrap();
                 let mut first = vec![0u8; 64 * 1024];
                 let n = client.read(&mut first).await.unwrap_or(0);
-                let submit = first[..n].starts_with(b"POST /slurm/v0.0.38/job/submit");
+                let head = String::from_utf8_lossy(&first[..n]);
+                let submit = head.starts_with("POST /slurm/") && head.lines().next().is_some_and(|l| l.contains("/job/submit"));
                 server.write_all(&first[..n]).await.unwrap();
                 if submit && !dropped {
                     dropped = true;

@@ -193,14 +193,18 @@ impl SlurmClient {
 impl GeneratedClient for SlurmClient {
     const PROVIDER: &'static str = gpujobs_slurm::v0_0_42::PROVIDER;
 
+    /// The state both clients share; each adds its own endpoints (the two name
+    /// their operations alike, and traces name each request's own path).
     fn client_state() -> ClientState {
-        ClientState::new(Self::PROVIDER).with_endpoints(&Self::endpoints())
+        ClientState::new(Self::PROVIDER)
     }
 
     fn with_state(base_url: &str, http: reqwest::Client, state: ClientState) -> Self {
+        let v0_0_38 = state.clone().with_endpoints(gpujobs_slurm::v0_0_38::ENDPOINTS);
+        let v0_0_42 = state.with_endpoints(gpujobs_slurm::v0_0_42::ENDPOINTS);
         Self {
-            v0_0_38: gpujobs_slurm::v0_0_38::Client::with_state(base_url, http.clone(), state.clone()),
-            v0_0_42: gpujobs_slurm::v0_0_42::Client::with_state(base_url, http, state),
+            v0_0_38: gpujobs_slurm::v0_0_38::Client::with_state(base_url, http.clone(), v0_0_38),
+            v0_0_42: gpujobs_slurm::v0_0_42::Client::with_state(base_url, http, v0_0_42),
             chosen: Arc::default(),
             settings: Arc::default(),
         }
@@ -311,7 +315,8 @@ fn reported(errors: &[Reported]) -> Option<Error> {
 /// What a failed answer says: its `errors`, or, for a text answer, what
 /// slurmrestd itself refused.
 fn answer_error(status: u16, body: &str) -> Option<Error> {
-    if status == 404 && body.trim_start().starts_with("Unable to find requested URL") || body.trim_start().starts_with("Unable find requested URL") {
+    let text = body.trim_start();
+    if status == 404 && (text.starts_with("Unable to find requested URL") || text.starts_with("Unable find requested URL")) {
         // slurmrestd's own 404, for a path it does not serve (JSON 404s are unknown jobs).
         return Some(Error::Config {
             provider: KIND,
@@ -457,7 +462,7 @@ impl SlurmProvider {
         if let Some(pinned) = &self.client().settings.pinned {
             return ApiVersion::parse(pinned).ok_or_else(|| Error::Config {
                 provider: KIND,
-                message: format!("`api_version` {pinned} is not a version gpujobs speaks ({})", ApiVersion::spoken()),
+                message: format!("`api_version` {pinned} is not a version gpujobs speaks; gpujobs speaks {}", ApiVersion::spoken()),
             });
         }
         let stream = self.send(|| self.client().v0_0_38.get_openapi_v3()).await?;
