@@ -273,11 +273,12 @@ mod slurm {
             "get_job_failed",
             "get_job_cancelled",
             "list_jobs",
-            // Re-recorded by `GPUJOBS_RECORD=1 scripts/slurm-live.sh`.
-            "live/get_job_running",
-            "live/get_job_completed",
-            "live/22.05/get_job_failed",
-            "live/list_jobs",
+            // Re-recorded by `GPUJOBS_RECORD=1 scripts/slurm-live.sh 22.05`; the later
+            // releases' answers are read in tests/slurm_versions.rs.
+            "live/22.05/v0.0.38/get_job_running",
+            "live/22.05/v0.0.38/get_job_completed",
+            "live/22.05/v0.0.38/get_job_failed",
+            "live/22.05/v0.0.38/list_jobs",
         ] {
             let answer: V0038JobsResponse = decode("slurm", name);
             assert!(!answer.jobs.is_empty(), "{name}");
@@ -294,7 +295,7 @@ mod slurm {
             Some(768),
             "exit 3 as a raw wait status"
         );
-        let failed: V0038JobsResponse = decode("slurm", "live/22.05/get_job_failed");
+        let failed: V0038JobsResponse = decode("slurm", "live/22.05/v0.0.38/get_job_failed");
         assert_eq!(failed.jobs[0].exit_code, Some(768));
         let submitted: V0038JobSubmissionResponse = decode("slurm", "submit");
         assert_eq!(submitted.job_id, Some(4));

@@ -73,7 +73,13 @@ pub fn fetch_specs(root: &Path, options: &Options) -> Result<Vec<Fetched>, Strin
             true => vec![(provider.clone(), root.join("specs").join(provider), None)],
             false => versions
                 .into_iter()
-                .map(|v| (format!("{provider}/{}", v.name), root.join(&v.dir), Some(v.name)))
+                .map(|v| {
+                    (
+                        format!("{provider}/{}", v.name),
+                        root.join(&v.dir),
+                        Some(v.name),
+                    )
+                })
                 .collect(),
         };
         for (label, folder, version) in folders {
@@ -90,7 +96,8 @@ pub fn fetch_specs(root: &Path, options: &Options) -> Result<Vec<Fetched>, Strin
                 results.push(Fetched::NotPublished { provider: label });
                 continue;
             };
-            let url = url(recorded, options.from.as_deref()).map_err(|e| format!("{label}: {e}"))?;
+            let url =
+                url(recorded, options.from.as_deref()).map_err(|e| format!("{label}: {e}"))?;
             if !downloaded.contains_key(&url) {
                 let body = runtime
                     .block_on(download(&http, &url, &headers))
@@ -115,12 +122,22 @@ pub fn fetch_specs(root: &Path, options: &Options) -> Result<Vec<Fetched>, Strin
                         false => {
                             let trimmed = gpujobs_codegen::trim::keep_paths(&document, &keep)
                                 .map_err(|e| format!("{label}: {e}"))?;
-                            let text = serde_json::to_string_pretty(&trimmed).map_err(|e| e.to_string())?;
+                            let text = serde_json::to_string_pretty(&trimmed)
+                                .map_err(|e| e.to_string())?;
                             (text + "\n").into_bytes()
                         }
                     };
-                    let release = document.pointer("/info/version").and_then(|v| v.as_str()).unwrap_or("?");
-                    (body, Some(format!("`{release}` (whole document sha256 `{}`)", hex(&Sha256::digest(served)))))
+                    let release = document
+                        .pointer("/info/version")
+                        .and_then(|v| v.as_str())
+                        .unwrap_or("?");
+                    (
+                        body,
+                        Some(format!(
+                            "`{release}` (whole document sha256 `{}`)",
+                            hex(&Sha256::digest(served))
+                        )),
+                    )
                 }
             };
             let spec = spec_file(&folder)?;
@@ -131,8 +148,11 @@ pub fn fetch_specs(root: &Path, options: &Options) -> Result<Vec<Fetched>, Strin
             std::fs::write(&spec, &body).map_err(|e| format!("{}: {e}", spec.display()))?;
             let sha256 = hex(&Sha256::digest(&body));
             let today = today();
-            std::fs::write(&source_md, record(&source, &today, &sha256, origin.as_deref()))
-                .map_err(|e| format!("{}: {e}", source_md.display()))?;
+            std::fs::write(
+                &source_md,
+                record(&source, &today, &sha256, origin.as_deref()),
+            )
+            .map_err(|e| format!("{}: {e}", source_md.display()))?;
             results.push(Fetched::Updated {
                 provider: label,
                 sha256,

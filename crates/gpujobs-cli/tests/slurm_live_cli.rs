@@ -123,12 +123,33 @@ mod slurm_live {
     fn a_submit_repeated_with_its_id_makes_one_job() {
         let id = format!("cli-{}", std::process::id());
         let dir = var("GPUJOBS_SLURM_WORKDIR");
-        let args = ["submit", "--id", &id, "--working-dir", &dir, "--", "sleep", "1"];
+        let args = [
+            "submit",
+            "--id",
+            &id,
+            "--working-dir",
+            &dir,
+            "--",
+            "sleep",
+            "1",
+        ];
         let first = json(&args);
         let again = json(&args);
         assert_eq!(first["id"], again["id"], "{first} {again}");
-        let (code, _, stderr) = gpujobs(&["submit", "--id", &id, "--working-dir", &dir, "--", "sleep", "2"]);
-        assert_eq!(code, 6, "another request under the same id is a conflict: {stderr}");
+        let (code, _, stderr) = gpujobs(&[
+            "submit",
+            "--id",
+            &id,
+            "--working-dir",
+            &dir,
+            "--",
+            "sleep",
+            "2",
+        ]);
+        assert_eq!(
+            code, 6,
+            "another request under the same id is a conflict: {stderr}"
+        );
         assert!(stderr.contains("conflict"), "{stderr}");
     }
 
@@ -136,10 +157,21 @@ mod slurm_live {
     #[ignore = "needs slurmrestd: scripts/slurm-live.sh"]
     fn a_refused_gpu_request_is_exit_2_in_slurms_words() {
         let dir = var("GPUJOBS_SLURM_WORKDIR");
-        let (code, stdout, stderr) = gpujobs(&["submit", "--gpus", "1", "--working-dir", &dir, "--", "nvidia-smi"]);
+        let (code, stdout, stderr) = gpujobs(&[
+            "submit",
+            "--gpus",
+            "1",
+            "--working-dir",
+            &dir,
+            "--",
+            "nvidia-smi",
+        ]);
         assert_eq!(code, 2, "{stderr}");
         assert!(stdout.is_empty(), "{stdout}");
-        assert!(stderr.contains("Requested node configuration is not available"), "{stderr}");
+        assert!(
+            stderr.contains("Requested node configuration is not available"),
+            "{stderr}"
+        );
     }
 
     #[test]

@@ -115,11 +115,20 @@ pub fn provider_targets(root: &Path) -> Result<Vec<Target>, Error> {
         if versions.is_empty() {
             return Err(Error {
                 target: name.clone(),
-                message: format!("no {}/openapi.yaml or openapi.json, and no version folders", dir.display()),
+                message: format!(
+                    "no {}/openapi.yaml or openapi.json, and no version folders",
+                    dir.display()
+                ),
             });
         }
-        for version in versions.iter().filter(|v| root.join(&v.dir).join("overlay.yaml").is_file()) {
-            let output = krate.join("src").join(version.module()).join("generated.rs");
+        for version in versions
+            .iter()
+            .filter(|v| root.join(&v.dir).join("overlay.yaml").is_file())
+        {
+            let output = krate
+                .join("src")
+                .join(version.module())
+                .join("generated.rs");
             let name = format!("{name}/{}", version.name);
             targets.push(target(root, &name, &version.dir, output)?);
         }
@@ -141,7 +150,8 @@ fn target(root: &Path, name: &str, dir: &Path, output: PathBuf) -> Result<Target
         target: name.to_owned(),
         message,
     };
-    let spec = spec_in(root, dir).ok_or_else(|| fail(format!("no {}/openapi.yaml or openapi.json", dir.display())))?;
+    let spec = spec_in(root, dir)
+        .ok_or_else(|| fail(format!("no {}/openapi.yaml or openapi.json", dir.display())))?;
     let overlay = dir.join("overlay.yaml");
     if !root.join(&overlay).is_file() {
         return Err(fail(format!("no {}", overlay.display())));

@@ -42,7 +42,9 @@ pub enum OverlayError {
         message: String,
     },
     /// An action's `copy` does not select exactly one node.
-    #[error("overlay action {index}: `copy` `{source_path}` must select exactly one node, not {found}")]
+    #[error(
+        "overlay action {index}: `copy` `{source_path}` must select exactly one node, not {found}"
+    )]
     BadCopy {
         /// Position of the action, from 0.
         index: usize,
@@ -237,14 +239,24 @@ mod tests {
             { "target": "$.paths['/v1/a']", "description": "old key", "remove": true },
         ]));
         apply(&mut spec, &o).unwrap();
-        assert_eq!(spec, json!({ "paths": { "/{v}/a": { "get": { "operationId": "a" } } } }));
+        assert_eq!(
+            spec,
+            json!({ "paths": { "/{v}/a": { "get": { "operationId": "a" } } } })
+        );
 
         let mut spec = json!({ "a": 1, "b": 2 });
         let twice = overlay(json!([{ "target": "$.a", "description": "x", "copy": "$.*" }]));
         let err = apply(&mut spec, &twice).unwrap_err();
-        assert!(matches!(err, OverlayError::BadCopy { found: 2, .. }), "{err}");
-        let both = overlay(json!([{ "target": "$.a", "description": "x", "copy": "$.b", "update": 3 }]));
-        assert!(matches!(apply(&mut spec, &both), Err(OverlayError::Malformed(_))));
+        assert!(
+            matches!(err, OverlayError::BadCopy { found: 2, .. }),
+            "{err}"
+        );
+        let both =
+            overlay(json!([{ "target": "$.a", "description": "x", "copy": "$.b", "update": 3 }]));
+        assert!(matches!(
+            apply(&mut spec, &both),
+            Err(OverlayError::Malformed(_))
+        ));
     }
 
     #[test]

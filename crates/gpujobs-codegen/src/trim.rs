@@ -35,7 +35,11 @@ pub fn keep_paths(spec: &Value, keep: &[&str]) -> Result<Value, String> {
     refs(&Value::Object(kept), &mut todo);
     // Security schemes are named by `security`, not referred to.
     if let Some(schemes) = components.get("securitySchemes").and_then(Value::as_object) {
-        todo.extend(schemes.keys().map(|name| ("securitySchemes".to_owned(), name.clone())));
+        todo.extend(
+            schemes
+                .keys()
+                .map(|name| ("securitySchemes".to_owned(), name.clone())),
+        );
     }
     while let Some(reference) = todo.pop() {
         if !wanted.insert(reference.clone()) {
@@ -45,12 +49,16 @@ pub fn keep_paths(spec: &Value, keep: &[&str]) -> Result<Value, String> {
         let node = components
             .get(section)
             .and_then(|s| s.get(name))
-            .ok_or_else(|| format!("`#/components/{section}/{name}` is referred to but not defined"))?;
+            .ok_or_else(|| {
+                format!("`#/components/{section}/{name}` is referred to but not defined")
+            })?;
         refs(node, &mut todo);
     }
     let mut trimmed = Map::new();
     for (section, name) in wanted {
-        let entries = trimmed.entry(section.clone()).or_insert_with(|| Value::Object(Map::new()));
+        let entries = trimmed
+            .entry(section.clone())
+            .or_insert_with(|| Value::Object(Map::new()));
         entries[&name] = components[&section][&name].clone();
     }
     out["components"] = Value::Object(trimmed);
@@ -65,10 +73,15 @@ fn refs(node: &Value, found: &mut Vec<(String, String)>) {
                 match (key.as_str(), value) {
                     ("$ref", Value::String(target)) => {
                         let mut parts = target.trim_start_matches("#/components/").splitn(2, '/');
-                        if let (true, Some(section), Some(name)) =
-                            (target.starts_with("#/components/"), parts.next(), parts.next())
-                        {
-                            found.push((section.to_owned(), name.replace("~1", "/").replace("~0", "~")));
+                        if let (true, Some(section), Some(name)) = (
+                            target.starts_with("#/components/"),
+                            parts.next(),
+                            parts.next(),
+                        ) {
+                            found.push((
+                                section.to_owned(),
+                                name.replace("~1", "/").replace("~0", "~"),
+                            ));
                         }
                     }
                     _ => refs(value, found),
@@ -108,9 +121,20 @@ mod tests {
         let trimmed = keep_paths(&spec, &["/a"]).unwrap();
         assert_eq!(trimmed["info"], spec["info"]);
         assert_eq!(trimmed["paths"].as_object().unwrap().len(), 1);
-        let schemas: Vec<&String> = trimmed["components"]["schemas"].as_object().unwrap().keys().collect();
+        let schemas: Vec<&String> = trimmed["components"]["schemas"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect();
         assert_eq!(schemas, ["A", "C"]);
-        assert_eq!(trimmed["components"]["securitySchemes"], spec["components"]["securitySchemes"]);
-        assert!(keep_paths(&spec, &["/missing"]).unwrap_err().contains("/missing"));
+        assert_eq!(
+            trimmed["components"]["securitySchemes"],
+            spec["components"]["securitySchemes"]
+        );
+        assert!(
+            keep_paths(&spec, &["/missing"])
+                .unwrap_err()
+                .contains("/missing")
+        );
     }
 }

@@ -153,9 +153,9 @@ async fn handle(
         return Err(DropConnection);
     }
     match fault {
-        Some(Fault::UnknownStatus) => {
-            edit_json(&mut resp, |v| providers::set_unknown_status(emulator, &state, v))
-        }
+        Some(Fault::UnknownStatus) => edit_json(&mut resp, |v| {
+            providers::set_unknown_status(emulator, &state, v)
+        }),
         Some(Fault::ExtraField) => edit_json(&mut resp, |v| {
             if let Value::Object(map) = v {
                 map.insert(

@@ -3,11 +3,11 @@
 //! where the example has `null`; wrong methods get 405; Ray's own quirks.
 
 use gpujobs::ProviderKind;
-use gpujobs_sandbox::{JobSpec, Sandbox, SandboxConfig};
+use gpujobs_sandbox::{JobSpec, Sandbox, SandboxConfig, SlurmRelease};
 use serde_json::Value;
 
 /// The documented (or, for Ray, recorded) answer for one job, per provider, and its route.
-const EXAMPLES: [(ProviderKind, &str, &str); 6] = [
+const EXAMPLES: [(ProviderKind, &str, &str); 5] = [
     (
         ProviderKind::Ppio,
         "ppio/get_job.json",
@@ -33,11 +33,6 @@ const EXAMPLES: [(ProviderKind, &str, &str); 6] = [
         "tensorpool/get_job_info.json",
         "/job/info/{id}",
     ),
-    (
-        ProviderKind::Slurm,
-        "slurm/get_job_running.json",
-        "/slurm/v0.0.38/job/{id}",
-    ),
 ];
 
 /// `request` with the credentials the sandbox expects of `kind`.
@@ -55,8 +50,33 @@ fn authorized(
     }
 }
 
-/// Free-form maps: their keys are data, not fields.
-const FREE_FORM: [&str; 3] = ["metadata", "job_info", "urls"];
+/// Free-form maps: their keys are data, not fields (Slurm's `job_resources`
+/// differs between its API versions and is kept as it comes).
+const FREE_FORM: [&str; 4] = ["metadata", "job_info", "urls", "job_resources"];
+
+/// What real slurmrestds answered for one job, per release and version, and its route.
+const SLURM_EXAMPLES: [(SlurmRelease, &str, &str); 4] = [
+    (
+        SlurmRelease::V22_05,
+        "slurm/live/22.05/v0.0.38/get_job_running.json",
+        "/slurm/v0.0.38/job/{id}",
+    ),
+    (
+        SlurmRelease::V24_11,
+        "slurm/live/24.11/v0.0.40/get_job_completed.json",
+        "/slurm/v0.0.40/job/{id}",
+    ),
+    (
+        SlurmRelease::V24_11,
+        "slurm/live/24.11/v0.0.42/get_job_completed.json",
+        "/slurm/v0.0.42/job/{id}",
+    ),
+    (
+        SlurmRelease::V26_05,
+        "slurm/live/26.05/v0.0.45/get_job_completed.json",
+        "/slurm/v0.0.45/job/{id}",
+    ),
+];
 
 /// Where `example`'s fields are missing from `answer`, or not null where the example is null.
 fn missing(example: &Value, answer: &Value, at: &str, out: &mut Vec<String>) {
@@ -102,6 +122,21 @@ async fn answers_carry_every_documented_field() {
         let answer: Value = request.send().await.unwrap().json().await.unwrap();
         missing(&example(file), &answer, kind.as_str(), &mut problems);
     }
+    for (release, file, route) in SLURM_EXAMPLES {
+        let config = SandboxConfig::default().empty().slurm_release(release);
+        let sandbox = Sandbox::start(config).await.unwrap();
+        let kind = ProviderKind::Slurm;
+        let id = sandbox.add_job(kind, JobSpec::new("python ok.py")).unwrap();
+        let url = format!("{}{}", sandbox.base_url(kind), route.replace("{id}", &id));
+        let request = authorized(http.get(url), &sandbox, kind);
+        let answer: Value = request.send().await.unwrap().json().await.unwrap();
+        missing(
+            &example(file),
+            &answer,
+            &format!("slurm {}", release.number()),
+            &mut problems,
+        );
+    }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
@@ -113,7 +148,12 @@ async fn a_wrong_method_is_405_with_the_allowed_ones() {
         (ProviderKind::Ray, "/api/jobs/x/stop", "GET", "POST"),
         (ProviderKind::Yuanrong, "/api/jobs", "PUT", "GET, POST"),
         (ProviderKind::Ppio, "/gpus/v2/jobs/x", "DELETE", "GET"),
-        (ProviderKind::Slurm, "/slurm/v0.0.38/jobs", "PUT", "GET"),
+        (
+            ProviderKind::Slurm,
+            "/slurm/v0.0.45/jobs/",
+            "PUT",
+            "DELETE, GET",
+        ),
     ];
     for (kind, path, method, allowed) in cases {
         let url = format!("{}{path}", sandbox.base_url(kind));
@@ -155,9 +195,10 @@ async fn ray_answers_as_ray_2_60_does() {
 /// What a real slurmrestd 22.05.8 answered (scripts/slurm-live.sh, providers.md §7).
 #[tokio::test]
 async fn slurm_answers_as_slurmrestd_22_05_does() {
-    let sandbox = Sandbox::start(SandboxConfig::default().empty())
-        .await
-        .unwrap();
+    let config = SandboxConfig::default()
+        .empty()
+        .slurm_release(SlurmRelease::V22_05);
+    let sandbox = Sandbox::start(config).await.unwrap();
     let kind = ProviderKind::Slurm;
     let http = reqwest::Client::new();
     let base = format!("{}/slurm/v0.0.38", sandbox.base_url(kind));
@@ -226,4 +267,103 @@ async fn slurm_answers_as_slurmrestd_22_05_does() {
     assert_eq!(job["job_state"], "FAILED", "{body}");
     assert_eq!(job["exit_code"], 768, "the raw wait status of `exit 3`");
     assert!(job["end_time"].as_i64().unwrap() > job["start_time"].as_i64().unwrap());
+}
+
+/// What real slurmrestds 24.11.5 and 26.05.5 answered (scripts/slurm-live.sh,
+/// recorded in tests/payloads/slurm/live/).
+#[tokio::test]
+async fn slurm_answers_as_slurmrestd_24_11_and_26_05_do() {
+    let kind = ProviderKind::Slurm;
+    let http = reqwest::Client::new();
+    for (release, newest, unserved) in [
+        (SlurmRelease::V24_11, "v0.0.42", "v0.0.43"),
+        (SlurmRelease::V26_05, "v0.0.45", "v0.0.41"),
+    ] {
+        let config = SandboxConfig::default().empty().slurm_release(release);
+        let sandbox = Sandbox::start(config).await.unwrap();
+        let root = sandbox.base_url(kind);
+        let token = sandbox.token(kind).unwrap().to_owned();
+        let base = format!("{root}/slurm/{newest}");
+        let send = |request: reqwest::RequestBuilder| async {
+            let answer = request
+                .header("X-SLURM-USER-TOKEN", &token)
+                .send()
+                .await
+                .unwrap();
+            (answer.status().as_u16(), answer.text().await.unwrap())
+        };
+        let errors = |body: &str| -> Value {
+            serde_json::from_str::<Value>(body).unwrap()["errors"].clone()
+        };
+
+        // The served versions, in the document that lists every path.
+        let (status, body) = send(http.get(format!("{root}/openapi/v3"))).await;
+        assert_eq!(status, 200, "{body}");
+        let document: Value = serde_json::from_str(&body).unwrap();
+        let paths = document["paths"].as_object().unwrap();
+        assert!(
+            paths.contains_key(&format!("/slurm/{newest}/job/{{job_id}}")),
+            "{body}"
+        );
+        assert!(!paths.keys().any(|p| p.contains(unserved)), "{body}");
+
+        // The token alone is enough; with Bearer as well, it is ambiguous; none, refused.
+        let (status, _) = send(http.get(format!("{base}/jobs/"))).await;
+        assert_eq!(status, 200);
+        let both = http
+            .get(format!("{base}/jobs/"))
+            .bearer_auth(&token)
+            .header("X-SLURM-USER-TOKEN", &token);
+        assert_eq!(both.send().await.unwrap().status(), 401);
+        let bearer = http.get(format!("{base}/jobs/")).bearer_auth(&token);
+        assert_eq!(bearer.send().await.unwrap().status(), 200);
+        let forged = http
+            .get(format!("{base}/jobs/"))
+            .header("X-SLURM-USER-TOKEN", "forged");
+        let answer = forged.send().await.unwrap();
+        assert_eq!(answer.status(), 511);
+        assert_eq!(
+            errors(&answer.text().await.unwrap())[0]["error_number"],
+            1007
+        );
+
+        let (status, body) = send(http.get(format!("{base}/job/424242"))).await;
+        assert_eq!(status, 404, "an unknown job is a JSON 404: {body}");
+        assert_eq!(errors(&body)[0]["error_number"], 2017, "{body}");
+        let (status, body) = send(http.get(format!("{root}/slurm/{unserved}/jobs/"))).await;
+        assert_eq!(status, 404, "{body}");
+        assert!(
+            body.starts_with("Unable"),
+            "a path not served is plain text: {body}"
+        );
+
+        let no_cwd = serde_json::json!({"script": "#!/bin/bash\ntrue", "job": {"environment": ["PATH=/bin"]}});
+        let (status, body) = send(http.post(format!("{base}/job/submit")).json(&no_cwd)).await;
+        assert_eq!(
+            (status, errors(&body)[0]["error_number"].as_i64()),
+            (500, Some(2063)),
+            "{body}"
+        );
+        let gpus = serde_json::json!({"script": "#!/bin/bash\ntrue", "job": {"environment": ["PATH=/bin"], "current_working_directory": "/tmp", "tres_per_job": "gres/gpu:1"}});
+        let (status, body) = send(http.post(format!("{base}/job/submit")).json(&gpus)).await;
+        assert_eq!(status, 500, "{body}");
+        assert_eq!(
+            errors(&body)[0]["error"],
+            "Requested node configuration is not available"
+        );
+
+        let failing = serde_json::json!({"script": "#!/bin/bash\nexit 3", "job": {"environment": ["PATH=/bin"], "current_working_directory": "/tmp"}});
+        let (status, body) = send(http.post(format!("{base}/job/submit")).json(&failing)).await;
+        assert_eq!(status, 200, "{body}");
+        let old = JobSpec::new("python x.py; exit 3").age(std::time::Duration::from_secs(600));
+        let id = sandbox.add_job(kind, old).unwrap();
+        let (_, body) = send(http.get(format!("{base}/job/{id}"))).await;
+        let job = &serde_json::from_str::<Value>(&body).unwrap()["jobs"][0];
+        assert_eq!(job["job_state"], serde_json::json!(["FAILED"]), "{body}");
+        assert_eq!(
+            job["exit_code"]["return_code"],
+            serde_json::json!({"set": true, "infinite": false, "number": 3})
+        );
+        assert_eq!(job["exit_code"]["status"], serde_json::json!(["ERROR"]));
+    }
 }

@@ -29,7 +29,7 @@
 //! let http = reqwest::Client::builder().default_headers(headers).build()?;
 //! let slurm = gpujobs_slurm::v0_0_42::new_client("http://127.0.0.1:6820", http);
 //! let jobs = slurm.list_jobs("v0.0.44", None, None).await?.into_inner();
-//! println!("{} jobs", jobs.jobs.len());
+//! println!("{} jobs", jobs.jobs.map_or(0, |jobs| jobs.0.len()));
 //! # Ok(()) }
 //! ```
 

@@ -108,7 +108,7 @@ fn providers_are_built_by_kind() {
 }
 
 #[test]
-fn slurm_reads_its_token_whole_line_or_not_and_its_user_from_either_variable() {
+fn slurm_reads_its_token_whole_line_or_not_its_user_and_its_version() {
     use gpujobs::slurm::SlurmProvider;
     let configured = |pairs: &[(&str, &str)]| {
         let builder = SlurmProvider::builder().env(vars(pairs)).unwrap();
@@ -116,21 +116,27 @@ fn slurm_reads_its_token_whole_line_or_not_and_its_user_from_either_variable() {
         (
             config.credential.as_ref().unwrap().expose().to_owned(),
             config.user.clone(),
+            config.api_version.clone(),
         )
     };
     // `scontrol token` prints `SLURM_JWT=…`; that whole line works as the value.
+    // USER is not a Slurm user name: the token carries its user (cron, containers and CI
+    // runners have no USER, or another one).
     assert_eq!(
         configured(&[("SLURM_JWT", "SLURM_JWT=eyJ.a.b"), ("USER", "ana")]),
-        ("eyJ.a.b".to_owned(), Some("ana".to_owned()))
+        ("eyJ.a.b".to_owned(), None, None)
     );
     assert_eq!(
         configured(&[
             ("SLURM_JWT", " eyJ.a.b\n"),
             ("SLURM_USER_NAME", "bo"),
-            ("USER", "ana")
+            ("SLURMRESTD_API_VERSION", " v0.0.42 "),
         ]),
-        ("eyJ.a.b".to_owned(), Some("bo".to_owned())),
-        "SLURM_USER_NAME comes before USER"
+        (
+            "eyJ.a.b".to_owned(),
+            Some("bo".to_owned()),
+            Some("v0.0.42".to_owned())
+        ),
     );
     let err = SlurmProvider::builder().env(vars(&[])).unwrap_err();
     assert!(err.to_string().contains("SLURM_JWT"), "{err}");

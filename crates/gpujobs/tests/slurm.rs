@@ -1,5 +1,7 @@
 //! The Slurm adapter against a mock slurmrestd answering what a real
-//! slurmrestd 22.05.8 answered (`tests/payloads/slurm/`).
+//! slurmrestd 22.05.8 answered (`tests/payloads/slurm/`), in API v0.0.38
+//! (pinned, so no `/openapi/v3` is asked). `slurm_versions.rs` covers the
+//! later releases and the choice of version.
 
 mod common;
 
@@ -23,6 +25,7 @@ fn slurm(env: &Env) -> SlurmProvider {
     SlurmProvider::builder()
         .base_url(env.server.uri())
         .user("alice")
+        .api_version("v0.0.38")
         .credential(CANARY_KEY)
         .clock(Arc::new(env.clock.clone()))
         .build()
@@ -253,6 +256,30 @@ async fn a_held_submit_still_returns_its_job() {
     assert_eq!(job.id, "7");
 }
 
+/// The comment a submit of `request` leaves on its job, as sent.
+async fn mark_of(request: &SubmitRequest) -> String {
+    let env = Env::new().await;
+    env.on("POST", SUBMIT, &[(200, payload("slurm", "submit"))])
+        .await;
+    env.on(
+        "GET",
+        &job_path(4),
+        &[(200, payload("slurm", "get_job_running"))],
+    )
+    .await;
+    let mut unkeyed = request.clone();
+    unkeyed.id = None;
+    let _ = slurm(&env).submit(&unkeyed).await;
+    let sent: serde_json::Value = env.received("POST", SUBMIT).await[0].body_json().unwrap();
+    let mark = sent["job"]["comment"].as_str().unwrap().to_owned();
+    // The token is fresh for an unkeyed submit: put the request's id in its place.
+    let (_, fingerprint) = mark.split_once(' ').unwrap();
+    format!(
+        "gpujobs-token={} {fingerprint}",
+        request.id.as_deref().unwrap()
+    )
+}
+
 #[tokio::test]
 async fn a_submit_whose_answer_is_lost_finds_its_job_instead_of_sending_again() {
     let env = Env::new().await;
@@ -262,7 +289,7 @@ async fn a_submit_whose_answer_is_lost_finds_its_job_instead_of_sending_again() 
     env.sequence(
         || wiremock::Mock::given(method("GET")).and(path(JOBS)),
         vec![ResponseTemplate::new(200).set_body_json(listed.clone()), {
-            listed["jobs"][0]["comment"] = "gpujobs-token=run-42".into();
+            listed["jobs"][0]["comment"] = mark_of(&request).await.into();
             ResponseTemplate::new(200).set_body_json(listed.clone())
         }],
     )
@@ -273,10 +300,14 @@ async fn a_submit_whose_answer_is_lost_finds_its_job_instead_of_sending_again() 
     assert_eq!(job.id, "1", "the job the lost submit made");
     assert_eq!(env.received("POST", SUBMIT).await.len(), 1, "sent once");
 
-    // The same id again is a conflict, and nothing is sent.
-    let again = slurm(&env).submit(&request).await.unwrap_err();
-    assert!(matches!(again, Error::Conflict { .. }), "{again:?}");
-    assert!(again.to_string().contains("Slurm job 1"), "{again}");
+    // The same request under the same id again is that job, and nothing is sent.
+    let again = slurm(&env).submit(&request).await.unwrap();
+    assert_eq!(again.id, "1");
+    // Another request under the same id is a conflict, and nothing is sent either.
+    let other = SubmitRequest::new("python eval.py").id("run-42");
+    let conflict = slurm(&env).submit(&other).await.unwrap_err();
+    assert!(matches!(conflict, Error::Conflict { .. }), "{conflict:?}");
+    assert!(conflict.to_string().contains("Slurm job 1"), "{conflict}");
     assert_eq!(env.received("POST", SUBMIT).await.len(), 1);
 }
 

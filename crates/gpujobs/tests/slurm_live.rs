@@ -98,7 +98,10 @@ mod slurm_live {
     #[tokio::test]
     #[ignore = "needs slurmrestd: scripts/slurm-live.sh"]
     async fn every_version_the_server_serves_can_be_pinned() {
-        let done = slurm().submit(&job("true").name("gpujobs-live-pinned")).await.unwrap();
+        let done = slurm()
+            .submit(&job("true").name("gpujobs-live-pinned"))
+            .await
+            .unwrap();
         let done = slurm().wait(&done.id, &options()).await.unwrap();
         for version in spoken_here() {
             let pinned = SlurmProvider::builder()
@@ -107,16 +110,40 @@ mod slurm_live {
                 .api_version(*version)
                 .build()
                 .unwrap();
-            assert_eq!(pinned.api_version().await.unwrap(), ApiVersion::parse(version).unwrap());
+            assert_eq!(
+                pinned.api_version().await.unwrap(),
+                ApiVersion::parse(version).unwrap()
+            );
             let got = pinned.get(&done.id).await.unwrap();
-            assert_eq!((got.status, got.exit_code, got.name.as_deref()), (JobStatus::Succeeded, Some(0), Some("gpujobs-live-pinned")), "{version}");
-            let listed: Vec<Job> = pinned.list(ListOptions::default()).try_collect().await.unwrap();
+            assert_eq!(
+                (got.status, got.exit_code, got.name.as_deref()),
+                (JobStatus::Succeeded, Some(0), Some("gpujobs-live-pinned")),
+                "{version}"
+            );
+            let listed: Vec<Job> = pinned
+                .list(ListOptions::default())
+                .try_collect()
+                .await
+                .unwrap();
             assert!(listed.iter().any(|j| j.id == done.id), "{version}");
             record(&pinned, "get_job_completed", &format!("/job/{}", done.id)).await;
-            record(&pinned, "list_jobs", if *version == "v0.0.38" { "/jobs" } else { "/jobs/" }).await;
+            record(
+                &pinned,
+                "list_jobs",
+                if *version == "v0.0.38" {
+                    "/jobs"
+                } else {
+                    "/jobs/"
+                },
+            )
+            .await;
         }
         // A version this server does not serve is refused in one clear line.
-        let unserved = if spoken_here()[0] == "v0.0.38" { "v0.0.45" } else { "v0.0.38" };
+        let unserved = if spoken_here()[0] == "v0.0.38" {
+            "v0.0.45"
+        } else {
+            "v0.0.38"
+        };
         let pinned = SlurmProvider::builder()
             .base_url(var("SLURMRESTD_URL"))
             .credential(var("GPUJOBS_SLURM_TOKEN"))
@@ -187,7 +214,11 @@ mod slurm_live {
         let slurm = slurm();
         let submitted = slurm.submit(&job("kill -9 $$")).await.unwrap();
         let done = slurm.wait(&submitted.id, &options()).await.unwrap();
-        assert_eq!((done.status.clone(), done.exit_code), (JobStatus::Failed, None), "{done:?}");
+        assert_eq!(
+            (done.status.clone(), done.exit_code),
+            (JobStatus::Failed, None),
+            "{done:?}"
+        );
         let reason = done.failure_reason.clone().unwrap_or_default();
         assert!(reason.contains("killed by signal 9"), "{reason}");
         record(&slurm, "get_job_signaled", &format!("/job/{}", done.id)).await;
@@ -221,7 +252,11 @@ mod slurm_live {
             "{outcome:?}"
         );
         let ended = slurm.wait(&running.id, &options()).await.unwrap();
-        assert_eq!((ended.status.clone(), ended.exit_code), (JobStatus::Canceled, None), "{ended:?}");
+        assert_eq!(
+            (ended.status.clone(), ended.exit_code),
+            (JobStatus::Canceled, None),
+            "{ended:?}"
+        );
         record(&slurm, "get_job_cancelled", &format!("/job/{}", running.id)).await;
         let again = slurm.cancel(&running.id).await.unwrap();
         assert!(matches!(again, CancelOutcome::AlreadyEnded(_)), "{again:?}");
@@ -312,7 +347,10 @@ mod slurm_live {
         let request = job("sleep 1").name("gpujobs-live-keyed").id(&id);
         let first = slurm.submit(&request).await.unwrap();
         let again = slurm.submit(&request).await.unwrap();
-        assert_eq!(again.id, first.id, "the same request under one id is one job");
+        assert_eq!(
+            again.id, first.id,
+            "the same request under one id is one job"
+        );
         let other = slurm.submit(&job("sleep 2").id(&id)).await.unwrap_err();
         assert!(matches!(other, Error::Conflict { .. }), "{other:?}");
         assert!(other.to_string().contains(&first.id), "{other}");
@@ -333,7 +371,11 @@ mod slurm_live {
                 let mut first = vec![0u8; 64 * 1024];
                 let n = client.read(&mut first).await.unwrap_or(0);
                 let head = String::from_utf8_lossy(&first[..n]);
-                let submit = head.starts_with("POST /slurm/") && head.lines().next().is_some_and(|l| l.contains("/job/submit"));
+                let submit = head.starts_with("POST /slurm/")
+                    && head
+                        .lines()
+                        .next()
+                        .is_some_and(|l| l.contains("/job/submit"));
                 server.write_all(&first[..n]).await.unwrap();
                 if submit && !dropped {
                     dropped = true;

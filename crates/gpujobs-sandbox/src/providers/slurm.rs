@@ -144,7 +144,9 @@ impl Emulator for Slurm {
         }
         let served = |version: &str| release.versions().contains(&version);
         match path.as_slice() {
-            ["slurm", "v0.0.38", rest @ ..] if served("v0.0.38") => v0_0_38(req, state, method, rest),
+            ["slurm", "v0.0.38", rest @ ..] if served("v0.0.38") => {
+                v0_0_38(req, state, method, rest)
+            }
             ["slurm", version, rest @ ..] if served(version) && release.data_parser() => {
                 data_parser(req, state, version, method, rest)
             }
@@ -156,13 +158,19 @@ impl Emulator for Slurm {
 /// A request slurmrestd (or slurmctld) refuses for its credentials, if it does.
 fn refused_auth(req: &Req, state: &State, release: SlurmRelease) -> Option<Resp> {
     let header = |name: &str| req.headers.get(name).and_then(|v| v.to_str().ok());
-    let (user, token, bearer) = (header("x-slurm-user-name"), header("x-slurm-user-token"), req.bearer());
+    let (user, token, bearer) = (
+        header("x-slurm-user-name"),
+        header("x-slurm-user-token"),
+        req.bearer(),
+    );
     let token = match (release, user, token, bearer) {
         // 22.05 wants both headers and knows no Bearer.
         (SlurmRelease::V22_05, Some(_), Some(token), _) => token,
         (SlurmRelease::V22_05, ..) => return Some(Resp::text(401, "Authentication failure")),
         // Later: the token alone, as a header or Bearer — both at once is ambiguous.
-        (_, _, Some(_), Some(_)) | (_, _, None, None) => return Some(Resp::text(401, "Authentication failure")),
+        (_, _, Some(_), Some(_)) | (_, _, None, None) => {
+            return Some(Resp::text(401, "Authentication failure"));
+        }
         (_, _, Some(token), None) | (_, _, None, Some(token)) => token,
     };
     if state.config.tokens.get(&KIND).is_none_or(|t| t == token) {
@@ -172,14 +180,24 @@ fn refused_auth(req: &Req, state: &State, release: SlurmRelease) -> Option<Resp>
     Some(match release {
         SlurmRelease::V22_05 => answer_v0_0_38(
             500,
-            error(-1, "Unspecified error", "Failed while looking for jobs", "slurm_load_jobs"),
+            error(
+                -1,
+                "Unspecified error",
+                "Failed while looking for jobs",
+                "slurm_load_jobs",
+            ),
             json!({ "jobs": [] }),
         ),
         _ => answer(
             release,
             "v0.0.42",
             511,
-            error(1007, "Protocol authentication error", "Unable to query jobs", "slurm_load_jobs()"),
+            error(
+                1007,
+                "Protocol authentication error",
+                "Unable to query jobs",
+                "slurm_load_jobs()",
+            ),
             json!({ "jobs": [] }),
         ),
     })
@@ -224,7 +242,11 @@ fn parse_body(req: &Req) -> Result<Value, Resp> {
 
 /// What every submit asks of the one-node cluster of `scripts/slurm-live.sh`:
 /// a script, the `debug` partition, and no GPUs (it has none).
-fn refused_submit(script: Option<&str>, partition: Option<&str>, gpus: bool) -> Option<(i64, &'static str)> {
+fn refused_submit(
+    script: Option<&str>,
+    partition: Option<&str>,
+    gpus: bool,
+) -> Option<(i64, &'static str)> {
     match (script, partition, gpus) {
         (None, ..) => Some((2009, "Job script not specified")),
         (_, Some(p), _) if p != "debug" => Some((2000, "Invalid partition name specified")),
@@ -235,17 +257,31 @@ fn refused_submit(script: Option<&str>, partition: Option<&str>, gpus: bool) -> 
 
 /// A job made from a submit's fields.
 fn job_spec(script: &str, job: &Value, environment: Vec<(String, String)>) -> JobSpec {
-    let mut spec = JobSpec::new(script.lines().filter(|l| !l.starts_with("#!")).collect::<Vec<_>>().join("; "));
+    let mut spec = JobSpec::new(
+        script
+            .lines()
+            .filter(|l| !l.starts_with("#!"))
+            .collect::<Vec<_>>()
+            .join("; "),
+    );
     let text = |key: &str| job.get(key).and_then(Value::as_str).map(str::to_owned);
     spec.name = text("name");
     spec.working_dir = text("current_working_directory");
     spec.env = environment.into_iter().collect();
     // A number, or (v0.0.40 on) a `{set, infinite, number}`.
-    let minutes = job.get("time_limit").and_then(|t| t.as_i64().or_else(|| t.get("number")?.as_i64()));
+    let minutes = job
+        .get("time_limit")
+        .and_then(|t| t.as_i64().or_else(|| t.get("number")?.as_i64()));
     spec.metadata = [
         ("comment", text("comment").unwrap_or_default()),
-        ("partition", text("partition").unwrap_or_else(|| "debug".into())),
-        ("standard_output", text("standard_output").unwrap_or_default()),
+        (
+            "partition",
+            text("partition").unwrap_or_else(|| "debug".into()),
+        ),
+        (
+            "standard_output",
+            text("standard_output").unwrap_or_default(),
+        ),
         ("time_limit", minutes.unwrap_or(60).to_string()),
     ]
     .into_iter()
@@ -269,7 +305,12 @@ struct Shown {
 fn shown(job: &SimJob, state: &State) -> Shown {
     let (now, timing) = (state.now(), &state.config.timing);
     let phase = job.phase(now, timing);
-    let limit_minutes: i64 = job.spec.metadata.get("time_limit").and_then(|m| m.parse().ok()).unwrap_or(60);
+    let limit_minutes: i64 = job
+        .spec
+        .metadata
+        .get("time_limit")
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(60);
     let (state_name, reason, exit_code, signal) = match phase {
         Phase::Queued | Phase::Starting => ("PENDING", "Resources", 0, None),
         Phase::Running | Phase::Canceling => ("RUNNING", "None", 0, None),
@@ -277,13 +318,21 @@ fn shown(job: &SimJob, state: &State) -> Shown {
         Phase::Failed(code) => ("FAILED", "NonZeroExitCode", i64::from(code), None),
         Phase::Canceled => ("CANCELLED", "None", 0, Some((15, "TERM"))),
     };
-    let started = job.entered(|p| matches!(p, Phase::Running), now, timing).map(unix_seconds);
+    let started = job
+        .entered(|p| matches!(p, Phase::Running), now, timing)
+        .map(unix_seconds);
     let ended = phase
         .is_terminal()
-        .then(|| job.history(now, timing).last().map(|(_, at)| unix_seconds(*at)))
+        .then(|| {
+            job.history(now, timing)
+                .last()
+                .map(|(_, at)| unix_seconds(*at))
+        })
         .flatten();
     // Pending: 0; running: the prediction start + limit; ended: when it ended.
-    let end_time = ended.or(started.map(|s| s + 60 * limit_minutes)).unwrap_or(0);
+    let end_time = ended
+        .or(started.map(|s| s + 60 * limit_minutes))
+        .unwrap_or(0);
     Shown {
         state: state_name,
         reason,
@@ -316,17 +365,28 @@ fn answer_v0_0_38(status: u16, errors: Value, payload: Value) -> Resp {
 
 fn v0_0_38(req: &Req, state: &State, method: &str, path: &[&str]) -> Resp {
     let (now, timing) = (state.now(), &state.config.timing);
-    let unknown = |id: &str, verb: &str, source: &str| unknown_job(format!("{verb} JobId={id}"), source);
+    let unknown =
+        |id: &str, verb: &str, source: &str| unknown_job(format!("{verb} JobId={id}"), source);
     match (method, path) {
-        ("GET", ["jobs"]) => jobs_v0_0_38(all(state, KIND).iter().map(|j| render_v0_0_38(j, state)).collect()),
+        ("GET", ["jobs"]) => jobs_v0_0_38(
+            all(state, KIND)
+                .iter()
+                .map(|j| render_v0_0_38(j, state))
+                .collect(),
+        ),
         ("GET", ["job", id]) => match with_job(state, KIND, id, |j| render_v0_0_38(j, state)) {
             Some(job) => jobs_v0_0_38(vec![job]),
-            None => answer_v0_0_38(500, unknown(id, "Unable to find", "slurm_load_job"), json!({ "jobs": [] })),
+            None => answer_v0_0_38(
+                500,
+                unknown(id, "Unable to find", "slurm_load_job"),
+                json!({ "jobs": [] }),
+            ),
         },
         ("DELETE", ["job", id]) => match with_job(state, KIND, id, |j| j.cancel(now, timing)) {
             Some(_) => answer_v0_0_38(200, json!([]), json!({})),
             None => {
-                let description = format!("unable to kill JobId={id} with signal 9: Invalid job id specified");
+                let description =
+                    format!("unable to kill JobId={id} with signal 9: Invalid job id specified");
                 answer_v0_0_38(500, unknown_job(description, "slurm_kill_job"), json!({}))
             }
         },
@@ -335,10 +395,18 @@ fn v0_0_38(req: &Req, state: &State, method: &str, path: &[&str]) -> Resp {
         ("POST", ["job", id]) => match parse_body(req) {
             Err(refused) => refused,
             Ok(_) if exists(state, KIND, id) => answer_v0_0_38(200, json!([]), json!({})),
-            Ok(_) => answer_v0_0_38(500, unknown_job("job update from [localhost] failed".into(), "_parse_job_list"), json!({})),
+            Ok(_) => answer_v0_0_38(
+                500,
+                unknown_job(
+                    "job update from [localhost] failed".into(),
+                    "_parse_job_list",
+                ),
+                json!({}),
+            ),
         },
         ("GET", ["ping"]) => {
-            let ping = json!([{ "hostname": "sandbox", "ping": "UP", "status": 0, "mode": "primary" }]);
+            let ping =
+                json!([{ "hostname": "sandbox", "ping": "UP", "status": 0, "mode": "primary" }]);
             answer_v0_0_38(200, json!([]), json!({ "pings": ping }))
         }
         _ => Resp::text(404, SlurmRelease::V22_05.not_found()),
@@ -371,9 +439,15 @@ const NULL_WHEN_UNSET: [&str; 18] = [
 /// `{meta, errors: [], jobs}` with every field of every job, as slurmrestd 22.05 sends it.
 fn jobs_v0_0_38(jobs: Vec<V0038JobResponseProperties>) -> Resp {
     let answer: gpujobs_slurm::v0_0_38::types::V0038JobsResponse =
-        serde_json::from_value(json!({ "meta": meta_v0_0_38(), "errors": [], "jobs": jobs })).unwrap_or_default();
+        serde_json::from_value(json!({ "meta": meta_v0_0_38(), "errors": [], "jobs": jobs }))
+            .unwrap_or_default();
     let mut value = every_field(&answer, Absent::Zero);
-    for job in value.get_mut("jobs").and_then(Value::as_array_mut).into_iter().flatten() {
+    for job in value
+        .get_mut("jobs")
+        .and_then(Value::as_array_mut)
+        .into_iter()
+        .flatten()
+    {
         for field in NULL_WHEN_UNSET {
             if let Some(slot) = job.get_mut(field).filter(|v| is_zero(v)) {
                 *slot = Value::Null;
@@ -398,8 +472,18 @@ fn submit_v0_0_38(req: &Req, state: &State) -> Resp {
         Ok(raw) => raw,
         Err(refused) => return refused,
     };
+    if !raw.get("script").is_some_and(Value::is_string) {
+        return answer_v0_0_38(
+            500,
+            json!([{ "error_code": 2009, "error": "Job script not specified" }]),
+            json!({}),
+        );
+    }
     // slurmrestd 22.05 refuses a job without an environment object (as these three errors).
-    if raw.get("script").is_some_and(Value::is_string) && !raw.pointer("/job/environment").is_some_and(Value::is_object) {
+    if !raw
+        .pointer("/job/environment")
+        .is_some_and(Value::is_object)
+    {
         let refused = json!([
             { "error": "environment must be a dictionary", "error_code": -1 },
             {
@@ -412,15 +496,25 @@ fn submit_v0_0_38(req: &Req, state: &State) -> Resp {
         ]);
         return answer_v0_0_38(400, refused, json!({}));
     }
-    let Ok(V0038JobSubmission { script, .. }) = serde_json::from_value::<V0038JobSubmission>(raw.clone()) else {
+    let Ok(V0038JobSubmission { script, .. }) =
+        serde_json::from_value::<V0038JobSubmission>(raw.clone())
+    else {
         let refused = json!([{ "error_code": 9001, "error": "Failure during parsing" }]);
         return answer_v0_0_38(400, refused, json!({}));
     };
     let job = raw.get("job").cloned().unwrap_or_default();
     let gpus = job.get("gpus").is_some_and(|g| g.as_str() != Some("0"));
     let has_script = (!script.is_empty() && job.is_object()).then_some(script.as_str());
-    if let Some((number, text)) = refused_submit(has_script, job.get("partition").and_then(Value::as_str), gpus) {
-        return answer_v0_0_38(500, json!([{ "error_code": number, "error": text }]), json!({}));
+    if let Some((number, text)) = refused_submit(
+        has_script,
+        job.get("partition").and_then(Value::as_str),
+        gpus,
+    ) {
+        return answer_v0_0_38(
+            500,
+            json!([{ "error_code": number, "error": text }]),
+            json!({}),
+        );
     }
     let env = job
         .get("environment")
@@ -431,7 +525,11 @@ fn submit_v0_0_38(req: &Req, state: &State) -> Resp {
         .collect();
     let created = super::add_job(state, &Slurm, job_spec(&script, &job, env));
     let id: i64 = created.id.parse().unwrap_or_default();
-    answer_v0_0_38(200, json!([]), json!({ "job_id": id, "step_id": "BATCH", "job_submit_user_msg": "" }))
+    answer_v0_0_38(
+        200,
+        json!([]),
+        json!({ "job_id": id, "step_id": "BATCH", "job_submit_user_msg": "" }),
+    )
 }
 
 /// A job as slurmrestd 22.05 renders it.
@@ -439,7 +537,9 @@ fn render_v0_0_38(job: &SimJob, state: &State) -> V0038JobResponseProperties {
     let shown = shown(job, state);
     let meta = |key: &str| job.spec.metadata.get(key).cloned().unwrap_or_default();
     // A raw wait status: the exit code in the high byte, or the signal.
-    let wait_status = shown.signal.map_or(shown.exit_code << 8, |(number, _)| number);
+    let wait_status = shown
+        .signal
+        .map_or(shown.exit_code << 8, |(number, _)| number);
     let value = json!({
         "job_id": job.id.parse::<i64>().unwrap_or_default(),
         "name": job.spec.name.clone().unwrap_or_default(),
@@ -484,12 +584,49 @@ fn meta(release: SlurmRelease, version: &str) -> Value {
 }
 
 /// An answer: `{…payload, meta, errors, warnings}`.
-fn answer(release: SlurmRelease, version: &str, status: u16, errors: Value, payload: Value) -> Resp {
+fn answer(
+    release: SlurmRelease,
+    version: &str,
+    status: u16,
+    errors: Value,
+    payload: Value,
+) -> Resp {
     let mut body = payload;
     body["meta"] = meta(release, version);
     body["errors"] = errors;
     body["warnings"] = json!([]);
     Resp::json(status, &body)
+}
+
+/// A job rendered in v0.0.42's fields, in `version`'s instead: the job
+/// fields the versions add and drop (`cargo xtask drift-versions slurm`).
+fn in_version(mut job: Value, version: &str) -> Value {
+    let (added, dropped): (Value, &[&str]) = match version {
+        "v0.0.40" | "v0.0.41" => (
+            json!({ "exclusive": [], "oversubscribe": false, "show_flags": [], "minimum_switches": 0 }),
+            &["priority_by_partition", "required_switches"],
+        ),
+        "v0.0.42" => (json!({}), &[]),
+        later => {
+            let mut added = json!({ "licenses_allocated": "", "segment_size": 0, "stdin_expanded": "", "stdout_expanded": "", "stderr_expanded": "" });
+            if later >= "v0.0.44" {
+                added["submit_line"] = json!("");
+                added["step_id"] = json!({ "job_id": no_val(None), "step_het_component": no_val(None), "step_id": "batch", "sluid": "" });
+            }
+            if later >= "v0.0.45" {
+                added["container_type"] = json!("");
+                added["memory_update_delay"] = json!(0);
+                added["memory_update_margin"] = json!(0);
+            }
+            let dropped: &[&str] = if later >= "v0.0.45" { &["power"] } else { &[] };
+            (added, dropped)
+        }
+    };
+    if let (Value::Object(job), Value::Object(added)) = (&mut job, added) {
+        job.extend(added);
+        dropped.iter().for_each(|field| drop(job.remove(*field)));
+    }
+    job
 }
 
 /// `{set, infinite, number}`: set when there is a number.
@@ -501,16 +638,22 @@ fn data_parser(req: &Req, state: &State, version: &str, method: &str, path: &[&s
     let release = state.config.slurm_release;
     let (now, timing) = (state.now(), &state.config.timing);
     let reply = |status, errors, payload| answer(release, version, status, errors, payload);
-    // Every field of every job is sent, unset numbers as `{set: false, …}`.
+    // Every field of every job is sent, unset numbers as `{set: false, …}`, in this version's fields.
     let jobs = |jobs: Vec<V0042JobInfo>| {
-        let jobs: Vec<Value> = jobs.iter().map(|job| every_field(job, Absent::Zero)).collect();
+        let jobs: Vec<Value> = jobs
+            .iter()
+            .map(|job| in_version(every_field(job, Absent::Zero), version))
+            .collect();
         let payload = json!({ "jobs": jobs, "last_backfill": no_val(Some(0)), "last_update": no_val(Some(unix_seconds(now))) });
         reply(200, json!([]), payload)
     };
     match (method, path) {
-        ("GET", ["jobs", ""] | ["jobs"]) => jobs(all(state, KIND).iter().map(|j| render(j, state)).collect()),
+        ("GET", ["jobs", ""] | ["jobs"]) => {
+            jobs(all(state, KIND).iter().map(|j| render(j, state)).collect())
+        }
         ("GET", ["jobs", "state", ..]) => {
-            let wanted: Option<Vec<&str>> = req.query.get("job_id").map(|ids| ids.split(',').collect());
+            let wanted: Option<Vec<&str>> =
+                req.query.get("job_id").map(|ids| ids.split(',').collect());
             let listed = all(state, KIND)
                 .iter()
                 .filter(|j| wanted.as_ref().is_none_or(|w| w.contains(&j.id.as_str())))
@@ -525,15 +668,25 @@ fn data_parser(req: &Req, state: &State, version: &str, method: &str, path: &[&s
             Some(job) => jobs(vec![job]),
             None => {
                 let empty = json!({ "jobs": [], "last_backfill": no_val(Some(0)), "last_update": no_val(Some(0)) });
-                reply(404, unknown_job(format!("Unable to query JobId={id}"), "_handle_job_get"), empty)
+                reply(
+                    404,
+                    unknown_job(format!("Unable to query JobId={id}"), "_handle_job_get"),
+                    empty,
+                )
             }
         },
         ("DELETE", ["job", id]) => match with_job(state, KIND, id, |j| j.cancel(now, timing)) {
-            Some(_) if version == "v0.0.40" || version == "v0.0.41" => reply(200, json!([]), json!({})),
+            Some(_) if version == "v0.0.40" || version == "v0.0.41" => {
+                reply(200, json!([]), json!({}))
+            }
             Some(_) => reply(200, json!([]), json!({ "status": [] })),
             None => {
                 let description = format!("Unable to signal JobId={id}: Invalid job id specified");
-                reply(404, unknown_job(description, "_handle_job_delete"), json!({ "status": [] }))
+                reply(
+                    404,
+                    unknown_job(description, "_handle_job_delete"),
+                    json!({ "status": [] }),
+                )
             }
         },
         ("POST", ["job", "submit"]) => submit(req, state, version),
@@ -541,7 +694,11 @@ fn data_parser(req: &Req, state: &State, version: &str, method: &str, path: &[&s
         ("POST", ["job", id]) => match parse_body(req) {
             Err(refused) => refused,
             Ok(_) if exists(state, KIND, id) => reply(200, json!([]), json!({ "results": [] })),
-            Ok(_) => reply(404, unknown_job(format!("Unable to update JobId={id}"), "_update_job"), json!({})),
+            Ok(_) => reply(
+                404,
+                unknown_job(format!("Unable to update JobId={id}"), "_update_job"),
+                json!({}),
+            ),
         },
         _ => Resp::text(404, release.not_found()),
     }
@@ -555,35 +712,93 @@ fn submit(req: &Req, state: &State, version: &str) -> Resp {
         Err(refused) => return refused,
     };
     if serde_json::from_value::<V0042JobSubmitReq>(raw.clone()).is_err() {
-        return reply(400, error(9001, "Failure during parsing", "Rejecting request: unable to parse the request body", "_parse_job"), json!({}));
+        return reply(
+            400,
+            error(
+                9001,
+                "Failure during parsing",
+                "Rejecting request: unable to parse the request body",
+                "_parse_job",
+            ),
+            json!({}),
+        );
     }
     let job = raw.get("job").cloned().unwrap_or_default();
     // Top level, where every version reads it, or (v0.0.40 on) inside the job.
-    let script = raw.get("script").or_else(|| job.get("script")).and_then(Value::as_str);
+    let script = raw
+        .get("script")
+        .or_else(|| job.get("script"))
+        .and_then(Value::as_str);
     let gpus = ["tres_per_job", "tres_per_node", "tres_per_task"]
         .iter()
-        .any(|key| job.get(*key).and_then(Value::as_str).is_some_and(|t| t.contains("gpu")));
-    if let Some((number, text)) = refused_submit(script, job.get("partition").and_then(Value::as_str), gpus) {
-        return reply(500, error(number, text, "Batch job submission failed", "slurm_submit_batch_job()"), json!({}));
+        .any(|key| {
+            job.get(*key)
+                .and_then(Value::as_str)
+                .is_some_and(|t| t.contains("gpu"))
+        });
+    if let Some((number, text)) =
+        refused_submit(script, job.get("partition").and_then(Value::as_str), gpus)
+    {
+        return reply(
+            500,
+            error(
+                number,
+                text,
+                "Batch job submission failed",
+                "slurm_submit_batch_job()",
+            ),
+            json!({}),
+        );
     }
     let environment: Vec<(String, String)> = job
         .get("environment")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .filter_map(|entry| entry.as_str()?.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())))
+        .filter_map(|entry| {
+            entry
+                .as_str()?
+                .split_once('=')
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        })
         .collect();
     // slurmctld refuses an empty environment, and (from 23.02) a job without a working directory.
     if environment.is_empty() {
-        return reply(500, error(2022, "Environment variables not specified", "Batch job submission failed", "slurm_submit_batch_job()"), json!({}));
+        return reply(
+            500,
+            error(
+                2022,
+                "Environment variables not specified",
+                "Batch job submission failed",
+                "slurm_submit_batch_job()",
+            ),
+            json!({}),
+        );
     }
     if job.get("current_working_directory").is_none() {
         let text = "Job cannot be submitted without the current working directory specified.";
-        return reply(500, error(2063, text, "Batch job submission failed", "slurm_submit_batch_job()"), json!({}));
+        return reply(
+            500,
+            error(
+                2063,
+                text,
+                "Batch job submission failed",
+                "slurm_submit_batch_job()",
+            ),
+            json!({}),
+        );
     }
-    let created = super::add_job(state, &Slurm, job_spec(script.unwrap_or_default(), &job, environment));
+    let created = super::add_job(
+        state,
+        &Slurm,
+        job_spec(script.unwrap_or_default(), &job, environment),
+    );
     let id: i64 = created.id.parse().unwrap_or_default();
-    reply(200, json!([]), json!({ "job_id": id, "step_id": "batch", "job_submit_user_msg": "" }))
+    reply(
+        200,
+        json!([]),
+        json!({ "job_id": id, "step_id": "batch", "job_submit_user_msg": "" }),
+    )
 }
 
 /// A job as a data_parser version renders it.

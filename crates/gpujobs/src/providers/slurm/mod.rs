@@ -50,6 +50,7 @@ pub type SlurmProvider = Provider<SlurmApi>;
 #[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 #[serde(untagged)]
 #[non_exhaustive]
+#[allow(clippy::large_enum_variant, reason = "a record always lives boxed, in `ProviderJob`")]
 pub enum Record {
     /// As API v0.0.38 sends it (Slurm 22.05 to 23.11).
     V0038(gpujobs_slurm::v0_0_38::types::V0038JobResponseProperties),
@@ -219,6 +220,7 @@ impl GeneratedClient for SlurmClient {
 
 /// What slurmrestd answers about jobs (one, or all), in the version spoken.
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant, reason = "an answer is read once where it is made")]
 pub enum Jobs {
     /// v0.0.38's answer.
     V0038(gpujobs_slurm::v0_0_38::types::V0038JobsResponse),
@@ -435,6 +437,30 @@ fn whole(what: &str, count: Option<f64>) -> Result<Option<i64>> {
         Some(n) if n.fract() != 0.0 || n < 1.0 => Err(Error::invalid(KIND, format!("Slurm allocates whole {what} (`{}`), not {n}", what.to_lowercase()))),
         Some(n) => Ok(Some(n as i64)),
         None => Ok(None),
+    }
+}
+
+/// What a submit asked of the cluster, for a refusal's message.
+fn asked(request: &SubmitRequest) -> String {
+    let mut parts = Vec::new();
+    if let Some(gpus) = request.gpus {
+        parts.push(format!("{gpus} GPUs"));
+    }
+    if let Some(cpus) = request.cpus {
+        parts.push(format!("{cpus} CPUs"));
+    }
+    if let Some(bytes) = request.memory_bytes {
+        parts.push(format!("{} MiB of memory", bytes.div_ceil(1 << 20)));
+    }
+    if let Some(partition) = &request.partition {
+        parts.push(format!("partition {partition}"));
+    }
+    if let Some(limit) = request.time_limit {
+        parts.push(format!("{} minutes", limit.as_secs().div_ceil(60).max(1)));
+    }
+    match parts.is_empty() {
+        true => "the defaults".to_owned(),
+        false => parts.join(", "),
     }
 }
 
@@ -707,6 +733,13 @@ impl Api for SlurmApi {
             let error = match Self::submit_once(p, version, request, &comment).await {
                 Ok(id) => return p.get(&id.to_string()).await,
                 Err(error) if answer_may_be_lost(&error) => error,
+                Err(Error::InvalidRequest { message, source, .. }) => {
+                    return Err(Error::InvalidRequest {
+                        provider: KIND,
+                        message: format!("{message} (asked for {})", asked(request)),
+                        source,
+                    });
+                }
                 Err(error) => return Err(error),
             };
             if let Some((job, _)) = p.find_submitted(version, &token, request).await? {
