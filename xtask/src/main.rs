@@ -12,7 +12,7 @@ use std::time::Instant;
 use gpujobs_codegen::{Mode, Outcome, Status};
 
 const USAGE: &str = "usage: cargo xtask regen [--check] | fetch-specs [PROVIDER] [--from URL] [--header 'NAME: VALUE']...
-                   | drift REV | overlaid DIR
+                   | drift REV | drift-versions PROVIDER | overlaid DIR
 
   regen            regenerate every generated client from specs/ (and the codegen fixtures)
   regen --check    write nothing; exit 1 naming every stale or missing file
@@ -23,7 +23,11 @@ const USAGE: &str = "usage: cargo xtask regen [--check] | fetch-specs [PROVIDER]
                    the environment (--header 'X-SLURM-USER-TOKEN: $SLURM_JWT')
   drift REV        the generated clients' surface drift between git revision REV and the working
                    tree, as Markdown (for a pull request)
+  drift-versions PROVIDER
+                   what each version of a versioned API (specs/PROVIDER/<version>/) changes
+                   from the one before, field by field, for the operations both serve
   overlaid DIR     write each provider's spec with its overlay applied to DIR/<provider>.json
+                   (DIR/<provider>-<version>.json for each generated version of a versioned API)
                    (what Spectral and schemathesis check)";
 
 fn main() -> ExitCode {
@@ -38,6 +42,7 @@ fn main() -> ExitCode {
         ["regen", "--check"] => Mode::Check,
         ["overlaid", dir] => return write_overlaid(Path::new(dir)),
         ["drift", rev] => return drift(rev),
+        ["drift-versions", provider] => return drift_versions(provider),
         ["fetch-specs", rest @ ..] => return fetch_specs(rest),
         ["-h" | "--help" | "help"] => {
             println!("{USAGE}");
@@ -82,6 +87,19 @@ fn main() -> ExitCode {
 
 fn drift(rev: &str) -> ExitCode {
     match gpujobs_codegen::drift_since(&workspace_root(), rev) {
+        Ok(markdown) => {
+            print!("{markdown}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn drift_versions(provider: &str) -> ExitCode {
+    match gpujobs_codegen::drift::between_versions(&workspace_root(), provider) {
         Ok(markdown) => {
             print!("{markdown}");
             ExitCode::SUCCESS
@@ -165,7 +183,8 @@ fn write_overlaid(dir: &Path) -> ExitCode {
         let targets = gpujobs_codegen::targets(&root).map_err(|e| e.to_string())?;
         for target in targets.iter().filter(|t| t.is_provider) {
             let (spec, _) = gpujobs_codegen::overlaid(&root, target).map_err(|e| e.to_string())?;
-            let path = dir.join(format!("{}.json", target.name));
+            // `slurm/v0.0.42` is written as `slurm-v0.0.42.json`.
+            let path = dir.join(format!("{}.json", target.name.replace('/', "-")));
             let text = serde_json::to_string_pretty(&spec).map_err(|e| e.to_string())?;
             std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
             println!("{}", path.display());

@@ -148,6 +148,9 @@ pub enum Command {
         /// Where to listen.
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: std::net::SocketAddr,
+        /// Answer under /slurm as this Slurm release's slurmrestd: 22.05, 24.11 or 26.05.
+        #[arg(long, value_name = "RELEASE", default_value = "26.05")]
+        slurm_release: gpujobs_sandbox::SlurmRelease,
     },
     /// Print shell completions.
     Completions {

@@ -208,13 +208,17 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
         }
         Command::Providers => emit(&providers_text(&printer)),
         Command::Schema => emit(&printer.json(&schemars::schema_for!(JobView), true)),
-        Command::Sandbox { addr } => {
-            let sandbox = Sandbox::start(SandboxConfig::default().addr(*addr))
-                .await
-                .map_err(|e| Failure {
-                    code: 6,
-                    message: format!("cannot start the sandbox on {addr}: {e}"),
-                })?;
+        Command::Sandbox {
+            addr,
+            slurm_release,
+        } => {
+            let config = SandboxConfig::default()
+                .addr(*addr)
+                .slurm_release(*slurm_release);
+            let sandbox = Sandbox::start(config).await.map_err(|e| Failure {
+                code: 6,
+                message: format!("cannot start the sandbox on {addr}: {e}"),
+            })?;
             emit(&sandbox.banner());
             let _ = tokio::signal::ctrl_c().await;
         }

@@ -16,6 +16,7 @@
 //! ```
 
 pub mod drift;
+mod fields;
 mod generate;
 mod load;
 pub mod normalise;

@@ -103,3 +103,51 @@ fn no_change_says_so() {
     let markdown = drift_since(dir.path(), "HEAD").unwrap();
     assert!(markdown.ends_with("\nNo surface changes.\n"), "{markdown}");
 }
+
+/// Two versions of one API in a scratch `specs/acme/`, the second adding a
+/// field, changing one's type and dropping an enum value.
+#[test]
+fn versions_are_compared_field_by_field_with_the_version_taken_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = |version: &str, job: serde_json::Value| {
+        serde_json::json!({
+            "openapi": "3.0.3", "info": { "title": "acme", "version": version },
+            "paths": { format!("/acme/{version}/job/{{id}}"): { "get": {
+                "responses": { "200": { "content": { "application/json": { "schema": job } } } } } } }
+        })
+    };
+    let old = spec(
+        "v1.1",
+        serde_json::json!({ "type": "object", "properties": {
+        "state": { "type": "string", "enum": ["A", "B"] }, "nodes": { "type": "string" } } }),
+    );
+    let new = spec(
+        "v1.2",
+        serde_json::json!({ "type": "object", "properties": {
+        "state": { "type": "string", "enum": ["A"] }, "nodes": { "type": "object", "properties": {} },
+        "extra": { "type": "integer", "format": "int64" } } }),
+    );
+    for (version, spec) in [("v1.1", old), ("v1.2", new)] {
+        let folder = dir.path().join("specs/acme").join(version);
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join("openapi.json"), spec.to_string()).unwrap();
+    }
+    let report = gpujobs_codegen::drift::between_versions(dir.path(), "acme").unwrap();
+    assert!(report.contains("## v1.1 → v1.2"), "{report}");
+    assert!(
+        report.contains("1 operations in common; fields: 0 removed, 2 changed"),
+        "{report}"
+    );
+    assert!(
+        report.contains("**BREAKING**: `-> nodes` string → object — GET /acme/{v}/job/{id}"),
+        "{report}"
+    );
+    assert!(
+        report.contains("**BREAKING**: `-> state` values − B"),
+        "{report}"
+    );
+    assert!(
+        report.contains("additive: `-> extra` added (integer/int64)"),
+        "{report}"
+    );
+}

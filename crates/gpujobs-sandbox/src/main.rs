@@ -3,16 +3,15 @@
 use std::process::ExitCode;
 
 use gpujobs::ProviderKind;
-use gpujobs_sandbox::{Sandbox, SandboxConfig, Timing};
+use gpujobs_sandbox::{Sandbox, SandboxConfig, SlurmRelease, Timing};
 
-const USAGE: &str =
-    "usage: gpujobs-sandbox [--addr HOST:PORT] [--token PROVIDER=TOKEN]... [--fast] [--empty]
+const USAGE: &str = "usage: gpujobs-sandbox [--addr HOST:PORT] [--token PROVIDER=TOKEN]... [--slurm-release RELEASE] [--fast] [--empty]
 
-Serves the job APIs of ppio, yuanrong, ray, matpool and tensorpool under /<provider>,
-with demo jobs, until Ctrl-C.
+Serves the job API of every gpujobs provider under /<provider>, with demo jobs, until Ctrl-C.
 
   --addr HOST:PORT          where to listen (default 127.0.0.1:8080)
   --token PROVIDER=TOKEN    the token a provider accepts (default sandbox-<provider>-token)
+  --slurm-release RELEASE   answer as this Slurm's slurmrestd: 22.05, 24.11 or 26.05 (default)
   --fast                    jobs move in milliseconds instead of seconds
   --empty                   start without demo jobs";
 
@@ -65,6 +64,9 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Option<SandboxConfig>, St
                         .map_err(|e| e.to_string())?,
                     token,
                 );
+            }
+            "--slurm-release" => {
+                config = config.slurm_release(value("--slurm-release")?.parse::<SlurmRelease>()?)
             }
             "--fast" => config = config.timing(Timing::fast()),
             "--empty" => config = config.empty(),
