@@ -5,8 +5,8 @@
 //! server once, in its `/openapi/v3`, which it serves, and speaks the newest
 //! one gpujobs knows ([`version`]) for the rest of its life, unless the user
 //! pinned one (`api_version`, `SLURMRESTD_API_VERSION`). Two generated
-//! clients speak them: v0.0.38 ([`v0_0_38`]) and the data_parser versions
-//! v0.0.40 to v0.0.45 ([`v0_0_42`], the version a parameter of each call);
+//! clients speak them: v0.0.38 (`gpujobs_slurm::v0_0_38`) and the data_parser versions
+//! v0.0.40 to v0.0.45 (`gpujobs_slurm::v0_0_42`, the version a parameter of each call);
 //! each module reads its answers into the one [`Job`] and writes its submit
 //! body. What is the same on every version lives here: statuses, errors,
 //! authentication, and a submit that never makes two jobs.
