@@ -382,8 +382,10 @@ pub(crate) struct Ctx {
     pub operation_timeout: Duration,
     /// The API's base URL (checked), for what the generated client does not do.
     pub base_url: String,
-    /// Limits for what the generated client does not do.
+    /// Limits for what the generated client does not do (today Ray's log tail).
+    #[cfg_attr(not(feature = "ray"), allow(dead_code))]
     pub attempt_timeout: Duration,
+    #[cfg_attr(not(feature = "ray"), allow(dead_code))]
     pub max_response_bytes: u64,
     /// How the provider's error answers are read.
     answers: Answers,

@@ -277,6 +277,7 @@ fn reported(errors: &[Reported]) -> Option<Error> {
     let text = [first.error.as_deref(), first.description.as_deref()]
         .into_iter()
         .flatten()
+        .map(|t| t.trim().trim_end_matches('.'))
         .filter(|t| !t.is_empty())
         .collect::<Vec<_>>()
         .join(": ");
@@ -440,14 +441,15 @@ fn whole(what: &str, count: Option<f64>) -> Result<Option<i64>> {
     }
 }
 
-/// What a submit asked of the cluster, for a refusal's message.
-fn asked(request: &SubmitRequest) -> String {
+/// What a submit asked of the cluster, for a refusal's message (none: only the defaults).
+fn asked(request: &SubmitRequest) -> Option<String> {
+    let count = |n: f64, what: &str| format!("{n} {what}{}", if n == 1.0 { "" } else { "s" });
     let mut parts = Vec::new();
     if let Some(gpus) = request.gpus {
-        parts.push(format!("{gpus} GPUs"));
+        parts.push(count(gpus, "GPU"));
     }
     if let Some(cpus) = request.cpus {
-        parts.push(format!("{cpus} CPUs"));
+        parts.push(count(cpus, "CPU"));
     }
     if let Some(bytes) = request.memory_bytes {
         parts.push(format!("{} MiB of memory", bytes.div_ceil(1 << 20)));
@@ -458,10 +460,7 @@ fn asked(request: &SubmitRequest) -> String {
     if let Some(limit) = request.time_limit {
         parts.push(format!("{} minutes", limit.as_secs().div_ceil(60).max(1)));
     }
-    match parts.is_empty() {
-        true => "the defaults".to_owned(),
-        false => parts.join(", "),
-    }
+    (!parts.is_empty()).then(|| parts.join(", "))
 }
 
 /// Whether a submit that failed with `error` may have made the job all the
@@ -535,13 +534,15 @@ impl SlurmProvider {
             return error;
         };
         let settings = &self.client().settings;
+        // slurmctld's refusals already say to check the token; slurmrestd's own 401 is plain text.
+        let slurmctlds = message.contains("check SLURM_JWT");
         let hint = match (&settings.user, settings.token_user.as_deref()) {
             _ if !settings.has_token => "no token: set SLURM_JWT (`scontrol token` prints one)".to_owned(),
             (Some(user), Some(owner)) if user != owner => {
                 format!("SLURM_USER_NAME is {user}, but the token is {owner}'s: unset SLURM_USER_NAME, or use a token made for {user}")
             }
+            _ if slurmctlds => String::new(),
             (None, None) => "the token names no user, and Slurm 22.05 needs one: set SLURM_USER_NAME".to_owned(),
-            _ if message.contains("check SLURM_JWT") => String::new(),
             _ => "slurmrestd refused the token: check SLURM_JWT".to_owned(),
         };
         let message = match hint.is_empty() {
@@ -734,9 +735,13 @@ impl Api for SlurmApi {
                 Ok(id) => return p.get(&id.to_string()).await,
                 Err(error) if answer_may_be_lost(&error) => error,
                 Err(Error::InvalidRequest { message, source, .. }) => {
+                    let message = match asked(request) {
+                        Some(asked) => format!("{message} (asked for {asked})"),
+                        None => message,
+                    };
                     return Err(Error::InvalidRequest {
                         provider: KIND,
-                        message: format!("{message} (asked for {})", asked(request)),
+                        message,
                         source,
                     });
                 }
