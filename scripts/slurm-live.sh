@@ -104,6 +104,14 @@ live() (
   PIDS=()
   MOUNTS=()
   in_root() { if [ -n "$ROOT" ]; then chroot "$ROOT" "$@"; else "$@"; fi; }
+  # A daemon in the background, its process id kept: chroot, env and setpriv each exec what
+  # follows, so the id is the daemon's own (a function run with `&` would be a subshell's).
+  start() { # LOG COMMAND...
+    local log=$1
+    shift
+    if [ -n "$ROOT" ]; then chroot "$ROOT" "$@" >"$log" 2>&1 & else "$@" >"$log" 2>&1 & fi
+    PIDS+=($!)
+  }
   mount_into_root() { # SOURCE TARGET [mount options...]
     local target="$ROOT$2"
     mkdir -p "$target"
@@ -144,11 +152,9 @@ live() (
   chmod 711 "$WORK/munge" # the socket must be reachable; the key stays 0400
   chmod 400 "$WORK/munge/munge.key"
   MUNGE_SOCKET="$WORK/munge/munge.socket"
-  in_root setpriv --reuid=munge --regid=munge --clear-groups munged --foreground --force \
+  start "$WORK/munged.out" setpriv --reuid=munge --regid=munge --clear-groups munged --foreground --force \
     --key-file="$WORK/munge/munge.key" --socket="$MUNGE_SOCKET" \
-    --pid-file="$WORK/munge/munged.pid" --seed-file="$WORK/munge/seed" --log-file="$WORK/munge/munged.log" \
-    >"$WORK/munged.out" 2>&1 &
-  PIDS+=($!)
+    --pid-file="$WORK/munge/munged.pid" --seed-file="$WORK/munge/seed" --log-file="$WORK/munge/munged.log"
 
   dd if=/dev/urandom of="$WORK/jwt.key" bs=32 count=1 status=none
   chmod 600 "$WORK/jwt.key"
@@ -188,15 +194,11 @@ EOF
   export SLURM_CONF="$WORK/slurm.conf"
 
   say "starting munged, slurmctld and slurmd for one node '$HOST' on 127.0.0.1 (state in $WORK${ROOT:+, root $ROOT})"
-  in_root env SLURM_CONF="$SLURM_CONF" slurmctld -D -i >"$WORK/slurmctld.out" 2>&1 &
-  PIDS+=($!)
-  in_root env SLURM_CONF="$SLURM_CONF" slurmd -D >"$WORK/slurmd.out" 2>&1 &
-  PIDS+=($!)
+  start "$WORK/slurmctld.out" env SLURM_CONF="$SLURM_CONF" slurmctld -D -i
+  start "$WORK/slurmd.out" env SLURM_CONF="$SLURM_CONF" slurmd -D
   say "starting slurmrestd as '$REST_USER' on 127.0.0.1:$REST_PORT ($REST_PLUGINS, JWT)"
-  in_root setpriv --reuid="$REST_USER" --regid="$(id -g "$REST_USER")" --clear-groups \
-    env SLURM_JWT=daemon SLURM_CONF="$SLURM_CONF" slurmrestd -a rest_auth/jwt -s "$REST_PLUGINS" "127.0.0.1:$REST_PORT" \
-    >"$WORK/slurmrestd.out" 2>&1 &
-  PIDS+=($!)
+  start "$WORK/slurmrestd.out" setpriv --reuid="$REST_USER" --regid="$(id -g "$REST_USER")" --clear-groups \
+    env SLURM_JWT=daemon SLURM_CONF="$SLURM_CONF" slurmrestd -a rest_auth/jwt -s "$REST_PLUGINS" "127.0.0.1:$REST_PORT"
 
   # Never exported: Slurm's own CLI tools switch to JWT when they see SLURM_JWT.
   mint() { in_root env SLURM_CONF="$SLURM_CONF" scontrol token lifespan=7200 username=root 2>/dev/null | sed -n 's/^SLURM_JWT=//p' || true; }
