@@ -57,7 +57,7 @@ impl Harness {
     pub async fn reference() -> Self {
         let reference = ReferenceProvider::new(Timing::fast());
         Self {
-            kind: ProviderKind::Memory,
+            kind: gpujobs_sandbox::ReferenceProvider::KIND,
             provider: Arc::new(reference.clone()),
             sandbox: None,
             reference: Some(reference),

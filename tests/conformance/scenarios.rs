@@ -11,25 +11,40 @@ use gpujobs_sandbox::{Fault, FaultRule, JobSpec};
 
 use crate::{CANARY_TOKEN, Harness, skip};
 
-/// A submit request every provider that submits can run (each uses what it needs).
-fn submit_request(command: &str) -> SubmitRequest {
-    SubmitRequest::new(command)
+/// A submit request `h`'s provider can run: the common fields it takes, and
+/// what it needs of its own (Matpool: a GPU model and an image).
+fn submit_request(h: &Harness, command: &str) -> SubmitRequest {
+    let takes = h.kind.descriptor().submit;
+    let custom = matches!(h.kind, ProviderKind::Custom(_));
+    let mut request = SubmitRequest::new(command)
         .name("conformance")
-        .working_dir("file:///sandbox/job.zip")
-        .gpu("NVIDIA A16")
-        .image("633839")
-        .env("STAGE", "test")
+        .env("STAGE", "test");
+    if takes.working_dir || custom {
+        request = request.working_dir("file:///sandbox/job.zip");
+    }
+    if h.kind == ProviderKind::Matpool {
+        request = request.options(
+            gpujobs::matpool::MatpoolOptions::default()
+                .gpu_model("NVIDIA A16")
+                .image(633839),
+        );
+    }
+    request
 }
 
 pub async fn submit_get_cancel(h: &Harness) {
     if !h.caps().submit {
-        let err = h.provider.submit(&submit_request("x")).await.unwrap_err();
+        let err = h
+            .provider
+            .submit(&submit_request(h, "x"))
+            .await
+            .unwrap_err();
         assert!(matches!(err, Error::Unsupported { .. }), "{err}");
         return skip(h, "submit is unsupported (and says so)");
     }
     let job = h
         .provider
-        .submit(&submit_request("python serve.py; sleep infinity"))
+        .submit(&submit_request(h, "python serve.py; sleep infinity"))
         .await
         .unwrap();
     assert!(!job.id.is_empty());
@@ -212,7 +227,7 @@ pub async fn job_creating_post_is_not_retried_on_500(h: &Harness) {
     if !h.inject(FaultRule::new(Fault::Status(500)).method("POST").times(1)) {
         return skip(h, "no HTTP layer");
     }
-    let result = h.provider.submit(&submit_request("python ok.py")).await;
+    let result = h.provider.submit(&submit_request(h, "python ok.py")).await;
     let posts = h.requests().iter().filter(|r| r.method == "POST").count();
     let jobs = h
         .provider
@@ -457,7 +472,7 @@ pub async fn a_submit_whose_answer_is_lost_makes_one_job(h: &Harness) {
     if !h.inject(FaultRule::new(Fault::DropAnswer).method("POST").times(1)) {
         return skip(h, "no HTTP layer");
     }
-    let result = h.provider.submit(&submit_request("python ok.py")).await;
+    let result = h.provider.submit(&submit_request(h, "python ok.py")).await;
     let jobs = h
         .provider
         .list(ListOptions::default())

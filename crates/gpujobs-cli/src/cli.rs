@@ -178,14 +178,17 @@ pub struct WaitArgs {
     pub max_interval: Duration,
 }
 
-/// What to submit; each provider uses what it understands.
+/// What to submit: what most providers share. Each provider's own options are
+/// added beside these from its descriptor ([`with_provider_options`]), under a
+/// heading per provider; a provider refuses what it cannot honour.
 #[derive(Debug, Args)]
 pub struct SubmitArgs {
-    /// The command (Ray and openYuanrong: the entrypoint).
+    /// The command: one argument is a command line as it is; several are quoted so the
+    /// provider's shell runs exactly them (Ray and openYuanrong: the entrypoint; Slurm: the script).
     #[arg(required = true, num_args = 1.., trailing_var_arg = true, value_name = "COMMAND")]
     pub command: Vec<String>,
-    /// A client-chosen id (Ray, openYuanrong; Slurm: a token kept in the job's comment): submitting
-    /// again with it does not create a second job.
+    /// A client-chosen id: submitting again with it returns the first job instead of making a
+    /// second (Ray, openYuanrong; Slurm keeps it in the job's comment; refused where nothing can).
     #[arg(long)]
     pub id: Option<String>,
     /// A display name.
@@ -194,21 +197,12 @@ pub struct SubmitArgs {
     /// An environment variable, K=V (repeatable).
     #[arg(short, long = "env", value_name = "K=V", value_parser = parse_key_value)]
     pub env: Vec<(String, String)>,
-    /// The working directory or package (openYuanrong requires one).
+    /// A metadata label, K=V (repeatable; Ray, openYuanrong).
+    #[arg(long = "label", value_name = "K=V", value_parser = parse_key_value)]
+    pub labels: Vec<(String, String)>,
+    /// The working directory (openYuanrong requires one; Slurm: on the cluster).
     #[arg(long)]
     pub working_dir: Option<String>,
-    /// An image id (Matpool).
-    #[arg(long)]
-    pub image: Option<String>,
-    /// A saved environment id (Matpool).
-    #[arg(long)]
-    pub environment: Option<String>,
-    /// A GPU model (Matpool).
-    #[arg(long)]
-    pub gpu: Option<String>,
-    /// A region id (Matpool).
-    #[arg(long)]
-    pub region: Option<i64>,
     /// CPUs (Ray: for the driver; Slurm: whole CPUs per task).
     #[arg(long)]
     pub cpus: Option<f64>,
@@ -218,15 +212,108 @@ pub struct SubmitArgs {
     /// Memory, e.g. 16GiB (Ray: for the driver; Slurm: per node).
     #[arg(long, value_parser = parse_size, value_name = "SIZE")]
     pub memory: Option<u64>,
-    /// The partition (queue) to run in (Slurm).
-    #[arg(long)]
-    pub partition: Option<String>,
-    /// How long the job may run, e.g. 2h (Slurm: rounded up to whole minutes).
-    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
-    pub time_limit: Option<Duration>,
-    /// Where the job's output goes, a path on the cluster (Slurm; `%j` is the job id).
-    #[arg(long, value_name = "PATH")]
-    pub output_file: Option<String>,
+    /// Each provider's own options given (filled from the matches, see [`provider_options`]).
+    #[arg(skip)]
+    pub provider_options: Vec<(&'static str, Vec<gpujobs::OptionValue>)>,
+}
+
+/// `cli` with every provider's own submit options as flags of `submit`, each under
+/// a heading naming the providers that take it (drawn from the descriptors).
+pub fn with_provider_options(cli: clap::Command) -> clap::Command {
+    cli.mut_subcommand("submit", |mut submit| {
+        let mut added = std::collections::BTreeSet::new();
+        for flag in ProviderKind::ALL
+            .iter()
+            .flat_map(|k| k.descriptor().options)
+        {
+            if !added.insert(flag.flag) {
+                continue;
+            }
+            let takers: Vec<&str> = option_takers(flag.flag)
+                .iter()
+                .map(|k| k.as_str())
+                .collect();
+            let arg = clap::Arg::new(flag.flag)
+                .long(flag.flag)
+                .help(flag.help)
+                .help_heading(format!("Options for {}", takers.join(", ")))
+                .value_name(match flag.kind {
+                    gpujobs::OptionKind::Duration => "DURATION",
+                    gpujobs::OptionKind::Bytes => "SIZE",
+                    gpujobs::OptionKind::Integer => "N",
+                    gpujobs::OptionKind::NamedAmount => "NAME=N",
+                    _ => "VALUE",
+                })
+                .value_parser(option_parser(flag.kind))
+                .action(match flag.kind {
+                    gpujobs::OptionKind::NamedAmount => clap::ArgAction::Append,
+                    _ => clap::ArgAction::Set,
+                });
+            submit = submit.arg(arg);
+        }
+        submit
+    })
+}
+
+/// The providers whose options include `flag`.
+pub fn option_takers(flag: &str) -> Vec<ProviderKind> {
+    ProviderKind::ALL
+        .iter()
+        .copied()
+        .filter(|k| k.descriptor().options.iter().any(|f| f.flag == flag))
+        .collect()
+}
+
+/// The provider options given to `submit`, by flag, parsed.
+pub fn provider_options(
+    matches: &clap::ArgMatches,
+) -> Vec<(&'static str, Vec<gpujobs::OptionValue>)> {
+    let Some(("submit", submit)) = matches.subcommand() else {
+        return Vec::new();
+    };
+    let mut given = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for flag in ProviderKind::ALL
+        .iter()
+        .flat_map(|k| k.descriptor().options)
+    {
+        if !seen.insert(flag.flag) {
+            continue;
+        }
+        if let Ok(Some(values)) = submit.try_get_many::<gpujobs::OptionValue>(flag.flag) {
+            given.push((flag.flag, values.cloned().collect()));
+        }
+    }
+    given
+}
+
+/// Parses an option's value as its kind says.
+fn option_parser(
+    kind: gpujobs::OptionKind,
+) -> impl clap::builder::TypedValueParser<Value = gpujobs::OptionValue> {
+    use gpujobs::{OptionKind, OptionValue};
+    clap::builder::NonEmptyStringValueParser::new().try_map(
+        move |s: String| -> Result<OptionValue, String> {
+            match kind {
+                OptionKind::Integer => s
+                    .trim()
+                    .parse()
+                    .map(OptionValue::Integer)
+                    .map_err(|_| format!("`{s}` is not a whole number")),
+                OptionKind::Duration => parse_limit(&s).map(OptionValue::Duration),
+                OptionKind::Bytes => parse_size(&s).map(OptionValue::Bytes),
+                OptionKind::NamedAmount => {
+                    let (name, amount) =
+                        parse_key_value(&s).map_err(|_| format!("`{s}` is not NAME=N"))?;
+                    let amount = amount
+                        .parse()
+                        .map_err(|_| format!("`{amount}` is not a number"))?;
+                    Ok(OptionValue::NamedAmount(name, amount))
+                }
+                _ => Ok(OptionValue::Text(s)),
+            }
+        },
+    )
 }
 
 use clap::builder::TypedValueParser as _;
@@ -319,6 +406,6 @@ mod tests {
     #[test]
     fn the_command_line_is_well_formed() {
         use clap::CommandFactory;
-        Cli::command().debug_assert();
+        with_provider_options(Cli::command()).debug_assert();
     }
 }

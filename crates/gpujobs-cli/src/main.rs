@@ -35,15 +35,18 @@ fn main() -> ExitCode {
         eprintln!("error: internal error: {info}");
         std::process::exit(6);
     }));
-    let matches = match cli::Cli::command().try_get_matches() {
+    let matches = match cli::with_provider_options(cli::Cli::command()).try_get_matches() {
         Ok(matches) => matches,
         // --help and --version exit 0; usage errors exit 2.
         Err(e) => e.exit(),
     };
-    let cli = match cli::Cli::from_arg_matches(&matches) {
+    let mut cli = match cli::Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
+    if let cli::Command::Submit(args) = &mut cli.command {
+        args.provider_options = cli::provider_options(&matches);
+    }
     // A global option that does nothing in this command is a mistake worth saying.
     let given: Vec<&str> = GLOBAL_OPTIONS
         .into_iter()

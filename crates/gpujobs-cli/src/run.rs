@@ -51,21 +51,34 @@ fn emit_bytes(bytes: &[u8]) {
     }
 }
 
-/// The library's words for what the command line calls flags.
-const FLAGS: [(&str, &str); 12] = [
-    ("`api_version`", "--slurm-api-version"),
-    ("`base_url`", "--base-url"),
-    ("`working_dir`", "--working-dir"),
-    ("`gpu`", "--gpu"),
-    ("`image`", "--image"),
-    ("`environment`", "--environment"),
-    ("`region`", "--region"),
-    ("`id`", "--id"),
-    ("`name`", "--name"),
-    ("`ListOptions::max_pages`", "--max-pages"),
-    ("`max_pages`", "--max-pages"),
-    ("`max_response_bytes`", "--max-response-size"),
-];
+/// The library's words for what the command line calls flags: the common ones,
+/// and every provider's own options (from the descriptors).
+fn flags() -> Vec<(String, String)> {
+    let common = [
+        ("base_url", "base-url"),
+        ("working_dir", "working-dir"),
+        ("id", "id"),
+        ("name", "name"),
+        ("env", "env"),
+        ("metadata", "label"),
+        ("cpus", "cpus"),
+        ("gpus", "gpus"),
+        ("memory_bytes", "memory"),
+        ("ListOptions::max_pages", "max-pages"),
+        ("max_pages", "max-pages"),
+        ("max_response_bytes", "max-response-size"),
+        ("api_version", "slurm-api-version"),
+    ];
+    let options = ProviderKind::ALL
+        .iter()
+        .flat_map(|k| k.descriptor().options)
+        .map(|o| (o.name, o.flag));
+    common
+        .into_iter()
+        .chain(options)
+        .map(|(word, flag)| (format!("`{word}`"), format!("--{flag}")))
+        .collect()
+}
 
 /// The exit code for an error, and its line with a hint of what to do.
 pub fn failure(error: &Error, context: Option<&Context>) -> Failure {
@@ -83,10 +96,19 @@ pub fn failure(error: &Error, context: Option<&Context>) -> Failure {
         false => "",
     };
     let mut message = error.to_string();
-    for (word, flag) in FLAGS {
-        message = message.replace(word, flag);
+    for (word, flag) in flags() {
+        message = message.replace(&word, &flag);
     }
     let hint = match error {
+        // A provider that takes no credential was refused one: the URL points elsewhere.
+        Error::Unauthenticated { .. } | Error::PermissionDenied { .. }
+            if env.credential.is_none() =>
+        {
+            Some(format!(
+                " ({provider} sends no credential: do {} or --base-url point at another service?)",
+                env.base_url
+            ))
+        }
         Error::Unauthenticated { .. } | Error::PermissionDenied { .. } => env
             .credential
             .filter(|var| !message.contains(var))
@@ -101,9 +123,10 @@ pub fn failure(error: &Error, context: Option<&Context>) -> Failure {
         Error::Unsupported { .. } => Some(format!(
             " (`gpujobs {sandbox}providers` shows what each provider supports)"
         )),
-        Error::Timeout { .. } => {
-            Some(" (--request-timeout, or --timeout for the whole command)".into())
-        }
+        Error::Timeout { scope, .. } => Some(match scope {
+            gpujobs::TimeoutScope::Wait => " (--timeout sets how long to wait)".into(),
+            _ => " (--request-timeout sets each request's limit)".into(),
+        }),
         _ => None,
     };
     let line = format!("{message}{}", hint.unwrap_or_default());
@@ -158,7 +181,7 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
     match &cli.command {
         Command::Get { id } => {
             let job = context.one()?.get(id).await;
-            emit(&printer.job(&context.explain(job).await?));
+            emit(&printer.job(&context.explain(job)?));
         }
         Command::List {
             statuses,
@@ -180,7 +203,7 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
         }
         Command::Cancel { id } => {
             let outcome = context.one()?.cancel(id).await;
-            emit(&cancel_text(&printer, &context.explain(outcome).await?));
+            emit(&cancel_text(&printer, &context.explain(outcome)?));
         }
         Command::Wait(args) => return wait(&context, &printer, args, args.watch).await,
         Command::Watch(args) => return wait(&context, &printer, args, true).await,
@@ -198,8 +221,10 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             };
         }
         Command::Submit(args) => {
-            let job = context.one()?.submit(&submit_request(args)).await;
-            emit(&printer.job(&context.explain(job).await?));
+            let provider = context.one()?;
+            let request = submit_request(args, provider.kind())?;
+            let job = provider.submit(&request).await;
+            emit(&printer.job(&context.explain(job)?));
             if context.sandbox.is_some() {
                 eprintln!(
                     "note: the --sandbox server lasts this one command; `gpujobs sandbox` keeps one running"
@@ -225,7 +250,12 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Completions { shell } => {
             use clap::CommandFactory;
             let mut script = Vec::new();
-            clap_complete::generate(*shell, &mut Cli::command(), "gpujobs", &mut script);
+            clap_complete::generate(
+                *shell,
+                &mut crate::cli::with_provider_options(Cli::command()),
+                "gpujobs",
+                &mut script,
+            );
             emit_bytes(&script);
         }
     }
@@ -334,32 +364,20 @@ impl Context {
         self.connect(kind)
     }
 
-    /// `result`, its error explained where the cause is likely a base URL that
-    /// points at the sandbox's root instead of one provider under it.
-    async fn explain<T>(&self, result: gpujobs::Result<T>) -> Result<T, Failure> {
-        match result {
-            Ok(value) => Ok(value),
-            Err(error) => Err(self.explain_error(error).await),
-        }
+    /// `result`, its error explained where the answer shows a base URL that
+    /// points at the sandbox's root, or at a prefix it does not serve, instead of one
+    /// provider under it.
+    fn explain<T>(&self, result: gpujobs::Result<T>) -> Result<T, Failure> {
+        result.map_err(|error| self.explain_error(error))
     }
 
-    /// [`failure`], with a wrong base URL explained (see [`Context::explain`]).
-    async fn explain_error(&self, error: Error) -> Failure {
+    /// [`failure`], with a wrong base URL explained (see [`Context::explain`]) from the
+    /// answer already received: the sandbox says what it serves in its 404.
+    fn explain_error(&self, error: Error) -> Failure {
         let mut failed = failure(&error, Some(self));
-        let suspicious = matches!(
-            error.kind(),
-            gpujobs::ErrorKind::NotFound
-                | gpujobs::ErrorKind::Unauthenticated
-                | gpujobs::ErrorKind::Api
-        );
-        if let (true, Some(url)) = (suspicious, &self.base_url)
-            && is_sandbox_root(url).await
-        {
-            let provider = error.provider();
-            failed.message = format!(
-                "{provider}: {url} is the sandbox's root, not a provider: use --base-url {}/{provider}",
-                url.trim_end_matches('/')
-            );
+        let said = format!("{error} {error:?}");
+        if let (true, Some(url)) = (said.contains(SANDBOX_INDEX), &self.base_url) {
+            failed.message = sandbox_hint(url, error.provider());
             failed.code = 2;
         }
         failed
@@ -405,21 +423,28 @@ impl Context {
     }
 }
 
-/// Whether `url` answers like the sandbox's root (its provider index).
-async fn is_sandbox_root(url: &str) -> bool {
-    let Ok(client) = reqwest::Client::builder()
-        .timeout(Duration::from_secs(2))
-        .build()
-    else {
-        return false;
-    };
-    let root = format!("{}/", url.trim_end_matches('/'));
-    match client.get(root).send().await {
-        Ok(answer) => answer
-            .text()
-            .await
-            .is_ok_and(|t| t.starts_with("gpujobs sandbox:")),
-        Err(_) => false,
+/// How the sandbox's 404 for a path outside every provider begins.
+const SANDBOX_INDEX: &str = "gpujobs sandbox: providers at";
+
+/// What to do about a base URL the sandbox answered with its index: point it at
+/// the provider under the sandbox's root (the root is what is left of the URL
+/// without its path).
+fn sandbox_hint(url: &str, provider: ProviderKind) -> String {
+    let parsed = reqwest::Url::parse(url).ok();
+    let root = parsed.as_ref().map_or_else(
+        || url.trim_end_matches('/').to_owned(),
+        |u| u.origin().ascii_serialization(),
+    );
+    let path = parsed.as_ref().map_or("", |u| u.path()).trim_matches('/');
+    let shown = gpujobs::SensitiveUrl::new(url);
+    match path.is_empty() {
+        true => format!(
+            "{provider}: {shown} is the sandbox's root, not a provider: use --base-url {root}/{provider}"
+        ),
+        false => format!(
+            "{provider}: the sandbox serves no provider at /{} ({shown}): use --base-url {root}/{provider}",
+            one_line(path)
+        ),
     }
 }
 
@@ -439,7 +464,7 @@ async fn list(context: &Context, printer: &Printer, options: ListOptions) -> Res
         while let Some(job) = jobs.next().await {
             match job {
                 Ok(job) => emit(&printer.job(&job)),
-                Err(e) => report(&mut code, context.explain_error(e).await),
+                Err(e) => report(&mut code, context.explain_error(e)),
             }
         }
         return Ok(code);
@@ -455,7 +480,7 @@ async fn list(context: &Context, printer: &Printer, options: ListOptions) -> Res
     for answer in answers {
         match answer {
             Ok(found) => jobs.extend(found),
-            Err(e) => report(&mut code, context.explain_error(e).await),
+            Err(e) => report(&mut code, context.explain_error(e)),
         }
     }
     if code == 0 || !jobs.is_empty() || printer.output != Output::Table {
@@ -601,8 +626,8 @@ async fn logs(
         match follow {
             true => provider.follow_logs(id).map_ok(bytes::Bytes::from).boxed(),
             false => {
-                let logs: Logs = context.explain(provider.logs(id).await).await?;
-                logs.read(provider.kind(), limit.unwrap_or(LOG_LIMIT))
+                let logs: Logs = context.explain(provider.logs(id).await)?;
+                provider.read_logs(logs, limit.unwrap_or(LOG_LIMIT))
             }
         };
     if printer.output != Output::Table {
@@ -629,23 +654,43 @@ async fn logs(
     Ok(0)
 }
 
-fn submit_request(args: &SubmitArgs) -> SubmitRequest {
-    let mut request = SubmitRequest::new(args.command.join(" "));
+/// The request `submit` makes of `kind`: the common fields, and the provider's own
+/// options from its flags. A flag of another provider's is refused (exit 2), naming it.
+fn submit_request(args: &SubmitArgs, kind: ProviderKind) -> Result<SubmitRequest, Failure> {
+    let mut request = SubmitRequest::from_args(&args.command);
     request.id = args.id.clone();
     request.name = args.name.clone();
     request.env = args.env.iter().cloned().collect();
+    request.metadata = args.labels.iter().cloned().collect();
     request.working_dir = args.working_dir.clone();
-    request.image = args.image.clone();
-    request.environment = args.environment.clone();
-    request.gpu = args.gpu.clone();
-    request.region = args.region;
     request.cpus = args.cpus;
     request.gpus = args.gpus;
     request.memory_bytes = args.memory;
-    request.partition = args.partition.clone();
-    request.time_limit = args.time_limit;
-    request.output = args.output_file.clone();
-    request
+    let descriptor = kind.descriptor();
+    let mut values = gpujobs::OptionValues::new();
+    let mut foreign = Vec::new();
+    for (flag, given) in &args.provider_options {
+        match descriptor.options.iter().find(|o| o.flag == *flag) {
+            Some(option) => drop(values.insert(option.name, given.clone())),
+            None => {
+                let takers: Vec<String> = crate::cli::option_takers(flag)
+                    .iter()
+                    .map(|k| k.to_string())
+                    .collect();
+                foreign.push(format!("--{flag} (an option of {})", takers.join(", ")));
+            }
+        }
+    }
+    if !foreign.is_empty() {
+        return Err(Failure::usage(format!(
+            "{kind} cannot honour {}",
+            foreign.join(", ")
+        )));
+    }
+    let options = descriptor
+        .options_from(&values)
+        .map_err(|e| failure(&e, None))?;
+    Ok(request.shared_options(options))
 }
 
 /// What each provider supports, from the descriptors, and what to know about it.

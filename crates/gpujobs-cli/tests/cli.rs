@@ -355,11 +355,12 @@ fn not_found_exits_4() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn authentication_failures_exit_5_and_say_what_to_set() {
+    // A credential never given is missing configuration (exit 2, as the README says).
     let (code, _, stderr) = gpujobs(&["-p", "ppio", "list"], &[]);
-    assert_eq!(code, 5);
+    assert_eq!(code, 2);
     assert_eq!(
         stderr,
-        "error: ppio: authentication failed: no credential: set PPIO_API_KEY\n"
+        "error: ppio: configuration: no credential: set PPIO_API_KEY\n"
     );
 
     let sandbox = gpujobs_sandbox::Sandbox::start(gpujobs_sandbox::SandboxConfig::default())

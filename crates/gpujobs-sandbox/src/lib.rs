@@ -289,10 +289,10 @@ impl Sandbox {
     pub fn add_job(&self, provider: ProviderKind, spec: JobSpec) -> gpujobs::Result<String> {
         match providers::emulator(provider) {
             Some(emulator) => Ok(providers::add_job(&self.state, emulator, spec).id),
-            None => Err(gpujobs::Error::Config {
+            None => Err(gpujobs::Error::config(
                 provider,
-                message: "the sandbox does not emulate this provider".into(),
-            }),
+                "the sandbox does not emulate this provider",
+            )),
         }
     }
 

@@ -17,7 +17,7 @@ use gpujobs::{
 
 use crate::model::{JobSpec, Phase, SimJob, Timing};
 
-/// An in-memory provider (kind [`ProviderKind::Memory`]) that supports everything.
+/// An in-memory provider (kind `ProviderKind::Custom("memory")`) that supports everything.
 ///
 /// ```
 /// use gpujobs::prelude::*;
@@ -38,6 +38,9 @@ pub struct ReferenceProvider {
 }
 
 impl ReferenceProvider {
+    /// Its kind: a provider of its own, by name.
+    pub const KIND: ProviderKind = ProviderKind::Custom("memory");
+
     /// An empty provider whose jobs move at `timing`.
     pub fn new(timing: Timing) -> Self {
         Self {
@@ -75,11 +78,7 @@ impl ReferenceProvider {
             .iter()
             .find(|j| j.id == id)
             .cloned()
-            .ok_or_else(|| Error::NotFound {
-                provider: ProviderKind::Memory,
-                message: format!("job {id} does not exist"),
-                source: None,
-            })
+            .ok_or_else(|| Error::not_found(Self::KIND, format!("job {id} does not exist")))
     }
 
     fn to_job(&self, sim: &SimJob) -> Job {
@@ -94,12 +93,7 @@ impl ReferenceProvider {
             Phase::Failed(_) => JobStatus::Failed,
             Phase::Canceled => JobStatus::Canceled,
         };
-        let mut job = Job::new(
-            ProviderKind::Memory,
-            sim.id.clone(),
-            status,
-            format!("{phase:?}"),
-        );
+        let mut job = Job::new(Self::KIND, sim.id.clone(), status, format!("{phase:?}"));
         job.name = sim.spec.name.clone();
         job.created_at = Some(sim.created.into());
         job.started_at = sim
@@ -128,7 +122,7 @@ impl ReferenceProvider {
 #[async_trait]
 impl JobProvider for ReferenceProvider {
     fn kind(&self) -> ProviderKind {
-        ProviderKind::Memory
+        Self::KIND
     }
 
     fn capabilities(&self) -> Capabilities {
@@ -180,11 +174,10 @@ impl JobProvider for ReferenceProvider {
         {
             return match existing.spec.command == request.command {
                 true => Ok(self.to_job(&existing)),
-                false => Err(Error::Conflict {
-                    provider: ProviderKind::Memory,
-                    message: format!("job {id} already exists"),
-                    source: None,
-                }),
+                false => Err(Error::conflict(
+                    Self::KIND,
+                    format!("job {id} already exists"),
+                )),
             };
         }
         let mut spec = JobSpec::new(request.command.clone());

@@ -67,7 +67,8 @@ impl ProviderConfig {
     /// Reads the provider's variables (see [`crate::Descriptor::env`]) through
     /// `lookup` (e.g. `|name| std::env::var(name).ok()`). A required credential
     /// missing from both the environment and the config is an
-    /// [`Error::Unauthenticated`] naming the variable to set.
+    /// [`Error::Config`] naming the variable to set (nothing was sent, so
+    /// nothing was refused).
     pub fn apply_env(&mut self, lookup: impl Fn(&str) -> Option<String>) -> Result<()> {
         let env = self.kind.descriptor().env;
         let present = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
@@ -89,11 +90,10 @@ impl ProviderConfig {
                     self.credential = Some(Secret::new(value));
                 }
                 None if self.credential.is_none() => {
-                    return Err(Error::Unauthenticated {
-                        provider: self.kind,
-                        message: format!("no credential: set {var}"),
-                        source: None,
-                    });
+                    return Err(Error::config(
+                        self.kind,
+                        format!("no credential: set {var}"),
+                    ));
                 }
                 None => {}
             }
@@ -101,8 +101,14 @@ impl ProviderConfig {
         Ok(())
     }
 
-    /// The base URL, checked: http(s), and no credential in clear text to a remote host.
+    /// The base URL, checked: http(s) (https only with TLS built in, the
+    /// `rustls` feature), and no credential in clear text to a remote host.
     pub fn checked_base_url(&self) -> Result<String> {
+        self.checked_base_url_with(cfg!(feature = "rustls"))
+    }
+
+    /// [`checked_base_url`](Self::checked_base_url), with or without TLS built in.
+    fn checked_base_url_with(&self, tls: bool) -> Result<String> {
         let fail = |message: String| Error::Config {
             provider: self.kind,
             message,
@@ -120,6 +126,12 @@ impl ProviderConfig {
             ))
         })?;
         match url.scheme() {
+            "https" if !tls => {
+                return Err(fail(format!(
+                    "{} is https, and this build of gpujobs has no TLS: enable its `rustls` feature (gpujobs = {{ features = [\"rustls\"] }})",
+                    gpujobs_runtime::SensitiveUrl::new(raw)
+                )));
+            }
             "https" => {}
             "http"
                 if self.credential.is_none() || self.allow_insecure_http || is_loopback(&url) => {}
@@ -253,6 +265,12 @@ impl<P: BuildProvider> ProviderBuilder<P> {
         self
     }
 
+    /// Sets the limit for establishing a connection (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.config.connect_timeout = timeout;
+        self
+    }
+
     /// Sets the retry policy.
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.config.retry = retry;
@@ -329,6 +347,18 @@ mod tests {
         let mut allowed = config(ProviderKind::Ppio, "http://api.example.com", Some("k"));
         allowed.allow_insecure_http = true;
         assert!(allowed.checked_base_url().is_ok());
+    }
+
+    #[test]
+    fn https_without_tls_built_in_names_the_feature() {
+        let config = config(ProviderKind::Ppio, "https://api.ppio.com", Some("k"));
+        let error = config.checked_base_url_with(false).unwrap_err();
+        assert_eq!(error.kind(), crate::ErrorKind::Config);
+        assert!(
+            error.to_string().contains("enable its `rustls` feature"),
+            "{error}"
+        );
+        assert!(config.checked_base_url_with(true).is_ok());
     }
 
     #[test]

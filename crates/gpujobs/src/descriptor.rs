@@ -10,6 +10,7 @@ use crate::job::{Job, JobStatus};
 use crate::provider::{Capabilities, JobProvider};
 use crate::providers::ApiFns;
 use crate::registry::ProviderKind;
+use crate::submit::{OptionFlag, OptionValues, SharedOptions, SubmitFields};
 
 /// Everything the rest of gpujobs (and the CLI) asks about a provider: its
 /// names, environment variables, capabilities, status mapping, and how to
@@ -36,6 +37,10 @@ pub struct Descriptor {
     pub env: EnvVars,
     /// What it supports.
     pub capabilities: Capabilities,
+    /// Which common fields of a submit it honours (the rest it refuses).
+    pub submit: SubmitFields,
+    /// Its own submit options ([`crate::SubmitOptions`]), as a command line offers them.
+    pub options: &'static [OptionFlag],
     /// How its status values map onto [`JobStatus`].
     pub statuses: StatusTable,
     /// What a user should know, one sentence each (shown by `gpujobs providers`).
@@ -50,20 +55,26 @@ impl Descriptor {
         (self.api.connect)(config)
     }
 
+    /// This provider's own submit options, from values given for its
+    /// [`options`](Descriptor::options) (none given: none).
+    pub fn options_from(&self, values: &OptionValues) -> Result<Option<SharedOptions>> {
+        (self.api.options_from)(values)
+    }
+
     /// Reads a job answer's bytes as the client does (for property tests and fuzzing).
-    #[doc(hidden)]
+    #[cfg(feature = "decoders")]
     pub fn decode_job(&self, bytes: &[u8]) -> Result<Job> {
         (self.api.decode_job)(bytes)
     }
 
     /// Reads a list page's bytes as the client does (for property tests and fuzzing).
-    #[doc(hidden)]
+    #[cfg(feature = "decoders")]
     pub fn decode_page(&self, bytes: &[u8]) -> Result<Vec<Job>> {
         (self.api.decode_page)(bytes)
     }
 
     /// Reads an error answer as the client does (for property tests and fuzzing).
-    #[doc(hidden)]
+    #[cfg(feature = "decoders")]
     pub fn decode_error(&self, status: u16, bytes: &[u8]) -> crate::Error {
         (self.api.decode_error)(status, bytes)
     }
@@ -154,30 +165,30 @@ impl StatusTable {
     }
 }
 
-/// The in-memory reference provider's descriptor: built by
-/// `gpujobs_sandbox::ReferenceProvider`, never by `connect`.
-#[cfg(feature = "testing")]
-pub(crate) static MEMORY: Descriptor = Descriptor {
-    kind: ProviderKind::Memory,
-    name: "memory",
-    title: "in-memory reference provider (gpujobs-sandbox)",
-    env: EnvVars::new(None, "GPUJOBS_MEMORY_URL", None),
+/// What gpujobs knows of a provider written outside it ([`ProviderKind::Custom`]):
+/// nothing; the provider's own `capabilities()` says what it supports.
+pub(crate) static CUSTOM: Descriptor = Descriptor {
+    kind: ProviderKind::Custom("custom"),
+    name: "custom",
+    title: "a provider written outside gpujobs",
+    env: EnvVars::new(None, "", None),
     capabilities: Capabilities::NONE,
+    submit: SubmitFields::NONE,
+    options: &[],
     statuses: StatusTable::new(&[], false),
     notes: &[],
     api: ApiFns {
-        connect: |_| Err(not_http()),
-        decode_job: |_| Err(not_http()),
-        decode_page: |_| Err(not_http()),
-        decode_error: |_, _| not_http(),
+        connect: |config| Err(built_elsewhere(config.kind)),
+        decode_job: |_| Err(built_elsewhere(ProviderKind::Custom("custom"))),
+        decode_page: |_| Err(built_elsewhere(ProviderKind::Custom("custom"))),
+        decode_error: |_, _| built_elsewhere(ProviderKind::Custom("custom")),
+        options_from: |_| Ok(None),
     },
 };
 
-#[cfg(feature = "testing")]
-fn not_http() -> crate::Error {
-    crate::Error::Config {
-        provider: ProviderKind::Memory,
-        message: "the in-memory provider has no HTTP: it is gpujobs_sandbox::ReferenceProvider"
-            .into(),
-    }
+fn built_elsewhere(kind: ProviderKind) -> crate::Error {
+    crate::Error::config(
+        kind,
+        format!("{kind} is a provider written outside gpujobs: build it with its own crate"),
+    )
 }

@@ -110,6 +110,7 @@ impl fmt::Display for PagingGuard {
 #[non_exhaustive]
 pub enum Error {
     /// The job (or another resource) does not exist.
+    #[non_exhaustive]
     #[error("{provider}: not found: {message}")]
     NotFound {
         /// The provider.
@@ -121,6 +122,7 @@ pub enum Error {
         source: Option<BoxError>,
     },
     /// The credential is missing, wrong or expired.
+    #[non_exhaustive]
     #[error("{provider}: authentication failed: {message}")]
     Unauthenticated {
         /// The provider.
@@ -132,6 +134,7 @@ pub enum Error {
         source: Option<BoxError>,
     },
     /// The credential is valid but not allowed to do this.
+    #[non_exhaustive]
     #[error("{provider}: permission denied: {message}")]
     PermissionDenied {
         /// The provider.
@@ -143,6 +146,7 @@ pub enum Error {
         source: Option<BoxError>,
     },
     /// Too many requests; try again after `retry_after` if given.
+    #[non_exhaustive]
     #[error("{provider}: rate limited{}: {message}", retry_after.map(|d| format!(" (retry after {}s)", d.as_secs())).unwrap_or_default())]
     RateLimited {
         /// The provider.
@@ -156,6 +160,7 @@ pub enum Error {
         source: Option<BoxError>,
     },
     /// The request was refused as malformed or invalid.
+    #[non_exhaustive]
     #[error("{provider}: invalid request: {message}")]
     InvalidRequest {
         /// The provider.
@@ -167,6 +172,7 @@ pub enum Error {
         source: Option<BoxError>,
     },
     /// The request conflicts with the current state (e.g. the id is taken).
+    #[non_exhaustive]
     #[error("{provider}: conflict: {message}")]
     Conflict {
         /// The provider.
@@ -178,6 +184,7 @@ pub enum Error {
         source: Option<BoxError>,
     },
     /// The provider has no way to do this (see [`crate::JobProvider::capabilities`]).
+    #[non_exhaustive]
     #[error("{provider} does not support {operation}")]
     Unsupported {
         /// The provider.
@@ -186,6 +193,7 @@ pub enum Error {
         operation: Operation,
     },
     /// A time limit fired.
+    #[non_exhaustive]
     #[error("{provider}: {scope} timed out after {:.1}s{}", after.as_secs_f64(), last_job.as_ref().map(|j| format!(" (job {} was {})", j.id, j.status)).unwrap_or_default())]
     Timeout {
         /// The provider.
@@ -198,6 +206,7 @@ pub enum Error {
         last_job: Option<Box<Job>>,
     },
     /// The provider could not be reached, or the connection broke.
+    #[non_exhaustive]
     #[error("{provider}: transport error: {message}")]
     Transport {
         /// The provider.
@@ -208,8 +217,8 @@ pub enum Error {
         #[source]
         source: Option<BoxError>,
     },
-    /// The provider answered with an error not covered above, or an answer
-    /// that could not be read.
+    /// The provider refused with an error not covered above.
+    #[non_exhaustive]
     #[error("{provider}: {}{}{message}", status.map(|s| format!("HTTP {s}: ")).unwrap_or_default(), code.as_ref().map(|c| format!("code {c}: ")).unwrap_or_default())]
     Api {
         /// The provider.
@@ -217,8 +226,25 @@ pub enum Error {
         /// The HTTP status, if there was a response.
         status: Option<u16>,
         /// The provider's own error code, if any.
-        code: Option<String>,
-        /// What the provider said, or what could not be read.
+        code: Option<Box<str>>,
+        /// What the provider said.
+        message: String,
+        /// The start of the response body, secrets redacted.
+        body: Option<Box<str>>,
+        /// The id the provider gave the request (`x-request-id`), if it sent one.
+        request_id: Option<Box<str>>,
+        /// The underlying error.
+        #[source]
+        source: Option<BoxError>,
+    },
+    /// An answer could not be read: not the JSON the provider's API says, or
+    /// not making sense (a job answer without a job). Not the provider refusing.
+    #[non_exhaustive]
+    #[error("{provider}: unreadable answer: {message}")]
+    Decode {
+        /// The provider.
+        provider: ProviderKind,
+        /// What could not be read, and why.
         message: String,
         /// The start of the response body, secrets redacted.
         body: Option<String>,
@@ -228,6 +254,7 @@ pub enum Error {
     },
     /// An answer was larger than the limit set with `max_response_bytes`
     /// (refused while it streamed in: at most the limit was read).
+    #[non_exhaustive]
     #[error("{provider}: the response is larger than {} (the limit; raise it with `max_response_bytes`)", gpujobs_runtime::body::ByteSize(*limit))]
     ResponseTooLarge {
         /// The provider.
@@ -237,6 +264,7 @@ pub enum Error {
     },
     /// Listing stopped because the provider's paging went wrong (it would
     /// otherwise page forever); the jobs before this error were all listed once.
+    #[non_exhaustive]
     #[error("{provider}: listing stopped after {pages} pages: {guard}")]
     Paging {
         /// The provider.
@@ -247,6 +275,7 @@ pub enum Error {
         pages: u32,
     },
     /// The provider is not configured correctly (base URL, plain-http credential, …).
+    #[non_exhaustive]
     #[error("{provider}: configuration: {message}")]
     Config {
         /// The provider.
@@ -281,6 +310,8 @@ pub enum ErrorKind {
     Transport,
     /// [`Error::Api`]
     Api,
+    /// [`Error::Decode`]
+    Decode,
     /// [`Error::ResponseTooLarge`]
     ResponseTooLarge,
     /// [`Error::Paging`]
@@ -308,6 +339,7 @@ impl fmt::Display for ErrorKind {
             Self::Timeout => "timeout",
             Self::Transport => "transport",
             Self::Api => "api",
+            Self::Decode => "decode",
             Self::ResponseTooLarge => "response_too_large",
             Self::Paging => "paging",
             Self::Config => "config",
@@ -335,6 +367,7 @@ impl Error {
             Self::Timeout { .. } => ErrorKind::Timeout,
             Self::Transport { .. } => ErrorKind::Transport,
             Self::Api { .. } => ErrorKind::Api,
+            Self::Decode { .. } => ErrorKind::Decode,
             Self::ResponseTooLarge { .. } => ErrorKind::ResponseTooLarge,
             Self::Paging { .. } => ErrorKind::Paging,
             Self::Config { .. } => ErrorKind::Config,
@@ -372,6 +405,7 @@ impl Error {
             | Self::Timeout { provider, .. }
             | Self::Transport { provider, .. }
             | Self::Api { provider, .. }
+            | Self::Decode { provider, .. }
             | Self::ResponseTooLarge { provider, .. }
             | Self::Paging { provider, .. }
             | Self::Config { provider, .. } => *provider,
@@ -395,16 +429,56 @@ impl Error {
         }
     }
 
-    /// An `Api` error for an answer that does not make sense.
+    /// A `Decode` error for an answer that does not make sense.
     pub fn bad_answer(provider: ProviderKind, message: impl Into<String>) -> Self {
-        Self::Api {
+        Self::Decode {
             provider,
-            status: None,
-            code: None,
             message: message.into(),
             body: None,
             source: None,
         }
+    }
+
+    /// A `NotFound` error without a source.
+    pub fn not_found(provider: ProviderKind, message: impl Into<String>) -> Self {
+        Self::NotFound {
+            provider,
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// A `Conflict` error without a source.
+    pub fn conflict(provider: ProviderKind, message: impl Into<String>) -> Self {
+        Self::Conflict {
+            provider,
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// A `Config` error: what to fix.
+    pub fn config(provider: ProviderKind, message: impl Into<String>) -> Self {
+        Self::Config {
+            provider,
+            message: message.into(),
+        }
+    }
+
+    /// The id the provider gave the request, where it sent one (an `Api` error).
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Self::Api { request_id, .. } => request_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The same error, carrying the id the provider gave the request (kept by `Api` errors).
+    pub(crate) fn with_request_id(mut self, id: Option<String>) -> Self {
+        if let Self::Api { request_id, .. } = &mut self {
+            *request_id = id.map(String::into_boxed_str);
+        }
+        self
     }
 
     /// The error for an HTTP status and the provider's message.
@@ -456,7 +530,8 @@ impl Error {
                 status: Some(status),
                 code: None,
                 message,
-                body,
+                body: body.map(String::into_boxed_str),
+                request_id: None,
                 source: None,
             },
         }

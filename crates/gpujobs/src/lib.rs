@@ -60,6 +60,7 @@ mod paging;
 mod provider;
 mod providers;
 mod registry;
+mod submit;
 mod text;
 mod time;
 mod wait;
@@ -69,9 +70,27 @@ pub use descriptor::{Descriptor, EnvVars, StatusTable};
 pub use error::{Error, ErrorKind, Operation, PagingGuard, Result, TimeoutScope};
 pub use gpujobs_runtime::{RetryPolicy, Secret, SensitiveUrl, reveal};
 pub use job::{Job, JobStatus, UnknownStatus};
-pub use provider::{CancelOutcome, Capabilities, JobProvider, ListOptions, Logs, SubmitRequest};
+pub use paging::{DEFAULT_MAX_PAGES, Page, pages as guarded_pages};
+pub use provider::{CancelOutcome, Capabilities, JobProvider, ListOptions, Logs};
+pub use submit::{
+    OptionFlag, OptionKind, OptionValue, OptionValues, SubmitFields, SubmitOptions, SubmitRequest,
+    shell_quote,
+};
 // `Api`, `Provider`, `connect`, `from_env` and every provider module the registry declares.
-pub use providers::*;
+pub use providers::{Api, Provider, connect, from_env};
+// The provider modules, each behind its feature (declared by the one list in `providers/mod.rs`).
+#[cfg(feature = "matpool")]
+pub use providers::matpool;
+#[cfg(feature = "ppio")]
+pub use providers::ppio;
+#[cfg(feature = "ray")]
+pub use providers::ray;
+#[cfg(feature = "slurm")]
+pub use providers::slurm;
+#[cfg(feature = "tensorpool")]
+pub use providers::tensorpool;
+#[cfg(feature = "yuanrong")]
+pub use providers::yuanrong;
 pub use registry::{ProviderJob, ProviderKind, UnknownProvider};
 pub use text::{is_terminal_control, terminal_safe, terminal_safe_lines};
 pub use wait::{JobProviderExt, WaitOptions};
@@ -80,6 +99,6 @@ pub use wait::{JobProviderExt, WaitOptions};
 pub mod prelude {
     pub use crate::{
         BuildProvider, CancelOutcome, Error, Job, JobProvider, JobProviderExt, JobStatus,
-        ListOptions, ProviderKind, SubmitRequest, WaitOptions,
+        ListOptions, Logs, ProviderKind, SubmitRequest, WaitOptions,
     };
 }

@@ -13,7 +13,7 @@ use crate::provider::ListOptions;
 use crate::registry::ProviderKind;
 
 /// One page of jobs and the cursor of the next (`None`: this was the last).
-pub(crate) type Page<C> = (Vec<Job>, Option<C>);
+pub type Page<C> = (Vec<Job>, Option<C>);
 
 /// Pages fetched per listing when [`ListOptions::max_pages`] is not set.
 pub const DEFAULT_MAX_PAGES: u32 = 10_000;
@@ -26,7 +26,11 @@ pub const DEFAULT_MAX_PAGES: u32 = 10_000;
 /// list) on a cursor sent twice, a page sent twice, a page that promises more
 /// but adds no new job, or after `options.max_pages` pages — so a lying or
 /// looping provider can neither page forever nor repeat jobs.
-pub(crate) fn pages<C, F, Fut>(
+///
+/// What every built-in provider lists through; a provider written outside
+/// gpujobs gets the same guards by listing through it too (re-exported as
+/// `gpujobs::guarded_pages`).
+pub fn pages<C, F, Fut>(
     kind: ProviderKind,
     first: C,
     max_pages: Option<u32>,

@@ -1,6 +1,5 @@
 //! The provider trait and its option and outcome types.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -9,11 +8,12 @@ use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
 use serde::Serialize;
 
-use gpujobs_runtime::{REDACTED, SensitiveUrl};
+use gpujobs_runtime::SensitiveUrl;
 
 use crate::error::{Error, Operation, Result};
 use crate::job::{Job, JobStatus};
 use crate::registry::ProviderKind;
+use crate::submit::SubmitRequest;
 
 /// What a provider supports, to consult before calling (unsupported calls
 /// return [`Error::Unsupported`], never a panic or a silent no-op).
@@ -131,207 +131,6 @@ impl ListOptions {
     }
 }
 
-/// A job to submit. Each provider uses the fields it understands and refuses,
-/// with [`Error::InvalidRequest`], a request missing what it needs.
-///
-/// | field | Ray | openYuanrong | Matpool |
-/// |---|---|---|---|
-/// | `command` | entrypoint | entrypoint | `cmd` |
-/// | `id` | submission_id | submission_id (`app-` is prefixed) | — |
-/// | `env` | runtime_env.env_vars | runtime_env.env_vars | `envs` |
-/// | `working_dir` | runtime_env.working_dir | runtime_env.working_dir (required) | — |
-/// | `image` / `environment` | — | — | `from_image_id` / `from_snapshot_id` (one required) |
-/// | `gpu` | — | — | `spec.gpuName` (required) |
-/// | `region` | — | — | `agent_domain` (default 0) |
-/// | `cpus`, `gpus`, `memory_bytes`, `resources` | entrypoint_* | entrypoint_* | — |
-/// | `name` | metadata `name` | metadata `name` | `remark` |
-///
-/// Slurm: `command` is the batch script's body, `name`, `working_dir`
-/// (`current_working_directory`), `env` (`environment`), `partition`,
-/// `time_limit` (rounded up to minutes), `output` (`standard_output`), `cpus`
-/// (`cpus_per_task`), `gpus` (`gpus`), `memory_bytes` (`memory_per_node`);
-/// `id` is kept in the job's `comment` so a repeated submit finds the first.
-///
-/// `Debug` shows environment variable names but not their values.
-///
-/// ```
-/// use gpujobs::SubmitRequest;
-/// let request = SubmitRequest::new("python train.py")
-///     .id("train-42")
-///     .env("HF_TOKEN", "hf_canary")
-///     .metadata("team", "vision");
-/// assert!(!format!("{request:?}").contains("hf_canary"));
-/// ```
-#[derive(Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct SubmitRequest {
-    /// The command to run.
-    pub command: String,
-    /// A client-chosen id (where supported): submitting again with the same id does not create a second job.
-    pub id: Option<String>,
-    /// A display name.
-    pub name: Option<String>,
-    /// Environment variables.
-    pub env: BTreeMap<String, String>,
-    /// Metadata labels.
-    pub metadata: BTreeMap<String, String>,
-    /// A working directory or package URI.
-    pub working_dir: Option<String>,
-    /// An image id.
-    pub image: Option<String>,
-    /// A saved environment id.
-    pub environment: Option<String>,
-    /// A GPU model name.
-    pub gpu: Option<String>,
-    /// A region id.
-    pub region: Option<i64>,
-    /// CPUs for the job (Ray: its driver; Slurm: per task).
-    pub cpus: Option<f64>,
-    /// GPUs for the job (Ray: its driver).
-    pub gpus: Option<f64>,
-    /// Memory for the job (Ray: its driver; Slurm: per node), in bytes.
-    pub memory_bytes: Option<u64>,
-    /// Custom resources.
-    pub resources: BTreeMap<String, f64>,
-    /// A partition (queue) of the cluster (Slurm).
-    pub partition: Option<String>,
-    /// How long the job may run (Slurm).
-    pub time_limit: Option<std::time::Duration>,
-    /// Where the job's output goes (Slurm: a path on the cluster; `%j` is the job id).
-    pub output: Option<String>,
-}
-
-impl SubmitRequest {
-    /// A request to run `command`.
-    pub fn new(command: impl Into<String>) -> Self {
-        Self {
-            command: command.into(),
-            ..Self::default()
-        }
-    }
-
-    /// Sets the client-chosen id.
-    pub fn id(mut self, id: impl Into<String>) -> Self {
-        self.id = Some(id.into());
-        self
-    }
-
-    /// Sets the display name.
-    pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
-    }
-
-    /// Adds an environment variable.
-    pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.env.insert(key.into(), value.into());
-        self
-    }
-
-    /// Adds a metadata label.
-    pub fn metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.metadata.insert(key.into(), value.into());
-        self
-    }
-
-    /// Sets the working directory.
-    pub fn working_dir(mut self, dir: impl Into<String>) -> Self {
-        self.working_dir = Some(dir.into());
-        self
-    }
-
-    /// Sets the image id.
-    pub fn image(mut self, image: impl Into<String>) -> Self {
-        self.image = Some(image.into());
-        self
-    }
-
-    /// Sets the saved environment id.
-    pub fn environment(mut self, environment: impl Into<String>) -> Self {
-        self.environment = Some(environment.into());
-        self
-    }
-
-    /// Sets the GPU model.
-    pub fn gpu(mut self, gpu: impl Into<String>) -> Self {
-        self.gpu = Some(gpu.into());
-        self
-    }
-
-    /// Sets the region id.
-    pub fn region(mut self, region: i64) -> Self {
-        self.region = Some(region);
-        self
-    }
-
-    /// Sets the CPUs the job asks for (Slurm: whole CPUs per task).
-    pub fn cpus(mut self, cpus: f64) -> Self {
-        self.cpus = Some(cpus);
-        self
-    }
-
-    /// Sets the GPUs the job asks for (Slurm: whole GPUs).
-    pub fn gpus(mut self, gpus: f64) -> Self {
-        self.gpus = Some(gpus);
-        self
-    }
-
-    /// Sets the memory the job asks for, in bytes.
-    pub fn memory_bytes(mut self, bytes: u64) -> Self {
-        self.memory_bytes = Some(bytes);
-        self
-    }
-
-    /// Adds a custom resource (Ray).
-    pub fn resource(mut self, name: impl Into<String>, amount: f64) -> Self {
-        self.resources.insert(name.into(), amount);
-        self
-    }
-
-    /// Sets the partition.
-    pub fn partition(mut self, partition: impl Into<String>) -> Self {
-        self.partition = Some(partition.into());
-        self
-    }
-
-    /// Sets how long the job may run.
-    pub fn time_limit(mut self, limit: std::time::Duration) -> Self {
-        self.time_limit = Some(limit);
-        self
-    }
-
-    /// Sets where the job's output goes.
-    pub fn output(mut self, path: impl Into<String>) -> Self {
-        self.output = Some(path.into());
-        self
-    }
-}
-
-impl fmt::Debug for SubmitRequest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let env: BTreeMap<&str, &str> = self.env.keys().map(|k| (k.as_str(), REDACTED)).collect();
-        f.debug_struct("SubmitRequest")
-            .field("command", &self.command)
-            .field("id", &self.id)
-            .field("name", &self.name)
-            .field("env", &env)
-            .field("metadata", &self.metadata)
-            .field("working_dir", &self.working_dir)
-            .field("image", &self.image)
-            .field("environment", &self.environment)
-            .field("gpu", &self.gpu)
-            .field("region", &self.region)
-            .field("cpus", &self.cpus)
-            .field("gpus", &self.gpus)
-            .field("memory_bytes", &self.memory_bytes)
-            .field("resources", &self.resources)
-            .field("partition", &self.partition)
-            .field("time_limit", &self.time_limit)
-            .field("output", &self.output)
-            .finish()
-    }
-}
-
 /// What a cancel did. Canceling a job that already ended is not an error.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -365,81 +164,108 @@ pub enum Logs {
 }
 
 impl Logs {
-    /// The log's bytes as they come: the text as it is, or the URL fetched —
-    /// streamed, at most `limit` bytes (more ends the stream with
-    /// [`Error::ResponseTooLarge`]), and never with the provider's credential
-    /// (the URL carries its own signature; the request goes to another host).
+    /// The log's text, where the provider gave it as text (a URL is read with
+    /// [`JobProvider::read_logs`]).
     ///
-    /// ```no_run
-    /// # async fn demo(provider: std::sync::Arc<dyn gpujobs::JobProvider>) -> gpujobs::Result<()> {
-    /// use futures_util::TryStreamExt;
-    /// let logs = provider.logs("job-1").await?;
-    /// let bytes: Vec<bytes::Bytes> = logs.read(provider.kind(), 64 << 20).try_collect().await?;
-    /// # Ok(()) }
     /// ```
-    pub fn read(
-        self,
-        provider: ProviderKind,
-        limit: u64,
-    ) -> BoxStream<'static, Result<bytes::Bytes>> {
+    /// let logs = gpujobs::Logs::Text("epoch 1\n".into());
+    /// assert_eq!(logs.text(), Some("epoch 1\n"));
+    /// ```
+    pub fn text(&self) -> Option<&str> {
         match self {
-            Self::Text(text) => {
-                futures_util::stream::once(std::future::ready(Ok(text.into()))).boxed()
-            }
-            Self::Url(url) => fetch(provider, url, limit),
+            Self::Text(text) => Some(text),
+            Self::Url(_) => None,
         }
     }
 }
 
-/// Streams a signed log URL with a client that holds no credential.
-fn fetch(
-    provider: ProviderKind,
-    url: SensitiveUrl,
-    limit: u64,
-) -> BoxStream<'static, Result<bytes::Bytes>> {
-    let transport = move |message: String| Error::Transport {
-        provider,
-        message,
-        source: None,
-    };
-    let request = async move {
-        let client = reqwest::Client::builder()
-            .connect_timeout(std::time::Duration::from_secs(10))
-            .read_timeout(std::time::Duration::from_secs(60))
-            .build()
-            .map_err(|_| transport("cannot build an HTTP client for the log".into()))?;
-        let response = client
-            .get(url.expose())
-            .send()
-            .await
-            .map_err(|_| transport("cannot fetch the log from its URL".into()))?;
-        let status = response.status().as_u16();
-        if status >= 400 {
-            let message = format!("the log URL answered HTTP {status}");
-            return Err(Error::from_status(provider, status, message, None, None));
-        }
-        let mut read = 0u64;
-        Ok(response.bytes_stream().map(move |chunk| {
-            let chunk = chunk.map_err(|_| transport("the log download broke off".into()))?;
-            read += chunk.len() as u64;
-            match read > limit {
-                true => Err(Error::ResponseTooLarge { provider, limit }),
-                false => Ok(chunk),
+/// How a log URL is fetched: through which client, within which limits.
+#[derive(Clone, Debug)]
+pub(crate) struct LogFetch {
+    pub provider: ProviderKind,
+    /// A client with the provider's settings but not its credential (the URL
+    /// carries its own signature; the request goes to another host).
+    pub client: reqwest::Client,
+    /// The whole download's limit.
+    pub within: std::time::Duration,
+    /// The most bytes read.
+    pub limit: u64,
+}
+
+impl LogFetch {
+    /// The log's bytes as they come: the text as it is, or the URL fetched,
+    /// streamed, at most `limit` bytes (more ends the stream with
+    /// [`Error::ResponseTooLarge`]) and within `within` in all.
+    pub(crate) fn read(self, logs: Logs) -> BoxStream<'static, Result<bytes::Bytes>> {
+        match logs {
+            Logs::Text(text) => {
+                futures_util::stream::once(std::future::ready(Ok(text.into()))).boxed()
             }
-        }))
-    };
-    futures_util::stream::once(request)
-        .flat_map(|started| match started {
-            Ok(chunks) => chunks.boxed(),
-            Err(e) => futures_util::stream::once(std::future::ready(Err(e))).boxed(),
-        })
-        .scan(false, |failed, item| {
-            // Nothing after the first error.
-            let ended = *failed;
-            *failed |= item.is_err();
-            std::future::ready((!ended).then_some(item))
-        })
-        .boxed()
+            Logs::Url(url) => self.fetch(url),
+        }
+    }
+
+    fn fetch(self, url: SensitiveUrl) -> BoxStream<'static, Result<bytes::Bytes>> {
+        let LogFetch {
+            provider,
+            client,
+            within,
+            limit,
+        } = self;
+        let deadline = tokio::time::Instant::now() + within;
+        let transport = move |message: String| Error::Transport {
+            provider,
+            message,
+            source: None,
+        };
+        let timed_out = move || Error::Timeout {
+            provider,
+            scope: crate::error::TimeoutScope::Operation,
+            after: within,
+            last_job: None,
+        };
+        let request = async move {
+            let sent = tokio::time::timeout_at(deadline, client.get(url.expose()).send()).await;
+            let response = sent
+                .map_err(|_| timed_out())?
+                .map_err(|_| transport("cannot fetch the log from its URL".into()))?;
+            let status = response.status().as_u16();
+            if status >= 400 {
+                let message = format!("the log URL answered HTTP {status}");
+                return Err(Error::from_status(provider, status, message, None, None));
+            }
+            let mut read = 0u64;
+            let chunks = response.bytes_stream().map(move |chunk| {
+                let chunk = chunk.map_err(|_| transport("the log download broke off".into()))?;
+                read += chunk.len() as u64;
+                match read > limit {
+                    true => Err(Error::ResponseTooLarge { provider, limit }),
+                    false => Ok(chunk),
+                }
+            });
+            // The whole download ends by the deadline, however slowly the body comes.
+            let bounded =
+                futures_util::stream::unfold(chunks.boxed(), move |mut chunks| async move {
+                    match tokio::time::timeout_at(deadline, chunks.next()).await {
+                        Ok(next) => next.map(|item| (item, chunks)),
+                        Err(_) => Some((Err(timed_out()), chunks)),
+                    }
+                });
+            Ok(bounded)
+        };
+        futures_util::stream::once(request)
+            .flat_map(|started| match started {
+                Ok(chunks) => chunks.boxed(),
+                Err(e) => futures_util::stream::once(std::future::ready(Err(e))).boxed(),
+            })
+            .scan(false, |failed, item| {
+                // Nothing after the first error.
+                let ended = *failed;
+                *failed |= item.is_err();
+                std::future::ready((!ended).then_some(item))
+            })
+            .boxed()
+    }
 }
 
 /// One provider of GPU jobs. Object safe: `Arc<dyn JobProvider>` works everywhere.
@@ -488,6 +314,31 @@ pub trait JobProvider: Send + Sync + fmt::Debug {
     async fn logs(&self, id: &str) -> Result<Logs> {
         let _ = id;
         Err(Error::unsupported(self.kind(), Operation::Logs))
+    }
+
+    /// The bytes of `logs` as they come: the text as it is, or its URL fetched
+    /// without the provider's credential (the URL carries its own signature),
+    /// at most `limit` bytes (more ends the stream with
+    /// [`Error::ResponseTooLarge`]). A built-in provider fetches through its
+    /// configured HTTP client (proxy, TLS, time limits), within its operation
+    /// time limit; this default, for providers written elsewhere, through a
+    /// client of its own, within two minutes.
+    ///
+    /// ```no_run
+    /// # async fn demo(provider: std::sync::Arc<dyn gpujobs::JobProvider>) -> gpujobs::Result<()> {
+    /// use futures_util::TryStreamExt;
+    /// let logs = provider.logs("job-1").await?;
+    /// let bytes: Vec<bytes::Bytes> = provider.read_logs(logs, 64 << 20).try_collect().await?;
+    /// # Ok(()) }
+    /// ```
+    fn read_logs(&self, logs: Logs, limit: u64) -> BoxStream<'static, Result<bytes::Bytes>> {
+        let fetch = LogFetch {
+            provider: self.kind(),
+            client: reqwest::Client::new(),
+            within: std::time::Duration::from_secs(120),
+            limit,
+        };
+        fetch.read(logs)
     }
 
     /// What a job prints, as it prints it, until it ends: text in the pieces

@@ -7,9 +7,43 @@ use std::str::FromStr;
 pub use crate::providers::{ProviderJob, ProviderKind};
 
 impl ProviderKind {
-    /// The lowercase name, as on the command line.
+    /// The lowercase name, as on the command line (a custom provider's own name).
     pub fn as_str(self) -> &'static str {
-        self.descriptor().name
+        match self {
+            Self::Custom(name) => name,
+            builtin => builtin.descriptor().name,
+        }
+    }
+}
+
+impl serde::Serialize for ProviderKind {
+    /// As its name.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ProviderKind {
+    /// A built-in provider's name (a custom provider cannot be named back).
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        name.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl schemars::JsonSchema for ProviderKind {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ProviderKind".into()
+    }
+
+    /// One of the built-in providers' names.
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let names: Vec<&str> = ProviderKind::ALL.iter().map(|k| k.as_str()).collect();
+        schemars::json_schema!({
+            "description": "A provider, by name",
+            "type": "string",
+            "enum": names,
+        })
     }
 }
 
@@ -49,6 +83,21 @@ impl FromStr for ProviderKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_custom_provider_is_named_and_serializes_as_its_name() {
+        let kind = ProviderKind::Custom("acme");
+        assert_eq!(
+            (kind.as_str(), kind.to_string()),
+            ("acme", "acme".to_owned())
+        );
+        assert_eq!(serde_json::to_value(kind).unwrap(), "acme");
+        assert!(!ProviderKind::ALL.contains(&kind));
+        assert_eq!(
+            serde_json::from_value::<ProviderKind>("ray".into()).unwrap(),
+            ProviderKind::Ray
+        );
+    }
 
     #[test]
     fn every_provider_has_its_own_descriptor() {

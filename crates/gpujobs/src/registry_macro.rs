@@ -8,33 +8,32 @@ macro_rules! registry {
     ($( $(#[$doc:meta])* $feature:literal => $variant:ident => $module:ident, )*) => {
         $( #[cfg(feature = $feature)] pub mod $module; )*
 
-        /// The providers gpujobs speaks to: one per provider feature built in.
+        /// Which provider a job, an error or a client is of: one variant per
+        /// provider built in, and [`Custom`](ProviderKind::Custom) for a provider
+        /// written outside gpujobs (or an in-memory one in tests), by its name.
         ///
-        /// Everything about a provider is in its [`Descriptor`](crate::Descriptor)
-        /// ([`ProviderKind::descriptor`]); new providers are added as variants,
-        /// so match with a wildcard arm.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize, ::schemars::JsonSchema)]
-        #[serde(rename_all = "lowercase")]
+        /// Everything about a built-in provider is in its
+        /// [`Descriptor`](crate::Descriptor) ([`ProviderKind::descriptor`]); new
+        /// providers are added as variants, so match with a wildcard arm. It
+        /// serializes as its name.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[non_exhaustive]
         pub enum ProviderKind {
             $( $(#[$doc])* #[cfg(feature = $feature)] $variant, )*
-            /// The in-memory reference provider of `gpujobs-sandbox`, for tests
-            /// (the `testing` feature; never in [`ProviderKind::ALL`]).
-            #[cfg(feature = "testing")]
-            #[doc(hidden)]
-            Memory,
+            /// A provider written outside gpujobs, by its name (never in [`ProviderKind::ALL`]).
+            Custom(&'static str),
         }
 
         impl ProviderKind {
             /// Every provider built in, in the order they are listed everywhere.
             pub const ALL: &'static [ProviderKind] = &[ $( #[cfg(feature = $feature)] Self::$variant, )* ];
 
-            /// Everything gpujobs knows about this provider.
+            /// Everything gpujobs knows about this provider (of a custom one: nothing,
+            /// a descriptor with no capabilities; ask the provider itself).
             pub fn descriptor(self) -> &'static $crate::descriptor::Descriptor {
                 match self {
                     $( #[cfg(feature = $feature)] Self::$variant => &$module::DESCRIPTOR, )*
-                    #[cfg(feature = "testing")]
-                    Self::Memory => &$crate::descriptor::MEMORY,
+                    Self::Custom(_) => &$crate::descriptor::CUSTOM,
                 }
             }
         }

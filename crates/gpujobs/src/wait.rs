@@ -10,7 +10,8 @@ use gpujobs_runtime::{Clock, SystemClock, backoff};
 
 use crate::error::{Error, Result, TimeoutScope};
 use crate::job::Job;
-use crate::provider::{JobProvider, SubmitRequest};
+use crate::provider::JobProvider;
+use crate::submit::SubmitRequest;
 
 /// How to wait for a job.
 ///

@@ -19,7 +19,7 @@ fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
 fn a_missing_credential_names_the_variable_to_set() {
     let err = PpioProvider::builder().env(vars(&[])).unwrap_err();
     assert!(
-        matches!(&err, Error::Unauthenticated { message, .. } if message == "no credential: set PPIO_API_KEY"),
+        matches!(&err, Error::Config { message, .. } if message == "no credential: set PPIO_API_KEY"),
         "{err}"
     );
     let err = MatpoolProvider::builder()
@@ -140,4 +140,27 @@ fn slurm_reads_its_token_whole_line_or_not_its_user_and_its_version() {
     );
     let err = SlurmProvider::builder().env(vars(&[])).unwrap_err();
     assert!(err.to_string().contains("SLURM_JWT"), "{err}");
+}
+
+#[test]
+fn a_provider_refuses_another_providers_configuration() {
+    use gpujobs::ray::RayProvider;
+    let mut slurms = gpujobs::ProviderConfig::new(ProviderKind::Slurm);
+    slurms.base_url = Some("http://127.0.0.1:9".into());
+    let error = RayProvider::from_config(slurms).unwrap_err();
+    assert_eq!(error.kind(), gpujobs::ErrorKind::Config);
+    assert!(
+        error.to_string().contains("slurm's configuration"),
+        "{error}"
+    );
+}
+
+#[test]
+fn the_connect_limit_is_a_builder_setting() {
+    let builder = gpujobs::ray::RayProvider::builder()
+        .connect_timeout(std::time::Duration::from_millis(1500));
+    assert_eq!(
+        builder.config().connect_timeout,
+        std::time::Duration::from_millis(1500)
+    );
 }

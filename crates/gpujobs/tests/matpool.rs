@@ -5,7 +5,7 @@ mod common;
 
 use common::{Env, json as answers, payload};
 use futures_util::TryStreamExt;
-use gpujobs::matpool::MatpoolProvider;
+use gpujobs::matpool::{MatpoolOptions, MatpoolProvider};
 use gpujobs::prelude::*;
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, query_param};
@@ -170,8 +170,11 @@ async fn submit_posts_a_multipart_form_once_even_on_500() {
     )
     .await;
     let request = SubmitRequest::new("python train.py")
-        .gpu("NVIDIA A16")
-        .image("633839")
+        .options(
+            MatpoolOptions::default()
+                .gpu_model("NVIDIA A16")
+                .image(633839),
+        )
         .env("A", "1")
         .name("train");
     let err = env
@@ -214,15 +217,43 @@ async fn submit_posts_a_multipart_form_once_even_on_500() {
 async fn submit_returns_the_created_job() {
     let env = Env::new().await;
     env.on("POST", "/v1/job", &[(200, job_with(6, &[6]))]).await;
-    let request = SubmitRequest::new("nvidia-smi")
-        .gpu("NVIDIA A16")
-        .environment("77");
+    let request = SubmitRequest::new("nvidia-smi").options(
+        MatpoolOptions::default()
+            .gpu_model("NVIDIA A16")
+            .environment(77),
+    );
     let job = env
         .provider::<MatpoolProvider>()
         .submit(&request)
         .await
         .unwrap();
     assert_eq!((job.id.as_str(), job.status), (ID, JobStatus::Starting));
+}
+
+#[tokio::test]
+async fn what_matpool_cannot_honour_is_refused_before_anything_is_sent() {
+    let env = Env::new().await;
+    let options = || MatpoolOptions::default().gpu_model("NVIDIA A16").image(1);
+    let matpool = env.provider::<MatpoolProvider>();
+    // Matpool keeps no client token: an id could not prevent a second job.
+    let keyed = SubmitRequest::new("python train.py")
+        .id("x")
+        .options(options());
+    let error = matpool.submit(&keyed).await.unwrap_err();
+    assert!(matches!(error, Error::InvalidRequest { .. }), "{error:?}");
+    assert!(error.to_string().contains("cannot honour `id`"), "{error}");
+    for refused in [
+        SubmitRequest::new("x").working_dir("/w").options(options()),
+        SubmitRequest::new("x").gpus(1.0).options(options()),
+        SubmitRequest::new("x").options(gpujobs::slurm::SlurmOptions::default().partition("gpu")),
+    ] {
+        let error = matpool.submit(&refused).await.unwrap_err();
+        assert_eq!(error.kind(), gpujobs::ErrorKind::InvalidRequest, "{error}");
+    }
+    assert!(
+        env.server.received_requests().await.unwrap().is_empty(),
+        "nothing was sent"
+    );
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@ mod common;
 
 use common::{CANARY_KEY, Env, json as answers, payload, payload_with};
 use futures_util::TryStreamExt;
-use gpujobs::Logs;
+
 use gpujobs::ppio::PpioProvider;
 use gpujobs::prelude::*;
 use serde_json::{Value, json};
@@ -121,11 +121,12 @@ async fn a_signed_log_url_is_fetched_without_the_key_and_within_the_limit() {
     let mut job = payload("ppio", "get_job");
     job["log"] = format!("{}/job-id.log?token=signed", log_host.uri()).into();
     env.on("GET", JOB, &[(200, job)]).await;
-    let logs = env.provider::<PpioProvider>().logs("job-id").await.unwrap();
+    let ppio = env.provider::<PpioProvider>();
+    let logs = ppio.logs("job-id").await.unwrap();
+    assert_eq!(logs.text(), None, "a URL, not text");
 
-    let read: Vec<bytes::Bytes> = logs
-        .clone()
-        .read(ProviderKind::Ppio, 1 << 20)
+    let read: Vec<bytes::Bytes> = ppio
+        .read_logs(logs.clone(), 1 << 20)
         .try_collect()
         .await
         .unwrap();
@@ -136,9 +137,17 @@ async fn a_signed_log_url_is_fetched_without_the_key_and_within_the_limit() {
     let headers = format!("{:?}", asked[0].headers);
     assert!(!headers.contains(CANARY_KEY), "{headers}");
     assert!(!asked[0].headers.contains_key("authorization"), "{headers}");
+    // Through the provider's configured client (its settings, not its credential).
+    let agent = asked[0]
+        .headers
+        .get("user-agent")
+        .map(|v| v.to_str().unwrap().to_owned());
+    assert!(
+        agent.as_deref().is_some_and(|a| a.starts_with("gpujobs/")),
+        "{agent:?}"
+    );
 
-    let over: gpujobs::Result<Vec<bytes::Bytes>> =
-        logs.read(ProviderKind::Ppio, 100).try_collect().await;
+    let over: gpujobs::Result<Vec<bytes::Bytes>> = ppio.read_logs(logs, 100).try_collect().await;
     assert!(
         matches!(over, Err(Error::ResponseTooLarge { limit: 100, .. })),
         "{over:?}"
@@ -199,4 +208,37 @@ async fn an_unknown_status_is_kept_raw() {
     .await;
     let job = env.provider::<PpioProvider>().get("job-id").await.unwrap();
     assert_eq!(job.status, JobStatus::Unknown("Migrating".into()));
+}
+
+#[tokio::test]
+async fn a_log_download_ends_by_the_operation_time_limit() {
+    let env = Env::new().await;
+    let log_host = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::path("/slow.log"))
+        .respond_with(
+            wiremock::ResponseTemplate::new(200)
+                .set_body_string("x")
+                .set_delay(std::time::Duration::from_secs(30)),
+        )
+        .mount(&log_host)
+        .await;
+    let mut job = payload("ppio", "get_job");
+    job["log"] = format!("{}/slow.log", log_host.uri()).into();
+    env.on("GET", JOB, &[(200, job)]).await;
+    let ppio = PpioProvider::builder()
+        .base_url(env.server.uri())
+        .credential(CANARY_KEY)
+        .operation_timeout(std::time::Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let logs = ppio.logs("job-id").await.unwrap();
+    let started = std::time::Instant::now();
+    let read: gpujobs::Result<Vec<bytes::Bytes>> =
+        ppio.read_logs(logs, 1 << 20).try_collect().await;
+    assert!(matches!(read, Err(Error::Timeout { .. })), "{read:?}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "bounded: {:?}",
+        started.elapsed()
+    );
 }

@@ -455,18 +455,27 @@ async fn a_truncated_answer_is_a_clear_error() {
     )
     .await;
     let err = env.provider::<RayProvider>().get(ID).await.unwrap_err();
-    assert!(
-        matches!(
-            &err,
-            Error::Api {
-                status: None,
-                body: Some(_),
-                ..
-            }
-        ),
-        "{err}"
-    );
+    // An answer that cannot be read is not the provider refusing: its own kind.
+    assert!(matches!(&err, Error::Decode { body: Some(_), .. }), "{err}");
+    assert_eq!(err.kind(), gpujobs::ErrorKind::Decode);
     assert!(err.to_string().contains("could not be read"), "{err}");
+}
+
+#[tokio::test]
+async fn a_refusal_keeps_the_request_id_the_provider_gave() {
+    let env = Env::new().await;
+    wiremock::Mock::given(wiremock::matchers::method("GET"))
+        .and(wiremock::matchers::path(JOB))
+        .respond_with(
+            wiremock::ResponseTemplate::new(418)
+                .insert_header("x-request-id", "req-7f3a")
+                .set_body_string("no"),
+        )
+        .mount(&env.server)
+        .await;
+    let err = env.provider::<RayProvider>().get(ID).await.unwrap_err();
+    assert_eq!(err.kind(), gpujobs::ErrorKind::Api, "{err}");
+    assert_eq!(err.request_id(), Some("req-7f3a"), "{err:?}");
 }
 
 #[tokio::test]
@@ -546,13 +555,19 @@ async fn hanging_server() -> Env {
 }
 
 /// Asserts that `ray.get` fails with a timeout of `scope`, in less than `within`.
-async fn get_times_out(ray: &RayProvider, scope: TimeoutScope, within: Duration) {
+/// `ray.get` fails on `scope`'s time limit, which is `limit` (what the error names), in less than `within`.
+async fn get_times_out(ray: &RayProvider, scope: TimeoutScope, limit: Duration, within: Duration) {
     let started = std::time::Instant::now();
     let err = ray.get(ID).await.unwrap_err();
     assert!(
         matches!(&err, Error::Timeout { scope: s, .. } if *s == scope),
         "{err}"
     );
+    // `after` is the limit that fired, as documented, not the time it took.
+    let Error::Timeout { after, .. } = &err else {
+        unreachable!()
+    };
+    assert_eq!(*after, limit, "{err}");
     let took = started.elapsed();
     assert!(took < within, "took {took:?}");
 }
@@ -566,7 +581,13 @@ async fn the_operation_timeout_bounds_a_hanging_server() {
         .operation_timeout(Duration::from_millis(300))
         .build()
         .unwrap();
-    get_times_out(&ray, TimeoutScope::Operation, Duration::from_secs(3)).await;
+    get_times_out(
+        &ray,
+        TimeoutScope::Operation,
+        Duration::from_millis(300),
+        Duration::from_secs(3),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -587,7 +608,13 @@ async fn on_a_test_clock_the_operation_timeout_still_bounds_real_time() {
         .operation_timeout(Duration::from_millis(700))
         .build()
         .unwrap();
-    get_times_out(&ray, TimeoutScope::Operation, Duration::from_millis(1_800)).await;
+    get_times_out(
+        &ray,
+        TimeoutScope::Operation,
+        Duration::from_millis(700),
+        Duration::from_millis(1_800),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -600,7 +627,13 @@ async fn an_attempt_timeout_within_a_longer_operation_says_attempt() {
         .retry(gpujobs::RetryPolicy::never())
         .build()
         .unwrap();
-    get_times_out(&ray, TimeoutScope::Attempt, Duration::from_secs(30)).await;
+    get_times_out(
+        &ray,
+        TimeoutScope::Attempt,
+        Duration::from_millis(200),
+        Duration::from_secs(30),
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -217,7 +217,9 @@ async fn submit_sends_a_batch_script_with_path_and_its_token() {
     let request = SubmitRequest::new("python train.py")
         .name("train")
         .env("EPOCHS", "3")
-        .time_limit(std::time::Duration::from_secs(90));
+        .options(
+            gpujobs::slurm::SlurmOptions::default().time_limit(std::time::Duration::from_secs(90)),
+        );
     let job = slurm(&env).submit(&request).await.unwrap();
     assert_eq!(job.id, "4");
 
@@ -309,6 +311,49 @@ async fn a_submit_whose_answer_is_lost_finds_its_job_instead_of_sending_again() 
     assert!(matches!(conflict, Error::Conflict { .. }), "{conflict:?}");
     assert!(conflict.to_string().contains("Slurm job 1"), "{conflict}");
     assert_eq!(env.received("POST", SUBMIT).await.len(), 1);
+}
+
+#[tokio::test]
+async fn a_submit_whose_answers_keep_getting_lost_ends_by_the_operation_deadline() {
+    let env = Env::new().await;
+    env.on("GET", JOBS, &[(200, payload("slurm", "list_jobs"))])
+        .await;
+    env.on_raw("POST", SUBMIT, 502, "text/html", "<html>Bad Gateway</html>")
+        .await;
+    // Many attempts allowed, backing off from 5 s: the 60 s deadline comes first.
+    let retry = gpujobs::RetryPolicy {
+        max_attempts: 50,
+        initial_backoff: std::time::Duration::from_secs(5),
+        max_backoff: std::time::Duration::from_secs(20),
+        ..Default::default()
+    };
+    let slurm = SlurmProvider::builder()
+        .base_url(env.server.uri())
+        .api_version("v0.0.38")
+        .user("alice")
+        .credential(CANARY_KEY)
+        .clock(Arc::new(env.clock.clone()))
+        .operation_timeout(std::time::Duration::from_secs(60))
+        .retry(retry)
+        .build()
+        .unwrap();
+    let error = slurm.submit(&SubmitRequest::new("true")).await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Timeout {
+                scope: gpujobs::TimeoutScope::Operation,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    let slept: std::time::Duration = env.clock.sleeps().iter().sum();
+    assert!(
+        slept <= std::time::Duration::from_secs(60),
+        "waited {slept:?} past the deadline"
+    );
+    assert!(env.received("POST", SUBMIT).await.len() < 50);
 }
 
 #[tokio::test]

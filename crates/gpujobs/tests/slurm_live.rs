@@ -16,8 +16,8 @@ mod slurm_live {
 
     use futures_util::TryStreamExt;
     use gpujobs::prelude::*;
-    use gpujobs::slurm::SlurmProvider;
     use gpujobs::slurm::version::ApiVersion;
+    use gpujobs::slurm::{SlurmOptions, SlurmProvider};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::{TcpListener, TcpStream};
 
@@ -46,11 +46,18 @@ mod slurm_live {
 
     /// A job writing into the shared work directory.
     fn job(command: &str) -> SubmitRequest {
+        job_with(command, SlurmOptions::default())
+    }
+
+    /// A job writing into the shared work directory, with these options too.
+    fn job_with(command: &str, options: SlurmOptions) -> SubmitRequest {
         let dir = var("GPUJOBS_SLURM_WORKDIR");
+        let options = options
+            .output(format!("{dir}/%j.out"))
+            .time_limit(Duration::from_secs(300));
         SubmitRequest::new(command)
             .working_dir(&dir)
-            .output(format!("{dir}/%j.out"))
-            .time_limit(Duration::from_secs(300))
+            .options(options)
     }
 
     /// The versions this release serves that gpujobs speaks, newest first.
@@ -277,7 +284,10 @@ mod slurm_live {
             "{gpus}"
         );
         let partition = slurm()
-            .submit(&job("true").partition("no-such-partition"))
+            .submit(&job_with(
+                "true",
+                SlurmOptions::default().partition("no-such-partition"),
+            ))
             .await
             .unwrap_err();
         assert!(

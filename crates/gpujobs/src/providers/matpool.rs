@@ -16,7 +16,8 @@ use crate::descriptor::{Descriptor, EnvVars, StatusTable};
 use crate::error::{Error, Result, shorten};
 use crate::job::{Job, JobStatus};
 use crate::paging::Page;
-use crate::provider::{Capabilities, SubmitRequest};
+use crate::provider::Capabilities;
+use crate::submit::{SharedOptions, OptionFlag, OptionKind, OptionValue, OptionValues, SubmitFields, SubmitOptions, SubmitRequest};
 use crate::registry::{ProviderJob, ProviderKind};
 use crate::time::from_seconds;
 
@@ -31,6 +32,74 @@ pub type Record = MatpoolJob;
 /// Matpool's API, as [`Provider`] uses it.
 #[derive(Debug)]
 pub enum MatpoolApi {}
+
+impl super::sealed::Sealed for MatpoolApi {}
+
+/// What only Matpool takes when submitting: the machine (a GPU model) and
+/// what it starts from (an image or a saved environment, exactly one).
+///
+/// ```
+/// use gpujobs::matpool::MatpoolOptions;
+/// let options = MatpoolOptions::default().gpu_model("NVIDIA A16").image(12);
+/// let request = gpujobs::SubmitRequest::new("python train.py").options(options);
+/// assert!(request.options_for::<MatpoolOptions>().is_some());
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MatpoolOptions {
+    /// The GPU model (`spec.gpuName`; required).
+    pub gpu_model: Option<String>,
+    /// An image id (`from_image_id`).
+    pub image: Option<i64>,
+    /// A saved environment id (`from_snapshot_id`).
+    pub environment: Option<i64>,
+    /// A region id (`agent_domain`; default 0).
+    pub region: Option<i64>,
+}
+
+impl MatpoolOptions {
+    /// Sets the GPU model.
+    pub fn gpu_model(mut self, model: impl Into<String>) -> Self {
+        self.gpu_model = Some(model.into());
+        self
+    }
+
+    /// Starts from this image.
+    pub fn image(mut self, id: i64) -> Self {
+        self.image = Some(id);
+        self
+    }
+
+    /// Starts from this saved environment.
+    pub fn environment(mut self, id: i64) -> Self {
+        self.environment = Some(id);
+        self
+    }
+
+    /// Runs in this region.
+    pub fn region(mut self, id: i64) -> Self {
+        self.region = Some(id);
+        self
+    }
+}
+
+impl SubmitOptions for MatpoolOptions {
+    fn providers(&self) -> &'static [ProviderKind] {
+        &[KIND]
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
+/// [`MatpoolOptions`] as a command line offers them.
+static OPTIONS: [OptionFlag; 4] = [
+    OptionFlag::new("gpu_model", "gpu", OptionKind::Text, "The GPU model, e.g. \"NVIDIA A16\" (required)"),
+    OptionFlag::new("image", "image", OptionKind::Integer, "Start from this image id"),
+    OptionFlag::new("environment", "environment", OptionKind::Integer, "Start from this saved environment id"),
+    OptionFlag::new("region", "region", OptionKind::Integer, "The region id (default 0)"),
+];
 
 static STATUSES: [(&str, JobStatus); 6] = [
     ("6", JobStatus::Starting),
@@ -60,6 +129,8 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
         submit: true,
         ..Capabilities::NONE
     },
+    submit: SubmitFields { name: true, env: true, ..SubmitFields::NONE },
+    options: &OPTIONS,
     statuses: StatusTable::new(&STATUSES, false),
     notes: &[
         "reports every ended job as completed (4): a failed job shows succeeded",
@@ -95,9 +166,10 @@ pub(crate) fn check(code: i64, msg: &str) -> Result<()> {
         _ => Err(Error::Api {
             provider: KIND,
             status: Some(200),
-            code: Some(code.to_string()),
+            code: Some(code.to_string().into()),
             message: msg,
             body: None,
+            request_id: None,
             source: None,
         }),
     }
@@ -153,24 +225,12 @@ pub(crate) fn to_job(raw: MatpoolJob) -> Job {
 
 /// Matpool's create form for a [`SubmitRequest`], refusing what it cannot express.
 fn create_form(request: &SubmitRequest) -> Result<CreateJobForm> {
-    let gpu = request
-        .gpu
+    let options = request.options_for::<MatpoolOptions>().cloned().unwrap_or_default();
+    let gpu = options
+        .gpu_model
         .as_deref()
-        .ok_or_else(|| Error::invalid(KIND, "Matpool needs a GPU model (`gpu`)"))?;
-    let number = |what: &str, value: &Option<String>| -> Result<Option<i64>> {
-        value
-            .as_deref()
-            .map(|v| {
-                v.trim().parse::<i64>().map_err(|_| {
-                    Error::invalid(KIND, format!("Matpool {what} ids are numbers, not `{v}`"))
-                })
-            })
-            .transpose()
-    };
-    let (image, environment) = (
-        number("image", &request.image)?,
-        number("environment", &request.environment)?,
-    );
+        .ok_or_else(|| Error::invalid(KIND, "Matpool needs a GPU model (`gpu_model`)"))?;
+    let (image, environment) = (options.image, options.environment);
     if image.is_some() == environment.is_some() {
         return Err(Error::invalid(
             KIND,
@@ -194,7 +254,7 @@ fn create_form(request: &SubmitRequest) -> Result<CreateJobForm> {
         .collect();
     Ok(CreateJobForm {
         spec: serde_json::json!({ "gpuName": gpu }).to_string(),
-        agent_domain: request.region.unwrap_or(0),
+        agent_domain: options.region.unwrap_or(0),
         from_image_id: image,
         from_snapshot_id: environment,
         cmd: Some(request.command.clone()).filter(|c| !c.is_empty()),
@@ -205,8 +265,29 @@ fn create_form(request: &SubmitRequest) -> Result<CreateJobForm> {
     })
 }
 
+/// [`MatpoolOptions`] from a command line's values.
+fn options_from(values: &OptionValues) -> Result<Option<SharedOptions>> {
+    let integer = |name: &str| {
+        values.get(name)?.iter().find_map(|v| match v {
+            OptionValue::Integer(n) => Some(*n),
+            _ => None,
+        })
+    };
+    let options = MatpoolOptions {
+        gpu_model: crate::submit::text(values, "gpu_model"),
+        image: integer("image"),
+        environment: integer("environment"),
+        region: integer("region"),
+    };
+    Ok((options != MatpoolOptions::default()).then(|| std::sync::Arc::new(options) as std::sync::Arc<dyn SubmitOptions>))
+}
+
 #[async_trait]
 impl Api for MatpoolApi {
+    fn options_from(values: &OptionValues) -> Result<Option<SharedOptions>> {
+        options_from(values)
+    }
+
     type Client = gpujobs_matpool::Client;
     type Cursor = u64;
     const DESCRIPTOR: &'static Descriptor = &DESCRIPTOR;
@@ -299,27 +380,26 @@ mod tests {
             check(7, "job not found"),
             Err(Error::NotFound { .. })
         ));
-        assert!(matches!(check(1, "boom"), Err(Error::Api { code: Some(c), .. }) if c == "1"));
+        assert!(matches!(check(1, "boom"), Err(Error::Api { code: Some(c), .. }) if &*c == "1"));
     }
 
     #[test]
     fn a_submit_needs_a_gpu_and_exactly_one_image_or_environment() {
-        let base = SubmitRequest::new("nvidia-smi").gpu("NVIDIA A16");
-        assert!(create_form(&base.clone().image("633839")).is_ok());
+        let gpu = || MatpoolOptions::default().gpu_model("NVIDIA A16");
+        let with = |options: MatpoolOptions| SubmitRequest::new("nvidia-smi").options(options);
+        assert!(create_form(&with(gpu().image(633839))).is_ok());
         for bad in [
-            SubmitRequest::new("x").image("1"),
-            base.clone(),
-            base.clone().image("1").environment("2"),
-            base.clone().image("ubuntu"),
-            base.clone().image("1").env("A", "x;y"),
+            with(MatpoolOptions::default().image(1)),
+            with(gpu()),
+            with(gpu().image(1).environment(2)),
+            with(gpu().image(1)).env("A", "x;y"),
         ] {
             assert!(
                 matches!(create_form(&bad), Err(Error::InvalidRequest { .. })),
                 "{bad:?}"
             );
         }
-        let form =
-            create_form(&base.image("633839").env("A", "1").env("B", "2").region(2)).unwrap();
+        let form = create_form(&with(gpu().image(633839).region(2)).env("A", "1").env("B", "2")).unwrap();
         assert_eq!(
             (form.envs.as_deref(), form.agent_domain, form.from_image_id),
             (Some("A=1;B=2"), 2, Some(633839))

@@ -24,9 +24,8 @@ use crate::descriptor::Descriptor;
 use crate::error::{Error, Operation, Result, TimeoutScope, excerpt};
 use crate::job::Job;
 use crate::paging::{self, Page};
-use crate::provider::{
-    CancelOutcome, Capabilities, JobProvider, ListOptions, Logs, SubmitRequest, check_id,
-};
+use crate::provider::{CancelOutcome, Capabilities, JobProvider, ListOptions, Logs, check_id};
+use crate::submit::{OptionValues, SharedOptions, SubmitRequest};
 
 // The one list of providers: a line adds one (see `registry_macro.rs`).
 registry! {
@@ -68,12 +67,18 @@ pub fn connect(config: ProviderConfig) -> Result<Arc<dyn JobProvider>> {
     config.kind.descriptor().connect(config)
 }
 
+/// Keeps [`Api`] to gpujobs' own provider modules.
+mod sealed {
+    pub trait Sealed {}
+}
+
 /// What a provider module says about its API; [`Provider`] does the rest.
 ///
-/// Implemented by each provider module's marker type (`RayApi`, …); not meant
-/// to be implemented outside gpujobs.
+/// Implemented by each provider module's marker type (`RayApi`, …) and sealed:
+/// a provider written outside gpujobs implements [`JobProvider`] instead (see
+/// the `examples/custom-provider` crate).
 #[async_trait]
-pub trait Api: Send + Sync + Sized + 'static {
+pub trait Api: sealed::Sealed + Send + Sync + Sized + 'static {
     /// The generated client.
     type Client: GeneratedClient;
     /// What addresses one page of the job list, its default the first page
@@ -110,6 +115,18 @@ pub trait Api: Send + Sync + Sized + 'static {
     async fn submit(p: &Provider<Self>, request: &SubmitRequest) -> Result<Job> {
         let _ = request;
         Err(Error::unsupported(p.kind(), Operation::Submit))
+    }
+
+    /// The provider's own submit options from values given for its
+    /// `Descriptor::options` (default: it has none, and none may be given).
+    fn options_from(values: &OptionValues) -> Result<Option<SharedOptions>> {
+        match values.keys().next() {
+            None => Ok(None),
+            Some(name) => Err(Error::invalid(
+                Self::DESCRIPTOR.kind,
+                format!("{} has no option `{name}`", Self::DESCRIPTOR.kind),
+            )),
+        }
     }
 
     /// A job's logs (the id is already checked).
@@ -207,6 +224,17 @@ impl<A: Api> Provider<A> {
 
     /// Built from `config`.
     pub fn from_config(config: ProviderConfig) -> Result<Self> {
+        if config.kind != A::DESCRIPTOR.kind {
+            return Err(Error::config(
+                A::DESCRIPTOR.kind,
+                format!(
+                    "this is {}'s configuration (`ProviderConfig::new({:?})`), not {}'s",
+                    config.kind,
+                    config.kind,
+                    A::DESCRIPTOR.kind
+                ),
+            ));
+        }
         if let (Some(version), None) = (&config.api_version, A::DESCRIPTOR.env.api_version) {
             return Err(Error::Config {
                 provider: A::DESCRIPTOR.kind,
@@ -261,6 +289,7 @@ pub(crate) struct ApiFns {
     pub decode_job: fn(&[u8]) -> Result<Job>,
     pub decode_page: fn(&[u8]) -> Result<Vec<Job>>,
     pub decode_error: fn(u16, &[u8]) -> Error,
+    pub options_from: fn(&OptionValues) -> Result<Option<SharedOptions>>,
 }
 
 impl fmt::Debug for ApiFns {
@@ -280,6 +309,7 @@ impl ApiFns {
                 let body = String::from_utf8_lossy(bytes);
                 answer_error(A::DESCRIPTOR.kind, status, &body, Answers::of::<A>(), None)
             },
+            options_from: A::options_from,
         }
     }
 }
@@ -292,10 +322,8 @@ fn decode<A: Api, T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
 /// An answer that is not the expected JSON: the parser's reason and a bounded,
 /// redacted excerpt of the body.
 fn malformed(provider: ProviderKind, bytes: &[u8], e: serde_json::Error) -> Error {
-    Error::Api {
+    Error::Decode {
         provider,
-        status: None,
-        code: None,
         message: format!(
             "the answer could not be read as the expected JSON: {}",
             crate::text::terminal_safe(&e.to_string())
@@ -355,12 +383,27 @@ impl<A: Api> JobProvider for Provider<A> {
     }
 
     async fn submit(&self, request: &SubmitRequest) -> Result<Job> {
+        if !A::DESCRIPTOR.capabilities.submit {
+            return Err(Error::unsupported(self.kind(), Operation::Submit));
+        }
+        request.check_for(self.kind(), &A::DESCRIPTOR.submit)?;
         A::submit(self, request).await
     }
 
     async fn logs(&self, id: &str) -> Result<Logs> {
         check_id(self.kind(), id)?;
         A::logs(self, id).await
+    }
+
+    fn read_logs(&self, logs: Logs, limit: u64) -> BoxStream<'static, Result<bytes::Bytes>> {
+        let ctx = self.ctx();
+        let fetch = crate::provider::LogFetch {
+            provider: ctx.kind,
+            client: ctx.unauthenticated.clone(),
+            within: ctx.operation_timeout,
+            limit,
+        };
+        fetch.read(logs)
     }
 
     fn follow_logs(&self, id: &str) -> BoxStream<'static, Result<String>> {
@@ -382,11 +425,14 @@ pub(crate) struct Ctx {
     pub operation_timeout: Duration,
     /// The API's base URL (checked), for what the generated client does not do.
     pub base_url: String,
-    /// Limits for what the generated client does not do (today Ray's log tail).
-    #[cfg_attr(not(feature = "ray"), allow(dead_code))]
+    /// The limit of one attempt (what a timeout error names), and of what the
+    /// generated client does not do (Ray's log tail).
     pub attempt_timeout: Duration,
     #[cfg_attr(not(feature = "ray"), allow(dead_code))]
     pub max_response_bytes: u64,
+    /// The provider's HTTP settings without its credential (for signed log
+    /// URLs, which go to other hosts); the user's own client where one was given.
+    pub unauthenticated: reqwest::Client,
     /// How the provider's error answers are read.
     answers: Answers,
     /// The retry policy and clock, for what the generated client does not do
@@ -441,21 +487,25 @@ impl Ctx {
         auth: reqwest::header::HeaderMap,
     ) -> Result<(Self, String, reqwest::Client, ClientState)> {
         let base_url = config.checked_base_url()?;
-        let http = match &config.http {
-            Some(http) => http.clone(),
+        let builder = || {
+            reqwest::Client::builder()
+                .connect_timeout(config.connect_timeout)
+                .timeout(config.attempt_timeout)
+                .user_agent(concat!("gpujobs/", env!("CARGO_PKG_VERSION")))
+        };
+        let built = |builder: reqwest::ClientBuilder| {
+            builder.build().map_err(|e| Error::Config {
+                provider: config.kind,
+                message: format!("cannot build the HTTP client: {e}"),
+            })
+        };
+        let (http, unauthenticated) = match &config.http {
+            Some(http) => (http.clone(), http.clone()),
             None => {
                 // The client limits each attempt itself: the runtime then sets a
                 // request's own limit only near the operation's deadline.
                 state = state.with_client_timeout(config.attempt_timeout);
-                let builder = reqwest::Client::builder()
-                    .connect_timeout(config.connect_timeout)
-                    .timeout(config.attempt_timeout)
-                    .user_agent(concat!("gpujobs/", env!("CARGO_PKG_VERSION")))
-                    .default_headers(auth);
-                builder.build().map_err(|e| Error::Config {
-                    provider: config.kind,
-                    message: format!("cannot build the HTTP client: {e}"),
-                })?
+                (built(builder().default_headers(auth))?, built(builder())?)
             }
         };
         let state = state
@@ -469,6 +519,7 @@ impl Ctx {
             kind: config.kind,
             operation_timeout: config.operation_timeout,
             base_url: base_url.clone(),
+            unauthenticated,
             attempt_timeout: config.attempt_timeout,
             max_response_bytes: config.max_response_bytes,
             answers,
@@ -539,23 +590,27 @@ impl Ctx {
             E2::InvalidResponsePayload(bytes, e) => malformed(provider, &bytes, e),
             E2::ErrorResponse(response) => {
                 let status = response.status().as_u16();
+                let request_id = request_id(response.headers());
                 let retry_after = gpujobs_runtime::retry::retry_after(
                     response.headers(),
                     std::time::SystemTime::now(),
                 );
                 match response.into_inner().message().await {
-                    Ok(text) => answer_error(provider, status, &text, self.answers, retry_after),
+                    Ok(text) => answer_error(provider, status, &text, self.answers, retry_after)
+                        .with_request_id(request_id),
                     Err(e) => self.transport_error(e, elapsed),
                 }
             }
             E2::UnexpectedResponse(response) => {
                 let status = response.status().as_u16();
+                let request_id = request_id(response.headers());
                 let retry_after = gpujobs_runtime::retry::retry_after(
                     response.headers(),
                     std::time::SystemTime::now(),
                 );
                 match read_bounded(response.bytes_stream()).await {
-                    Ok(body) => answer_error(provider, status, &body, self.answers, retry_after),
+                    Ok(body) => answer_error(provider, status, &body, self.answers, retry_after)
+                        .with_request_id(request_id),
                     Err(e) => self.transport_error(e, elapsed),
                 }
             }
@@ -579,14 +634,15 @@ impl Ctx {
         }
         if e.is_timeout() {
             // The last attempt gets only what is left of the operation budget.
-            let scope = match elapsed + Duration::from_millis(50) >= self.operation_timeout {
-                true => TimeoutScope::Operation,
-                false => TimeoutScope::Attempt,
+            let (scope, limit) = match elapsed + Duration::from_millis(50) >= self.operation_timeout
+            {
+                true => (TimeoutScope::Operation, self.operation_timeout),
+                false => (TimeoutScope::Attempt, self.attempt_timeout),
             };
             return Error::Timeout {
                 provider,
                 scope,
-                after: elapsed,
+                after: limit,
                 last_job: None,
             };
         }
@@ -596,6 +652,24 @@ impl Ctx {
             source: Some(Box::new(e.without_url())),
         }
     }
+}
+
+/// The id a provider gave a request, from the headers providers send it in.
+fn request_id(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    [
+        "x-request-id",
+        "request-id",
+        "x-trace-id",
+        "x-correlation-id",
+    ]
+    .iter()
+    .find_map(|name| headers.get(*name)?.to_str().ok())
+    .map(|id| {
+        crate::text::terminal_safe(id.trim())
+            .chars()
+            .take(128)
+            .collect()
+    })
 }
 
 /// A transport error's description without its URL (which may carry a token).

@@ -13,6 +13,7 @@ use gpujobs_ppio::types::{Job as PpioJob, ListJobsResponse, PpioError};
 use gpujobs_runtime::SensitiveUrl;
 
 use super::{Api, ApiFns, ErrorBody, Provider};
+use crate::submit::SubmitFields;
 use crate::descriptor::{Descriptor, EnvVars, StatusTable};
 use crate::error::{Error, Result};
 use crate::job::{Job, JobStatus};
@@ -30,6 +31,8 @@ pub type Record = PpioJob;
 /// PPIO's API, as [`Provider`] uses it.
 #[derive(Debug)]
 pub enum PpioApi {}
+
+impl super::sealed::Sealed for PpioApi {}
 
 static STATUSES: [(&str, JobStatus); 12] = [
     ("Pending", JobStatus::Queued),
@@ -65,6 +68,8 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
         logs: true,
         ..Capabilities::NONE
     },
+    submit: SubmitFields::NONE,
+    options: &[],
     statuses: StatusTable::new(&STATUSES, true),
     notes: &["jobs are platform jobs (save image, migrate instance); logs are a URL"],
     api: ApiFns::of::<PpioApi>(),

@@ -10,13 +10,15 @@ use async_trait::async_trait;
 use futures_util::stream::BoxStream;
 use gpujobs_ray::types::{JobDetails, JobSubmitRequest, VersionResponse};
 
+pub use super::ray_family::RayOptions;
 use super::ray_family::{self, STATUSES};
 use super::{Api, Provider, adopt_if_same, ApiFns, fresh_id};
 use crate::descriptor::{Descriptor, EnvVars, StatusTable};
 use crate::error::Result;
 use crate::job::{Job, JobStatus};
 use crate::paging::Page;
-use crate::provider::{JobProvider, Capabilities, Logs, SubmitRequest, check_id};
+use crate::provider::{JobProvider, Capabilities, Logs, check_id};
+use crate::submit::{SharedOptions, SubmitFields, SubmitRequest};
 use crate::registry::{ProviderJob, ProviderKind};
 use crate::time::from_millis;
 
@@ -29,6 +31,8 @@ pub type Record = JobDetails;
 /// Ray's API, as [`Provider`] uses it.
 #[derive(Debug)]
 pub enum RayApi {}
+
+impl super::sealed::Sealed for RayApi {}
 
 /// What gpujobs knows about Ray.
 pub static DESCRIPTOR: Descriptor = Descriptor {
@@ -52,6 +56,8 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
         follow_logs: true,
         ..Capabilities::NONE
     },
+    submit: SubmitFields::ALL,
+    options: &super::ray_family::OPTIONS,
     statuses: StatusTable::new(&STATUSES, false),
     notes: &["a submit carries a submission_id, so repeating it never makes a second job"],
     api: ApiFns::of::<RayApi>(),
@@ -154,8 +160,7 @@ impl Api for RayApi {
             entrypoint_num_cpus: request.cpus,
             entrypoint_num_gpus: request.gpus,
             entrypoint_memory: request.memory_bytes.and_then(|m| i64::try_from(m).ok()),
-            entrypoint_resources: (!request.resources.is_empty())
-                .then(|| request.resources.clone()),
+            entrypoint_resources: ray_family::resources(request),
         };
         match p.call(|| p.client().submit_job(&body)).await {
             Ok(submitted) => p.get(&submitted.submission_id).await,
@@ -177,5 +182,9 @@ impl Api for RayApi {
 
     fn error_message(body: &str) -> String {
         ray_family::error_message(body)
+    }
+
+    fn options_from(values: &crate::submit::OptionValues) -> Result<Option<SharedOptions>> {
+        ray_family::options_from(values)
     }
 }

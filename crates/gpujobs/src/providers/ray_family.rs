@@ -1,9 +1,83 @@
 //! What Ray and openYuanrong (which mirrors Ray's Jobs API) share: status
-//! values, how a taken submission id is refused, and Python tracebacks in
-//! error bodies.
+//! values, their own submit options, how a taken submission id is refused,
+//! and Python tracebacks in error bodies.
 
-use crate::error::Error;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
 use crate::job::JobStatus;
+use crate::registry::ProviderKind;
+use crate::submit::{
+    OptionFlag, OptionKind, OptionValue, OptionValues, SharedOptions, SubmitOptions,
+};
+
+/// What only Ray and openYuanrong take when submitting: custom resources for
+/// the job's driver (`entrypoint_resources`).
+///
+/// ```
+/// use gpujobs::ray::RayOptions;
+/// let request = gpujobs::SubmitRequest::new("python train.py").options(RayOptions::default().resource("TPU", 1.0));
+/// assert!(request.options_for::<RayOptions>().is_some());
+/// ```
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct RayOptions {
+    /// Custom resources, by name.
+    pub resources: BTreeMap<String, f64>,
+}
+
+impl RayOptions {
+    /// Adds a custom resource.
+    pub fn resource(mut self, name: impl Into<String>, amount: f64) -> Self {
+        self.resources.insert(name.into(), amount);
+        self
+    }
+}
+
+impl SubmitOptions for RayOptions {
+    fn providers(&self) -> &'static [ProviderKind] {
+        &[
+            #[cfg(feature = "ray")]
+            ProviderKind::Ray,
+            #[cfg(feature = "yuanrong")]
+            ProviderKind::Yuanrong,
+        ]
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
+/// [`RayOptions`] as a command line offers them.
+pub(crate) static OPTIONS: [OptionFlag; 1] = [OptionFlag::new(
+    "resources",
+    "resource",
+    OptionKind::NamedAmount,
+    "A custom resource for the driver, NAME=N (repeatable)",
+)];
+
+/// [`RayOptions`] from a command line's values.
+pub(crate) fn options_from(values: &OptionValues) -> Result<Option<SharedOptions>> {
+    let resources: BTreeMap<String, f64> = values
+        .get("resources")
+        .into_iter()
+        .flatten()
+        .filter_map(|v| match v {
+            OptionValue::NamedAmount(name, amount) => Some((name.clone(), *amount)),
+            _ => None,
+        })
+        .collect();
+    Ok((!resources.is_empty())
+        .then(|| Arc::new(RayOptions { resources }) as Arc<dyn SubmitOptions>))
+}
+
+/// The resources a request's [`RayOptions`] ask for, if any.
+pub(crate) fn resources(request: &crate::SubmitRequest) -> Option<BTreeMap<String, f64>> {
+    let options = request.options_for::<RayOptions>()?;
+    (!options.resources.is_empty()).then(|| options.resources.clone())
+}
 
 /// Ray's status values, which openYuanrong shares (exact case).
 pub(crate) static STATUSES: [(&str, JobStatus); 5] = [

@@ -12,6 +12,7 @@ use gpujobs_tensorpool::types::{ErrorDetail, HttpValidationError, JobInfoRespons
 use serde_json::{Map, Value};
 
 use super::{Api, ErrorBody, Provider, ApiFns};
+use crate::submit::SubmitFields;
 use crate::descriptor::{Descriptor, EnvVars, StatusTable};
 use crate::error::Result;
 use crate::job::{Job, JobStatus};
@@ -29,6 +30,8 @@ pub type Record = Map<String, Value>;
 /// TensorPool's API, as [`Provider`] uses it.
 #[derive(Debug)]
 pub enum TensorpoolApi {}
+
+impl super::sealed::Sealed for TensorpoolApi {}
 
 static STATUSES: [(&str, JobStatus); 9] = [
     ("pending", JobStatus::Queued),
@@ -60,6 +63,8 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
         reports_failure: true,
         ..Capabilities::NONE
     },
+    submit: SubmitFields::NONE,
+    options: &[],
     statuses: StatusTable::new(&STATUSES, true),
     notes: &[
         "jobs are submitted over a WebSocket (not supported here)",

@@ -11,13 +11,15 @@ use gpujobs_yuanrong::types::{
     AppInfo, ErrorMessage, RuntimeEnv, SubmitJobRequest, SubmitJobRequestSubmissionId,
 };
 
+pub use super::ray_family::RayOptions;
 use super::ray_family::{self, STATUSES};
 use super::{Api, ErrorBody, Provider, adopt_if_same, ApiFns, fresh_id};
 use crate::descriptor::{Descriptor, EnvVars, StatusTable};
 use crate::error::{Error, Result};
 use crate::job::{Job, JobStatus};
 use crate::paging::Page;
-use crate::provider::{JobProvider, Capabilities, SubmitRequest, check_id};
+use crate::provider::{JobProvider, Capabilities, check_id};
+use crate::submit::{SharedOptions, SubmitFields, SubmitRequest};
 use crate::registry::{ProviderJob, ProviderKind};
 use crate::time::from_unix_string;
 
@@ -32,6 +34,8 @@ pub type Record = AppInfo;
 /// openYuanrong's API, as [`Provider`] uses it.
 #[derive(Debug)]
 pub enum YuanrongApi {}
+
+impl super::sealed::Sealed for YuanrongApi {}
 
 /// What gpujobs knows about openYuanrong.
 pub static DESCRIPTOR: Descriptor = Descriptor {
@@ -49,6 +53,8 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
         idempotent_submit: true,
         ..Capabilities::NONE
     },
+    submit: SubmitFields::ALL,
+    options: &super::ray_family::OPTIONS,
     statuses: StatusTable::new(&STATUSES, false),
     notes: &[
         "a submit needs a working directory (--working-dir): a directory or a file:// zip",
@@ -159,7 +165,7 @@ impl Api for YuanrongApi {
             entrypoint_num_cpus: request.cpus,
             entrypoint_num_gpus: request.gpus,
             entrypoint_memory: request.memory_bytes.and_then(|m| i64::try_from(m).ok()),
-            entrypoint_resources: request.resources.clone(),
+            entrypoint_resources: ray_family::resources(request).unwrap_or_default(),
         };
         match p.call(|| p.client().submit_job(None, None, &body)).await {
             Ok(submitted) => p.get(&submitted.submission_id).await,
@@ -174,5 +180,9 @@ impl Api for YuanrongApi {
 
     fn error_message(body: &str) -> String {
         ray_family::error_message(body)
+    }
+
+    fn options_from(values: &crate::submit::OptionValues) -> Result<Option<SharedOptions>> {
+        ray_family::options_from(values)
     }
 }

@@ -20,9 +20,13 @@
 //! a job's output (it is in the file `standard_output` names, on the
 //! cluster): `logs` is unsupported.
 
+mod options;
 mod v0_0_38;
 mod v0_0_42;
 pub mod version;
+
+pub use self::options::SlurmOptions;
+use self::options::OPTIONS;
 
 use std::sync::Arc;
 
@@ -37,7 +41,8 @@ use crate::descriptor::{Descriptor, EnvVars, StatusTable};
 use crate::error::{Error, Result};
 use crate::job::{Job, JobStatus};
 use crate::paging::Page;
-use crate::provider::{Capabilities, JobProvider, SubmitRequest};
+use crate::provider::{Capabilities, JobProvider};
+use crate::submit::{OptionValues, SharedOptions, SubmitFields, SubmitRequest};
 use crate::registry::{ProviderJob, ProviderKind};
 
 const KIND: ProviderKind = ProviderKind::Slurm;
@@ -61,6 +66,8 @@ pub enum Record {
 /// Slurm's API, as [`Provider`] uses it.
 #[derive(Debug)]
 pub enum SlurmApi {}
+
+impl super::sealed::Sealed for SlurmApi {}
 
 /// Every job state Slurm shows: its base states, and the flags that take
 /// their place when set (Slurm's own `job_state_string()` order, which v0.0.38
@@ -126,6 +133,8 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
         idempotent_submit: true,
         ..Capabilities::NONE
     },
+    submit: SubmitFields { metadata: false, ..SubmitFields::ALL },
+    options: &OPTIONS,
     statuses: StatusTable::new(&STATUSES, false),
     notes: &[
         "Slurm 22.05 to 26.05: the API version is the newest the server serves and gpujobs speaks (v0.0.38, v0.0.40 to v0.0.45), asked once; pin one with SLURMRESTD_API_VERSION",
@@ -307,9 +316,10 @@ fn reported(errors: &[Reported]) -> Option<Error> {
         _ => Error::Api {
             provider: KIND,
             status: None,
-            code: number.map(|n| n.to_string()),
+            code: number.map(|n| n.to_string().into()),
             message,
             body: None,
+            request_id: None,
             source: None,
         },
     })
@@ -336,7 +346,8 @@ fn answer_error(status: u16, body: &str) -> Option<Error> {
             status: Some(status),
             code,
             message,
-            body: Some(crate::error::excerpt(body)),
+            body: Some(crate::error::excerpt(body).into()),
+            request_id: None,
             source: None,
         }),
         error => Some(error),
@@ -391,6 +402,7 @@ fn mark(token: &str, request: &SubmitRequest) -> String {
 /// are left out: they may be secrets, and a comment is visible to the cluster.
 fn fingerprint(request: &SubmitRequest) -> u64 {
     let env: Vec<&String> = request.env.keys().collect();
+    let options = SlurmOptions::of(request);
     let asked = format!(
         "{:?}",
         (
@@ -398,9 +410,9 @@ fn fingerprint(request: &SubmitRequest) -> u64 {
             env,
             &request.name,
             &request.working_dir,
-            &request.partition,
-            &request.output,
-            request.time_limit.map(|t| t.as_secs()),
+            &options.partition,
+            &options.output,
+            options.time_limit.map(|t| t.as_secs()),
             request.cpus.map(f64::to_bits),
             request.gpus.map(f64::to_bits),
             request.memory_bytes,
@@ -454,11 +466,12 @@ fn asked(request: &SubmitRequest) -> Option<String> {
     if let Some(bytes) = request.memory_bytes {
         parts.push(format!("{} MiB of memory", bytes.div_ceil(1 << 20)));
     }
-    if let Some(partition) = &request.partition {
+    let options = SlurmOptions::of(request);
+    if let Some(partition) = &options.partition {
         parts.push(format!("partition {partition}"));
     }
-    if let Some(limit) = request.time_limit {
-        parts.push(format!("{} minutes", limit.as_secs().div_ceil(60).max(1)));
+    if let Some(minutes) = options.minutes() {
+        parts.push(format!("{minutes} minutes"));
     }
     (!parts.is_empty()).then(|| parts.join(", "))
 }
@@ -620,6 +633,10 @@ impl Api for SlurmApi {
         Ok(client)
     }
 
+    fn options_from(values: &OptionValues) -> Result<Option<SharedOptions>> {
+        options::options_from(values)
+    }
+
     fn auth_headers(config: &ProviderConfig) -> Result<reqwest::header::HeaderMap> {
         let fail = |message: &str| Error::Config {
             provider: KIND,
@@ -728,7 +745,10 @@ impl Api for SlurmApi {
                 }),
             };
         }
+        // The recovery is part of the one operation: its retries, its lookups and its
+        // waits all end by the operation's deadline, as the runtime's own retries do.
         let (retry, clock) = (&p.ctx().retry, &p.ctx().clock);
+        let deadline = clock.now() + p.ctx().operation_timeout;
         let mut attempt = 1;
         loop {
             let error = match Self::submit_once(p, version, request, &comment).await {
@@ -750,10 +770,19 @@ impl Api for SlurmApi {
             if let Some((job, _)) = p.find_submitted(version, &token, request).await? {
                 return Ok(job);
             }
+            let pause = retry.backoff(attempt, clock.jitter());
             if attempt >= retry.max_attempts {
                 return Err(error);
             }
-            clock.sleep(retry.backoff(attempt, clock.jitter())).await;
+            if clock.now() + pause >= deadline {
+                return Err(Error::Timeout {
+                    provider: KIND,
+                    scope: crate::error::TimeoutScope::Operation,
+                    after: p.ctx().operation_timeout,
+                    last_job: None,
+                });
+            }
+            clock.sleep(pause).await;
             attempt += 1;
         }
     }

@@ -7,10 +7,10 @@ use async_trait::async_trait;
 use gpujobs_slurm::v0_0_38::types::{V0038Answer, V0038Error, V0038JobResponseProperties, V0038JobSubmission};
 use serde_json::{Map, Value, json};
 
-use super::{Fields, KIND, Record, Reported, environment, script, whole};
+use super::{Fields, KIND, SlurmOptions, Record, Reported, environment, script, whole};
 use crate::error::{Error, Result};
 use crate::job::Job;
-use crate::provider::SubmitRequest;
+use crate::submit::SubmitRequest;
 
 /// Decodes a raw wait status: `(exit code, signal)`.
 pub(super) fn wait_status(raw: i64) -> (Option<i64>, Option<i64>) {
@@ -68,9 +68,10 @@ pub(super) fn submission(request: &SubmitRequest, comment: &str) -> Result<V0038
     };
     set("name", request.name.clone().map(Value::from));
     set("current_working_directory", request.working_dir.clone().map(Value::from));
-    set("partition", request.partition.clone().map(Value::from));
-    set("standard_output", request.output.clone().map(Value::from));
-    set("time_limit", request.time_limit.map(|t| t.as_secs().div_ceil(60).max(1).into()));
+    let options = SlurmOptions::of(request);
+    set("partition", options.partition.clone().map(Value::from));
+    set("standard_output", options.output.clone().map(Value::from));
+    set("time_limit", options.minutes().map(Value::from));
     set("cpus_per_task", whole("CPUs", request.cpus)?.map(Value::from));
     set("gpus", whole("GPUs", request.gpus)?.map(|n| n.to_string().into()));
     set("memory_per_node", request.memory_bytes.map(|b| b.div_ceil(1 << 20).into()));
@@ -92,13 +93,15 @@ mod tests {
 
     #[test]
     fn a_submit_carries_its_mark_and_the_fields_people_set() {
+        let options = SlurmOptions::default()
+            .partition("gpu")
+            .output("/scratch/%j.out")
+            .time_limit(std::time::Duration::from_secs(90));
         let mut request = SubmitRequest::new("python train.py")
             .name("train")
-            .partition("gpu")
             .working_dir("/scratch")
-            .output("/scratch/%j.out")
-            .time_limit(std::time::Duration::from_secs(90))
-            .env("EPOCHS", "3");
+            .env("EPOCHS", "3")
+            .options(options);
         request.gpus = Some(2.0);
         request.cpus = Some(4.0);
         let body = serde_json::to_value(submission(&request, "gpujobs-token=tok-1").unwrap()).unwrap();

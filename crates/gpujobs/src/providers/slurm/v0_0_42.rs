@@ -11,10 +11,10 @@ use gpujobs_slurm::v0_0_42::types::{
 };
 use serde_json::{Value, json};
 
-use super::{Fields, KIND, Record, Reported, environment, script, shown_state, whole};
+use super::{Fields, KIND, SlurmOptions, Record, Reported, environment, script, shown_state, whole};
 use crate::error::{Error, Result};
 use crate::job::Job;
-use crate::provider::SubmitRequest;
+use crate::submit::SubmitRequest;
 
 /// A `{set, infinite, number}`: its number when it is set and finite.
 trait NoVal {
@@ -94,9 +94,10 @@ pub(super) fn submission(request: &SubmitRequest, comment: &str) -> Result<V0042
     };
     put("name", request.name.clone().map(Value::from));
     put("current_working_directory", request.working_dir.clone().map(Value::from));
-    put("partition", request.partition.clone().map(Value::from));
-    put("standard_output", request.output.clone().map(Value::from));
-    put("time_limit", request.time_limit.map(|t| set(t.as_secs().div_ceil(60).max(1))));
+    let options = SlurmOptions::of(request);
+    put("partition", options.partition.clone().map(Value::from));
+    put("standard_output", options.output.clone().map(Value::from));
+    put("time_limit", options.minutes().map(set));
     put("cpus_per_task", whole("CPUs", request.cpus)?.map(Value::from));
     // v0.0.40 on: GPUs are a trackable resource (the `gpus` field is gone).
     put("tres_per_job", whole("GPUs", request.gpus)?.map(|n| format!("gres/gpu:{n}").into()));
@@ -111,13 +112,15 @@ mod tests {
 
     #[test]
     fn a_submit_carries_its_mark_and_the_fields_people_set() {
+        let options = SlurmOptions::default()
+            .partition("gpu")
+            .output("/scratch/%j.out")
+            .time_limit(std::time::Duration::from_secs(90));
         let mut request = SubmitRequest::new("python train.py")
             .name("train")
-            .partition("gpu")
             .working_dir("/scratch")
-            .output("/scratch/%j.out")
-            .time_limit(std::time::Duration::from_secs(90))
-            .env("EPOCHS", "3");
+            .env("EPOCHS", "3")
+            .options(options);
         request.gpus = Some(2.0);
         request.cpus = Some(4.0);
         request.memory_bytes = Some(3 << 30);
