@@ -6,7 +6,9 @@ use serde::Serialize;
 
 use crate::config::ProviderConfig;
 use crate::error::Result;
-use crate::job::{Job, JobStatus};
+#[cfg(feature = "decoders")]
+use crate::job::Job;
+use crate::job::JobStatus;
 use crate::provider::{Capabilities, JobProvider};
 use crate::providers::ApiFns;
 use crate::registry::ProviderKind;

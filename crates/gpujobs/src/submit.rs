@@ -366,6 +366,15 @@ pub struct OptionFlag {
 
 impl OptionFlag {
     /// An option (for descriptors).
+    #[cfg_attr(
+        not(any(
+            feature = "slurm",
+            feature = "matpool",
+            feature = "ray",
+            feature = "yuanrong"
+        )),
+        allow(dead_code)
+    )]
     pub(crate) const fn new(
         name: &'static str,
         flag: &'static str,
@@ -419,6 +428,7 @@ pub enum OptionValue {
 pub type OptionValues = BTreeMap<&'static str, Vec<OptionValue>>;
 
 /// Reads an option's only value as text (for `options_from` functions).
+#[cfg_attr(not(any(feature = "slurm", feature = "matpool")), allow(dead_code))]
 pub(crate) fn text(values: &OptionValues, name: &str) -> Option<String> {
     values.get(name)?.iter().find_map(|v| match v {
         OptionValue::Text(t) => Some(t.clone()),

@@ -286,8 +286,12 @@ impl<A: Api> BuildProvider for Provider<A> {
 #[derive(Clone, Copy)]
 pub(crate) struct ApiFns {
     pub connect: fn(ProviderConfig) -> Result<Arc<dyn JobProvider>>,
+    // Read only by the `decoders` feature's methods of `Descriptor`.
+    #[cfg_attr(not(feature = "decoders"), allow(dead_code))]
     pub decode_job: fn(&[u8]) -> Result<Job>,
+    #[cfg_attr(not(feature = "decoders"), allow(dead_code))]
     pub decode_page: fn(&[u8]) -> Result<Vec<Job>>,
+    #[cfg_attr(not(feature = "decoders"), allow(dead_code))]
     pub decode_error: fn(u16, &[u8]) -> Error,
     pub options_from: fn(&OptionValues) -> Result<Option<SharedOptions>>,
 }
@@ -424,6 +428,7 @@ pub(crate) struct Ctx {
     pub kind: ProviderKind,
     pub operation_timeout: Duration,
     /// The API's base URL (checked), for what the generated client does not do.
+    #[cfg_attr(not(any(feature = "slurm", feature = "ray")), allow(dead_code))]
     pub base_url: String,
     /// The limit of one attempt (what a timeout error names), and of what the
     /// generated client does not do (Ray's log tail).
