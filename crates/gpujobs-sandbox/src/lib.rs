@@ -11,6 +11,10 @@
 //!
 //! ## Test your own code against gpujobs-sandbox
 //!
+//! Add it as a **dev**-dependency (`[dev-dependencies] gpujobs-sandbox = "0.1"`): it emulates
+//! every provider, so it depends on all of them, which a dev-dependency keeps out of your
+//! program's own build.
+//!
 //! ```
 //! use futures_util::TryStreamExt;
 //! use gpujobs::prelude::*;
