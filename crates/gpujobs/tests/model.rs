@@ -71,3 +71,10 @@ fn the_json_schema_describes_every_field_and_status() {
     assert_eq!(providers, expected);
     assert!(providers.contains(&"slurm"));
 }
+
+#[test]
+fn logs_are_in_the_prelude_with_their_text() {
+    use gpujobs::prelude::*;
+    let logs = Logs::Text("epoch 1\n".into());
+    assert_eq!(logs.text(), Some("epoch 1\n"));
+}
