@@ -86,20 +86,19 @@ fn main() -> ExitCode {
 }
 
 fn drift(rev: &str) -> ExitCode {
-    match gpujobs_codegen::drift_since(&workspace_root(), rev) {
-        Ok(markdown) => {
-            print!("{markdown}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    markdown(gpujobs_codegen::drift_since(&workspace_root(), rev))
 }
 
 fn drift_versions(provider: &str) -> ExitCode {
-    match gpujobs_codegen::drift::between_versions(&workspace_root(), provider) {
+    markdown(gpujobs_codegen::drift::between_versions(
+        &workspace_root(),
+        provider,
+    ))
+}
+
+/// Prints a report, or its error.
+fn markdown(report: Result<String, gpujobs_codegen::Error>) -> ExitCode {
+    match report {
         Ok(markdown) => {
             print!("{markdown}");
             ExitCode::SUCCESS

@@ -240,6 +240,19 @@ fn parse_body(req: &Req) -> Result<Value, Resp> {
         .ok_or_else(|| Resp::text(400, "Unable to parse query."))
 }
 
+/// Adds the job a submit asks for; the answer's payload (`step_id` as the version spells it).
+fn created(
+    state: &State,
+    script: &str,
+    job: &Value,
+    env: Vec<(String, String)>,
+    step: &str,
+) -> Value {
+    let created = super::add_job(state, &Slurm, job_spec(script, job, env));
+    let id: i64 = created.id.parse().unwrap_or_default();
+    json!({ "job_id": id, "step_id": step, "job_submit_user_msg": "" })
+}
+
 /// What every submit asks of the one-node cluster of `scripts/slurm-live.sh`:
 /// a script, the `debug` partition, and no GPUs (it has none).
 fn refused_submit(
@@ -523,13 +536,7 @@ fn submit_v0_0_38(req: &Req, state: &State) -> Resp {
         .flatten()
         .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
         .collect();
-    let created = super::add_job(state, &Slurm, job_spec(&script, &job, env));
-    let id: i64 = created.id.parse().unwrap_or_default();
-    answer_v0_0_38(
-        200,
-        json!([]),
-        json!({ "job_id": id, "step_id": "BATCH", "job_submit_user_msg": "" }),
-    )
+    answer_v0_0_38(200, json!([]), created(state, &script, &job, env, "BATCH"))
 }
 
 /// A job as slurmrestd 22.05 renders it.
@@ -788,17 +795,14 @@ fn submit(req: &Req, state: &State, version: &str) -> Resp {
             json!({}),
         );
     }
-    let created = super::add_job(
+    let submitted = created(
         state,
-        &Slurm,
-        job_spec(script.unwrap_or_default(), &job, environment),
+        script.unwrap_or_default(),
+        &job,
+        environment,
+        "batch",
     );
-    let id: i64 = created.id.parse().unwrap_or_default();
-    reply(
-        200,
-        json!([]),
-        json!({ "job_id": id, "step_id": "batch", "job_submit_user_msg": "" }),
-    )
+    reply(200, json!([]), submitted)
 }
 
 /// A job as a data_parser version renders it.

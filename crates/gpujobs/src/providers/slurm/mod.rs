@@ -835,6 +835,23 @@ impl Fields {
     }
 }
 
+/// A submit with every field people set, for the versions' body tests.
+#[cfg(test)]
+fn sample_request() -> SubmitRequest {
+    let options = SlurmOptions::default()
+        .partition("gpu")
+        .output("/scratch/%j.out")
+        .time_limit(std::time::Duration::from_secs(90));
+    let mut request = SubmitRequest::new("python train.py")
+        .name("train")
+        .working_dir("/scratch")
+        .env("EPOCHS", "3")
+        .options(options);
+    request.gpus = Some(2.0);
+    request.cpus = Some(4.0);
+    request
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -112,17 +112,7 @@ mod tests {
 
     #[test]
     fn a_submit_carries_its_mark_and_the_fields_people_set() {
-        let options = SlurmOptions::default()
-            .partition("gpu")
-            .output("/scratch/%j.out")
-            .time_limit(std::time::Duration::from_secs(90));
-        let mut request = SubmitRequest::new("python train.py")
-            .name("train")
-            .working_dir("/scratch")
-            .env("EPOCHS", "3")
-            .options(options);
-        request.gpus = Some(2.0);
-        request.cpus = Some(4.0);
+        let mut request = super::super::sample_request();
         request.memory_bytes = Some(3 << 30);
         let body = serde_json::to_value(submission(&request, "gpujobs-token=tok-1").unwrap()).unwrap();
         let job = &body["job"];
