@@ -44,7 +44,8 @@ mod ray_live {
             "--",
             "python",
             "-c",
-            "\"import os; print('hi', os.environ['WHO'])\"",
+            // Sent as typed: the arguments are quoted for Ray's shell.
+            "import os; print('hi', os.environ['WHO'])",
         ]);
         assert_eq!(
             (job["id"].as_str(), job["provider"].as_str()),
@@ -82,7 +83,7 @@ mod ray_live {
             "--",
             "python",
             "-c",
-            "\"import sys; sys.exit(3)\"",
+            "import sys; sys.exit(3)",
         ]);
         let (code, stdout, _) = gpujobs(&["wait", &id, "-o", "json"]);
         assert_eq!(code, 1);
@@ -128,7 +129,7 @@ mod ray_live {
             "--",
             "python",
             "-c",
-            "\"import time\nfor i in range(3):\n    print('tick', i, flush=True); time.sleep(1)\"",
+            "import time\nfor i in range(3):\n    print('tick', i, flush=True); time.sleep(1)",
         ]);
         let started = std::time::Instant::now();
         let (code, stdout, stderr) = gpujobs(&["logs", "--follow", &id, "--timeout", "2m"]);

@@ -247,7 +247,7 @@ pub enum Error {
         /// What could not be read, and why.
         message: String,
         /// The start of the response body, secrets redacted.
-        body: Option<String>,
+        body: Option<Box<str>>,
         /// The underlying error.
         #[source]
         source: Option<BoxError>,

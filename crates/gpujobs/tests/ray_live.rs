@@ -233,7 +233,10 @@ mod ray_live {
         // Submit differs: openYuanrong posts to /api/jobs, Ray only serves /api/jobs/.
         let err = yuanrong.submit(&request).await.unwrap_err();
         assert!(
-            matches!(err, Error::NotFound { .. } | Error::Api { .. }),
+            matches!(
+                err,
+                Error::NotFound { .. } | Error::Api { .. } | Error::Decode { .. }
+            ),
             "{err}"
         );
 
@@ -244,11 +247,12 @@ mod ray_live {
             .unwrap();
         let err = yuanrong.get(&id).await.unwrap_err();
         assert!(err.to_string().contains("could not be read"), "{err}");
+        assert_eq!(err.kind(), gpujobs::ErrorKind::Decode, "{err}");
         // Errors differ: Ray's text/plain 404 is not openYuanrong's JSON string, so the yuanrong
         // adapter reports an answer it cannot read (with the body), not NotFound.
         let err = yuanrong.get("no-such-job-gpujobs").await.unwrap_err();
         assert!(
-            matches!(&err, Error::Api { body: Some(body), .. } if body.contains("does not exist")),
+            matches!(&err, Error::Decode { body: Some(body), .. } | Error::Api { body: Some(body), .. } if body.contains("does not exist")),
             "{err}"
         );
     }

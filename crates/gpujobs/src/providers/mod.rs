@@ -332,7 +332,7 @@ fn malformed(provider: ProviderKind, bytes: &[u8], e: serde_json::Error) -> Erro
             "the answer could not be read as the expected JSON: {}",
             crate::text::terminal_safe(&e.to_string())
         ),
-        body: Some(excerpt(&String::from_utf8_lossy(bytes))),
+        body: Some(excerpt(&String::from_utf8_lossy(bytes)).into()),
         source: Some(Box::new(e)),
     }
 }

@@ -1,6 +1,9 @@
 //! Following a Ray job's logs through its WebSocket tail endpoint
 //! (`/api/jobs/{id}/logs/tail`, which the OpenAPI spec cannot describe): text
-//! frames as the driver prints, then a close once the job has ended.
+//! frames as the driver prints, then a close once the job has ended. The
+//! handshake goes through the provider's configured HTTP client (its proxy,
+//! TLS and headers), so `https` dashboards work too; the connection it
+//! upgrades carries the WebSocket.
 
 use futures_util::stream::{self, BoxStream};
 use futures_util::{SinkExt, StreamExt};
@@ -11,8 +14,7 @@ use crate::error::{Error, Result};
 use crate::provider::JobProvider;
 use crate::registry::ProviderKind;
 
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Socket = tokio_tungstenite::WebSocketStream<reqwest::Upgraded>;
 
 enum State {
     Connect(RayProvider, String),
@@ -39,52 +41,70 @@ pub(crate) fn follow(provider: &RayProvider, id: &str) -> BoxStream<'static, Res
 }
 
 async fn connect(p: &RayProvider, id: &str) -> Result<Socket> {
-    let ctx = p.ctx();
-    let url = match ctx.base_url.split_once("://") {
-        Some(("http", rest)) => format!("ws://{rest}"),
-        _ => {
-            return Err(Error::Config {
-                provider: ProviderKind::Ray,
-                message:
-                    "following logs needs an http:// dashboard address (wss is not supported yet)"
-                        .into(),
-            });
-        }
+    use reqwest::header::{
+        CONNECTION, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_VERSION, UPGRADE,
     };
+    use tungstenite::handshake::derive_accept_key;
+    let ctx = p.ctx();
     let segment = percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC);
-    let url = format!("{url}/api/jobs/{segment}/logs/tail");
+    let url = format!("{}/api/jobs/{segment}/logs/tail", ctx.base_url);
+    let key = tungstenite::handshake::client::generate_key();
+    let http = progenitor_client::ClientInfo::client(p.client());
+    let request = http
+        .get(url)
+        .header(CONNECTION, "Upgrade")
+        .header(UPGRADE, "websocket")
+        .header(SEC_WEBSOCKET_VERSION, "13")
+        .header(SEC_WEBSOCKET_KEY, &key);
+    let timed_out = || Error::Timeout {
+        provider: ProviderKind::Ray,
+        scope: crate::TimeoutScope::Attempt,
+        after: ctx.attempt_timeout,
+        last_job: None,
+    };
+    let response = match tokio::time::timeout(ctx.attempt_timeout, request.send()).await {
+        Err(_) => return Err(timed_out()),
+        Ok(Err(e)) if e.is_timeout() => return Err(timed_out()),
+        Ok(Err(_)) => {
+            return Err(transport(
+                "cannot open the log stream: connection failed".into(),
+            ));
+        }
+        Ok(Ok(response)) => response,
+    };
+    let status = response.status().as_u16();
+    if status != 101 {
+        let body = match tokio::time::timeout(ctx.attempt_timeout, response.text()).await {
+            Ok(Ok(text)) => text.chars().take(4096).collect(),
+            _ => String::new(),
+        };
+        let message = super::plain_message(&body);
+        return Err(Error::from_status(
+            ProviderKind::Ray,
+            status,
+            message,
+            None,
+            None,
+        ));
+    }
+    let accepted = response
+        .headers()
+        .get(SEC_WEBSOCKET_ACCEPT)
+        .and_then(|v| v.to_str().ok());
+    if accepted != Some(derive_accept_key(key.as_bytes()).as_str()) {
+        return Err(transport(
+            "cannot open the log stream: not a WebSocket answer".into(),
+        ));
+    }
+    let upgraded = response
+        .upgrade()
+        .await
+        .map_err(|_| transport("cannot open the log stream: the upgrade failed".into()))?;
     let mut config = tungstenite::protocol::WebSocketConfig::default();
     config.max_message_size = usize::try_from(ctx.max_response_bytes).ok();
     config.max_frame_size = config.max_message_size;
-    let connecting = tokio_tungstenite::connect_async_with_config(url, Some(config), false);
-    match tokio::time::timeout(ctx.attempt_timeout, connecting).await {
-        Ok(Ok((socket, _))) => Ok(socket),
-        Ok(Err(tungstenite::Error::Http(response))) => {
-            let status = response.status().as_u16();
-            let body = response
-                .body()
-                .as_deref()
-                .map(String::from_utf8_lossy)
-                .unwrap_or_default();
-            Err(Error::from_status(
-                ProviderKind::Ray,
-                status,
-                body.into_owned(),
-                None,
-                None,
-            ))
-        }
-        Ok(Err(e)) => Err(transport(format!(
-            "cannot open the log stream: {}",
-            kind(&e)
-        ))),
-        Err(_) => Err(Error::Timeout {
-            provider: ProviderKind::Ray,
-            scope: crate::TimeoutScope::Attempt,
-            after: ctx.attempt_timeout,
-            last_job: None,
-        }),
-    }
+    let role = tungstenite::protocol::Role::Client;
+    Ok(tokio_tungstenite::WebSocketStream::from_raw_socket(upgraded, role, Some(config)).await)
 }
 
 /// The next piece of text, or the end: a close is the end only once the job has ended.
