@@ -79,16 +79,16 @@ impl fmt::Display for Change {
 /// The surface drift of every provider's generated client between the git
 /// revision `rev` and the working tree of the repository at `root`, as
 /// Markdown for a pull request: a summary table, then each change.
-pub fn since(root: &std::path::Path, rev: &str) -> Result<String, crate::Error> {
-    let fail = |message: String| crate::Error {
+pub fn since(root: &std::path::Path, rev: &str) -> Result<String, crate::targets::Error> {
+    let fail = |message: String| crate::targets::Error {
         target: "drift".into(),
         message,
     };
     let mut rows = Vec::new();
     let mut details = String::new();
-    for target in crate::provider_targets(root)? {
+    for target in crate::targets::provider_targets(root)? {
         let name = &target.name;
-        let path = crate::slash(&target.output);
+        let path = crate::targets::slash(&target.output);
         let now = std::fs::read_to_string(root.join(&target.output))
             .map_err(|e| fail(format!("{path}: {e}")))?;
         let now = Surface::from_source(&now).map_err(|e| fail(format!("{path}: {e}")))?;
@@ -162,12 +162,15 @@ fn git_show(root: &std::path::Path, rev: &str, path: &str) -> Result<Option<Stri
 /// A field removed or changed is breaking for a client of the older version
 /// reading the newer one (or the other way round); an added one is additive.
 /// Changes of integer width alone are listed on one line.
-pub fn between_versions(root: &std::path::Path, provider: &str) -> Result<String, crate::Error> {
-    let fail = |message: String| crate::Error {
+pub fn between_versions(
+    root: &std::path::Path,
+    provider: &str,
+) -> Result<String, crate::targets::Error> {
+    let fail = |message: String| crate::targets::Error {
         target: provider.to_owned(),
         message,
     };
-    let versions = crate::versions(root, provider)?;
+    let versions = crate::targets::versions(root, provider)?;
     if versions.len() < 2 {
         return Err(fail(format!(
             "specs/{provider}/ keeps no versions to compare"

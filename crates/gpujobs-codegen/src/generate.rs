@@ -59,7 +59,7 @@ pub fn header(sources: &str, hash: &str) -> String {
 /// template and retry rule of each operation. The runtime names endpoints in
 /// its traces and reads whether a request may be sent again from it.
 pub fn endpoints_table(
-    surface: &crate::Surface,
+    surface: &crate::surface::Surface,
     rules: &std::collections::BTreeMap<(String, String), crate::retry::Retry>,
 ) -> Result<String, String> {
     let mut rows = Vec::new();

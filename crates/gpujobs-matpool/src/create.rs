@@ -6,7 +6,7 @@
 
 use progenitor_client::{ClientHooks, OperationInfo};
 
-use crate::{Client, Error, ResponseValue, types};
+use crate::generated::{Client, Error, ResponseValue, types};
 
 /// The hand-written endpoint, for the runtime: never sent again once it may
 /// have reached Matpool, which has no idempotency key.

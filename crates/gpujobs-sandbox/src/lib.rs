@@ -40,196 +40,33 @@
 //! 127.0.0.1:8080`) and inside the `gpujobs` CLI (`gpujobs --sandbox …`).
 //! [`ReferenceProvider`] is the same job model without HTTP, for unit tests.
 
+mod config;
 mod faults;
 mod model;
 mod providers;
 mod reference;
 mod server;
+mod state;
 mod tail;
 mod wire;
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::SystemTime;
+use std::sync::Arc;
 
 use gpujobs::{JobProvider, ProviderConfig, ProviderKind};
 
+pub use config::{SandboxConfig, SlurmRelease};
 pub use faults::{Fault, FaultRule};
 pub use model::{JobSpec, Outcome, Phase, SimJob, Timing};
-pub use providers::slurm::SlurmRelease;
 pub use reference::ReferenceProvider;
+pub use state::RequestRecord;
+
+use state::{State, lock};
 
 /// Every provider the sandbox emulates, in [`ProviderKind::ALL`] order (the
 /// conformance suite runs its scenarios against each).
 pub fn emulated() -> Vec<ProviderKind> {
     providers::EMULATORS.iter().map(|e| e.kind()).collect()
-}
-
-/// How to run a sandbox.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct SandboxConfig {
-    /// Where to listen (port 0 picks a free port).
-    pub addr: SocketAddr,
-    /// The token each provider that checks credentials accepts.
-    pub tokens: BTreeMap<ProviderKind, String>,
-    /// How fast jobs move.
-    pub timing: Timing,
-    /// Seed every provider with a few demo jobs in various states.
-    pub demo_jobs: bool,
-    /// Seeds the generator of job ids and tokens: the same seed gives the same ids.
-    pub seed: u64,
-    /// The Slurm release whose slurmrestd answers under `/slurm` (default: 26.05,
-    /// the newest gpujobs speaks).
-    pub slurm_release: SlurmRelease,
-}
-
-impl Default for SandboxConfig {
-    /// Loopback, a free port, demo tokens (`sandbox-<provider>-token`), demo timing and demo jobs.
-    fn default() -> Self {
-        let tokens = emulated()
-            .into_iter()
-            .filter(|k| k.descriptor().env.credential.is_some())
-            .map(|k| (k, format!("sandbox-{k}-token")))
-            .collect();
-        Self {
-            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-            tokens,
-            timing: Timing::demo(),
-            demo_jobs: true,
-            seed: fastrand::u64(..),
-            slurm_release: SlurmRelease::default(),
-        }
-    }
-}
-
-impl SandboxConfig {
-    /// Listens on `addr`.
-    pub fn addr(mut self, addr: SocketAddr) -> Self {
-        self.addr = addr;
-        self
-    }
-
-    /// Sets the token `provider` accepts.
-    pub fn token(mut self, provider: ProviderKind, token: impl Into<String>) -> Self {
-        self.tokens.insert(provider, token.into());
-        self
-    }
-
-    /// Sets how fast jobs move.
-    pub fn timing(mut self, timing: Timing) -> Self {
-        self.timing = timing;
-        self
-    }
-
-    /// Makes job ids repeatable.
-    pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = seed;
-        self
-    }
-
-    /// Answers under `/slurm` as this Slurm release's slurmrestd does.
-    pub fn slurm_release(mut self, release: SlurmRelease) -> Self {
-        self.slurm_release = release;
-        self
-    }
-
-    /// Starts with no demo jobs.
-    pub fn empty(mut self) -> Self {
-        self.demo_jobs = false;
-        self
-    }
-}
-
-/// What the sandbox remembers of a request (for tests that count them).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RequestRecord {
-    /// The provider it was for.
-    pub provider: ProviderKind,
-    /// The HTTP method.
-    pub method: String,
-    /// The path below the provider's prefix, with its query, as sent.
-    pub path: String,
-}
-
-/// Everything the server shares between connections.
-#[derive(Debug)]
-pub(crate) struct State {
-    pub config: SandboxConfig,
-    pub jobs: Mutex<BTreeMap<ProviderKind, Vec<SimJob>>>,
-    pub faults: Mutex<Vec<FaultRule>>,
-    pub requests: Mutex<Vec<RequestRecord>>,
-    pub next_seq: Mutex<u64>,
-    pub rng: Mutex<fastrand::Rng>,
-    /// Where the server listens, once it does.
-    pub addr: std::sync::OnceLock<SocketAddr>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-impl State {
-    fn new(config: SandboxConfig) -> Self {
-        Self {
-            jobs: Mutex::default(),
-            faults: Mutex::default(),
-            requests: Mutex::default(),
-            next_seq: Mutex::new(1),
-            rng: Mutex::new(fastrand::Rng::with_seed(config.seed)),
-            addr: std::sync::OnceLock::new(),
-            config,
-        }
-    }
-
-    pub(crate) fn jobs(&self) -> MutexGuard<'_, BTreeMap<ProviderKind, Vec<SimJob>>> {
-        lock(&self.jobs)
-    }
-
-    /// `len` lowercase letters and digits from the sandbox's seeded generator.
-    pub(crate) fn random_id(&self, len: usize) -> String {
-        let mut rng = lock(&self.rng);
-        (0..len)
-            .map(|_| rng.alphanumeric().to_ascii_lowercase())
-            .collect()
-    }
-
-    /// The URL of the server's root, e.g. `http://127.0.0.1:8080`.
-    pub(crate) fn root_url(&self) -> String {
-        let addr = self.addr.get().copied().unwrap_or(self.config.addr);
-        format!("http://{addr}")
-    }
-
-    pub(crate) fn now(&self) -> SystemTime {
-        SystemTime::now()
-    }
-
-    /// Adds a job for `provider` with `id` and returns a copy of it.
-    pub(crate) fn add(
-        &self,
-        provider: ProviderKind,
-        id: String,
-        spec: JobSpec,
-        async_cancel: bool,
-    ) -> SimJob {
-        let seq = {
-            let mut next = lock(&self.next_seq);
-            *next += 1;
-            *next - 1
-        };
-        let created = self.now() - spec.age;
-        let job = SimJob {
-            id,
-            seq,
-            spec,
-            created,
-            canceled_at: None,
-            async_cancel,
-        };
-        self.jobs().entry(provider).or_default().push(job.clone());
-        job
-    }
 }
 
 /// A running sandbox. Dropping it stops the server.

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use futures_util::StreamExt;
-use http_body_util::{BodyExt, Full, Limited, StreamBody, combinators::BoxBody};
+use http_body_util::{BodyExt, Full, Limited, StreamBody};
 use hyper::body::{Frame, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -19,21 +19,12 @@ use serde_json::Value;
 use gpujobs::ProviderKind;
 
 use crate::faults::Fault;
-use crate::wire::{Req, Resp};
-use crate::{RequestRecord, State, lock};
+use crate::state::{RequestRecord, State, lock};
+use crate::wire::{Body, Req, Resp};
 use crate::{providers, tail};
 
 /// The largest request body read.
 const MAX_BODY: usize = 1 << 20;
-
-pub(crate) type Body = BoxBody<Bytes, std::io::Error>;
-
-/// An empty body.
-pub(crate) fn empty() -> Body {
-    Full::new(Bytes::new())
-        .map_err(|never: Infallible| match never {})
-        .boxed()
-}
 
 /// Binds `addr` and serves until `stopped` fires; answers the bound address.
 pub(crate) async fn spawn(

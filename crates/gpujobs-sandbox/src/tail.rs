@@ -15,8 +15,8 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::Role;
 
-use crate::State;
-use crate::server::{Body, empty};
+use crate::state::State;
+use crate::wire::{Body, empty};
 
 /// Accepts the upgrade and streams job `id`'s log on the socket; 404 if there is no such job.
 pub(crate) fn serve(

@@ -3,7 +3,11 @@
 
 use std::collections::BTreeMap;
 
+use std::convert::Infallible;
+
 use bytes::Bytes;
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full};
 use hyper::header::HeaderMap;
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -176,4 +180,14 @@ fn nothing(declared: &Value, schema: &Value, absent: Absent) -> Option<Value> {
         Absent::Zero if is("object") => Some(Value::Object(serde_json::Map::new())),
         Absent::Zero => Some(Value::Null),
     }
+}
+
+/// A response body, as the server sends it.
+pub(crate) type Body = BoxBody<Bytes, std::io::Error>;
+
+/// An empty body.
+pub(crate) fn empty() -> Body {
+    Full::new(Bytes::new())
+        .map_err(|never: Infallible| match never {})
+        .boxed()
 }

@@ -42,3 +42,18 @@ pub mod v0_0_38 {
 pub mod v0_0_42 {
     gpujobs_runtime::generated_client!("slurm");
 }
+
+/// A job's record, in the shape of the API version it came in.
+#[derive(Clone, Debug, serde::Serialize, schemars::JsonSchema)]
+#[serde(untagged)]
+#[non_exhaustive]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "a record lives boxed where it is kept"
+)]
+pub enum JobRecord {
+    /// As API v0.0.38 sends it (Slurm 22.05 to 23.11).
+    V0038(v0_0_38::types::V0038JobResponseProperties),
+    /// As the data_parser versions v0.0.40 to v0.0.45 send it (Slurm 23.11 on).
+    V0042(v0_0_42::types::V0042JobInfo),
+}

@@ -4,13 +4,12 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use std::fmt;
+
 use crate::config::ProviderConfig;
-use crate::error::Result;
-#[cfg(feature = "decoders")]
-use crate::job::Job;
-use crate::job::JobStatus;
+use crate::error::{Error, Result};
+use crate::job::{Job, JobStatus};
 use crate::provider::{Capabilities, JobProvider};
-use crate::providers::ApiFns;
 use crate::registry::ProviderKind;
 use crate::submit::{OptionFlag, OptionValues, SharedOptions, SubmitFields};
 
@@ -193,4 +192,25 @@ fn built_elsewhere(kind: ProviderKind) -> crate::Error {
         kind,
         format!("{kind} is a provider written outside gpujobs: build it with its own crate"),
     )
+}
+
+/// What a descriptor does through its provider's `Api`: connect, and read
+/// answers without HTTP (what the property tests and fuzz targets drive).
+#[derive(Clone, Copy)]
+pub(crate) struct ApiFns {
+    pub connect: fn(ProviderConfig) -> Result<Arc<dyn JobProvider>>,
+    // Read only by the `decoders` feature's methods of `Descriptor`.
+    #[cfg_attr(not(feature = "decoders"), allow(dead_code))]
+    pub decode_job: fn(&[u8]) -> Result<Job>,
+    #[cfg_attr(not(feature = "decoders"), allow(dead_code))]
+    pub decode_page: fn(&[u8]) -> Result<Vec<Job>>,
+    #[cfg_attr(not(feature = "decoders"), allow(dead_code))]
+    pub decode_error: fn(u16, &[u8]) -> Error,
+    pub options_from: fn(&OptionValues) -> Result<Option<SharedOptions>>,
+}
+
+impl fmt::Debug for ApiFns {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiFns")
+    }
 }

@@ -70,8 +70,8 @@ pub use descriptor::{Descriptor, EnvVars, StatusTable};
 pub use error::{Error, ErrorKind, Operation, PagingGuard, Result, TimeoutScope};
 pub use gpujobs_runtime::{RetryPolicy, Secret, SensitiveUrl, reveal};
 pub use job::{Job, JobStatus, UnknownStatus};
-pub use paging::{DEFAULT_MAX_PAGES, Page, pages as guarded_pages};
-pub use provider::{CancelOutcome, Capabilities, JobProvider, ListOptions, Logs};
+pub use paging::{DEFAULT_MAX_PAGES, ListOptions, Page, pages as guarded_pages};
+pub use provider::{CancelOutcome, Capabilities, JobProvider, Logs};
 pub use submit::{
     OptionFlag, OptionKind, OptionValue, OptionValues, SubmitFields, SubmitOptions, SubmitRequest,
     shell_quote,

@@ -8,12 +8,67 @@ use std::hash::{Hash, Hasher};
 use futures_util::stream::{self, BoxStream, StreamExt};
 
 use crate::error::{Error, PagingGuard, Result};
-use crate::job::Job;
-use crate::provider::ListOptions;
+use crate::job::{Job, JobStatus};
 use crate::registry::ProviderKind;
 
 /// One page of jobs and the cursor of the next (`None`: this was the last).
 pub type Page<C> = (Vec<Job>, Option<C>);
+
+/// What to list.
+///
+/// ```
+/// use gpujobs::{JobStatus, ListOptions};
+/// let options = ListOptions::default().status(JobStatus::Running).status(JobStatus::Queued).limit(20);
+/// assert_eq!(options.limit, Some(20));
+/// ```
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct ListOptions {
+    /// Only jobs in one of these statuses (all when empty). Filtered client-side.
+    pub statuses: Vec<JobStatus>,
+    /// At most this many jobs.
+    pub limit: Option<usize>,
+    /// Jobs per request, where the provider pages.
+    pub page_size: Option<u32>,
+    /// At most this many pages (default 10,000); reaching it ends the listing
+    /// with [`Error::Paging`].
+    pub max_pages: Option<u32>,
+}
+
+impl ListOptions {
+    /// Adds a status to keep.
+    pub fn status(mut self, status: JobStatus) -> Self {
+        self.statuses.push(status);
+        self
+    }
+
+    /// Stops after `limit` jobs.
+    pub fn limit(mut self, limit: usize) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// Asks for `size` jobs per page.
+    pub fn page_size(mut self, size: u32) -> Self {
+        self.page_size = Some(size);
+        self
+    }
+
+    /// Fetches at most `pages` pages.
+    pub fn max_pages(mut self, pages: u32) -> Self {
+        self.max_pages = Some(pages);
+        self
+    }
+
+    /// Whether `job` passes the status filter.
+    pub fn keeps(&self, job: &Job) -> bool {
+        self.statuses.is_empty()
+            || self
+                .statuses
+                .iter()
+                .any(|s| s.as_str() == job.status.as_str())
+    }
+}
 
 /// Pages fetched per listing when [`ListOptions::max_pages`] is not set.
 pub const DEFAULT_MAX_PAGES: u32 = 10_000;

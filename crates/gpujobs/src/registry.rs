@@ -1,20 +1,11 @@
-//! The kind enum, the descriptor lookup and the provider record, drawn from
-//! the one list of providers (the `registry!` invocation in `providers/mod.rs`).
+//! Provider identity: the kind enum, its names and the provider record,
+//! drawn from the one list of providers (`registry_macro.rs`). A leaf: it
+//! names no other module (the descriptor lookup is in `providers`).
 
 use std::fmt;
 use std::str::FromStr;
 
-pub use crate::providers::{ProviderJob, ProviderKind};
-
-impl ProviderKind {
-    /// The lowercase name, as on the command line (a custom provider's own name).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Custom(name) => name,
-            builtin => builtin.descriptor().name,
-        }
-    }
-}
+each_provider!(provider_kinds);
 
 impl serde::Serialize for ProviderKind {
     /// As its name.

@@ -1,13 +1,37 @@
-//! The macro behind the one list of providers (invoked in `providers/mod.rs`):
-//! from one line per provider — its cargo feature, its [`crate::ProviderKind`]
-//! variant and its module — it declares the module and generates the kind
-//! enum, `ProviderKind::ALL`, `descriptor()` and the [`crate::ProviderJob`]
-//! record, so adding a provider edits that list and nothing else in the facade.
+//! The one list of providers, and the macros it drives.
+//!
+//! [`each_provider!`] holds one line per provider — its cargo feature, its
+//! [`crate::ProviderKind`] variant, its module and the type of its job record
+//! (from its generated crate) — and hands the list to a macro: `registry.rs`
+//! makes the kind enum, `ProviderKind::ALL`, the names and the
+//! [`crate::ProviderJob`] record from it (`provider_kinds!`), and
+//! `providers/mod.rs` declares the modules and the descriptor lookup
+//! (`provider_modules!`). Adding a provider adds a line here and nothing else
+//! in the facade's shared code.
 
-macro_rules! registry {
-    ($( $(#[$doc:meta])* $feature:literal => $variant:ident => $module:ident, )*) => {
-        $( #[cfg(feature = $feature)] pub mod $module; )*
+/// Calls `$then!` with the list of providers.
+macro_rules! each_provider {
+    ($then:ident) => {
+        $then! {
+            /// PPIO GPU API v2.
+            "ppio" => Ppio => ppio => gpujobs_ppio::types::Job,
+            /// openYuanrong jobs.
+            "yuanrong" => Yuanrong => yuanrong => gpujobs_yuanrong::types::AppInfo,
+            /// Ray Jobs REST API.
+            "ray" => Ray => ray => gpujobs_ray::types::JobDetails,
+            /// Matpool PaaS API.
+            "matpool" => Matpool => matpool => gpujobs_matpool::types::Job,
+            /// TensorPool.
+            "tensorpool" => Tensorpool => tensorpool => ::serde_json::Map<String, ::serde_json::Value>,
+            /// Slurm's REST API (slurmrestd).
+            "slurm" => Slurm => slurm => gpujobs_slurm::JobRecord,
+        }
+    };
+}
 
+/// The kind enum, its names and the provider record (for `registry.rs`).
+macro_rules! provider_kinds {
+    ($( $(#[$doc:meta])* $feature:literal => $variant:ident => $module:ident => $record:ty, )*) => {
         /// Which provider a job, an error or a client is of: one variant per
         /// provider built in, and [`Custom`](ProviderKind::Custom) for a provider
         /// written outside gpujobs (or an in-memory one in tests), by its name.
@@ -28,12 +52,11 @@ macro_rules! registry {
             /// Every provider built in, in the order they are listed everywhere.
             pub const ALL: &'static [ProviderKind] = &[ $( #[cfg(feature = $feature)] Self::$variant, )* ];
 
-            /// Everything gpujobs knows about this provider (of a custom one: nothing,
-            /// a descriptor with no capabilities; ask the provider itself).
-            pub fn descriptor(self) -> &'static $crate::descriptor::Descriptor {
+            /// The lowercase name, as on the command line (a custom provider's own name).
+            pub fn as_str(self) -> &'static str {
                 match self {
-                    $( #[cfg(feature = $feature)] Self::$variant => &$module::DESCRIPTOR, )*
-                    Self::Custom(_) => &$crate::descriptor::CUSTOM,
+                    $( #[cfg(feature = $feature)] Self::$variant => $feature, )*
+                    Self::Custom(name) => name,
                 }
             }
         }
@@ -43,9 +66,27 @@ macro_rules! registry {
         #[serde(untagged)]
         #[non_exhaustive]
         pub enum ProviderJob {
-            $( $(#[$doc])* #[cfg(feature = $feature)] $variant(Box<$module::Record>), )*
-            /// No provider record (a job made by hand, or by an in-memory provider).
+            $( $(#[$doc])* #[cfg(feature = $feature)] $variant(Box<$record>), )*
+            /// No provider record (a job made by hand, or by a custom provider).
             Absent,
+        }
+    };
+}
+
+/// The provider modules and the descriptor lookup (for `providers/mod.rs`).
+macro_rules! provider_modules {
+    ($( $(#[$doc:meta])* $feature:literal => $variant:ident => $module:ident => $record:ty, )*) => {
+        $( #[cfg(feature = $feature)] pub mod $module; )*
+
+        impl $crate::registry::ProviderKind {
+            /// Everything gpujobs knows about this provider (of a custom one: nothing,
+            /// a descriptor with no capabilities; ask the provider itself).
+            pub fn descriptor(self) -> &'static $crate::descriptor::Descriptor {
+                match self {
+                    $( #[cfg(feature = $feature)] Self::$variant => &$module::DESCRIPTOR, )*
+                    Self::Custom(_) => &$crate::descriptor::CUSTOM,
+                }
+            }
         }
     };
 }

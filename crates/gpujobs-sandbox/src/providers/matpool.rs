@@ -14,9 +14,9 @@ use gpujobs_runtime::Secret;
 use serde_json::{Value, json};
 
 use super::{Emulator, all, with_job};
-use crate::State;
 use crate::faults::Fault;
 use crate::model::{JobSpec, Outcome, Phase, SimJob, unix_seconds};
+use crate::state::State;
 use crate::wire::{Absent, Req, Resp};
 
 const KIND: ProviderKind = ProviderKind::Matpool;

@@ -7,9 +7,9 @@ use gpujobs::ProviderKind;
 use gpujobs_runtime::Endpoint;
 use serde_json::Value;
 
-use crate::State;
 use crate::faults::Fault;
 use crate::model::{JobSpec, Outcome, Phase, SimJob};
+use crate::state::State;
 use crate::wire::{Req, Resp};
 
 mod matpool;

@@ -8,9 +8,9 @@ use gpujobs_ppio::types::{
 use serde_json::{Value, json};
 
 use super::{Emulator, all, with_job};
-use crate::State;
 use crate::faults::Fault;
 use crate::model::{JobSpec, Phase, SimJob, unix_seconds};
+use crate::state::State;
 use crate::wire::{Absent, Req, Resp};
 
 const KIND: ProviderKind = ProviderKind::Ppio;

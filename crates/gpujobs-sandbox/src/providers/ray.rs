@@ -13,9 +13,9 @@ use super::{
 };
 use serde_json::Value;
 
-use crate::State;
 use crate::faults::Fault;
 use crate::model::{Phase, SimJob, unix_millis};
+use crate::state::State;
 use crate::wire::{Absent, Req, Resp};
 
 const KIND: ProviderKind = ProviderKind::Ray;

@@ -15,48 +15,16 @@ use gpujobs_slurm::v0_0_42::types::{V0042JobInfo, V0042JobSubmitReq};
 use serde_json::{Value, json};
 
 use super::{Emulator, all, exists, with_job};
-use crate::State;
+use crate::SlurmRelease;
 use crate::faults::Fault;
 use crate::model::{JobSpec, Phase, SimJob, unix_seconds};
+use crate::state::State;
 use crate::wire::{Absent, Req, Resp, every_field};
 
 const KIND: ProviderKind = ProviderKind::Slurm;
 
-/// A Slurm release whose slurmrestd the sandbox answers as.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SlurmRelease {
-    /// Slurm 22.05.8 (Debian 12): API v0.0.36 to v0.0.38; gpujobs speaks v0.0.38.
-    V22_05,
-    /// Slurm 24.11.5 (Debian 13): API v0.0.40 to v0.0.42.
-    V24_11,
-    /// Slurm 26.05.5 (Debian forky): API v0.0.42 to v0.0.45.
-    #[default]
-    V26_05,
-}
-
+/// How each release's slurmrestd words things (the emulator's side of [`SlurmRelease`]).
 impl SlurmRelease {
-    /// Every release the sandbox answers as, oldest first.
-    pub const ALL: [SlurmRelease; 3] = [Self::V22_05, Self::V24_11, Self::V26_05];
-
-    /// The release, as Slurm numbers it (`24.11.5`).
-    pub fn number(self) -> &'static str {
-        match self {
-            Self::V22_05 => "22.05.8",
-            Self::V24_11 => "24.11.5",
-            Self::V26_05 => "26.05.5",
-        }
-    }
-
-    /// The API versions its slurmrestd serves by default, newest first.
-    pub fn versions(self) -> &'static [&'static str] {
-        match self {
-            Self::V22_05 => &["v0.0.38", "v0.0.37", "v0.0.36"],
-            Self::V24_11 => &["v0.0.42", "v0.0.41", "v0.0.40"],
-            Self::V26_05 => &["v0.0.45", "v0.0.44", "v0.0.43", "v0.0.42"],
-        }
-    }
-
     /// Whether it sends the data parser's shapes (v0.0.40 on).
     fn data_parser(self) -> bool {
         self != Self::V22_05
@@ -79,18 +47,6 @@ impl SlurmRelease {
             }
             _ => "Unable find requested URL. Please view /openapi/v3 for API reference.",
         }
-    }
-}
-
-impl std::str::FromStr for SlurmRelease {
-    type Err = String;
-
-    /// `22.05`, `24.11` or `26.05` (a patch number is allowed).
-    fn from_str(s: &str) -> Result<Self, String> {
-        Self::ALL
-            .into_iter()
-            .find(|r| r.number().starts_with(s) && s.len() >= 5)
-            .ok_or_else(|| format!("no Slurm release `{s}` in the sandbox (22.05, 24.11 or 26.05)"))
     }
 }
 

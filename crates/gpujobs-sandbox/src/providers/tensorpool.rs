@@ -10,9 +10,9 @@ use gpujobs_tensorpool::types::{
 use serde_json::{Map, Value, json};
 
 use super::{Emulator, all, exit_code, remove, with_job};
-use crate::State;
 use crate::faults::Fault;
 use crate::model::{Phase, SimJob};
+use crate::state::State;
 use crate::wire::{Req, Resp};
 
 const KIND: ProviderKind = ProviderKind::Tensorpool;

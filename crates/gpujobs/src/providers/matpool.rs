@@ -11,8 +11,8 @@
 use async_trait::async_trait;
 use gpujobs_matpool::types::{CreateJobForm, Job as MatpoolJob, JobListResponse, JobResponse};
 
-use super::{Api, Provider, ApiFns};
-use crate::descriptor::{Descriptor, EnvVars, StatusTable};
+use super::{Api, Provider};
+use crate::descriptor::{ApiFns, Descriptor, EnvVars, StatusTable};
 use crate::error::{Error, Result, shorten};
 use crate::job::{Job, JobStatus};
 use crate::paging::Page;

@@ -12,9 +12,9 @@ use async_trait::async_trait;
 use gpujobs_ppio::types::{Job as PpioJob, ListJobsResponse, PpioError};
 use gpujobs_runtime::SensitiveUrl;
 
-use super::{Api, ApiFns, ErrorBody, Provider};
+use super::{Api, ErrorBody, Provider};
 use crate::submit::SubmitFields;
-use crate::descriptor::{Descriptor, EnvVars, StatusTable};
+use crate::descriptor::{ApiFns, Descriptor, EnvVars, StatusTable};
 use crate::error::{Error, Result};
 use crate::job::{Job, JobStatus};
 use crate::paging::Page;

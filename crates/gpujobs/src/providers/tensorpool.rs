@@ -11,9 +11,9 @@ use async_trait::async_trait;
 use gpujobs_tensorpool::types::{ErrorDetail, HttpValidationError, JobInfoResponse, JobListResponse};
 use serde_json::{Map, Value};
 
-use super::{Api, ErrorBody, Provider, ApiFns};
+use super::{Api, ErrorBody, Provider};
 use crate::submit::SubmitFields;
-use crate::descriptor::{Descriptor, EnvVars, StatusTable};
+use crate::descriptor::{ApiFns, Descriptor, EnvVars, StatusTable};
 use crate::error::Result;
 use crate::job::{Job, JobStatus};
 use crate::paging::Page;

@@ -13,8 +13,8 @@ use gpujobs_yuanrong::types::{
 
 pub use super::ray_family::RayOptions;
 use super::ray_family::{self, STATUSES};
-use super::{Api, ErrorBody, Provider, adopt_if_same, ApiFns, fresh_id};
-use crate::descriptor::{Descriptor, EnvVars, StatusTable};
+use super::{Api, ErrorBody, Provider, adopt_if_same, fresh_id};
+use crate::descriptor::{ApiFns, Descriptor, EnvVars, StatusTable};
 use crate::error::{Error, Result};
 use crate::job::{Job, JobStatus};
 use crate::paging::Page;

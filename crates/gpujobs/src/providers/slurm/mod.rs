@@ -32,12 +32,12 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use gpujobs_runtime::{ClientState, Endpoint, GeneratedClient};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use self::version::{ApiVersion, Served};
-use super::{Api, ApiFns, Provider, fresh_id};
+use super::{Api, Provider, fresh_id};
 use crate::config::ProviderConfig;
-use crate::descriptor::{Descriptor, EnvVars, StatusTable};
+use crate::descriptor::{ApiFns, Descriptor, EnvVars, StatusTable};
 use crate::error::{Error, Result};
 use crate::job::{Job, JobStatus};
 use crate::paging::Page;
@@ -52,16 +52,7 @@ const KIND: ProviderKind = ProviderKind::Slurm;
 pub type SlurmProvider = Provider<SlurmApi>;
 
 /// Slurm's record of a job, in the shape of the API version spoken.
-#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
-#[serde(untagged)]
-#[non_exhaustive]
-#[allow(clippy::large_enum_variant, reason = "a record always lives boxed, in `ProviderJob`")]
-pub enum Record {
-    /// As API v0.0.38 sends it (Slurm 22.05 to 23.11).
-    V0038(gpujobs_slurm::v0_0_38::types::V0038JobResponseProperties),
-    /// As the data_parser versions v0.0.40 to v0.0.45 send it (Slurm 23.11 on).
-    V0042(gpujobs_slurm::v0_0_42::types::V0042JobInfo),
-}
+pub use gpujobs_slurm::JobRecord as Record;
 
 /// Slurm's API, as [`Provider`] uses it.
 #[derive(Debug)]

@@ -9,7 +9,7 @@ use futures_util::stream::{self, BoxStream};
 use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::{self, Message};
 
-use super::ray::RayProvider;
+use super::RayProvider;
 use crate::error::{Error, Result};
 use crate::provider::JobProvider;
 use crate::registry::ProviderKind;
@@ -78,7 +78,7 @@ async fn connect(p: &RayProvider, id: &str) -> Result<Socket> {
             Ok(Ok(text)) => text.chars().take(4096).collect(),
             _ => String::new(),
         };
-        let message = super::plain_message(&body);
+        let message = crate::providers::plain_message(&body);
         return Err(Error::from_status(
             ProviderKind::Ray,
             status,

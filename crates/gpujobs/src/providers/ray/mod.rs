@@ -10,10 +10,12 @@ use async_trait::async_trait;
 use futures_util::stream::BoxStream;
 use gpujobs_ray::types::{JobDetails, JobSubmitRequest, VersionResponse};
 
+mod tail;
+
 pub use super::ray_family::RayOptions;
 use super::ray_family::{self, STATUSES};
-use super::{Api, Provider, adopt_if_same, ApiFns, fresh_id};
-use crate::descriptor::{Descriptor, EnvVars, StatusTable};
+use super::{Api, Provider, adopt_if_same, fresh_id};
+use crate::descriptor::{ApiFns, Descriptor, EnvVars, StatusTable};
 use crate::error::Result;
 use crate::job::{Job, JobStatus};
 use crate::paging::Page;
@@ -177,7 +179,7 @@ impl Api for RayApi {
     }
 
     fn follow_logs(p: &RayProvider, id: &str) -> BoxStream<'static, Result<String>> {
-        super::ray_tail::follow(p, id)
+        tail::follow(p, id)
     }
 
     fn error_message(body: &str) -> String {

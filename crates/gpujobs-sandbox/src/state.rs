@@ -1,0 +1,103 @@
+//! What the server, the emulators and the faults share: the jobs, the faults
+//! switched on, the requests seen, the seeded generator.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::{Mutex, MutexGuard};
+use std::time::SystemTime;
+
+use gpujobs::ProviderKind;
+
+use crate::config::SandboxConfig;
+use crate::faults::FaultRule;
+use crate::model::{JobSpec, SimJob};
+
+/// What the sandbox remembers of a request (for tests that count them).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestRecord {
+    /// The provider it was for.
+    pub provider: ProviderKind,
+    /// The HTTP method.
+    pub method: String,
+    /// The path below the provider's prefix, with its query, as sent.
+    pub path: String,
+}
+
+/// Everything the server shares between connections.
+#[derive(Debug)]
+pub(crate) struct State {
+    pub config: SandboxConfig,
+    pub jobs: Mutex<BTreeMap<ProviderKind, Vec<SimJob>>>,
+    pub faults: Mutex<Vec<FaultRule>>,
+    pub requests: Mutex<Vec<RequestRecord>>,
+    pub next_seq: Mutex<u64>,
+    pub rng: Mutex<fastrand::Rng>,
+    /// Where the server listens, once it does.
+    pub addr: std::sync::OnceLock<SocketAddr>,
+}
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl State {
+    pub(crate) fn new(config: SandboxConfig) -> Self {
+        Self {
+            jobs: Mutex::default(),
+            faults: Mutex::default(),
+            requests: Mutex::default(),
+            next_seq: Mutex::new(1),
+            rng: Mutex::new(fastrand::Rng::with_seed(config.seed)),
+            addr: std::sync::OnceLock::new(),
+            config,
+        }
+    }
+
+    pub(crate) fn jobs(&self) -> MutexGuard<'_, BTreeMap<ProviderKind, Vec<SimJob>>> {
+        lock(&self.jobs)
+    }
+
+    /// `len` lowercase letters and digits from the sandbox's seeded generator.
+    pub(crate) fn random_id(&self, len: usize) -> String {
+        let mut rng = lock(&self.rng);
+        (0..len)
+            .map(|_| rng.alphanumeric().to_ascii_lowercase())
+            .collect()
+    }
+
+    /// The URL of the server's root, e.g. `http://127.0.0.1:8080`.
+    pub(crate) fn root_url(&self) -> String {
+        let addr = self.addr.get().copied().unwrap_or(self.config.addr);
+        format!("http://{addr}")
+    }
+
+    pub(crate) fn now(&self) -> SystemTime {
+        SystemTime::now()
+    }
+
+    /// Adds a job for `provider` with `id` and returns a copy of it.
+    pub(crate) fn add(
+        &self,
+        provider: ProviderKind,
+        id: String,
+        spec: JobSpec,
+        async_cancel: bool,
+    ) -> SimJob {
+        let seq = {
+            let mut next = lock(&self.next_seq);
+            *next += 1;
+            *next - 1
+        };
+        let created = self.now() - spec.age;
+        let job = SimJob {
+            id,
+            seq,
+            spec,
+            created,
+            canceled_at: None,
+            async_cancel,
+        };
+        self.jobs().entry(provider).or_default().push(job.clone());
+        job
+    }
+}

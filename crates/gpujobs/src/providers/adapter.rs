@@ -1,0 +1,352 @@
+//! The adapter shell: what a provider module says about its API ([`Api`]),
+//! and [`Provider<A>`], which wraps that in everything the providers have in
+//! common — configuration, time limits, error mapping, paging guards, the
+//! submit checks and the cancel protocol — so no provider repeats it.
+
+use std::fmt;
+use std::future::Future;
+use std::hash::Hash;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use futures_util::StreamExt;
+use futures_util::stream::BoxStream;
+use gpujobs_runtime::{ClientState, GeneratedClient};
+use progenitor_client::ResponseValue;
+use serde::de::DeserializeOwned;
+
+use super::http::{Answers, Ctx, ErrorBody, answer_error, malformed, plain_message};
+use super::protocols::cancel_via;
+use crate::config::{BuildProvider, ProviderBuilder, ProviderConfig};
+use crate::descriptor::{ApiFns, Descriptor};
+use crate::error::{Error, Operation, Result};
+use crate::job::Job;
+use crate::paging::ListOptions;
+use crate::paging::{self, Page};
+use crate::provider::{CancelOutcome, Capabilities, JobProvider, Logs, check_id};
+use crate::registry::ProviderKind;
+use crate::submit::{OptionValues, SharedOptions, SubmitRequest};
+
+/// Keeps [`Api`] to gpujobs' own provider modules.
+pub(crate) mod sealed {
+    pub trait Sealed {}
+}
+
+/// What a provider module says about its API; [`Provider`] does the rest.
+///
+/// Implemented by each provider module's marker type (`RayApi`, …) and sealed:
+/// a provider written outside gpujobs implements [`JobProvider`] instead (see
+/// the `examples/custom-provider` crate).
+#[async_trait]
+pub trait Api: sealed::Sealed + Send + Sync + Sized + 'static {
+    /// The generated client.
+    type Client: GeneratedClient;
+    /// What addresses one page of the job list, its default the first page
+    /// (`()` where one answer holds every job).
+    type Cursor: Hash + Default + Send + 'static;
+    /// The provider's descriptor.
+    const DESCRIPTOR: &'static Descriptor;
+
+    /// What the provider answers for one job (a generated type).
+    type JobAnswer: DeserializeOwned + Send;
+    /// What the provider answers for one page of jobs (a generated type).
+    type PageAnswer: DeserializeOwned + Send;
+
+    /// Asks for one job (the id is already checked).
+    async fn fetch_job(p: &Provider<Self>, id: &str) -> Result<Self::JobAnswer>;
+
+    /// Asks for the page at `cursor`, of `size` jobs where the provider pages.
+    async fn fetch_page(
+        p: &Provider<Self>,
+        cursor: &Self::Cursor,
+        size: Option<u32>,
+    ) -> Result<Self::PageAnswer>;
+
+    /// Reads a job answer (`id`: the id asked for). Pure, so it is fuzzed.
+    fn read_job(answer: Self::JobAnswer, id: &str) -> Result<Job>;
+
+    /// Reads a page answer: its jobs and the cursor of the next page. Pure, so it is fuzzed.
+    fn read_page(answer: Self::PageAnswer, cursor: Self::Cursor) -> Result<Page<Self::Cursor>>;
+
+    /// Asks the provider to stop a job; `false` if it said it did not.
+    async fn stop(p: &Provider<Self>, id: &str) -> Result<bool>;
+
+    /// Submits a job.
+    async fn submit(p: &Provider<Self>, request: &SubmitRequest) -> Result<Job> {
+        let _ = request;
+        Err(Error::unsupported(p.kind(), Operation::Submit))
+    }
+
+    /// The provider's own submit options from values given for its
+    /// `Descriptor::options` (default: it has none, and none may be given).
+    fn options_from(values: &OptionValues) -> Result<Option<SharedOptions>> {
+        match values.keys().next() {
+            None => Ok(None),
+            Some(name) => Err(Error::invalid(
+                Self::DESCRIPTOR.kind,
+                format!("{} has no option `{name}`", Self::DESCRIPTOR.kind),
+            )),
+        }
+    }
+
+    /// A job's logs (the id is already checked).
+    async fn logs(p: &Provider<Self>, id: &str) -> Result<Logs> {
+        let _ = id;
+        Err(Error::unsupported(p.kind(), Operation::Logs))
+    }
+
+    /// What a job prints until it ends (the id is already checked).
+    fn follow_logs(p: &Provider<Self>, id: &str) -> BoxStream<'static, Result<String>> {
+        let _ = id;
+        let error = Error::unsupported(p.kind(), Operation::FollowLogs);
+        futures_util::stream::once(std::future::ready(Err(error))).boxed()
+    }
+
+    /// The generated client for `base_url`, sending through `http` under
+    /// `state` (default: the generated client as it is; a provider that keeps
+    /// more, as Slurm its API version, builds its own from `config`).
+    fn client(
+        config: &ProviderConfig,
+        base_url: &str,
+        http: reqwest::Client,
+        state: ClientState,
+    ) -> Result<Self::Client> {
+        let _ = config;
+        Ok(Self::Client::with_state(base_url, http, state))
+    }
+
+    /// The headers that carry the credential (default: `Authorization: Bearer`).
+    fn auth_headers(config: &ProviderConfig) -> Result<reqwest::header::HeaderMap> {
+        match &config.credential {
+            None => Ok(reqwest::header::HeaderMap::new()),
+            Some(credential) => {
+                gpujobs_runtime::bearer_headers(credential).map_err(|e| Error::Config {
+                    provider: config.kind,
+                    message: e.to_string(),
+                })
+            }
+        }
+    }
+
+    /// The error for an error answer, where the provider's body says more than
+    /// its status (default: none, the status decides).
+    fn answer_error(status: u16, body: &str) -> Option<Error> {
+        let _ = (status, body);
+        None
+    }
+
+    /// The human message in an error answer's body.
+    fn error_message(body: &str) -> String {
+        plain_message(body)
+    }
+}
+
+/// A provider: the generated client of an [`Api`], with the shared behaviour.
+/// `gpujobs::ray::RayProvider` is `Provider<RayApi>`, and so on. Cloning is
+/// cheap (the state is shared).
+pub struct Provider<A: Api> {
+    inner: Arc<Inner<A>>,
+}
+
+struct Inner<A: Api> {
+    client: A::Client,
+    ctx: Ctx,
+}
+
+impl<A: Api> Clone for Provider<A> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<A: Api> fmt::Debug for Provider<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Provider")
+            .field("kind", &A::DESCRIPTOR.kind)
+            .field("client", &self.inner.client)
+            .field("ctx", &self.inner.ctx)
+            .finish()
+    }
+}
+
+impl<A: Api> Provider<A> {
+    /// A builder with the defaults (no trait to import).
+    pub fn builder() -> ProviderBuilder<Self> {
+        <Self as BuildProvider>::builder()
+    }
+
+    /// Built from the process environment (see [`Descriptor::env`]).
+    pub fn from_env() -> Result<Self> {
+        <Self as BuildProvider>::from_env()
+    }
+
+    /// Built from `config`.
+    pub fn from_config(config: ProviderConfig) -> Result<Self> {
+        if config.kind != A::DESCRIPTOR.kind {
+            return Err(Error::config(
+                A::DESCRIPTOR.kind,
+                format!(
+                    "this is {}'s configuration (`ProviderConfig::new({:?})`), not {}'s",
+                    config.kind,
+                    config.kind,
+                    A::DESCRIPTOR.kind
+                ),
+            ));
+        }
+        if let (Some(version), None) = (&config.api_version, A::DESCRIPTOR.env.api_version) {
+            return Err(Error::Config {
+                provider: A::DESCRIPTOR.kind,
+                message: format!(
+                    "`api_version` {version} was given, but {} has one API (versions are Slurm's)",
+                    A::DESCRIPTOR.kind
+                ),
+            });
+        }
+        let state = A::Client::client_state();
+        let answers = Answers::of::<A>();
+        let headers = A::auth_headers(&config)?;
+        let (ctx, base_url, http, state) = Ctx::build(&config, state, answers, headers)?;
+        let client = A::client(&config, &base_url, http, state)?;
+        Ok(Self {
+            inner: Arc::new(Inner { client, ctx }),
+        })
+    }
+
+    /// The generated client, for everything the facade does not cover.
+    pub fn client(&self) -> &A::Client {
+        &self.inner.client
+    }
+
+    /// What the adapter keeps besides its generated client.
+    pub(crate) fn ctx(&self) -> &Ctx {
+        &self.inner.ctx
+    }
+
+    /// Runs one generated call under the operation time limit and maps its error.
+    pub(crate) async fn call<T, E: ErrorBody, F>(&self, call: impl FnOnce() -> F) -> Result<T>
+    where
+        F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
+    {
+        self.inner.ctx.call(call).await
+    }
+}
+
+impl<A: Api> BuildProvider for Provider<A> {
+    const KIND: ProviderKind = A::DESCRIPTOR.kind;
+
+    fn from_config(config: ProviderConfig) -> Result<Self> {
+        Provider::from_config(config)
+    }
+}
+
+impl ApiFns {
+    /// The functions of `A`.
+    pub(crate) const fn of<A: Api>() -> Self {
+        Self {
+            connect: |config| Ok(Arc::new(Provider::<A>::from_config(config)?)),
+            decode_job: |bytes| A::read_job(decode::<A, _>(bytes)?, ""),
+            decode_page: |bytes| Ok(A::read_page(decode::<A, _>(bytes)?, A::Cursor::default())?.0),
+            decode_error: |status, bytes| {
+                let body = String::from_utf8_lossy(bytes);
+                answer_error(A::DESCRIPTOR.kind, status, &body, Answers::of::<A>(), None)
+            },
+            options_from: A::options_from,
+        }
+    }
+}
+
+/// An answer's bytes as a generated type, or the error the client reports for them.
+fn decode<A: Api, T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
+    serde_json::from_slice(bytes).map_err(|e| malformed(A::DESCRIPTOR.kind, bytes, e))
+}
+
+#[async_trait]
+impl<A: Api> JobProvider for Provider<A> {
+    fn kind(&self) -> ProviderKind {
+        A::DESCRIPTOR.kind
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        A::DESCRIPTOR.capabilities
+    }
+
+    async fn get(&self, id: &str) -> Result<Job> {
+        check_id(self.kind(), id)?;
+        A::read_job(A::fetch_job(self, id).await?, id)
+    }
+
+    fn pages(&self, options: &ListOptions) -> BoxStream<'static, Result<Vec<Job>>> {
+        let this = self.clone();
+        let size = options.page_size;
+        paging::pages(
+            self.kind(),
+            A::Cursor::default(),
+            options.max_pages,
+            move |cursor| {
+                let this = this.clone();
+                async move { A::read_page(A::fetch_page(&this, &cursor, size).await?, cursor) }
+            },
+        )
+    }
+
+    async fn cancel(&self, id: &str) -> Result<CancelOutcome> {
+        check_id(self.kind(), id)?;
+        cancel_via(self, id, A::stop(self, id)).await
+    }
+
+    async fn submit(&self, request: &SubmitRequest) -> Result<Job> {
+        if !A::DESCRIPTOR.capabilities.submit {
+            return Err(Error::unsupported(self.kind(), Operation::Submit));
+        }
+        request.check_for(self.kind(), &A::DESCRIPTOR.submit)?;
+        A::submit(self, request).await
+    }
+
+    async fn logs(&self, id: &str) -> Result<Logs> {
+        check_id(self.kind(), id)?;
+        A::logs(self, id).await
+    }
+
+    fn read_logs(&self, logs: Logs, limit: u64) -> BoxStream<'static, Result<bytes::Bytes>> {
+        let ctx = self.ctx();
+        let fetch = crate::provider::LogFetch {
+            provider: ctx.kind,
+            client: ctx.unauthenticated.clone(),
+            within: ctx.operation_timeout,
+            limit,
+        };
+        fetch.read(logs)
+    }
+
+    fn follow_logs(&self, id: &str) -> BoxStream<'static, Result<String>> {
+        match check_id(self.kind(), id) {
+            Ok(()) => A::follow_logs(self, id),
+            Err(e) => futures_util::stream::once(std::future::ready(Err(e))).boxed(),
+        }
+    }
+
+    fn shared(&self) -> Arc<dyn JobProvider> {
+        Arc::new(self.clone())
+    }
+}
+
+impl Answers {
+    fn of<A: Api>() -> Self {
+        Self {
+            message: A::error_message,
+            error: A::answer_error,
+            is_final: is_final::<A>,
+        }
+    }
+}
+
+/// A 5xx whose body the provider's own error format reads as a failure that
+/// will not pass (an unknown job, refused credentials) is not retried.
+fn is_final<A: Api>(status: u16, body: &[u8]) -> bool {
+    let error = std::str::from_utf8(body)
+        .ok()
+        .and_then(|body| A::answer_error(status, body));
+    error.is_some_and(|error| !error.is_retryable())
+}

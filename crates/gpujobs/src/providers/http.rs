@@ -1,0 +1,357 @@
+//! The HTTP side every adapter shares: its context ([`Ctx`]: the clients, the
+//! limits, the clock) and reading what went wrong — a generated client's error
+//! mapped to an [`Error`] kind, error bodies read within a limit, transport
+//! failures described without their URLs.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use futures_util::StreamExt;
+use gpujobs_runtime::ClientState;
+use progenitor_client::{ByteStream, ResponseValue};
+
+use crate::config::ProviderConfig;
+use crate::error::{Error, Result, TimeoutScope, excerpt};
+use crate::registry::ProviderKind;
+
+/// An answer that is not the expected JSON: the parser's reason and a bounded,
+/// redacted excerpt of the body.
+pub(crate) fn malformed(provider: ProviderKind, bytes: &[u8], e: serde_json::Error) -> Error {
+    Error::Decode {
+        provider,
+        message: format!(
+            "the answer could not be read as the expected JSON: {}",
+            crate::text::terminal_safe(&e.to_string())
+        ),
+        body: Some(excerpt(&String::from_utf8_lossy(bytes)).into()),
+        source: Some(Box::new(e)),
+    }
+}
+
+/// The error for an error answer: its status and the message read from its body.
+pub(crate) fn answer_error(
+    provider: ProviderKind,
+    status: u16,
+    body: &str,
+    answers: Answers,
+    retry_after: Option<Duration>,
+) -> Error {
+    if let Some(error) = (answers.error)(status, body) {
+        return error;
+    }
+    let message = (answers.message)(body);
+    Error::from_status(provider, status, message, Some(excerpt(body)), retry_after)
+}
+
+/// What every adapter keeps besides its generated client.
+#[derive(Clone)]
+pub(crate) struct Ctx {
+    pub kind: ProviderKind,
+    pub operation_timeout: Duration,
+    /// The API's base URL (checked), for what the generated client does not do.
+    #[cfg_attr(not(any(feature = "slurm", feature = "ray")), allow(dead_code))]
+    pub base_url: String,
+    /// The limit of one attempt (what a timeout error names), and of what the
+    /// generated client does not do (Ray's log tail).
+    pub attempt_timeout: Duration,
+    #[cfg_attr(not(feature = "ray"), allow(dead_code))]
+    pub max_response_bytes: u64,
+    /// The provider's HTTP settings without its credential (for signed log
+    /// URLs, which go to other hosts); the user's own client where one was given.
+    pub unauthenticated: reqwest::Client,
+    /// How the provider's error answers are read.
+    answers: Answers,
+    /// The retry policy and clock, for what the generated client does not do
+    /// (today Slurm's lookup of a submit whose answer was lost).
+    #[cfg_attr(not(feature = "slurm"), allow(dead_code))]
+    pub retry: gpujobs_runtime::RetryPolicy,
+    pub clock: Arc<dyn gpujobs_runtime::Clock>,
+}
+
+/// How a provider's error answers are read ([`Api::error_message`], [`Api::answer_error`]).
+#[derive(Clone, Copy)]
+pub(crate) struct Answers {
+    pub message: fn(&str) -> String,
+    pub error: fn(u16, &str) -> Option<Error>,
+    pub is_final: gpujobs_runtime::body::FinalAnswer,
+}
+
+impl fmt::Debug for Ctx {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ctx")
+            .field("kind", &self.kind)
+            .field("operation_timeout", &self.operation_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Ctx {
+    /// Builds the generated client's runtime state and HTTP client from `config`.
+    pub(crate) fn build(
+        config: &ProviderConfig,
+        mut state: ClientState,
+        answers: Answers,
+        auth: reqwest::header::HeaderMap,
+    ) -> Result<(Self, String, reqwest::Client, ClientState)> {
+        let base_url = config.checked_base_url()?;
+        let builder = || {
+            reqwest::Client::builder()
+                .connect_timeout(config.connect_timeout)
+                .timeout(config.attempt_timeout)
+                .user_agent(concat!("gpujobs/", env!("CARGO_PKG_VERSION")))
+        };
+        let built = |builder: reqwest::ClientBuilder| {
+            builder.build().map_err(|e| Error::Config {
+                provider: config.kind,
+                message: format!("cannot build the HTTP client: {e}"),
+            })
+        };
+        let (http, unauthenticated) = match &config.http {
+            Some(http) => (http.clone(), http.clone()),
+            None => {
+                // The client limits each attempt itself: the runtime then sets a
+                // request's own limit only near the operation's deadline.
+                state = state.with_client_timeout(config.attempt_timeout);
+                (built(builder().default_headers(auth))?, built(builder())?)
+            }
+        };
+        let state = state
+            .with_final_answers(answers.is_final)
+            .with_retry(config.retry.clone())
+            .with_attempt_timeout(config.attempt_timeout)
+            .with_operation_timeout(config.operation_timeout)
+            .with_max_response_bytes(config.max_response_bytes)
+            .with_clock(config.clock.clone());
+        let ctx = Ctx {
+            kind: config.kind,
+            operation_timeout: config.operation_timeout,
+            base_url: base_url.clone(),
+            unauthenticated,
+            attempt_timeout: config.attempt_timeout,
+            max_response_bytes: config.max_response_bytes,
+            answers,
+            retry: config.retry.clone(),
+            clock: config.clock.clone(),
+        };
+        Ok((ctx, base_url, http, state))
+    }
+
+    /// Runs one generated call under the operation time limit and maps its error.
+    ///
+    /// `call` makes the generated call's future, which is large (its answer type
+    /// lives in it): made here and boxed at once, it is not copied by every
+    /// future it would otherwise be passed through (BENCHMARKS.md).
+    pub async fn call<T, E: ErrorBody, F>(&self, call: impl FnOnce() -> F) -> Result<T>
+    where
+        F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
+    {
+        let started = std::time::Instant::now();
+        let call = Box::pin(call());
+        // On the real clock the runtime holds every attempt to what is left of the
+        // operation's budget and starts no wait that would overrun it, and after it
+        // nothing waits on the network (the body is already read): no timer is
+        // needed here. A test clock counts only its own sleeps, so real time is
+        // guarded, with a little grace so the runtime's answer wins when it has one.
+        let answer = match self.clock.is_real_time() {
+            true => call.await,
+            false => {
+                let limit = self.operation_timeout + Duration::from_millis(250);
+                match tokio::time::timeout(limit, call).await {
+                    Ok(answer) => answer,
+                    Err(_) => return Err(self.operation_timed_out()),
+                }
+            }
+        };
+        match answer {
+            Ok(value) => Ok(value.into_inner()),
+            Err(error) => Err(self.error(error, started.elapsed()).await),
+        }
+    }
+
+    fn operation_timed_out(&self) -> Error {
+        Error::Timeout {
+            provider: self.kind,
+            scope: TimeoutScope::Operation,
+            after: self.operation_timeout,
+            last_job: None,
+        }
+    }
+
+    /// Maps a generated client's error to an [`Error`] kind.
+    pub async fn error<E: ErrorBody>(
+        &self,
+        error: progenitor_client::Error<E>,
+        elapsed: Duration,
+    ) -> Error {
+        use progenitor_client::Error as E2;
+        let provider = self.kind;
+        match error {
+            E2::InvalidRequest(message) => Error::InvalidRequest {
+                provider,
+                message,
+                source: None,
+            },
+            E2::CommunicationError(e) | E2::InvalidUpgrade(e) | E2::ResponseBodyError(e) => {
+                self.transport_error(e, elapsed)
+            }
+            E2::InvalidResponsePayload(bytes, e) => malformed(provider, &bytes, e),
+            E2::ErrorResponse(response) => {
+                let status = response.status().as_u16();
+                let request_id = request_id(response.headers());
+                let retry_after = gpujobs_runtime::retry::retry_after(
+                    response.headers(),
+                    std::time::SystemTime::now(),
+                );
+                match response.into_inner().message().await {
+                    Ok(text) => answer_error(provider, status, &text, self.answers, retry_after)
+                        .with_request_id(request_id),
+                    Err(e) => self.transport_error(e, elapsed),
+                }
+            }
+            E2::UnexpectedResponse(response) => {
+                let status = response.status().as_u16();
+                let request_id = request_id(response.headers());
+                let retry_after = gpujobs_runtime::retry::retry_after(
+                    response.headers(),
+                    std::time::SystemTime::now(),
+                );
+                match read_bounded(response.bytes_stream()).await {
+                    Ok(body) => answer_error(provider, status, &body, self.answers, retry_after)
+                        .with_request_id(request_id),
+                    Err(e) => self.transport_error(e, elapsed),
+                }
+            }
+            E2::Custom(message) => Error::Transport {
+                provider,
+                message,
+                source: None,
+            },
+        }
+    }
+
+    /// A failed exchange: an answer over the size limit, a time limit (which
+    /// one, from how long the operation had run), or a broken connection.
+    fn transport_error(&self, e: reqwest::Error, elapsed: Duration) -> Error {
+        let provider = self.kind;
+        if let Some(too_large) = gpujobs_runtime::body::find(&e) {
+            return Error::ResponseTooLarge {
+                provider,
+                limit: too_large.limit,
+            };
+        }
+        if e.is_timeout() {
+            // The last attempt gets only what is left of the operation budget.
+            let (scope, limit) = match elapsed + Duration::from_millis(50) >= self.operation_timeout
+            {
+                true => (TimeoutScope::Operation, self.operation_timeout),
+                false => (TimeoutScope::Attempt, self.attempt_timeout),
+            };
+            return Error::Timeout {
+                provider,
+                scope,
+                after: limit,
+                last_job: None,
+            };
+        }
+        Error::Transport {
+            provider,
+            message: transport_message(&e),
+            source: Some(Box::new(e.without_url())),
+        }
+    }
+}
+
+/// The id a provider gave a request, from the headers providers send it in.
+fn request_id(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    [
+        "x-request-id",
+        "request-id",
+        "x-trace-id",
+        "x-correlation-id",
+    ]
+    .iter()
+    .find_map(|name| headers.get(*name)?.to_str().ok())
+    .map(|id| {
+        crate::text::terminal_safe(id.trim())
+            .chars()
+            .take(128)
+            .collect()
+    })
+}
+
+/// A transport error's description without its URL (which may carry a token).
+fn transport_message(e: &reqwest::Error) -> String {
+    if e.is_connect() {
+        "could not connect".into()
+    } else if e.is_body() || e.is_decode() {
+        "the response body was cut short or could not be read".into()
+    } else if e.is_request() {
+        "the request failed (connection dropped?)".into()
+    } else {
+        "the exchange failed".into()
+    }
+}
+
+/// The most of an error body that is read.
+const ERROR_BODY_LIMIT: usize = 16 * 1024;
+
+/// The start of an error body (the runtime has already refused one over the size limit).
+async fn read_bounded<S, B>(mut stream: S) -> reqwest::Result<String>
+where
+    S: futures_util::Stream<Item = reqwest::Result<B>> + Unpin,
+    B: AsRef<[u8]>,
+{
+    let mut body = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        body.extend_from_slice(chunk?.as_ref());
+        if body.len() >= ERROR_BODY_LIMIT {
+            body.truncate(ERROR_BODY_LIMIT);
+            break;
+        }
+    }
+    Ok(String::from_utf8_lossy(&body).into_owned())
+}
+
+/// The human message in an error body: a JSON string, a JSON object's
+/// `message`/`msg`/`error`/`detail`, or the text itself.
+pub(crate) fn plain_message(body: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(body) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(serde_json::Value::Object(map)) => {
+            ["message", "msg", "error", "detail", "external_message"]
+                .iter()
+                .find_map(|k| {
+                    map.get(*k)
+                        .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                })
+                .unwrap_or_else(|| body.trim().to_owned())
+        }
+        _ if body.trim_start().starts_with('<') => "an HTML page instead of an API answer".into(),
+        _ => body.trim().to_owned(),
+    }
+}
+
+/// A generated error body that can say what went wrong.
+#[async_trait]
+pub(crate) trait ErrorBody: Send {
+    /// The body's text (reading it can fail for a streamed body); the
+    /// provider's [`Api::error_message`] reads the message out of it.
+    async fn message(self) -> reqwest::Result<String>;
+}
+
+#[async_trait]
+impl ErrorBody for () {
+    async fn message(self) -> reqwest::Result<String> {
+        Ok(String::new())
+    }
+}
+
+#[async_trait]
+impl ErrorBody for ByteStream {
+    async fn message(self) -> reqwest::Result<String> {
+        read_bounded(self.into_inner()).await
+    }
+}
