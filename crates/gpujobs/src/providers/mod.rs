@@ -26,7 +26,7 @@ each_provider!(provider_modules);
 #[cfg(any(feature = "ray", feature = "yuanrong"))]
 mod ray_family;
 
-/// A provider built from the process environment, by kind (see [`Descriptor::env`]).
+/// A provider built from the process environment, by kind (see [`crate::Descriptor::env`]).
 ///
 /// ```no_run
 /// # fn demo() -> gpujobs::Result<()> {
