@@ -44,7 +44,10 @@ sample() { echo $(($(runs 2 "$@") - $(runs 1 "$@"))); }
 # Per provider: one sample of 200 gets of one job, each side on its own.
 gets=200
 rows=""
-for provider in ppio yuanrong ray matpool tensorpool slurm; do
+# Every provider, from the one list (crates/gpujobs/src/registry_macro.rs).
+providers=$(sed -n 's/^ *"\([a-z]*\)" => .*/\1/p' crates/gpujobs/src/registry_macro.rs)
+[ -n "$providers" ] || { echo "no providers found in the registry" >&2; exit 1; }
+for provider in $providers; do
   say "per call: $provider"
   facade=$(sample --sample-size "$gets" "$provider" --skip get_by_hand --skip fanout)
   by_hand=$(sample --sample-size "$gets" "$provider" --skip get_facade --skip fanout)

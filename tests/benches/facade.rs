@@ -141,14 +141,8 @@ async fn by_hand(case: &Case) {
     (case.decode)(&body);
 }
 
-const PROVIDERS: [ProviderKind; 6] = [
-    ProviderKind::Ppio,
-    ProviderKind::Yuanrong,
-    ProviderKind::Ray,
-    ProviderKind::Matpool,
-    ProviderKind::Tensorpool,
-    ProviderKind::Slurm,
-];
+/// Every provider (the registry's list): one without an endpoint in `table()` fails the run.
+const PROVIDERS: &[ProviderKind] = ProviderKind::ALL;
 
 #[divan::bench(args = PROVIDERS, sample_count = 1000)]
 fn get_facade(bencher: divan::Bencher, kind: ProviderKind) {

@@ -84,5 +84,10 @@ pub fn config(kind: ProviderKind, base: &str) -> ProviderConfig {
     config.base_url = Some(base.to_owned());
     config.credential = Some("bench-token".into());
     config.user = Some("bench".into());
+    if kind == ProviderKind::Slurm {
+        // The recorded answers are v0.0.38's: pinning skips the negotiation
+        // request, which the recorded server does not answer.
+        config.api_version = Some("v0.0.38".into());
+    }
     config
 }

@@ -61,10 +61,6 @@ impl Emulator for Matpool {
         "/job"
     }
 
-    fn async_cancel(&self) -> bool {
-        true
-    }
-
     fn endpoints(&self) -> Vec<gpujobs_runtime::Endpoint> {
         <gpujobs_matpool::Client as gpujobs_runtime::GeneratedClient>::endpoints()
     }

@@ -37,9 +37,10 @@ pub(crate) trait Emulator: Sync + std::fmt::Debug {
         ""
     }
 
-    /// Whether cancels finish later, through canceling.
+    /// Whether cancels finish later, through canceling (as the provider's
+    /// descriptor says: the fact is stated once).
     fn async_cancel(&self) -> bool {
-        false
+        self.kind().descriptor().capabilities.async_cancel
     }
 
     /// The provider's endpoints (its generated client's table): which

@@ -42,10 +42,6 @@ impl Emulator for Tensorpool {
         "/jobs"
     }
 
-    fn async_cancel(&self) -> bool {
-        true
-    }
-
     fn endpoints(&self) -> Vec<gpujobs_runtime::Endpoint> {
         <gpujobs_tensorpool::Client as gpujobs_runtime::GeneratedClient>::endpoints()
     }
