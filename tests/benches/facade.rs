@@ -15,13 +15,13 @@ use std::sync::{Arc, OnceLock};
 use divan::counter::ItemsCount;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use gpujobs::{JobProvider, ProviderKind};
-use support::{config, payload, runtime, serve};
+use support::endpoints::{Endpoint, ID, endpoint};
+use support::{config, runtime, serve};
 
 fn main() {
     divan::main();
 }
 
-const ID: &str = "1001";
 const FANOUT: usize = 10_000;
 const CONCURRENCY: usize = 64;
 
@@ -31,56 +31,15 @@ struct Case {
     /// The get URL (what the generated client requests for job `ID`).
     url: String,
     /// Decodes an answer into the generated type, as the generated client does.
-    decode: fn(&[u8]),
+    decode: support::endpoints::Decode,
 }
 
-fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) {
-    divan::black_box(serde_json::from_slice::<T>(body).expect("decodes"));
-}
-
-/// A provider's get endpoint: its path, the recorded answer served there, its decoder.
-struct Endpoint(ProviderKind, String, Vec<u8>, fn(&[u8]));
-
-/// Each provider's get endpoint.
-fn table() -> [Endpoint; 6] {
-    [
-        Endpoint(
-            ProviderKind::Ppio,
-            format!("/gpus/v2/jobs/{ID}"),
-            payload("ppio", "get_job"),
-            decode::<gpujobs_ppio::types::Job>,
-        ),
-        Endpoint(
-            ProviderKind::Yuanrong,
-            format!("/api/jobs/{ID}"),
-            payload("yuanrong", "get_job"),
-            decode::<gpujobs_yuanrong::types::AppInfo>,
-        ),
-        Endpoint(
-            ProviderKind::Ray,
-            format!("/api/jobs/{ID}"),
-            payload("ray", "get_job_succeeded"),
-            decode::<gpujobs_ray::types::JobDetails>,
-        ),
-        Endpoint(
-            ProviderKind::Matpool,
-            format!("/v1/job?id={ID}"),
-            payload("matpool", "get_job"),
-            decode::<gpujobs_matpool::types::JobResponse>,
-        ),
-        Endpoint(
-            ProviderKind::Tensorpool,
-            format!("/job/info/{ID}"),
-            payload("tensorpool", "get_job_info"),
-            decode::<gpujobs_tensorpool::types::JobInfoResponse>,
-        ),
-        Endpoint(
-            ProviderKind::Slurm,
-            format!("/slurm/v0.0.38/job/{ID}"),
-            payload("slurm", "get_job_running"),
-            decode::<gpujobs_slurm::v0_0_38::types::V0038JobsResponse>,
-        ),
-    ]
+/// Every provider's endpoint: one without fails here (and in `tests/one_list.rs`).
+fn table() -> Vec<Endpoint> {
+    PROVIDERS
+        .iter()
+        .map(|&kind| endpoint(kind).unwrap_or_else(|| panic!("no benchmark endpoint for {kind}")))
+        .collect()
 }
 
 /// One server for all providers, each under `/<provider>`, and a case per provider.
@@ -89,7 +48,7 @@ fn cases() -> &'static Vec<(ProviderKind, Case)> {
     CASES.get_or_init(|| {
         let answers: Vec<(String, Vec<u8>)> = table()
             .into_iter()
-            .map(|Endpoint(kind, path, body, _)| (format!("/{kind}{path}"), body))
+            .map(|e| (format!("/{}{}", e.kind, e.path), e.body))
             .collect();
         let base = serve(Arc::new(move |target: &str| {
             let found = answers.iter().find(|(path, _)| path == target);
@@ -97,19 +56,23 @@ fn cases() -> &'static Vec<(ProviderKind, Case)> {
         }));
         table()
             .into_iter()
-            .map(|Endpoint(kind, path, _, decode)| {
-                let root = format!("{base}/{kind}");
-                let facade = gpujobs::connect(config(kind, &root)).expect("connects");
-                let url = format!("{root}{path}");
-                (
-                    kind,
-                    Case {
-                        facade,
-                        url,
-                        decode,
-                    },
-                )
-            })
+            .map(
+                |Endpoint {
+                     kind, path, decode, ..
+                 }| {
+                    let root = format!("{base}/{kind}");
+                    let facade = gpujobs::connect(config(kind, &root)).expect("connects");
+                    let url = format!("{root}{path}");
+                    (
+                        kind,
+                        Case {
+                            facade,
+                            url,
+                            decode,
+                        },
+                    )
+                },
+            )
             .collect()
     })
 }
@@ -138,7 +101,7 @@ async fn by_hand(case: &Case) {
         .bytes()
         .await
         .expect("a body");
-    (case.decode)(&body);
+    (case.decode)(&body).expect("decodes");
 }
 
 /// Every provider (the registry's list): one without an endpoint in `table()` fails the run.

@@ -6,34 +6,47 @@ use gpujobs::ProviderKind;
 use gpujobs_sandbox::{JobSpec, Sandbox, SandboxConfig, SlurmRelease};
 use serde_json::Value;
 
-/// The documented (or, for Ray, recorded) answer for one job, per provider, and its route.
-const EXAMPLES: [(ProviderKind, &str, &str); 5] = [
-    (
-        ProviderKind::Ppio,
-        "ppio/get_job.json",
-        "/gpus/v2/jobs/{id}",
-    ),
-    (
-        ProviderKind::Yuanrong,
-        "yuanrong/get_job.json",
-        "/api/jobs/{id}",
-    ),
-    (
-        ProviderKind::Ray,
-        "ray/live/get_job_succeeded.json",
-        "/api/jobs/{id}",
-    ),
-    (
-        ProviderKind::Matpool,
-        "matpool/get_job.json",
-        "/v1/job?id={id}",
-    ),
-    (
-        ProviderKind::Tensorpool,
-        "tensorpool/get_job_info.json",
-        "/job/info/{id}",
-    ),
-];
+/// One documented (or recorded) answer for one job: the Slurm release that
+/// answered it (`None` for the other providers), the file, the route.
+type Example = (Option<SlurmRelease>, &'static str, &'static str);
+
+/// What `kind`'s real server answers for one job: documented, or recorded from
+/// a live server (Ray; Slurm per release and API version). Every provider in
+/// the registry needs at least one: the test below fails on one without.
+fn examples(kind: ProviderKind) -> Vec<Example> {
+    match kind {
+        ProviderKind::Ppio => vec![(None, "ppio/get_job.json", "/gpus/v2/jobs/{id}")],
+        ProviderKind::Yuanrong => vec![(None, "yuanrong/get_job.json", "/api/jobs/{id}")],
+        ProviderKind::Ray => vec![(None, "ray/live/get_job_succeeded.json", "/api/jobs/{id}")],
+        ProviderKind::Matpool => vec![(None, "matpool/get_job.json", "/v1/job?id={id}")],
+        ProviderKind::Tensorpool => {
+            vec![(None, "tensorpool/get_job_info.json", "/job/info/{id}")]
+        }
+        ProviderKind::Slurm => vec![
+            (
+                Some(SlurmRelease::V22_05),
+                "slurm/live/22.05/v0.0.38/get_job_running.json",
+                "/slurm/v0.0.38/job/{id}",
+            ),
+            (
+                Some(SlurmRelease::V24_11),
+                "slurm/live/24.11/v0.0.40/get_job_completed.json",
+                "/slurm/v0.0.40/job/{id}",
+            ),
+            (
+                Some(SlurmRelease::V24_11),
+                "slurm/live/24.11/v0.0.42/get_job_completed.json",
+                "/slurm/v0.0.42/job/{id}",
+            ),
+            (
+                Some(SlurmRelease::V26_05),
+                "slurm/live/26.05/v0.0.45/get_job_completed.json",
+                "/slurm/v0.0.45/job/{id}",
+            ),
+        ],
+        _ => vec![],
+    }
+}
 
 /// `request` with the credentials the sandbox expects of `kind`.
 fn authorized(
@@ -53,30 +66,6 @@ fn authorized(
 /// Free-form maps: their keys are data, not fields (Slurm's `job_resources`
 /// differs between its API versions and is kept as it comes).
 const FREE_FORM: [&str; 4] = ["metadata", "job_info", "urls", "job_resources"];
-
-/// What real slurmrestds answered for one job, per release and version, and its route.
-const SLURM_EXAMPLES: [(SlurmRelease, &str, &str); 4] = [
-    (
-        SlurmRelease::V22_05,
-        "slurm/live/22.05/v0.0.38/get_job_running.json",
-        "/slurm/v0.0.38/job/{id}",
-    ),
-    (
-        SlurmRelease::V24_11,
-        "slurm/live/24.11/v0.0.40/get_job_completed.json",
-        "/slurm/v0.0.40/job/{id}",
-    ),
-    (
-        SlurmRelease::V24_11,
-        "slurm/live/24.11/v0.0.42/get_job_completed.json",
-        "/slurm/v0.0.42/job/{id}",
-    ),
-    (
-        SlurmRelease::V26_05,
-        "slurm/live/26.05/v0.0.45/get_job_completed.json",
-        "/slurm/v0.0.45/job/{id}",
-    ),
-];
 
 /// Where `example`'s fields are missing from `answer`, or not null where the example is null.
 fn missing(example: &Value, answer: &Value, at: &str, out: &mut Vec<String>) {
@@ -110,32 +99,30 @@ fn example(path: &str) -> Value {
 
 #[tokio::test]
 async fn answers_carry_every_documented_field() {
-    let sandbox = Sandbox::start(SandboxConfig::default().empty())
-        .await
-        .unwrap();
     let http = reqwest::Client::new();
     let mut problems = Vec::new();
-    for (kind, file, route) in EXAMPLES {
-        let id = sandbox.add_job(kind, JobSpec::new("python ok.py")).unwrap();
-        let url = format!("{}{}", sandbox.base_url(kind), route.replace("{id}", &id));
-        let request = authorized(http.get(url), &sandbox, kind);
-        let answer: Value = request.send().await.unwrap().json().await.unwrap();
-        missing(&example(file), &answer, kind.as_str(), &mut problems);
-    }
-    for (release, file, route) in SLURM_EXAMPLES {
-        let config = SandboxConfig::default().empty().slurm_release(release);
-        let sandbox = Sandbox::start(config).await.unwrap();
-        let kind = ProviderKind::Slurm;
-        let id = sandbox.add_job(kind, JobSpec::new("python ok.py")).unwrap();
-        let url = format!("{}{}", sandbox.base_url(kind), route.replace("{id}", &id));
-        let request = authorized(http.get(url), &sandbox, kind);
-        let answer: Value = request.send().await.unwrap().json().await.unwrap();
-        missing(
-            &example(file),
-            &answer,
-            &format!("slurm {}", release.number()),
-            &mut problems,
+    for &kind in ProviderKind::ALL {
+        let examples = examples(kind);
+        assert!(
+            !examples.is_empty(),
+            "no fidelity example for {kind}: add one to examples()"
         );
+        for (release, file, route) in examples {
+            let mut config = SandboxConfig::default().empty();
+            if let Some(release) = release {
+                config = config.slurm_release(release);
+            }
+            let sandbox = Sandbox::start(config).await.unwrap();
+            let id = sandbox.add_job(kind, JobSpec::new("python ok.py")).unwrap();
+            let url = format!("{}{}", sandbox.base_url(kind), route.replace("{id}", &id));
+            let request = authorized(http.get(url), &sandbox, kind);
+            let answer: Value = request.send().await.unwrap().json().await.unwrap();
+            let at = match release {
+                Some(release) => format!("{kind} {}", release.number()),
+                None => kind.to_string(),
+            };
+            missing(&example(file), &answer, &at, &mut problems);
+        }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

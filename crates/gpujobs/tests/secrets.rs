@@ -8,9 +8,9 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use common::{CANARY_KEY, Env, payload};
+use gpujobs::matpool::MatpoolProvider;
 use gpujobs::prelude::*;
-use gpujobs::{JobProvider, matpool::MatpoolProvider, ppio::PpioProvider, ray::RayProvider};
-use gpujobs::{tensorpool::TensorpoolProvider, yuanrong::YuanrongProvider};
+use gpujobs::{ProviderConfig, ProviderKind};
 use serde_json::json;
 
 /// The SSH root password in Matpool's documented example.
@@ -40,6 +40,28 @@ fn shown(error: &Error) -> String {
     out
 }
 
+/// Where `kind` asks for job `j`: every provider in the registry needs one.
+fn get_path(kind: ProviderKind) -> &'static str {
+    match kind {
+        ProviderKind::Ppio => "/gpus/v2/jobs/j",
+        ProviderKind::Yuanrong | ProviderKind::Ray => "/api/jobs/j",
+        ProviderKind::Matpool => "/v1/job",
+        ProviderKind::Tensorpool => "/job/info/j",
+        ProviderKind::Slurm => "/slurm/v0.0.42/job/j",
+        other => panic!("no canary route for {other}: add one to get_path()"),
+    }
+}
+
+/// `kind` against the mock server, with the canary key (Slurm pinned to the
+/// version `get_path` asks for).
+fn config(kind: ProviderKind, env: &Env) -> ProviderConfig {
+    let mut config = env.provider_config(kind);
+    if kind == ProviderKind::Slurm {
+        config.api_version = Some("v0.0.42".into());
+    }
+    config
+}
+
 #[tokio::test]
 async fn canaries_never_show() {
     let logs = Captured::default();
@@ -54,26 +76,24 @@ async fn canaries_never_show() {
     let env = Env::new().await;
     // Every provider refuses the key and echoes it back, as some servers do.
     let echo = json!({"message": format!("invalid Authorization: Bearer {CANARY_KEY}")});
-    for at in ["/gpus/v2/jobs/j", "/api/jobs/j", "/api/jobs", "/job/info/j"] {
-        env.on("GET", at, &[(401, echo.clone())]).await;
-    }
-    env.on("GET", "/v1/job", &[(200, payload("matpool", "get_job"))])
-        .await;
-
-    let providers: Vec<Box<dyn JobProvider>> = vec![
-        Box::new(env.provider::<PpioProvider>()),
-        Box::new(env.provider::<YuanrongProvider>()),
-        Box::new(env.provider::<RayProvider>()),
-        Box::new(env.provider::<TensorpoolProvider>()),
-    ];
     let mut output = String::new();
-    for provider in &providers {
+    for &kind in ProviderKind::ALL {
+        env.on("GET", get_path(kind), &[(401, echo.clone())]).await;
+        let provider = gpujobs::connect(config(kind, &env)).unwrap();
         output.push_str(&format!("{provider:?}"));
         let error = provider.get("j").await.unwrap_err();
-        assert!(matches!(error, Error::Unauthenticated { .. }), "{error}");
+        assert!(
+            matches!(error, Error::Unauthenticated { .. }),
+            "{kind}: {error}"
+        );
         output.push_str(&shown(&error));
     }
-    let matpool = env.provider::<MatpoolProvider>();
+    // A secret field in a provider's record: Matpool's SSH password.
+    let records = Env::new().await;
+    records
+        .on("GET", "/v1/job", &[(200, payload("matpool", "get_job"))])
+        .await;
+    let matpool = records.provider::<MatpoolProvider>();
     let job = matpool.get("421236").await.unwrap();
     output.push_str(&format!(
         "{matpool:?} {job:?} {job:#?} {}",

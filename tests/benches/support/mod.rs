@@ -3,6 +3,8 @@
 //! client, the same server under both sides of every comparison.
 #![allow(dead_code)] // each bench uses part of it
 
+pub mod endpoints;
+
 use std::sync::{Arc, OnceLock};
 
 use gpujobs::{ProviderConfig, ProviderKind};

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use gpujobs::{BuildProvider, WaitOptions};
+use gpujobs::{BuildProvider, ProviderConfig, ProviderKind, WaitOptions};
 use gpujobs_runtime::ManualClock;
 use serde_json::Value;
 use wiremock::matchers::{method, path};
@@ -45,6 +45,16 @@ impl Env {
             server: MockServer::start().await,
             clock: ManualClock::new(),
         }
+    }
+
+    /// The configuration of any provider pointed at the mock, with the canary
+    /// key and the manual clock (for `gpujobs::connect`).
+    pub fn provider_config(&self, kind: ProviderKind) -> ProviderConfig {
+        let mut config = ProviderConfig::new(kind);
+        config.base_url = Some(self.server.uri());
+        config.credential = Some(CANARY_KEY.into());
+        config.clock = Arc::new(self.clock.clone());
+        config
     }
 
     /// A provider pointed at the mock, with the canary key and the manual clock.
