@@ -4,8 +4,9 @@
 #     overlay applied (`cargo xtask overlaid`): zero errors and zero warnings allowed.
 #  2. schemathesis (pinned in tools/schemathesis) drives the sandbox with every overlaid spec:
 #     response schema, status code, content type and no-5xx checks, a fixed seed, bounded examples.
-# Installs both into a cache on first use (npm and PyPI); needs the sandbox binary that
-# `cargo test --workspace` built. Says SKIPPED, with the reason, where a tool cannot be installed.
+# Installs both into a cache on first use (npm and PyPI); builds the sandbox it drives first (the
+# same build `cargo test --workspace` makes, so in CI nothing is rebuilt; never a binary older
+# than the source). Says SKIPPED, with the reason, where a tool cannot be installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -48,9 +49,11 @@ if [ "$(cat "$venv/.requirements" 2>/dev/null)" != "$want" ]; then
   fi
   echo "$want" > "$venv/.requirements"
 fi
-if [ ! -x "$sandbox_bin" ]; then
-  echo "schemathesis: SKIPPED: $sandbox_bin is not built (run cargo test --workspace first)"
-  exit "$failed"
+# The test build's features (not `cargo build -p`, which resolves them differently and rebuilds).
+if ! log=$(cargo test --workspace --no-run --locked 2>&1); then
+  echo "$log" >&2
+  echo "schemathesis: the sandbox does not build (above)" >&2
+  exit 1
 fi
 # One sandbox as the newest Slurm, one as Slurm 22.05 (the only release serving v0.0.38).
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }

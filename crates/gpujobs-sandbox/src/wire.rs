@@ -99,6 +99,67 @@ pub(crate) fn every_field<T: Serialize + JsonSchema>(value: &T, absent: Absent) 
     json
 }
 
+/// A generated type built from the fields given as JSON.
+///
+/// The emulators build their answers this way rather than as struct literals:
+/// the generated type still checks them (a required field missing or a value
+/// of the wrong type fails every test that asks), but a field that a spec
+/// change adds is simply absent here, so an additive change stays additive
+/// (a struct literal would stop compiling: E0063). A key the type does not
+/// have is an emulator's mistake, caught in debug builds.
+///
+/// # Panics
+///
+/// When `fields` do not make a `T`: the emulator disagrees with its own spec,
+/// which the tests exist to catch.
+pub(crate) fn typed<T: serde::de::DeserializeOwned + Serialize>(fields: Value) -> T {
+    let value = match serde_json::from_value::<T>(fields.clone()) {
+        Ok(value) => value,
+        Err(e) => panic!(
+            "the sandbox built an invalid {}: {e}",
+            std::any::type_name::<T>()
+        ),
+    };
+    #[cfg(debug_assertions)]
+    {
+        let back = gpujobs_runtime::reveal(|| serde_json::to_value(&value)).unwrap_or_default();
+        if let Some(key) = unknown_key(&fields, &back) {
+            panic!(
+                "the sandbox set `{key}`, which {} does not have",
+                std::any::type_name::<T>()
+            );
+        }
+    }
+    value
+}
+
+/// A key of `given` that `built` lost (nested objects and first list items
+/// too; not one set to null or to an empty map or list, which generated types
+/// leave out when they write).
+#[cfg(debug_assertions)]
+fn unknown_key(given: &Value, built: &Value) -> Option<String> {
+    let empty = |value: &Value| match value {
+        Value::Null => true,
+        Value::Object(map) => map.is_empty(),
+        Value::Array(list) => list.is_empty(),
+        _ => false,
+    };
+    match (given, built) {
+        (Value::Object(given), Value::Object(built)) => {
+            given.iter().find_map(|(key, value)| match built.get(key) {
+                _ if empty(value) => None,
+                None => Some(key.clone()),
+                Some(found) => unknown_key(value, found).map(|inner| format!("{key}.{inner}")),
+            })
+        }
+        (Value::Array(given), Value::Array(built)) => given
+            .first()
+            .zip(built.first())
+            .and_then(|(g, b)| unknown_key(g, b)),
+        _ => None,
+    }
+}
+
 /// How a server writes a field it has no value for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Absent {

@@ -5,31 +5,20 @@
 use std::collections::BTreeMap;
 
 use gpujobs::ProviderKind;
-use gpujobs_matpool::types::{
-    CreateJobForm, Credential, Envelope, Job, JobApp, JobContext, JobListResponse, JobResources,
-    JobResponse, JobState, JobStatus, Pagination, Port, PortUrls, SshAuth, SshAuthBaseOn,
-    StateLogEntry, Timestamp,
-};
-use gpujobs_runtime::Secret;
+use gpujobs_matpool::types::{CreateJobForm, Envelope, Job, JobListResponse, JobResponse};
 use serde_json::{Value, json};
 
 use super::{Emulator, all, with_job};
 use crate::faults::Fault;
 use crate::model::{JobSpec, Outcome, Phase, SimJob, unix_seconds};
 use crate::state::State;
-use crate::wire::{Absent, Req, Resp};
+use crate::wire::{Absent, Req, Resp, typed};
 
 const KIND: ProviderKind = ProviderKind::Matpool;
 
 /// Matpool ids are integers; the next one after the largest so far.
 fn envelope(code: i64, msg: &str) -> Resp {
-    Resp::json(
-        200,
-        &Envelope {
-            code,
-            msg: msg.into(),
-        },
-    )
+    Resp::json(200, &typed::<Envelope>(json!({"code": code, "msg": msg})))
 }
 
 fn illegal() -> Resp {
@@ -77,11 +66,7 @@ impl Emulator for Matpool {
             ("GET", ["v1", "job"], Some(id)) => with_job(state, KIND, id, |j| {
                 Resp::json_every_field(
                     200,
-                    &JobResponse {
-                        code: 0,
-                        msg: String::new(),
-                        job: Some(render(j, state)),
-                    },
+                    &typed::<JobResponse>(json!({"code": 0, "msg": "", "job": render(j, state)})),
                     Absent::DocumentedNull,
                 )
             })
@@ -124,20 +109,14 @@ fn list(req: &Req, state: &State, fault: Option<&Fault>) -> Resp {
         true => page + 1, // always one more page, like a server whose count keeps growing
         false => total.div_ceil(per_page),
     };
-    let pagination = Pagination {
-        total: total as i64,
-        num_pages: num_pages as i64,
-        page: page as i64,
-        per_page: per_page as i64,
-    };
     Resp::json_every_field(
         200,
-        &JobListResponse {
-            code: 0,
-            msg: String::new(),
-            pagination: Some(pagination),
-            job: page_jobs,
-        },
+        &typed::<JobListResponse>(json!({
+            "code": 0,
+            "msg": "",
+            "pagination": {"total": total, "numPages": num_pages, "page": page, "perPage": per_page},
+            "job": page_jobs,
+        })),
         Absent::DocumentedNull,
     )
 }
@@ -222,11 +201,7 @@ fn create(req: &Req, state: &State) -> Resp {
     let job = super::add_job(state, &Matpool, spec);
     Resp::json_every_field(
         200,
-        &JobResponse {
-            code: 0,
-            msg: String::new(),
-            job: Some(render(&job, state)),
-        },
+        &typed::<JobResponse>(json!({"code": 0, "msg": "", "job": render(&job, state)})),
         Absent::DocumentedNull,
     )
 }
@@ -244,17 +219,7 @@ fn status_code(phase: Phase) -> i64 {
 fn render(job: &SimJob, state: &State) -> Job {
     let (now, timing) = (state.now(), &state.config.timing);
     let id: i64 = job.id.parse().unwrap_or_default();
-    let ts = |at| {
-        Some(Timestamp {
-            seconds: unix_seconds(at),
-        })
-    };
-    let entry = |n: usize, status: i64, at| StateLogEntry {
-        id: Some(2_499_000 + n as i64),
-        status: Some(JobStatus(status)),
-        ts: ts(at),
-        source_id: Some(id),
-    };
+    let ts = |at| json!({"seconds": unix_seconds(at)});
     // A new job is first 6 (initializing), then 1 (queued) at the same second, as in Matpool's example.
     let mut codes = Vec::new();
     for (phase, at) in job.history(now, timing) {
@@ -263,115 +228,82 @@ fn render(job: &SimJob, state: &State) -> Job {
         }
         codes.push((status_code(phase), at));
     }
-    let log: Vec<StateLogEntry> = codes
+    let log: Vec<Value> = codes
         .iter()
         .enumerate()
-        .map(|(n, (status, at))| entry(n, *status, *at))
+        .map(|(n, (status, at))| {
+            json!({"id": 2_499_000 + n as i64, "status": status, "ts": ts(*at), "sourceId": id})
+        })
         .collect();
     let current = codes.last().map_or(6, |(s, _)| *s);
     let meta = |key: &str| job.spec.metadata.get(key).cloned();
     let number = |key: &str| meta(key).and_then(|v| v.parse::<i64>().ok());
     let token = random_token(&job.id);
-    let password = job
+    let password = match &job.spec.secret {
+        Some(secret) => secret.expose().to_owned(),
+        None => format!("pw-{}", &token[..8]),
+    };
+    let envs: Vec<String> = job
         .spec
-        .secret
-        .clone()
-        .unwrap_or_else(|| Secret::new(format!("pw-{}", &token[..8])));
-    Job {
-        id,
-        ctx: Some(JobContext {
-            owner_id: Some(724),
-            node_id: Some(1_699_000 + job.seq as i64),
-            client_id: Some(10001),
-            node_display_id: Some(random_token(&format!("node{}", job.seq))[..6].to_owned()),
-            class: Some(String::new()),
-            aotu_release: Some(false),
-            release_time: None,
-            node_domain: Some(0),
-        }),
-        state: Some(JobState {
-            status: Some(JobStatus(current)),
-            log,
-        }),
-        status: JobStatus(current),
-        app: Some(JobApp {
-            name: Some(String::new()),
-            ver: Some(String::new()),
-            envs: Some(
-                job.spec
-                    .env
-                    .iter()
-                    .map(|(k, v)| format!("{k}={v}"))
-                    .collect::<Vec<_>>()
-                    .join(";"),
-            ),
-            format: Some(2),
-            files: None,
-            cmd: Some(job.spec.command.clone()),
-            hostname: Some(String::new()),
-            creds: Some(Secret::new("")),
-            ports: vec![
-                Port {
-                    port: Some(22),
-                    protocol: Some(1),
-                    extra_data: None,
-                },
-                Port {
-                    port: Some(8888),
-                    protocol: Some(2),
-                    extra_data: None,
-                },
+        .env
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    typed(json!({
+        "id": id,
+        "ctx": {
+            "ownerId": 724,
+            "nodeId": 1_699_000 + job.seq as i64,
+            "clientID": 10001,
+            "nodeDisplayID": &random_token(&format!("node{}", job.seq))[..6],
+            "class": "",
+            "aotuRelease": false,
+            "nodeDomain": 0,
+        },
+        "state": {"status": current, "log": log},
+        "status": current,
+        "app": {
+            "name": "",
+            "ver": "",
+            "envs": envs.join(";"),
+            "format": 2,
+            "cmd": job.spec.command,
+            "hostname": "",
+            "creds": "",
+            "ports": [
+                {"port": 22, "protocol": 1},
+                {"port": 8888, "protocol": 2},
             ],
-            urls: [
-                (
-                    "port_22".to_owned(),
-                    PortUrls {
-                        urls: vec![format!("ssh://sandbox.matpool.invalid:{}", 26000 + job.seq)],
-                    },
-                ),
-                (
-                    "port_8888".to_owned(),
-                    PortUrls {
-                        urls: vec![format!(
-                            "https://sandbox.matpool.invalid:{}?token={token}",
-                            27000 + job.seq
-                        )],
-                    },
-                ),
-            ]
-            .into(),
-            from_snapshot_id: number("fromSnapshotId").or(Some(0)), // 0: none, as Matpool sends it
-            ssh_auths: vec![SshAuth {
-                base_on: Some(SshAuthBaseOn {
-                    cred: Some(Credential {
-                        id: Some(1_887_000 + job.seq as i64),
-                        user: Some("root".into()),
-                        password: Some(password),
-                    }),
-                }),
-            }],
-            net_config: None,
-            remark: Some(job.spec.name.clone().unwrap_or_default()),
-            from_image_id: number("fromImageId").or(Some(633_839)),
-        }),
-        res: Some(JobResources {
-            cpus: Some(0),
-            gpus: Some(0),
-            disk_gb: Some(0),
-            gpu_name: meta("gpuName").or(Some("NVIDIA A16".into())),
-            domain: Some("all".into()),
-            agent_domain: number("agentDomain").or(Some(0)),
-        }),
-        create_time: ts(job.created),
-        vols: None,
-        queue_len: Some(0),
-        nets: Vec::new(),
-        display_id: Some(random_token(&format!("display{}", job.id))[..6].to_owned()),
-        auto_release: Some(false),
-        release_time: None,
-        update_time: None,
-        desc: Some(String::new()),
-    }
+            "urls": {
+                "port_22": {"urls": [format!("ssh://sandbox.matpool.invalid:{}", 26000 + job.seq)]},
+                "port_8888": {"urls": [format!(
+                    "https://sandbox.matpool.invalid:{}?token={token}",
+                    27000 + job.seq
+                )]},
+            },
+            "fromSnapshotId": number("fromSnapshotId").unwrap_or(0), // 0: none, as Matpool sends it
+            "SSHAuths": [{"BaseOn": {"Cred": {
+                "id": 1_887_000 + job.seq as i64,
+                "user": "root",
+                "password": password,
+            }}}],
+            "remark": job.spec.name.clone().unwrap_or_default(),
+            "fromImageId": number("fromImageId").unwrap_or(633_839),
+        },
+        "res": {
+            "cpus": 0,
+            "gpus": 0,
+            "diskGB": 0,
+            "gpuName": meta("gpuName").unwrap_or_else(|| "NVIDIA A16".into()),
+            "domain": "all",
+            "agentDomain": number("agentDomain").unwrap_or(0),
+        },
+        "createTime": ts(job.created),
+        "queueLen": 0,
+        "displayID": &random_token(&format!("display{}", job.id))[..6],
+        "autoRelease": false,
+        "desc": "",
+    }))
 }
 
 /// A stable pseudo-random token derived from `seed` (so a job shows the same one every time).

@@ -3,7 +3,7 @@
 
 use gpujobs::ProviderKind;
 use gpujobs_ppio::types::{
-    Job, JobStatus, ListJobsResponse, SaveImageRequest, SaveImageResponse, StopJobResponse,
+    Job, ListJobsResponse, SaveImageRequest, SaveImageResponse, StopJobResponse,
 };
 use serde_json::{Value, json};
 
@@ -11,7 +11,7 @@ use super::{Emulator, all, with_job};
 use crate::faults::Fault;
 use crate::model::{JobSpec, Phase, SimJob, unix_seconds};
 use crate::state::State;
-use crate::wire::{Absent, Req, Resp};
+use crate::wire::{Absent, Req, Resp, typed};
 
 const KIND: ProviderKind = ProviderKind::Ppio;
 /// The signature in every job's log URL.
@@ -77,7 +77,7 @@ impl Emulator for Ppio {
             .unwrap_or_else(|| not_found(id)),
             ("POST", ["gpus", "v2", "jobs", id, "stop"]) => with_job(state, KIND, id, |j| {
                 j.cancel(now, timing);
-                Resp::json(200, &StopJobResponse(serde_json::Map::new()))
+                Resp::json(200, &typed::<StopJobResponse>(json!({})))
             })
             .unwrap_or_else(|| not_found(id)),
             _ => error(404, "NOT_FOUND", "no such route"),
@@ -127,11 +127,11 @@ fn list(req: &Req, state: &State, fault: Option<&Fault>) -> Resp {
     };
     Resp::json_every_field(
         200,
-        &ListJobsResponse {
-            data: page,
-            next_cursor: Some(next),
-            has_more: Some(more),
-        },
+        &typed::<ListJobsResponse>(json!({
+            "data": page,
+            "next_cursor": next,
+            "has_more": more,
+        })),
         Absent::DocumentedNull,
     )
 }
@@ -147,12 +147,7 @@ fn save_image(req: &Req, state: &State) -> Resp {
     ))
     .name("saveImage");
     let job = super::add_job(state, &Ppio, spec);
-    Resp::json(
-        200,
-        &SaveImageResponse {
-            job_id: Some(job.id),
-        },
-    )
+    Resp::json(200, &typed::<SaveImageResponse>(json!({"job_id": job.id})))
 }
 
 fn job_type(job: &SimJob) -> &str {
@@ -184,30 +179,23 @@ fn render(job: &SimJob, state: &State) -> Job {
         .history(now, timing)
         .last()
         .map_or(job.created, |(_, at)| *at);
-    Job {
-        id: Some(job.id.clone()),
-        type_: Some(job_type(job).to_owned()),
-        envs: job
-            .spec
-            .env
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect(),
-        status: Some(JobStatus {
-            status: Some(status.into()),
-            error: Some(error),
-            message: Some(message),
-        }),
-        log: Some(format!(
-            "{}/ppio/_logs/{}?token={LOG_TOKEN}",
-            state.root_url(),
-            job.id
-        )),
-        created_at: Some(unix_seconds(job.created)),
-        member_id: Some("sandbox-member".into()),
-        owner_id: Some("sandbox-owner".into()),
-        deleted_time: Some(0),
-        update_at: Some(unix_seconds(updated)),
-        instance_id: Some(format!("inst-{}", job.seq)),
-    }
+    let envs: Vec<String> = job
+        .spec
+        .env
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    typed(json!({
+        "id": job.id,
+        "type": job_type(job),
+        "envs": envs,
+        "status": {"status": status, "error": error, "message": message},
+        "log": format!("{}/ppio/_logs/{}?token={LOG_TOKEN}", state.root_url(), job.id),
+        "created_at": unix_seconds(job.created),
+        "member_id": "sandbox-member",
+        "owner_id": "sandbox-owner",
+        "deleted_time": 0,
+        "update_at": unix_seconds(updated),
+        "instance_id": format!("inst-{}", job.seq),
+    }))
 }

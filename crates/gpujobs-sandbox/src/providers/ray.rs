@@ -3,20 +3,20 @@
 
 use gpujobs::ProviderKind;
 use gpujobs_ray::types::{
-    DriverInfo, JobDeleteResponse, JobDetails, JobLogsResponse, JobStatus, JobStopResponse,
-    JobSubmitRequest, JobSubmitResponse, JobType, VersionResponse,
+    JobDeleteResponse, JobDetails, JobLogsResponse, JobStopResponse, JobSubmitRequest,
+    JobSubmitResponse, VersionResponse,
 };
 
 use super::{
     Emulator, all, decode_keyed, exists, exit_code, metadata, ray_status, remove, submitted,
     with_job,
 };
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::faults::Fault;
 use crate::model::{Phase, SimJob, unix_millis};
 use crate::state::State;
-use crate::wire::{Absent, Req, Resp};
+use crate::wire::{Absent, Req, Resp, typed};
 
 const KIND: ProviderKind = ProviderKind::Ray;
 
@@ -80,27 +80,21 @@ impl Emulator for Ray {
                     ),
                     Some(_) => Resp::json(
                         200,
-                        &JobDeleteResponse {
-                            deleted: remove(state, KIND, id),
-                        },
+                        &typed::<JobDeleteResponse>(json!({"deleted": remove(state, KIND, id)})),
                     ),
                 }
             }
             ("POST", ["api", "jobs", id, "stop"]) => with_job(state, KIND, id, |j| {
                 Resp::json(
                     200,
-                    &JobStopResponse {
-                        stopped: j.cancel(now, timing),
-                    },
+                    &typed::<JobStopResponse>(json!({"stopped": j.cancel(now, timing)})),
                 )
             })
             .unwrap_or_else(|| not_found(id)),
             ("GET", ["api", "jobs", id, "logs"]) => with_job(state, KIND, id, |j| {
                 Resp::json(
                     200,
-                    &JobLogsResponse {
-                        logs: j.logs(now, timing),
-                    },
+                    &typed::<JobLogsResponse>(json!({"logs": j.logs(now, timing)})),
                 )
             })
             .unwrap_or_else(|| not_found(id)),
@@ -110,12 +104,12 @@ impl Emulator for Ray {
 }
 
 fn version() -> VersionResponse {
-    VersionResponse {
-        version: "4".into(),
-        ray_version: "2.60.0".into(),
-        ray_commit: Some("sandbox".into()),
-        session_name: Some("session_gpujobs_sandbox".into()),
-    }
+    typed(json!({
+        "version": "4",
+        "ray_version": "2.60.0",
+        "ray_commit": "sandbox",
+        "session_name": "session_gpujobs_sandbox",
+    }))
 }
 
 fn submit(req: &Req, state: &State) -> Resp {
@@ -159,10 +153,7 @@ fn submit(req: &Req, state: &State) -> Resp {
     Resp::json(
         200,
         // Ray 2.60 sends the (deprecated) job_id too, equal to the submission id.
-        &JobSubmitResponse {
-            job_id: Some(job.id.clone()),
-            submission_id: job.id,
-        },
+        &typed::<JobSubmitResponse>(json!({"job_id": job.id, "submission_id": job.id})),
     )
 }
 
@@ -180,33 +171,32 @@ fn details(job: &SimJob, state: &State) -> JobDetails {
         ),
         Phase::Canceled => "Job was intentionally stopped.".to_owned(),
     };
-    JobDetails {
-        type_: JobType("SUBMISSION".into()),
-        entrypoint: job.spec.command.clone(),
-        job_id: started.then(|| format!("{:08x}", job.seq)),
-        submission_id: Some(job.id.clone()),
-        driver_info: started.then(|| DriverInfo {
-            id: format!("{:08x}", job.seq),
-            node_ip_address: "127.0.0.1".into(),
-            pid: (4000 + job.seq).to_string(),
-        }),
-        status: JobStatus(ray_status(phase).into()),
-        message: Some(message),
-        error_type: matches!(phase, Phase::Failed(_))
-            .then(|| "JOB_ENTRYPOINT_COMMAND_ERROR".into()),
-        start_time: Some(unix_millis(job.created)),
-        end_time: phase
-            .is_terminal()
-            .then(|| {
-                job.history(now, timing)
-                    .last()
-                    .map(|(_, at)| unix_millis(*at))
-            })
-            .flatten(),
-        metadata: Some(metadata(job)),
-        runtime_env: None,
-        driver_agent_http_address: started.then(|| "http://127.0.0.1:52365".into()),
-        driver_node_id: started.then(|| "sandbox-node".into()),
-        driver_exit_code: exit_code(phase),
-    }
+    let end_time = phase
+        .is_terminal()
+        .then(|| {
+            job.history(now, timing)
+                .last()
+                .map(|(_, at)| unix_millis(*at))
+        })
+        .flatten();
+    typed(json!({
+        "type": "SUBMISSION",
+        "entrypoint": job.spec.command,
+        "job_id": started.then(|| format!("{:08x}", job.seq)),
+        "submission_id": job.id,
+        "driver_info": started.then(|| json!({
+            "id": format!("{:08x}", job.seq),
+            "node_ip_address": "127.0.0.1",
+            "pid": (4000 + job.seq).to_string(),
+        })),
+        "status": ray_status(phase),
+        "message": message,
+        "error_type": matches!(phase, Phase::Failed(_)).then_some("JOB_ENTRYPOINT_COMMAND_ERROR"),
+        "start_time": unix_millis(job.created),
+        "end_time": end_time,
+        "metadata": metadata(job),
+        "driver_agent_http_address": started.then_some("http://127.0.0.1:52365"),
+        "driver_node_id": started.then_some("sandbox-node"),
+        "driver_exit_code": exit_code(phase),
+    }))
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use gpujobs::ProviderKind;
 use gpujobs_tensorpool::types::{
     JobCancelResponse, JobInfoResponse, JobListResponse, JobPullResponse, MessageResponse,
-    RequestInfoResponse, RequestStatus,
+    RequestInfoResponse,
 };
 use serde_json::{Map, Value, json};
 
@@ -13,7 +13,7 @@ use super::{Emulator, all, exit_code, remove, with_job};
 use crate::faults::Fault;
 use crate::model::{Phase, SimJob};
 use crate::state::State;
-use crate::wire::{Req, Resp};
+use crate::wire::{Req, Resp, typed};
 
 const KIND: ProviderKind = ProviderKind::Tensorpool;
 
@@ -67,10 +67,7 @@ impl Emulator for Tensorpool {
                 );
                 Resp::json(
                     200,
-                    &JobInfoResponse {
-                        message,
-                        job_info: info,
-                    },
+                    &typed::<JobInfoResponse>(json!({"message": message, "job_info": info})),
                 )
             })
             .unwrap_or_else(not_found),
@@ -91,31 +88,30 @@ impl Emulator for Tensorpool {
                     .collect();
                 Resp::json(
                     200,
-                    &JobListResponse {
-                        message: format!("JOB_ID\tSTATUS\n{lines}"),
-                        jobs: Some(jobs),
-                    },
+                    &typed::<JobListResponse>(json!({
+                        "message": format!("JOB_ID\tSTATUS\n{lines}"),
+                        "jobs": jobs,
+                    })),
                 )
             }
             ("POST", ["job", "cancel", id]) => {
                 with_job(state, KIND, id, |j| match j.cancel(now, timing) {
                     true => Resp::json(
                         202,
-                        &JobCancelResponse {
-                            job_id: Some(j.id.clone()),
-                            message: Some("Cancellation requested".into()),
-                            status: Some("canceling".into()),
-                            request_id: Some(format!("req-{}", j.id)),
-                        },
+                        &typed::<JobCancelResponse>(json!({
+                            "job_id": j.id,
+                            "message": "Cancellation requested",
+                            "status": "canceling",
+                            "request_id": format!("req-{}", j.id),
+                        })),
                     ),
                     false => Resp::json(
                         200,
-                        &JobCancelResponse {
-                            job_id: Some(j.id.clone()),
-                            message: Some("Job has already finished".into()),
-                            status: Some(status(j.phase(now, timing)).into()),
-                            request_id: None,
-                        },
+                        &typed::<JobCancelResponse>(json!({
+                            "job_id": j.id,
+                            "message": "Job has already finished",
+                            "status": status(j.phase(now, timing)),
+                        })),
                     ),
                 })
                 .unwrap_or_else(not_found)
@@ -128,9 +124,9 @@ impl Emulator for Tensorpool {
                         remove(state, KIND, id);
                         Resp::json(
                             200,
-                            &MessageResponse {
-                                message: format!("Job {id} deleted"),
-                            },
+                            &typed::<MessageResponse>(
+                                json!({"message": format!("Job {id} deleted")}),
+                            ),
                         )
                     }
                 }
@@ -145,13 +141,10 @@ impl Emulator for Tensorpool {
                     let done = j.phase(now, timing) == Phase::Canceled;
                     let mut resp = Resp::json(
                         200,
-                        &RequestInfoResponse {
-                            request_id: Some((*request).to_owned()),
-                            status: RequestStatus(
-                                if done { "COMPLETED" } else { "PROCESSING" }.into(),
-                            ),
-                            message: None,
-                        },
+                        &typed::<RequestInfoResponse>(json!({
+                            "request_id": request,
+                            "status": if done { "COMPLETED" } else { "PROCESSING" },
+                        })),
                     );
                     if !done {
                         resp.headers.push(("retry-after", "1".into()));
@@ -213,29 +206,19 @@ fn job_info(job: &SimJob, state: &State) -> Map<String, Value> {
 
 fn pull(job: &SimJob, state: &State) -> JobPullResponse {
     match job.phase(state.now(), &state.config.timing).is_terminal() {
-        true => JobPullResponse {
-            message: Some("1 file".into()),
-            download_map: Some(
-                [(
-                    "output/log.txt".to_owned(),
-                    format!(
-                        "https://outputs.sandbox.invalid/{}/log.txt?X-Amz-Signature=sandbox",
-                        job.id
-                    ),
-                )]
-                .into(),
-            ),
-            command: None,
-            command_show_stdout: None,
-        },
-        false => JobPullResponse {
-            message: Some("The job is still running: sync its outputs with rsync".into()),
-            command: Some(format!(
-                "rsync -avz sandbox@127.0.0.1:/jobs/{}/output ./",
-                job.id
-            )),
-            command_show_stdout: Some(true),
-            download_map: None,
-        },
+        true => typed(json!({
+            "message": "1 file",
+            "download_map": {
+                "output/log.txt": format!(
+                    "https://outputs.sandbox.invalid/{}/log.txt?X-Amz-Signature=sandbox",
+                    job.id
+                ),
+            },
+        })),
+        false => typed(json!({
+            "message": "The job is still running: sync its outputs with rsync",
+            "command": format!("rsync -avz sandbox@127.0.0.1:/jobs/{}/output ./", job.id),
+            "command_show_stdout": true,
+        })),
     }
 }

@@ -2,19 +2,17 @@
 //! seconds, bare-boolean stop and delete answers, `app-` ids.
 
 use gpujobs::ProviderKind;
-use gpujobs_yuanrong::types::{
-    AppInfo, DriverInfo, JobStatus, SubmitJobRequest, SubmitJobResponse,
-};
+use gpujobs_yuanrong::types::{AppInfo, SubmitJobRequest, SubmitJobResponse};
 
 use super::{
     Emulator, all, decode_keyed, exists, exit_code, ray_status, remove, submitted, with_job,
 };
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::faults::Fault;
 use crate::model::{Phase, SimJob, unix_seconds};
 use crate::state::State;
-use crate::wire::{Absent, Req, Resp};
+use crate::wire::{Absent, Req, Resp, typed};
 
 const KIND: ProviderKind = ProviderKind::Yuanrong;
 
@@ -111,9 +109,7 @@ fn submit(req: &Req, state: &State) -> Resp {
     let job = super::add_job(state, &Yuanrong, spec);
     Resp::json(
         200,
-        &SubmitJobResponse {
-            submission_id: job.id,
-        },
+        &typed::<SubmitJobResponse>(json!({"submission_id": job.id})),
     )
 }
 
@@ -129,39 +125,29 @@ fn app_info(job: &SimJob, state: &State) -> AppInfo {
         .then(|| job.history(now, timing).last().map(|(_, at)| *at))
         .flatten();
     let env_vars = serde_json::to_string(&job.spec.env).unwrap_or_default();
-    AppInfo {
-        key: Some(job.id.clone()),
-        type_: Some("SUBMISSION".into()),
-        entrypoint: Some(job.spec.command.clone()),
-        submission_id: job.id.clone(),
-        driver_info: Some(DriverInfo {
-            id: Some(job.id.clone()),
-            node_ip_address: Some("127.0.0.1".into()),
-            pid: Some((5000 + job.seq).to_string()),
-        }),
-        status: JobStatus(ray_status(phase).into()),
-        start_time: Some(seconds(started.or(Some(job.created)))),
-        end_time: Some(seconds(ended)),
-        metadata: super::metadata(job),
+    typed(json!({
+        "key": job.id,
+        "type": "SUBMISSION",
+        "entrypoint": job.spec.command,
+        "submission_id": job.id,
+        "driver_info": {
+            "id": job.id,
+            "node_ip_address": "127.0.0.1",
+            "pid": (5000 + job.seq).to_string(),
+        },
+        "status": ray_status(phase),
+        "start_time": seconds(started.or(Some(job.created))),
+        "end_time": seconds(ended),
+        "metadata": super::metadata(job),
         // Read back with other keys than submitted: envVars is JSON text, pip a command.
-        runtime_env: [
-            ("envVars", serde_json::Value::from(env_vars)),
-            ("pip", serde_json::Value::from("")),
-            (
-                "working_dir",
-                job.spec.working_dir.clone().unwrap_or_default().into(),
-            ),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect(),
-        driver_agent_http_address: Some(String::new()),
-        driver_node_id: Some("sandbox-node".into()),
-        driver_exit_code: Some(exit_code(phase).unwrap_or(0)),
-        error_type: Some(if matches!(phase, Phase::Failed(_)) {
-            "ScriptError".into()
-        } else {
-            String::new()
-        }),
-    }
+        "runtime_env": {
+            "envVars": env_vars,
+            "pip": "",
+            "working_dir": job.spec.working_dir.clone().unwrap_or_default(),
+        },
+        "driver_agent_http_address": "",
+        "driver_node_id": "sandbox-node",
+        "driver_exit_code": exit_code(phase).unwrap_or(0),
+        "error_type": if matches!(phase, Phase::Failed(_)) { "ScriptError" } else { "" },
+    }))
 }
