@@ -13,6 +13,9 @@ scratch=$(mktemp -d)
 trap 'git worktree remove --force "$scratch/baseline" >/dev/null 2>&1 || true; rm -rf "$scratch"' EXIT
 cargo fetch --locked --quiet
 
+# Every provider (their generated crates too), from the one list.
+providers=$(bash scripts/providers.sh)
+
 build() { # NAME FEATURES [SOURCE DIRECTORY]
   local dir=$scratch/$1 started ended
   started=$(date +%s.%N)
@@ -22,7 +25,7 @@ build() { # NAME FEATURES [SOURCE DIRECTORY]
   local out=$dir/$([ "$profile" = dev ] && echo debug || echo "$profile")
   local facade generated
   facade=$(stat -c %s "$out"/deps/libgpujobs-*.rlib | awk '{ s += $1 } END { print s }')
-  generated=$( (stat -c %s "$out"/deps/libgpujobs_{ppio,yuanrong,ray,matpool,tensorpool,slurm}-*.rlib 2>/dev/null || true) |
+  generated=$(for p in $providers; do stat -c %s "$out"/deps/libgpujobs_"$p"-*.rlib 2>/dev/null || true; done |
     awk '{ s += $1 } END { print s + 0 }')
   awk -v f="$2${3:+ (baseline $baseline)}" -v t="$(awk -v a="$started" -v b="$ended" 'BEGIN { print b - a }')" \
     -v r="$facade" -v g="$generated" 'BEGIN { printf "| `%s` | %.0f s | %.1f MB | %.1f MB |\n", f, t, r / 1e6, g / 1e6 }'

@@ -44,9 +44,8 @@ sample() { echo $(($(runs 2 "$@") - $(runs 1 "$@"))); }
 # Per provider: one sample of 200 gets of one job, each side on its own.
 gets=200
 rows=""
-# Every provider, from the one list (crates/gpujobs/src/registry_macro.rs).
-providers=$(sed -n 's/^ *"\([a-z]*\)" => .*/\1/p' crates/gpujobs/src/registry_macro.rs)
-[ -n "$providers" ] || { echo "no providers found in the registry" >&2; exit 1; }
+# Every provider (their generated crates too), from the one list.
+providers=$(bash scripts/providers.sh)
 for provider in $providers; do
   say "per call: $provider"
   facade=$(sample --sample-size "$gets" "$provider" --skip get_by_hand --skip fanout)

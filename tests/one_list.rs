@@ -1,6 +1,6 @@
 //! One list of providers, really: every provider in the registry
 //! (`crates/gpujobs/src/registry_macro.rs`) is emulated by the sandbox,
-//! benchmarked, listed by the benchmark script and in the READMEs' tables.
+//! benchmarked, listed by the scripts' `scripts/providers.sh` and in the READMEs' tables.
 //! The fidelity test (`crates/gpujobs-sandbox/tests/fidelity.rs`) and the
 //! secrets canary (`crates/gpujobs/tests/secrets.rs`) loop over the same list
 //! and fail on a provider they have no example or route for.
@@ -33,22 +33,20 @@ fn every_provider_is_benchmarked_on_an_answer_it_decodes() {
     }
 }
 
-/// `scripts/bench-instructions.sh` reads the list with this sed expression.
+/// The scripts that loop over providers (benchmarks) read `scripts/providers.sh`.
 #[test]
-fn the_benchmark_script_reads_the_registry() {
-    let script = std::fs::read_to_string(root().join("scripts/bench-instructions.sh")).unwrap();
-    let expression = r#"s/^ *"\([a-z]*\)" => .*/\1/p"#;
-    assert!(
-        script.contains(expression),
-        "the script's sed expression changed"
-    );
-    let output = std::process::Command::new("sed")
-        .args(["-n", expression])
-        .arg(root().join("crates/gpujobs/src/registry_macro.rs"))
+fn the_scripts_list_every_provider() {
+    let output = std::process::Command::new("bash")
+        .arg(root().join("scripts/providers.sh"))
         .output()
-        .expect("sed runs");
+        .expect("bash runs");
+    assert!(output.status.success(), "{output:?}");
     let listed = String::from_utf8(output.stdout).unwrap();
     assert_eq!(listed.lines().collect::<Vec<_>>(), names(ProviderKind::ALL));
+    for script in ["scripts/bench-build.sh", "scripts/bench-instructions.sh"] {
+        let text = std::fs::read_to_string(root().join(script)).unwrap();
+        assert!(text.contains("$(bash scripts/providers.sh)"), "{script}");
+    }
 }
 
 /// The READMEs' provider tables (a doc list cannot be generated, so it is checked).

@@ -78,19 +78,8 @@ pub use submit::{
 };
 // `Api`, `Provider`, `connect`, `from_env` and every provider module the registry declares.
 pub use providers::{Api, Provider, connect, from_env};
-// The provider modules, each behind its feature (declared by the one list in `providers/mod.rs`).
-#[cfg(feature = "matpool")]
-pub use providers::matpool;
-#[cfg(feature = "ppio")]
-pub use providers::ppio;
-#[cfg(feature = "ray")]
-pub use providers::ray;
-#[cfg(feature = "slurm")]
-pub use providers::slurm;
-#[cfg(feature = "tensorpool")]
-pub use providers::tensorpool;
-#[cfg(feature = "yuanrong")]
-pub use providers::yuanrong;
+// The provider modules, each behind its feature, from the one list (`registry_macro.rs`).
+each_provider!(provider_reexports);
 pub use registry::{ProviderJob, ProviderKind, UnknownProvider};
 pub use text::{is_terminal_control, terminal_safe, terminal_safe_lines};
 pub use wait::{JobProviderExt, WaitOptions};

@@ -4,9 +4,10 @@
 //! [`crate::ProviderKind`] variant, its module and the type of its job record
 //! (from its generated crate) — and hands the list to a macro: `registry.rs`
 //! makes the kind enum, `ProviderKind::ALL`, the names and the
-//! [`crate::ProviderJob`] record from it (`provider_kinds!`), and
+//! [`crate::ProviderJob`] record from it (`provider_kinds!`),
 //! `providers/mod.rs` declares the modules and the descriptor lookup
-//! (`provider_modules!`). Adding a provider adds a line here and nothing else
+//! (`provider_modules!`), and `lib.rs` re-exports the modules
+//! (`provider_reexports!`). Adding a provider adds a line here and nothing else
 //! in the facade's shared code.
 
 /// Calls `$then!` with the list of providers.
@@ -70,6 +71,13 @@ macro_rules! provider_kinds {
             /// No provider record (a job made by hand, or by a custom provider).
             Absent,
         }
+    };
+}
+
+/// The provider modules at the crate's root, each behind its feature (for `lib.rs`).
+macro_rules! provider_reexports {
+    ($( $(#[$doc:meta])* $feature:literal => $variant:ident => $module:ident => $record:ty, )*) => {
+        $( #[cfg(feature = $feature)] pub use providers::$module; )*
     };
 }
 
