@@ -1,57 +1,54 @@
 //! Printing jobs: tables for people, JSON for programs.
 
 use chrono::{DateTime, Utc};
-use gpujobs::{Job, JobStatus, ProviderKind, SensitiveUrl};
+use gpujobs::{Job, JobStatus, ProviderJob};
 use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::cli::Output;
 
-/// A job as the CLI prints it in JSON (`gpujobs schema` describes this).
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct JobView {
-    /// The provider.
-    pub provider: ProviderKind,
-    /// The job id.
-    pub id: String,
-    /// A human name, where the provider has one.
-    pub name: Option<String>,
-    /// One of queued, starting, running, canceling, succeeded, failed, canceled, unknown.
-    pub status: JobStatus,
-    /// The provider's own status value, as a string.
-    pub provider_status: String,
-    /// Why the job failed, where known.
-    pub failure_reason: Option<String>,
-    /// The exit code, where known.
-    pub exit_code: Option<i64>,
-    /// RFC 3339, UTC.
-    pub created_at: Option<DateTime<Utc>>,
-    /// RFC 3339, UTC.
-    pub started_at: Option<DateTime<Utc>>,
-    /// RFC 3339, UTC.
-    pub finished_at: Option<DateTime<Utc>>,
-    /// The provider's message.
-    pub message: Option<String>,
-    /// Where the log is (tokens in it are [REDACTED] unless --show-secrets).
-    pub log_url: Option<SensitiveUrl>,
-}
+/// A job as the CLI prints it in JSON: the facade's [`Job`] itself, without
+/// the provider's own record (`raw`), which programs that want it get from
+/// the library. Not a copy of `Job`'s fields, so the two cannot drift apart;
+/// `gpujobs schema` describes it.
+#[derive(Debug, Serialize)]
+#[serde(transparent)]
+pub struct JobView(Job);
 
 impl From<&Job> for JobView {
     fn from(job: &Job) -> Self {
-        Self {
-            provider: job.provider,
-            id: job.id.clone(),
-            name: job.name.clone(),
-            status: job.status.clone(),
-            provider_status: job.provider_status.clone(),
-            failure_reason: job.failure_reason.clone(),
-            exit_code: job.exit_code,
-            created_at: job.created_at,
-            started_at: job.started_at,
-            finished_at: job.finished_at,
-            message: job.message.clone(),
-            log_url: job.log_url.clone(),
+        let mut job = job.clone();
+        job.raw = ProviderJob::Absent; // left out when serialized
+        Self(job)
+    }
+}
+
+/// The field of [`Job`] a view leaves out.
+const RAW: &str = "raw";
+
+impl JsonSchema for JobView {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "JobView".into()
+    }
+
+    /// `Job`'s schema, inlined and without `raw` (so none of the provider
+    /// records' definitions come along).
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let settings = schemars::generate::SchemaSettings::draft2020_12().with(|s| {
+            s.inline_subschemas = true;
+        });
+        let mut schema = settings.into_generator().root_schema_for::<Job>();
+        if let Some(fields) = schema.get_mut("properties").and_then(|p| p.as_object_mut()) {
+            fields.remove(RAW);
         }
+        if let Some(required) = schema.get_mut("required").and_then(|r| r.as_array_mut()) {
+            required.retain(|name| name != RAW);
+        }
+        schema.remove("$schema");
+        schema.insert("title".into(), Self::schema_name().into());
+        let about = "A job on any provider, as gpujobs prints it (the library's `Job` without the provider's own record).";
+        schema.insert("description".into(), about.into());
+        schema
     }
 }
 
@@ -346,6 +343,7 @@ pub fn one_line(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
+    use gpujobs::ProviderKind;
 
     use super::*;
 

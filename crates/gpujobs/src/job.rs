@@ -172,7 +172,8 @@ pub struct Job {
     pub message: Option<String>,
     /// Where the job's log can be fetched, if the provider gives a URL.
     pub log_url: Option<SensitiveUrl>,
-    /// The provider's own record of the job.
+    /// The provider's own record of the job (left out of JSON when absent).
+    #[serde(skip_serializing_if = "ProviderJob::is_absent")]
     pub raw: ProviderJob,
 }
 

@@ -38,6 +38,13 @@ impl schemars::JsonSchema for ProviderKind {
     }
 }
 
+impl ProviderJob {
+    /// Whether there is no provider record (a job made by hand, or by a custom provider).
+    pub fn is_absent(&self) -> bool {
+        matches!(self, Self::Absent)
+    }
+}
+
 impl fmt::Display for ProviderKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.pad(self.as_str())
