@@ -14,6 +14,12 @@ use crate::registry::ProviderKind;
 /// One page of jobs and the cursor of the next (`None`: this was the last).
 pub type Page<C> = (Vec<Job>, Option<C>);
 
+/// The one page of a provider whose list answer holds every job (its
+/// `Cursor` is `()`): the jobs, and no next page.
+pub(crate) fn only_page(jobs: impl IntoIterator<Item = Job>) -> Result<Page<()>> {
+    Ok((jobs.into_iter().collect(), None))
+}
+
 /// What to list.
 ///
 /// ```

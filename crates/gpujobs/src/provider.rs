@@ -74,6 +74,15 @@ impl Capabilities {
         logs: false,
         follow_logs: false,
     };
+
+    /// Get, list and cancel: what every provider built in does; a descriptor
+    /// adds the rest (`Capabilities { submit: true, ..Capabilities::GET_LIST_CANCEL }`).
+    pub const GET_LIST_CANCEL: Capabilities = Capabilities {
+        get: true,
+        list: true,
+        cancel: true,
+        ..Capabilities::NONE
+    };
 }
 
 /// What a cancel did. Canceling a job that already ended is not an error.

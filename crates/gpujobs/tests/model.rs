@@ -31,7 +31,10 @@ fn a_job_serializes_with_stable_field_names_and_rfc3339_times() {
         .map(|k| text.find(&format!("\"{k}\":")).unwrap())
         .collect();
     assert!(positions.is_sorted(), "fields out of order: {text}");
-    assert!(!text.contains("\"raw\""), "a job made by hand has no record: {text}");
+    assert!(
+        !text.contains("\"raw\""),
+        "a job made by hand has no record: {text}"
+    );
     let value: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(value["status"], "failed");
     assert_eq!(value["provider"], "ray");

@@ -121,13 +121,10 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
         Some("https://paas.matpool.com"),
     ),
     capabilities: Capabilities {
-        get: true,
-        list: true,
         server_paging: true,
-        cancel: true,
         async_cancel: true,
         submit: true,
-        ..Capabilities::NONE
+        ..Capabilities::GET_LIST_CANCEL
     },
     submit: SubmitFields { name: true, env: true, ..SubmitFields::NONE },
     options: &OPTIONS,

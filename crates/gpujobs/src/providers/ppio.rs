@@ -60,13 +60,10 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
         Some("https://api.ppio.com"),
     ),
     capabilities: Capabilities {
-        get: true,
-        list: true,
         server_paging: true,
-        cancel: true,
         reports_failure: true,
         logs: true,
-        ..Capabilities::NONE
+        ..Capabilities::GET_LIST_CANCEL
     },
     submit: SubmitFields::NONE,
     options: &[],

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::job::JobStatus;
+use crate::provider::Capabilities;
 use crate::registry::ProviderKind;
 use crate::submit::{
     OptionFlag, OptionKind, OptionValue, OptionValues, SharedOptions, SubmitOptions,
@@ -78,6 +79,15 @@ pub(crate) fn resources(request: &crate::SubmitRequest) -> Option<BTreeMap<Strin
     let options = request.options_for::<RayOptions>()?;
     (!options.resources.is_empty()).then(|| options.resources.clone())
 }
+
+/// What Ray's Jobs API does, and so openYuanrong's (Ray adds its logs).
+pub(crate) const CAPABILITIES: Capabilities = Capabilities {
+    reports_failure: true,
+    submit: true,
+    client_chosen_id: true,
+    idempotent_submit: true,
+    ..Capabilities::GET_LIST_CANCEL
+};
 
 /// Ray's status values, which openYuanrong shares (exact case).
 pub(crate) static STATUSES: [(&str, JobStatus); 5] = [

@@ -16,7 +16,7 @@ use crate::submit::SubmitFields;
 use crate::descriptor::{ApiFns, Descriptor, EnvVars, StatusTable};
 use crate::error::Result;
 use crate::job::{Job, JobStatus};
-use crate::paging::Page;
+use crate::paging::{Page, only_page};
 use crate::provider::Capabilities;
 use crate::registry::{ProviderJob, ProviderKind};
 use crate::time::from_json;
@@ -56,12 +56,9 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
         Some("https://engine.tensorpool.dev"),
     ),
     capabilities: Capabilities {
-        get: true,
-        list: true,
-        cancel: true,
         async_cancel: true,
         reports_failure: true,
-        ..Capabilities::NONE
+        ..Capabilities::GET_LIST_CANCEL
     },
     submit: SubmitFields::NONE,
     options: &[],
@@ -145,7 +142,7 @@ impl Api for TensorpoolApi {
 
     fn read_page(answer: JobListResponse, (): ()) -> Result<Page<()>> {
         let jobs = answer.jobs.unwrap_or_default();
-        Ok((jobs.into_iter().map(|info| to_job(info, "")).collect(), None))
+        only_page(jobs.into_iter().map(|info| to_job(info, "")))
     }
 
     /// FastAPI's answers: `{"detail": "…"}`, or for a refused request

@@ -17,8 +17,8 @@ use super::{Api, ErrorBody, Provider, adopt_if_same, fresh_id};
 use crate::descriptor::{ApiFns, Descriptor, EnvVars, StatusTable};
 use crate::error::{Error, Result};
 use crate::job::{Job, JobStatus};
-use crate::paging::Page;
-use crate::provider::{JobProvider, Capabilities, check_id};
+use crate::paging::{Page, only_page};
+use crate::provider::{JobProvider, check_id};
 use crate::submit::{SharedOptions, SubmitFields, SubmitRequest};
 use crate::registry::{ProviderJob, ProviderKind};
 use crate::time::from_unix_string;
@@ -43,16 +43,7 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
     name: "yuanrong",
     title: "openYuanrong jobs (Ray's Jobs API, its own wire)",
     env: EnvVars::new(None, "YUANRONG_BASE_URL", None),
-    capabilities: Capabilities {
-        get: true,
-        list: true,
-        cancel: true,
-        reports_failure: true,
-        submit: true,
-        client_chosen_id: true,
-        idempotent_submit: true,
-        ..Capabilities::NONE
-    },
+    capabilities: super::ray_family::CAPABILITIES,
     submit: SubmitFields::ALL,
     options: &super::ray_family::OPTIONS,
     statuses: StatusTable::new(&STATUSES, false),
@@ -121,7 +112,7 @@ impl Api for YuanrongApi {
     }
 
     fn read_page(answer: Vec<AppInfo>, (): ()) -> Result<Page<()>> {
-        Ok((answer.into_iter().map(to_job).collect(), None))
+        only_page(answer.into_iter().map(to_job))
     }
 
     async fn stop(p: &YuanrongProvider, id: &str) -> Result<bool> {

@@ -18,7 +18,7 @@ use super::{Api, Provider, adopt_if_same, fresh_id};
 use crate::descriptor::{ApiFns, Descriptor, EnvVars, StatusTable};
 use crate::error::Result;
 use crate::job::{Job, JobStatus};
-use crate::paging::Page;
+use crate::paging::{Page, only_page};
 use crate::provider::{JobProvider, Capabilities, Logs, check_id};
 use crate::submit::{SharedOptions, SubmitFields, SubmitRequest};
 use crate::registry::{ProviderJob, ProviderKind};
@@ -47,16 +47,9 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
         Some("http://127.0.0.1:8265"),
     ),
     capabilities: Capabilities {
-        get: true,
-        list: true,
-        cancel: true,
-        reports_failure: true,
-        submit: true,
-        client_chosen_id: true,
-        idempotent_submit: true,
         logs: true,
         follow_logs: true,
-        ..Capabilities::NONE
+        ..super::ray_family::CAPABILITIES
     },
     submit: SubmitFields::ALL,
     options: &super::ray_family::OPTIONS,
@@ -132,7 +125,7 @@ impl Api for RayApi {
     }
 
     fn read_page(answer: Vec<JobDetails>, (): ()) -> Result<Page<()>> {
-        Ok((answer.into_iter().map(to_job).collect(), None))
+        only_page(answer.into_iter().map(to_job))
     }
 
     async fn stop(p: &RayProvider, id: &str) -> Result<bool> {

@@ -40,7 +40,7 @@ use crate::config::ProviderConfig;
 use crate::descriptor::{ApiFns, Descriptor, EnvVars, StatusTable};
 use crate::error::{Error, Result};
 use crate::job::{Job, JobStatus};
-use crate::paging::Page;
+use crate::paging::{Page, only_page};
 use crate::provider::{Capabilities, JobProvider};
 use crate::submit::{OptionValues, SharedOptions, SubmitFields, SubmitRequest};
 use crate::registry::{ProviderJob, ProviderKind};
@@ -116,13 +116,10 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
         .with_user(&["SLURM_USER_NAME"])
         .with_api_version("SLURMRESTD_API_VERSION"),
     capabilities: Capabilities {
-        get: true,
-        list: true,
-        cancel: true,
         reports_failure: true,
         submit: true,
         idempotent_submit: true,
-        ..Capabilities::NONE
+        ..Capabilities::GET_LIST_CANCEL
     },
     submit: SubmitFields { metadata: false, ..SubmitFields::ALL },
     options: &OPTIONS,
@@ -675,7 +672,7 @@ impl Api for SlurmApi {
     }
 
     fn read_page(answer: Jobs, (): ()) -> Result<Page<()>> {
-        let jobs = match answer {
+        let jobs: Vec<Job> = match answer {
             Jobs::V0038(answer) => {
                 let errors: Vec<Reported> = answer.errors.iter().map(v0_0_38::reported).collect();
                 if let Some(error) = reported(&errors) {
@@ -691,7 +688,7 @@ impl Api for SlurmApi {
                 answer.jobs.into_iter().flat_map(|j| j.0).map(v0_0_42::to_job).collect()
             }
         };
-        Ok((jobs, None))
+        only_page(jobs)
     }
 
     async fn stop(p: &SlurmProvider, id: &str) -> Result<bool> {
