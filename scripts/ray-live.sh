@@ -77,13 +77,5 @@ done
 answering || { say "FAILED: the dashboard never answered on $RAY_API_SERVER_ADDRESS"; exit 1; }
 say "the dashboard answers on $RAY_API_SERVER_ADDRESS; running the live tests"
 
-# `--workspace --tests` resolves the same dependency features as the plain `cargo test --workspace`
-# before it, so nothing is rebuilt (naming test targets with `--test` would change them); the live
-# tests are the ignored ones in the `ray_live` modules.
-cargo test --workspace --tests -- --ignored ray_live:: --test-threads=2
-say "passed"
-if [ -n "${GPUJOBS_AFTER_TESTS:-}" ]; then
-  # e.g. scripts/bench-process.sh, while the server is still up.
-  say "running GPUJOBS_AFTER_TESTS: $GPUJOBS_AFTER_TESTS"
-  bash -c "$GPUJOBS_AFTER_TESTS"
-fi
+source scripts/live-tests.sh
+run_live_tests ray_live

@@ -243,15 +243,8 @@ PY
     while :; do sleep 3600 & wait $!; done # `wait`, so Ctrl-C runs the trap at once
   fi
   say "slurmrestd answers on $SLURMRESTD_URL; running the live tests"
-  # `--workspace --tests` resolves the same dependency features as `cargo test --workspace`, so
-  # nothing is rebuilt; the live tests are the ignored ones in the `slurm_live` modules.
-  cargo test --workspace --tests -- --ignored slurm_live:: --test-threads=2
-  say "passed"
-  if [ -n "${GPUJOBS_AFTER_TESTS:-}" ]; then
-    # e.g. scripts/bench-process.sh, while the server is still up.
-    say "running GPUJOBS_AFTER_TESTS: $GPUJOBS_AFTER_TESTS"
-    bash -c "$GPUJOBS_AFTER_TESTS"
-  fi
+  source scripts/live-tests.sh
+  run_live_tests slurm_live
 )
 
 releases=("$@")

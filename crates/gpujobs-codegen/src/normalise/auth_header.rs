@@ -7,14 +7,14 @@
 use serde_json::Value;
 
 use super::Notes;
-use super::walk::{METHODS, entries, token};
+use super::walk::{METHODS, entries, resolve, token};
 
 const RULE: &str = "auth-header";
 
 pub(super) fn remove(doc: &mut Value, notes: &mut Notes) {
     let components = doc.get("components").cloned().unwrap_or(Value::Null);
     let is_auth = |p: &Value| {
-        let p = resolve(&components, p);
+        let p = resolve(&components, "parameters", p);
         p.get("in").and_then(Value::as_str) == Some("header")
             && p.get("name")
                 .and_then(Value::as_str)
@@ -46,13 +46,4 @@ pub(super) fn remove(doc: &mut Value, notes: &mut Notes) {
             }
         }
     }
-}
-
-/// Follows a `$ref` to `#/components/parameters/…`.
-fn resolve<'a>(components: &'a Value, p: &'a Value) -> &'a Value {
-    p.get("$ref")
-        .and_then(Value::as_str)
-        .and_then(|r| r.strip_prefix("#/components/parameters/"))
-        .and_then(|name| components.get("parameters").and_then(|ps| ps.get(name)))
-        .unwrap_or(p)
 }

@@ -14,7 +14,7 @@
 
 use serde_json::Value;
 
-use super::walk::{entries, operation_pointer, operations, token};
+use super::walk::{entries, operation_pointer, operations, resolve, token};
 use super::{NormaliseError, Notes, fail};
 
 const RULE: &str = "response-bodies";
@@ -56,7 +56,7 @@ pub(super) fn one_body_kind_per_side(
     for (path, method) in operations(doc) {
         let at = operation_pointer(&path, &method);
         let responses: Vec<(String, Kind)> = entries(doc["paths"][&path][&method].get("responses"))
-            .map(|(code, r)| (code.clone(), kind(resolve(&components, r))))
+            .map(|(code, r)| (code.clone(), kind(resolve(&components, "responses", r))))
             .collect();
 
         let success: Vec<&(String, Kind)> =
@@ -99,13 +99,4 @@ pub(super) fn one_body_kind_per_side(
         }
     }
     Ok(())
-}
-
-/// Follows a `$ref` to `#/components/responses/…`.
-fn resolve<'a>(components: &'a Value, r: &'a Value) -> &'a Value {
-    r.get("$ref")
-        .and_then(Value::as_str)
-        .and_then(|r| r.strip_prefix("#/components/responses/"))
-        .and_then(|name| components.get("responses").and_then(|rs| rs.get(name)))
-        .unwrap_or(r)
 }

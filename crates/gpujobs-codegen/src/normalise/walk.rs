@@ -26,6 +26,17 @@ pub fn token(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
 
+/// Follows a `$ref` to `#/components/<section>/…` (`node` itself when it is
+/// not one, or names nothing there).
+pub fn resolve<'a>(components: &'a Value, section: &str, node: &'a Value) -> &'a Value {
+    let prefix = format!("#/components/{section}/");
+    node.get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix(prefix.as_str()))
+        .and_then(|name| components.get(section).and_then(|all| all.get(name)))
+        .unwrap_or(node)
+}
+
 /// Every operation as `(path, method)`, in document order.
 pub fn operations(doc: &Value) -> Vec<(String, String)> {
     let Some(paths) = doc.get("paths").and_then(Value::as_object) else {

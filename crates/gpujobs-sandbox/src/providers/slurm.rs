@@ -19,7 +19,7 @@ use crate::SlurmRelease;
 use crate::faults::Fault;
 use crate::model::{JobSpec, Phase, SimJob, unix_seconds};
 use crate::state::State;
-use crate::wire::{Absent, Req, Resp, every_field};
+use crate::wire::{Absent, Req, Resp, every_field, typed};
 
 const KIND: ProviderKind = ProviderKind::Slurm;
 
@@ -408,8 +408,7 @@ const NULL_WHEN_UNSET: [&str; 18] = [
 /// `{meta, errors: [], jobs}` with every field of every job, as slurmrestd 22.05 sends it.
 fn jobs_v0_0_38(jobs: Vec<V0038JobResponseProperties>) -> Resp {
     let answer: gpujobs_slurm::v0_0_38::types::V0038JobsResponse =
-        serde_json::from_value(json!({ "meta": meta_v0_0_38(), "errors": [], "jobs": jobs }))
-            .unwrap_or_default();
+        typed(json!({ "meta": meta_v0_0_38(), "errors": [], "jobs": jobs }));
     let mut value = every_field(&answer, Absent::Zero);
     for job in value
         .get_mut("jobs")
@@ -495,26 +494,14 @@ fn submit_v0_0_38(req: &Req, state: &State) -> Resp {
     answer_v0_0_38(200, json!([]), created(state, &script, &job, env, "BATCH"))
 }
 
-/// A job as slurmrestd 22.05 renders it.
-fn render_v0_0_38(job: &SimJob, state: &State) -> V0038JobResponseProperties {
-    let shown = shown(job, state);
+/// The fields of a job every API version renders alike: with `numbers` (the
+/// version's own way to write a number, and its states and exit codes) added.
+fn render_with(job: &SimJob, shown: &Shown, numbers: Value) -> Value {
     let meta = |key: &str| job.spec.metadata.get(key).cloned().unwrap_or_default();
-    // A raw wait status: the exit code in the high byte, or the signal.
-    let wait_status = shown
-        .signal
-        .map_or(shown.exit_code << 8, |(number, _)| number);
-    let value = json!({
+    let mut value = json!({
         "job_id": job.id.parse::<i64>().unwrap_or_default(),
         "name": job.spec.name.clone().unwrap_or_default(),
-        "job_state": shown.state,
         "state_reason": shown.reason,
-        "exit_code": wait_status,
-        "derived_exit_code": 0,
-        "submit_time": unix_seconds(job.created),
-        "eligible_time": unix_seconds(job.created),
-        "start_time": shown.started.unwrap_or(0),
-        "end_time": shown.end_time,
-        "time_limit": shown.limit_minutes,
         "comment": meta("comment"),
         "partition": meta("partition"),
         "standard_output": meta("standard_output"),
@@ -525,11 +512,34 @@ fn render_v0_0_38(job: &SimJob, state: &State) -> V0038JobResponseProperties {
         "cluster": "sandbox",
         "nodes": if shown.started.is_some() { "sandbox-node" } else { "" },
         "batch_flag": true,
+    });
+    if let (Value::Object(value), Value::Object(numbers)) = (&mut value, numbers) {
+        value.extend(numbers);
+    }
+    value
+}
+
+/// A job as slurmrestd 22.05 renders it.
+fn render_v0_0_38(job: &SimJob, state: &State) -> V0038JobResponseProperties {
+    let shown = shown(job, state);
+    // A raw wait status: the exit code in the high byte, or the signal.
+    let wait_status = shown
+        .signal
+        .map_or(shown.exit_code << 8, |(number, _)| number);
+    let numbers = json!({
+        "job_state": shown.state,
+        "exit_code": wait_status,
+        "derived_exit_code": 0,
+        "submit_time": unix_seconds(job.created),
+        "eligible_time": unix_seconds(job.created),
+        "start_time": shown.started.unwrap_or(0),
+        "end_time": shown.end_time,
+        "time_limit": shown.limit_minutes,
         "tasks": 1,
         "cpus": 1,
         "node_count": 1,
     });
-    serde_json::from_value(value).unwrap_or_default()
+    typed(render_with(job, &shown, numbers))
 }
 
 // ---- v0.0.40 to v0.0.45 (Slurm 23.11 on) ----
@@ -764,7 +774,6 @@ fn submit(req: &Req, state: &State, version: &str) -> Resp {
 /// A job as a data_parser version renders it.
 fn render(job: &SimJob, state: &State) -> V0042JobInfo {
     let shown = shown(job, state);
-    let meta = |key: &str| job.spec.metadata.get(key).cloned().unwrap_or_default();
     let (status, return_code) = match (shown.state, shown.signal) {
         (_, Some(_)) => ("SIGNALED", None),
         ("COMPLETED", None) => ("SUCCESS", Some(0)),
@@ -776,11 +785,8 @@ fn render(job: &SimJob, state: &State) -> V0042JobInfo {
         "return_code": no_val(return_code),
         "signal": { "id": no_val(shown.signal.map(|s| s.0)), "name": shown.signal.map_or("", |s| s.1) },
     });
-    let value = json!({
-        "job_id": job.id.parse::<i64>().unwrap_or_default(),
-        "name": job.spec.name.clone().unwrap_or_default(),
+    let numbers = json!({
         "job_state": [shown.state],
-        "state_reason": shown.reason,
         "state_description": "",
         "exit_code": exit_code,
         "derived_exit_code": exit_code,
@@ -789,19 +795,9 @@ fn render(job: &SimJob, state: &State) -> V0042JobInfo {
         "start_time": no_val(Some(shown.started.unwrap_or(0))),
         "end_time": no_val(Some(shown.end_time)),
         "time_limit": no_val(Some(shown.limit_minutes)),
-        "comment": meta("comment"),
-        "partition": meta("partition"),
-        "standard_output": meta("standard_output"),
-        "current_working_directory": job.spec.working_dir.clone().unwrap_or_else(|| "/tmp".into()),
-        "user_name": "sandbox",
-        "user_id": 1000,
-        "group_name": "sandbox",
-        "cluster": "sandbox",
-        "nodes": if shown.started.is_some() { "sandbox-node" } else { "" },
-        "batch_flag": true,
         "tasks": no_val(Some(1)),
         "cpus": no_val(Some(1)),
         "node_count": no_val(Some(1)),
     });
-    serde_json::from_value(value).unwrap_or_default()
+    typed(render_with(job, &shown, numbers))
 }

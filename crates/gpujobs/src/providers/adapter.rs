@@ -39,18 +39,17 @@ pub(crate) mod sealed {
 /// the `examples/custom-provider` crate).
 #[async_trait]
 pub trait Api: sealed::Sealed + Send + Sync + Sized + 'static {
-    /// The generated client.
-    type Client: GeneratedClient;
-    /// What addresses one page of the job list, its default the first page
-    /// (`()` where one answer holds every job).
-    type Cursor: Hash + Default + Send + 'static;
-    /// The provider's descriptor.
-    const DESCRIPTOR: &'static Descriptor;
-
     /// What the provider answers for one job (a generated type).
     type JobAnswer: DeserializeOwned + Send;
     /// What the provider answers for one page of jobs (a generated type).
     type PageAnswer: DeserializeOwned + Send;
+    /// What addresses one page of the job list, its default the first page
+    /// (`()` where one answer holds every job).
+    type Cursor: Hash + Default + Send + 'static;
+    /// The generated client.
+    type Client: GeneratedClient;
+    /// The provider's descriptor.
+    const DESCRIPTOR: &'static Descriptor;
 
     /// Asks for one job (the id is already checked).
     async fn fetch_job(p: &Provider<Self>, id: &str) -> Result<Self::JobAnswer>;

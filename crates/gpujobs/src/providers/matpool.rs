@@ -281,16 +281,15 @@ fn options_from(values: &OptionValues) -> Result<Option<SharedOptions>> {
 
 #[async_trait]
 impl Api for MatpoolApi {
+    type JobAnswer = JobResponse;
+    type PageAnswer = JobListResponse;
+    type Cursor = u64;
+    type Client = gpujobs_matpool::Client;
+    const DESCRIPTOR: &'static Descriptor = &DESCRIPTOR;
+
     fn options_from(values: &OptionValues) -> Result<Option<SharedOptions>> {
         options_from(values)
     }
-
-    type Client = gpujobs_matpool::Client;
-    type Cursor = u64;
-    const DESCRIPTOR: &'static Descriptor = &DESCRIPTOR;
-
-    type JobAnswer = JobResponse;
-    type PageAnswer = JobListResponse;
 
     async fn fetch_job(p: &MatpoolProvider, id: &str) -> Result<JobResponse> {
         p.call(|| p.client().get_job(id)).await

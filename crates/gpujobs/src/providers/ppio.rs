@@ -109,12 +109,11 @@ impl ErrorBody for PpioError {
 
 #[async_trait]
 impl Api for PpioApi {
-    type Client = gpujobs_ppio::Client;
-    type Cursor = String;
-    const DESCRIPTOR: &'static Descriptor = &DESCRIPTOR;
-
     type JobAnswer = PpioJob;
     type PageAnswer = ListJobsResponse;
+    type Cursor = String;
+    type Client = gpujobs_ppio::Client;
+    const DESCRIPTOR: &'static Descriptor = &DESCRIPTOR;
 
     async fn fetch_job(p: &PpioProvider, id: &str) -> Result<PpioJob> {
         p.call(|| p.client().get_job(id)).await

@@ -121,12 +121,11 @@ impl ErrorBody for ErrorDetail {
 
 #[async_trait]
 impl Api for TensorpoolApi {
-    type Client = gpujobs_tensorpool::Client;
-    type Cursor = ();
-    const DESCRIPTOR: &'static Descriptor = &DESCRIPTOR;
-
     type JobAnswer = JobInfoResponse;
     type PageAnswer = JobListResponse;
+    type Cursor = ();
+    type Client = gpujobs_tensorpool::Client;
+    const DESCRIPTOR: &'static Descriptor = &DESCRIPTOR;
 
     async fn fetch_job(p: &TensorpoolProvider, id: &str) -> Result<JobInfoResponse> {
         p.call(|| p.client().get_job_info(id)).await

@@ -92,12 +92,11 @@ impl ErrorBody for ErrorMessage {
 
 #[async_trait]
 impl Api for YuanrongApi {
-    type Client = gpujobs_yuanrong::Client;
-    type Cursor = ();
-    const DESCRIPTOR: &'static Descriptor = &DESCRIPTOR;
-
     type JobAnswer = AppInfo;
     type PageAnswer = Vec<AppInfo>;
+    type Cursor = ();
+    type Client = gpujobs_yuanrong::Client;
+    const DESCRIPTOR: &'static Descriptor = &DESCRIPTOR;
 
     async fn fetch_job(p: &YuanrongProvider, id: &str) -> Result<AppInfo> {
         p.call(|| p.client().get_job(id)).await

@@ -105,12 +105,11 @@ pub(crate) fn to_job(details: JobDetails) -> Job {
 
 #[async_trait]
 impl Api for RayApi {
-    type Client = gpujobs_ray::Client;
-    type Cursor = ();
-    const DESCRIPTOR: &'static Descriptor = &DESCRIPTOR;
-
     type JobAnswer = JobDetails;
     type PageAnswer = Vec<JobDetails>;
+    type Cursor = ();
+    type Client = gpujobs_ray::Client;
+    const DESCRIPTOR: &'static Descriptor = &DESCRIPTOR;
 
     async fn fetch_job(p: &RayProvider, id: &str) -> Result<JobDetails> {
         p.call(|| p.client().get_job(id)).await

@@ -604,11 +604,11 @@ impl SlurmApi {
 
 #[async_trait]
 impl Api for SlurmApi {
-    type Client = SlurmClient;
-    type Cursor = ();
-    const DESCRIPTOR: &'static Descriptor = &DESCRIPTOR;
     type JobAnswer = Jobs;
     type PageAnswer = Jobs;
+    type Cursor = ();
+    type Client = SlurmClient;
+    const DESCRIPTOR: &'static Descriptor = &DESCRIPTOR;
 
     fn client(config: &ProviderConfig, base_url: &str, http: reqwest::Client, state: ClientState) -> Result<SlurmClient> {
         let mut client = SlurmClient::with_state(base_url, http, state);

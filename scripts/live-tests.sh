@@ -1,0 +1,15 @@
+# What the live scripts (ray-live.sh, slurm-live.sh) share, sourced by them once their server
+# answers: `run_live_tests MODULE` runs the live tests, the ignored ones in the `MODULE` modules,
+# then GPUJOBS_AFTER_TESTS (e.g. scripts/bench-process.sh) while the server is still up.
+# Expects the sourcing script's `say`.
+run_live_tests() {
+  # `--workspace --tests` resolves the same dependency features as the plain
+  # `cargo test --workspace` before it, so nothing is rebuilt (naming test targets with `--test`
+  # would change them).
+  cargo test --workspace --tests -- --ignored "$1::" --test-threads=2
+  say "passed"
+  if [ -n "${GPUJOBS_AFTER_TESTS:-}" ]; then
+    say "running GPUJOBS_AFTER_TESTS: $GPUJOBS_AFTER_TESTS"
+    bash -c "$GPUJOBS_AFTER_TESTS"
+  fi
+}
