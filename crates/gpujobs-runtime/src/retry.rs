@@ -2,7 +2,6 @@
 
 use std::time::{Duration, SystemTime};
 
-use reqwest::StatusCode;
 
 /// How requests are retried. The defaults suit interactive use against a
 /// cloud API: 4 attempts, 200 ms doubling to at most 10 s, full jitter, and a
@@ -67,6 +66,72 @@ pub fn backoff(initial: Duration, max: Duration, step: u32, jitter: f64, floor: 
     full.mul_f64(floor + (1.0 - floor) * jitter.clamp(0.0, 1.0))
 }
 
+/// The statuses that say "try again later": too many requests, and a
+/// server's or a gateway's failure. The one list (the facade's
+/// `Error::is_retryable` reads it too).
+pub const TRANSIENT_STATUSES: [u16; 5] = [429, 500, 502, 503, 504];
+
+/// Whether `status` is one of [`TRANSIENT_STATUSES`].
+pub fn is_transient(status: u16) -> bool {
+    TRANSIENT_STATUSES.contains(&status)
+}
+
+/// What a failed exchange was, without its text (which may hold the URL and
+/// the token in it): the one reading of a `reqwest::Error` that retries,
+/// traces and error messages share.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// No connection was made: the request never reached the server.
+    Connect,
+    /// A time limit ran out.
+    Timeout,
+    /// The answer's body broke off or could not be read.
+    Body,
+    /// The request failed on the way (a dropped connection).
+    Request,
+    /// Anything else.
+    Other,
+}
+
+impl Failure {
+    /// The kind of `error`.
+    pub fn of(error: &reqwest::Error) -> Self {
+        if error.is_connect() {
+            Self::Connect
+        } else if error.is_timeout() {
+            Self::Timeout
+        } else if error.is_body() || error.is_decode() {
+            Self::Body
+        } else if error.is_request() {
+            Self::Request
+        } else {
+            Self::Other
+        }
+    }
+
+    /// A short name, for traces.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Connect => "connect",
+            Self::Timeout => "timeout",
+            Self::Body => "body",
+            Self::Request => "request",
+            Self::Other => "other",
+        }
+    }
+
+    /// What happened, for a person.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Connect => "could not connect",
+            Self::Timeout => "the time limit ran out",
+            Self::Body => "the response body was cut short or could not be read",
+            Self::Request => "the request failed (connection dropped?)",
+            Self::Other => "the exchange failed",
+        }
+    }
+}
+
 /// What to do after one attempt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
@@ -88,28 +153,19 @@ pub fn classify(
     now: SystemTime,
 ) -> Verdict {
     match result {
-        Err(e) if e.is_connect() => Verdict::Retry(None),
-        // A timeout, a dropped connection, or a body that broke off: the request may have
-        // been acted on, so only a request that is safe to repeat is sent again.
-        Err(e) if retry_safe && (e.is_timeout() || e.is_request() || e.is_body()) => {
-            Verdict::Retry(None)
-        }
-        Err(_) => Verdict::Done,
-        Ok(response) => {
-            let status = response.status();
-            let transient = matches!(
-                status,
-                StatusCode::TOO_MANY_REQUESTS
-                    | StatusCode::INTERNAL_SERVER_ERROR
-                    | StatusCode::BAD_GATEWAY
-                    | StatusCode::SERVICE_UNAVAILABLE
-                    | StatusCode::GATEWAY_TIMEOUT
-            );
-            match transient && retry_safe {
-                true => Verdict::Retry(retry_after(response.headers(), now)),
-                false => Verdict::Done,
+        Err(e) => match Failure::of(e) {
+            Failure::Connect => Verdict::Retry(None),
+            // A timeout, a dropped connection, or a body that broke off: the request may have
+            // been acted on, so only a request that is safe to repeat is sent again.
+            Failure::Timeout | Failure::Request | Failure::Body if retry_safe => {
+                Verdict::Retry(None)
             }
-        }
+            _ => Verdict::Done,
+        },
+        Ok(response) => match is_transient(response.status().as_u16()) && retry_safe {
+            true => Verdict::Retry(retry_after(response.headers(), now)),
+            false => Verdict::Done,
+        },
     }
 }
 

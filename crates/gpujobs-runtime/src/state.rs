@@ -322,7 +322,7 @@ impl ClientState {
                 tracing::debug!(parent: span, status = response.status().as_u16(), duration_ms, "response");
             }
             Err(error) => {
-                let kind = transport_kind(error);
+                let kind = crate::retry::Failure::of(error).as_str();
                 tracing::debug!(parent: span, error = kind, duration_ms, "transport error");
             }
         }
@@ -366,20 +366,5 @@ fn min_some(a: Option<Duration>, b: Option<Duration>) -> Option<Duration> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
-    }
-}
-
-/// A transport error's kind, without its text (which may hold the URL).
-fn transport_kind(error: &reqwest::Error) -> &'static str {
-    if error.is_connect() {
-        "connect"
-    } else if error.is_timeout() {
-        "timeout"
-    } else if error.is_body() || error.is_decode() {
-        "body"
-    } else if error.is_request() {
-        "request"
-    } else {
-        "other"
     }
 }

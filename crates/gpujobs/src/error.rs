@@ -387,7 +387,7 @@ impl Error {
         match self {
             Self::RateLimited { .. } | Self::Transport { .. } => true,
             Self::Timeout { scope, .. } => *scope != TimeoutScope::Wait,
-            Self::Api { status, .. } => matches!(status, Some(500 | 502 | 503 | 504)),
+            Self::Api { status, .. } => status.is_some_and(gpujobs_runtime::retry::is_transient),
             _ => false,
         }
     }

@@ -11,6 +11,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use futures_util::StreamExt;
 use gpujobs_runtime::ClientState;
+use gpujobs_runtime::retry::Failure;
 use progenitor_client::{ByteStream, ResponseValue};
 
 use crate::config::ProviderConfig;
@@ -258,7 +259,7 @@ impl Ctx {
         }
         Error::Transport {
             provider,
-            message: transport_message(&e),
+            message: Failure::of(&e).describe().into(),
             source: Some(Box::new(e.without_url())),
         }
     }
@@ -280,19 +281,6 @@ fn request_id(headers: &reqwest::header::HeaderMap) -> Option<String> {
             .take(128)
             .collect()
     })
-}
-
-/// A transport error's description without its URL (which may carry a token).
-fn transport_message(e: &reqwest::Error) -> String {
-    if e.is_connect() {
-        "could not connect".into()
-    } else if e.is_body() || e.is_decode() {
-        "the response body was cut short or could not be read".into()
-    } else if e.is_request() {
-        "the request failed (connection dropped?)".into()
-    } else {
-        "the exchange failed".into()
-    }
 }
 
 /// The most of an error body that is read.
