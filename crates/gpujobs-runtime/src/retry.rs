@@ -2,7 +2,6 @@
 
 use std::time::{Duration, SystemTime};
 
-
 /// How requests are retried. The defaults suit interactive use against a
 /// cloud API: 4 attempts, 200 ms doubling to at most 10 s, full jitter, and a
 /// `Retry-After` of at most 30 s honoured (a longer one ends the retries and

@@ -156,15 +156,11 @@ mod tests {
     use crate::descriptor::StatusTable;
     use crate::registry::ProviderKind;
 
+    /// The values themselves are checked against answers in `tests/statuses.rs`.
     #[test]
-    fn ray_family_statuses_map_value_by_value() {
+    fn ray_family_statuses_are_exact_and_unknown_values_stay_unknown() {
         let table = StatusTable::new(&STATUSES, false);
         let cases = [
-            ("PENDING", JobStatus::Queued),
-            ("RUNNING", JobStatus::Running),
-            ("STOPPED", JobStatus::Canceled),
-            ("SUCCEEDED", JobStatus::Succeeded),
-            ("FAILED", JobStatus::Failed),
             ("PREEMPTED", JobStatus::Unknown("PREEMPTED".into())),
             ("running", JobStatus::Unknown("running".into())),
         ];
