@@ -4,17 +4,32 @@
 
 mod common;
 
+use std::sync::Arc;
+
 use common::gpujobs;
+use gpujobs::ProviderKind;
+use gpujobs_sandbox::{Sandbox, SandboxConfig};
 use serde_json::Value;
 use wiremock::matchers::path;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-/// Runs against the built-in sandbox and expects success.
+/// Runs against a sandbox seeded as the built-in one is (so the same demo
+/// ids) whose clock stands still: its demo jobs stay in the states they start
+/// in however long the command takes on a busy machine. Expects success.
 fn sandbox(args: &[&str]) -> String {
-    let mut all = vec!["--sandbox"];
-    all.extend_from_slice(args);
-    let (code, stdout, stderr) = gpujobs(&all, &[]);
-    assert_eq!(code, 0, "gpujobs {all:?} failed: {stderr}");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let still = Arc::new(gpujobs_runtime::ManualClock::at(
+        std::time::SystemTime::now(),
+    ));
+    let config = SandboxConfig::default().seed(42).clock(still);
+    let sandbox = runtime.block_on(Sandbox::start(config)).unwrap();
+    let env: Vec<(&str, String)> = ProviderKind::ALL
+        .iter()
+        .flat_map(|kind| sandbox.env(*kind))
+        .collect();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (code, stdout, stderr) = gpujobs(args, &env);
+    assert_eq!(code, 0, "gpujobs {args:?} failed: {stderr}");
     // A submit says that the built-in sandbox lasts one command; nothing else goes to stderr.
     let unexpected: Vec<&str> = stderr
         .lines()

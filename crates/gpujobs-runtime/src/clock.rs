@@ -94,6 +94,14 @@ impl ManualClock {
         }
     }
 
+    /// A clock whose wall clock stands at `wall` until advanced (e.g. now,
+    /// for times a person reads relative to the real one).
+    pub fn at(wall: SystemTime) -> Self {
+        let clock = Self::new();
+        clock.lock().wall = wall;
+        clock
+    }
+
     /// Fixes the jitter fraction (clamped to `[0, 1]`).
     pub fn with_jitter(self, fraction: f64) -> Self {
         self.lock().jitter = fraction.clamp(0.0, 1.0);

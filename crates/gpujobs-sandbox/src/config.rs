@@ -2,8 +2,10 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use gpujobs::ProviderKind;
+use gpujobs_runtime::{Clock, SystemClock};
 
 use crate::model::Timing;
 
@@ -24,6 +26,9 @@ pub struct SandboxConfig {
     /// The Slurm release whose slurmrestd answers under `/slurm` (default: 26.05,
     /// the newest gpujobs speaks).
     pub slurm_release: SlurmRelease,
+    /// What time it is for the jobs (default: the system's). A
+    /// [`gpujobs_runtime::ManualClock`] moves them only when a test advances it.
+    pub clock: Arc<dyn Clock>,
 }
 
 impl Default for SandboxConfig {
@@ -42,6 +47,7 @@ impl Default for SandboxConfig {
             demo_jobs: true,
             seed: fastrand::u64(..),
             slurm_release: SlurmRelease::default(),
+            clock: Arc::new(SystemClock),
         }
     }
 }
@@ -62,6 +68,20 @@ impl SandboxConfig {
     /// Sets how fast jobs move.
     pub fn timing(mut self, timing: Timing) -> Self {
         self.timing = timing;
+        self
+    }
+
+    /// Tells the jobs' time from `clock`: with a [`gpujobs_runtime::ManualClock`]
+    /// a job moves only when the test advances it, however busy the machine.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use gpujobs_runtime::ManualClock;
+    /// let clock = ManualClock::new();
+    /// let config = gpujobs_sandbox::SandboxConfig::default().clock(Arc::new(clock.clone()));
+    /// ```
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
         self
     }
 

@@ -152,23 +152,39 @@ impl Sandbox {
         lock(&self.state.requests).clone()
     }
 
+    /// The environment that points a client (the CLI, or `from_env`) at
+    /// `provider` here: its base URL, and its token where it checks one.
+    ///
+    /// ```no_run
+    /// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+    /// use gpujobs::ProviderKind;
+    /// let sandbox = gpujobs_sandbox::Sandbox::start(Default::default()).await?;
+    /// let child = std::process::Command::new("gpujobs")
+    ///     .args(["-p", "ray", "list"])
+    ///     .envs(sandbox.env(ProviderKind::Ray))
+    ///     .status()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn env(&self, provider: ProviderKind) -> Vec<(&'static str, String)> {
+        let env = provider.descriptor().env;
+        let mut vars = vec![(env.base_url, self.base_url(provider))];
+        if let (Some(var), Some(token)) = (env.credential, self.token(provider)) {
+            vars.push((var, token.to_owned()));
+        }
+        vars
+    }
+
     /// What the standalone server prints: each provider's base URL and the
     /// environment to point a client at it.
     pub fn banner(&self) -> String {
         let mut out = format!("gpujobs sandbox listening on http://{}\n\n", self.addr);
         for kind in emulated() {
-            let env = kind.descriptor().env;
-            let mut line = format!(
-                "  {:<11} {}={}",
-                kind.as_str(),
-                env.base_url,
-                self.base_url(kind)
-            );
-            if let (Some(var), Some(token)) = (env.credential, self.token(kind)) {
-                line.push_str(&format!(" {var}={token}"));
-            }
-            out.push_str(&line);
-            out.push('\n');
+            let vars: Vec<String> = self
+                .env(kind)
+                .into_iter()
+                .map(|(var, value)| format!("{var}={value}"))
+                .collect();
+            out.push_str(&format!("  {:<11} {}\n", kind.as_str(), vars.join(" ")));
         }
         out.push_str("\nThese are demo tokens for this local server only. Ctrl-C stops it.\n");
         out

@@ -72,7 +72,7 @@ impl State {
     }
 
     pub(crate) fn now(&self) -> SystemTime {
-        SystemTime::now()
+        self.config.clock.wall()
     }
 
     /// Adds a job for `provider` with `id` and returns a copy of it.
