@@ -11,6 +11,7 @@
 
 pub mod body;
 mod clock;
+mod exec;
 pub mod retry;
 mod secret;
 mod state;
