@@ -82,7 +82,7 @@ pub use providers::{Api, Provider, connect, from_env};
 each_provider!(provider_reexports);
 pub use registry::{ProviderJob, ProviderKind, UnknownProvider};
 pub use text::{is_terminal_control, terminal_safe, terminal_safe_lines};
-pub use wait::{JobProviderExt, WaitOptions};
+pub use wait::{Ended, JobProviderExt, WaitOptions};
 
 /// What most programs need: `use gpujobs::prelude::*;`.
 pub mod prelude {

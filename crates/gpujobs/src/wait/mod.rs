@@ -1,88 +1,21 @@
-//! Waiting for jobs: `wait`, `submit_and_wait`, `watch`.
+//! Waiting for jobs: `wait`, `submit_and_wait`, `watch`, and many jobs at
+//! once (`wait_all`, in `many.rs`), all polling as [`WaitOptions`] says.
+
+mod many;
+mod options;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use futures_util::stream::{self, BoxStream, StreamExt};
-
-use gpujobs_runtime::{Clock, SystemClock, backoff};
 
 use crate::error::{Error, Result, TimeoutScope};
 use crate::job::Job;
 use crate::provider::JobProvider;
 use crate::submit::SubmitRequest;
-
-/// How to wait for a job.
-///
-/// Polls start at `initial_interval` and double up to `max_interval`
-/// ([`gpujobs_runtime::backoff`], the same backoff as retries), each wait
-/// jittered between half and the whole interval so many waiters do not poll
-/// in step.
-///
-/// ```
-/// use std::time::Duration;
-/// use gpujobs::WaitOptions;
-/// let options = WaitOptions::default().timeout(Duration::from_secs(600));
-/// assert_eq!(options.max_interval, Duration::from_secs(30));
-/// ```
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct WaitOptions {
-    /// Give up after this long, with [`Error::Timeout`] carrying the last job seen.
-    /// A poll still in flight then has 2 s more to answer, so a provider that hangs
-    /// cannot hold the wait past `timeout` + 2 s. (The bound is tokio's timer: wait
-    /// on a tokio runtime.)
-    pub timeout: Duration,
-    /// The first wait between polls.
-    pub initial_interval: Duration,
-    /// The longest wait between polls.
-    pub max_interval: Duration,
-    /// The clock and jitter source (tests use `gpujobs_runtime::ManualClock`).
-    pub clock: Arc<dyn Clock>,
-}
-
-impl Default for WaitOptions {
-    /// One hour, polling from 1 s up to 30 s.
-    fn default() -> Self {
-        Self {
-            timeout: Duration::from_secs(3600),
-            initial_interval: Duration::from_secs(1),
-            max_interval: Duration::from_secs(30),
-            clock: Arc::new(SystemClock),
-        }
-    }
-}
-
-impl WaitOptions {
-    /// Sets the overall timeout.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// Sets the first and the longest poll interval.
-    pub fn intervals(mut self, initial: Duration, max: Duration) -> Self {
-        self.initial_interval = initial;
-        self.max_interval = max.max(initial);
-        self
-    }
-
-    /// Uses this clock and jitter source.
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
-        self
-    }
-
-    /// The wait before poll number `poll` (from 1).
-    fn pause(&self, poll: u32) -> Duration {
-        let (initial, max) = (self.initial_interval, self.max_interval);
-        backoff(initial, max, poll, self.clock.jitter(), 0.5)
-    }
-}
-
-/// How long past a wait's timeout its last poll may take to answer.
-const POLL_GRACE: Duration = Duration::from_secs(2);
+pub use many::Ended;
+use options::POLL_GRACE;
+pub use options::WaitOptions;
 
 /// `wait`, `submit_and_wait` and `watch`, for every [`JobProvider`].
 #[async_trait]
@@ -114,6 +47,42 @@ pub trait JobProviderExt: JobProvider {
             true => Ok(job),
             false => self.wait(&job.id, options).await,
         }
+    }
+
+    /// Waits for many jobs at once, yielding each one's end as soon as a poll
+    /// sees it: `(id, Ok(job))` in its final state (succeeded, failed or
+    /// canceled), or `(id, Err(…))` — [`Error::NotFound`] for a job the
+    /// provider no longer knows (Slurm forgets ended jobs after `MinJobAge`),
+    /// [`Error::Timeout`] with the last record seen for each job still running
+    /// when `options.timeout` runs out, or a get's own error. Each id is
+    /// reported once; the stream ends after the last.
+    ///
+    /// Polls follow `options` as [`wait`](JobProviderExt::wait) does, and each
+    /// costs what is cheapest for the jobs still running: one listing when it
+    /// covers them for less than a get each (a listing is tried once there
+    /// are 32 jobs or more; a listing too large or failing is not tried
+    /// again), otherwise a get each, 16 at a time.
+    ///
+    /// ```no_run
+    /// # async fn f(provider: &dyn gpujobs::JobProvider) {
+    /// use futures_util::StreamExt;
+    /// use gpujobs::{JobProviderExt, WaitOptions};
+    /// let mut ends = provider.wait_all(["a", "b", "c"], &WaitOptions::default());
+    /// while let Some((id, end)) = ends.next().await {
+    ///     match end {
+    ///         Ok(job) => println!("{id}: {}", job.status),
+    ///         Err(e) => println!("{id}: {e}"),
+    ///     }
+    /// }
+    /// # }
+    /// ```
+    fn wait_all<I, S>(&self, ids: I, options: &WaitOptions) -> BoxStream<'static, Ended>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let ids: Vec<String> = ids.into_iter().map(Into::into).collect();
+        many::wait_all(self.shared(), ids, options)
     }
 
     /// A stream of the job each time its status changes (the first poll

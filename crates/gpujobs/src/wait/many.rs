@@ -1,0 +1,240 @@
+//! Waiting for many jobs at once ([`wait_all`]): each poll asks about the jobs
+//! still running in the way that costs least — one listing of the provider's
+//! jobs, or a get each (a few at a time) — judged from what the last listing
+//! cost, so three jobs among 100,000 ended ones never read 100,000.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::Arc;
+use std::time::Instant;
+
+use futures_util::stream::{self, BoxStream, StreamExt};
+
+use super::options::{POLL_GRACE, WaitOptions};
+use crate::error::{Error, Result, TimeoutScope};
+use crate::job::Job;
+use crate::paging::ListOptions;
+use crate::provider::JobProvider;
+
+/// Gets in flight at once when polling job by job.
+pub(crate) const CONCURRENT_GETS: usize = 16;
+
+/// What one request costs beside the records it reads, counted in records
+/// (headers, a round trip, a provider's rate limit): a listing of `n` jobs in
+/// one request is cheaper than `k` gets when `REQUEST_COST + n <= k * (REQUEST_COST + 1)`.
+const REQUEST_COST: usize = 16;
+
+/// Below this many jobs a listing is not tried before its size is known: it
+/// might read far more than a get each would.
+const TRY_LISTING_FROM: usize = 32;
+
+/// What the last listing cost, which decides the next poll.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Listing {
+    /// Not tried yet.
+    Untried,
+    /// It took `requests` requests (pages) and read `records` jobs.
+    Cost {
+        /// Requests made (one per page).
+        requests: usize,
+        /// Jobs read.
+        records: usize,
+    },
+    /// The provider cannot list, or its listing failed (too large, paging
+    /// in circles): a get each from now on.
+    Unusable,
+}
+
+impl Listing {
+    /// Whether one listing costs less than a get for each of `pending` jobs.
+    pub(crate) fn cheaper_for(self, pending: usize) -> bool {
+        match self {
+            Listing::Untried => pending >= TRY_LISTING_FROM,
+            Listing::Cost { requests, records } => {
+                requests * REQUEST_COST + records <= pending * (REQUEST_COST + 1)
+            }
+            Listing::Unusable => false,
+        }
+    }
+}
+
+/// One job's end as [`wait_all`] reports it: its id, and its final record —
+/// or why there is none (the provider no longer knows the job: `NotFound`;
+/// the wait's time ran out: `Timeout` with the last record seen; a get that
+/// failed).
+pub type Ended = (String, Result<Job>);
+
+struct Poller {
+    provider: Arc<dyn JobProvider>,
+    options: WaitOptions,
+    started: Instant,
+    polls: u32,
+    /// The jobs not ended yet, with the last record seen of each.
+    pending: BTreeMap<String, Option<Job>>,
+    /// Ends found by the last poll, not yet handed out.
+    ready: VecDeque<Ended>,
+    listing: Listing,
+}
+
+impl Poller {
+    /// Records `job` for its id: an end goes to `ready`, anything else is kept.
+    fn seen(&mut self, id: &str, job: Job) {
+        if job.status.is_terminal() {
+            self.pending.remove(id);
+            self.ready.push_back((id.to_owned(), Ok(job)));
+        } else if let Some(last) = self.pending.get_mut(id) {
+            *last = Some(job);
+        }
+    }
+
+    /// Ends `id` with `error`.
+    fn failed(&mut self, id: &str, error: Error) {
+        self.pending.remove(id);
+        self.ready.push_back((id.to_owned(), Err(error)));
+    }
+
+    /// Ends every job still pending with the wait's timeout.
+    fn time_out(&mut self) {
+        let provider = self.provider.kind();
+        let after = self.options.timeout;
+        for (id, last) in std::mem::take(&mut self.pending) {
+            let error = Error::Timeout {
+                provider,
+                scope: TimeoutScope::Wait,
+                after,
+                last_job: last.map(Box::new),
+            };
+            self.ready.push_back((id, Err(error)));
+        }
+    }
+
+    /// One poll: a listing if it is the cheaper way, then a get for each job
+    /// the listing did not show (or for every job).
+    async fn poll(&mut self) {
+        let mut unseen: BTreeSet<String> = self.pending.keys().cloned().collect();
+        if self.listing.cheaper_for(unseen.len()) {
+            match self.list().await {
+                Ok((jobs, cost)) => {
+                    self.listing = cost;
+                    for job in jobs {
+                        if unseen.remove(&job.id) {
+                            let id = job.id.clone();
+                            self.seen(&id, job);
+                        }
+                    }
+                }
+                Err(_) => self.listing = Listing::Unusable,
+            }
+        }
+        // Jobs the listing did not show (newer than it, or no longer kept by the
+        // provider, as Slurm forgets ended jobs) are asked for one by one.
+        let provider = &self.provider;
+        let answers: Vec<(String, Result<Job>)> = stream::iter(unseen)
+            .map(|id| async move {
+                let answer = provider.get(&id).await;
+                (id, answer)
+            })
+            .buffer_unordered(CONCURRENT_GETS)
+            .collect()
+            .await;
+        for (id, answer) in answers {
+            match answer {
+                Ok(job) => self.seen(&id, job),
+                Err(error) => self.failed(&id, error),
+            }
+        }
+    }
+
+    /// Every job the provider lists that is still pending, and what the
+    /// listing cost; page by page, so only the pending jobs are kept.
+    async fn list(&self) -> Result<(Vec<Job>, Listing)> {
+        if !self.provider.capabilities().list {
+            return Err(Error::unsupported(
+                self.provider.kind(),
+                crate::error::Operation::List,
+            ));
+        }
+        let mut pages = self.provider.pages(&ListOptions::default());
+        let (mut requests, mut records, mut found) = (0, 0, Vec::new());
+        while let Some(page) = pages.next().await {
+            let page = page?;
+            requests += 1;
+            records += page.len();
+            found.extend(
+                page.into_iter()
+                    .filter(|j| self.pending.contains_key(&j.id)),
+            );
+        }
+        Ok((found, Listing::Cost { requests, records }))
+    }
+}
+
+/// Waits for every job in `ids` (see [`super::JobProviderExt::wait_all`]).
+pub(crate) fn wait_all(
+    provider: Arc<dyn JobProvider>,
+    ids: Vec<String>,
+    options: &WaitOptions,
+) -> BoxStream<'static, Ended> {
+    let poller = Poller {
+        provider,
+        started: options.clock.now(),
+        options: options.clone(),
+        polls: 0,
+        pending: ids.into_iter().map(|id| (id, None)).collect(),
+        ready: VecDeque::new(),
+        listing: Listing::Untried,
+    };
+    stream::unfold(poller, |mut poller| async move {
+        loop {
+            if let Some(ended) = poller.ready.pop_front() {
+                return Some((ended, poller));
+            }
+            if poller.pending.is_empty() {
+                return None;
+            }
+            let (options, clock) = (&poller.options, &poller.options.clock);
+            let elapsed = clock.now().saturating_duration_since(poller.started);
+            if poller.polls > 0 {
+                if elapsed >= options.timeout {
+                    poller.time_out();
+                    continue;
+                }
+                let pause = options.pause(poller.polls).min(options.timeout - elapsed);
+                clock.sleep(pause).await;
+            }
+            poller.polls += 1;
+            // As in `watch`: the deadline bounds the poll too (real time, as I/O is).
+            let remaining = options
+                .timeout
+                .saturating_sub(clock.now().saturating_duration_since(poller.started));
+            let timely = tokio::time::timeout(remaining + POLL_GRACE, poller.poll()).await;
+            if timely.is_err() {
+                poller.time_out();
+            }
+        }
+    })
+    .boxed()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Listing;
+
+    #[test]
+    fn a_listing_is_tried_only_for_enough_jobs_and_kept_while_it_is_cheaper() {
+        assert!(!Listing::Untried.cheaper_for(3), "3 jobs: a get each");
+        assert!(Listing::Untried.cheaper_for(10_000));
+        // One request that read 100,000 jobs: dearer than 3 gets, cheaper than 10,000.
+        let huge = Listing::Cost {
+            requests: 1,
+            records: 100_000,
+        };
+        assert!(!huge.cheaper_for(3) && huge.cheaper_for(10_000));
+        // 100 pages of 100: cheaper than a get each for 1,000 jobs, not for 100.
+        let paged = Listing::Cost {
+            requests: 100,
+            records: 10_000,
+        };
+        assert!(paged.cheaper_for(1_000) && !paged.cheaper_for(100));
+        assert!(!Listing::Unusable.cheaper_for(1_000_000));
+    }
+}
