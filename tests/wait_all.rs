@@ -104,8 +104,14 @@ async fn two_hundred_ray_jobs_ending_over_an_hour_cost_fewer_requests_than_one_p
     // One listing a poll while many run, a get each for the last dozen; single
     // waits would have made 200 requests at every poll of the first minutes.
     let (lists, gets) = requests(&sandbox, "/api/jobs/");
-    assert!((100..=200).contains(&lists), "{lists} listings over an hour");
-    assert!(lists + gets <= 200, "{lists} listings and {gets} gets in all");
+    assert!(
+        (100..=200).contains(&lists),
+        "{lists} listings over an hour"
+    );
+    assert!(
+        lists + gets <= 200,
+        "{lists} listings and {gets} gets in all"
+    );
 }
 
 #[tokio::test]

@@ -91,20 +91,23 @@ pub enum Output {
     Json,
     /// One JSON object per line.
     Ndjson,
+    /// Job ids only, one a line (to pipe into `get`, `wait` or `cancel`).
+    Name,
 }
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Show one job.
+    /// Show jobs (several at once, a few requests at a time; each failure reported).
     Get {
-        /// The job id.
-        id: String,
+        /// The job ids.
+        #[arg(required = true, value_name = "ID")]
+        ids: Vec<String>,
     },
     /// List jobs (without --provider: every configured provider, in one table).
     List {
-        /// Only jobs in this status (repeatable): queued, starting, running, canceling, succeeded, failed, canceled, unknown.
-        #[arg(long = "status", value_name = "STATUS", value_parser = parse_status)]
+        /// Only jobs in these statuses (comma-separated or repeated): queued, starting, running, canceling, succeeded, failed, canceled, unknown.
+        #[arg(long = "status", value_name = "STATUS", value_parser = parse_status, value_delimiter = ',')]
         statuses: Vec<JobStatus>,
         /// At most this many jobs per provider.
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
@@ -117,14 +120,18 @@ pub enum Command {
         #[arg(long, value_name = "DURATION", value_parser = parse_limit)]
         timeout: Option<Duration>,
     },
-    /// Cancel a job (canceling a job that already ended reports that and succeeds).
+    /// Cancel jobs (canceling a job that already ended reports that and succeeds; several
+    /// at once, a few requests at a time, each result reported).
     Cancel {
-        /// The job id.
-        id: String,
+        /// The job ids.
+        #[arg(required = true, value_name = "ID")]
+        ids: Vec<String>,
     },
-    /// Wait for a job to end; exits 0 if it succeeded, 1 if it failed or was canceled.
+    /// Wait for jobs to end; exits 0 if all succeeded, 1 if any failed, was canceled or is
+    /// gone, 3 if the time ran out first (naming the jobs still running).
     Wait(WaitArgs),
-    /// Print a line each time a job's status changes until it ends (`wait --watch`).
+    /// Print a line each time a job's status changes until it ends (`wait --watch`); with
+    /// several jobs, a line as each ends.
     Watch(WaitArgs),
     /// Print a job's logs (with --follow, until the job ends).
     Logs {
@@ -162,8 +169,16 @@ pub enum Command {
 /// How to wait for a job.
 #[derive(Debug, Args)]
 pub struct WaitArgs {
-    /// The job id.
-    pub id: String,
+    /// The job ids.
+    #[arg(
+        value_name = "ID",
+        required_unless_present = "all",
+        conflicts_with = "all"
+    )]
+    pub ids: Vec<String>,
+    /// Every job of the provider that had not ended when the command started.
+    #[arg(long)]
+    pub all: bool,
     /// Give up after this long in all (exit 3).
     #[arg(long, visible_alias = "for", value_name = "DURATION", value_parser = parse_limit, default_value = "1h")]
     pub timeout: Duration,

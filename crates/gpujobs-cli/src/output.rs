@@ -84,18 +84,21 @@ impl Printer {
         match self.output {
             Output::Json => self.json(&JobView::from(job), true),
             Output::Ndjson => self.json(&JobView::from(job), false),
+            Output::Name => one_line(&job.id),
             Output::Table => self.job_table(job),
         }
     }
 
     /// Several jobs: a table, an array, or one line each.
     pub fn jobs(&self, jobs: &[Job]) -> String {
-        let views: Vec<JobView> = jobs.iter().map(JobView::from).collect();
         match self.output {
-            Output::Json => self.json(&views, true),
-            Output::Ndjson => views
+            Output::Json => {
+                let views: Vec<JobView> = jobs.iter().map(JobView::from).collect();
+                self.json(&views, true)
+            }
+            Output::Ndjson | Output::Name => jobs
                 .iter()
-                .map(|v| self.json(v, false))
+                .map(|job| self.job(job))
                 .collect::<Vec<_>>()
                 .join("\n"),
             Output::Table => self.list_table(jobs),

@@ -176,13 +176,19 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
     if matches!(cli.command, Command::Schema) && cli.output.is_some_and(|o| o != Output::Json) {
         return Err(Failure::usage("schema prints JSON Schema: -o json only"));
     }
+    let prints_jobs = !matches!(
+        cli.command,
+        Command::Logs { .. } | Command::Providers | Command::Schema
+    );
+    if cli.output == Some(Output::Name) && !prints_jobs {
+        return Err(Failure::usage(
+            "-o name prints job ids: for get, list, wait, watch, cancel and submit",
+        ));
+    }
     let context = Context::new(&cli).await?;
     let printer = printer(&cli);
     match &cli.command {
-        Command::Get { id } => {
-            let job = context.one()?.get(id).await;
-            emit(&printer.job(&context.explain(job)?));
-        }
+        Command::Get { ids } => return get(&context, &printer, ids).await,
         Command::List {
             statuses,
             limit,
@@ -201,10 +207,7 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
                 None => listing.await,
             };
         }
-        Command::Cancel { id } => {
-            let outcome = context.one()?.cancel(id).await;
-            emit(&cancel_text(&printer, &context.explain(outcome)?));
-        }
+        Command::Cancel { ids } => return cancel(&context, &printer, ids).await,
         Command::Wait(args) => return wait(&context, &printer, args, args.watch).await,
         Command::Watch(args) => return wait(&context, &printer, args, true).await,
         Command::Logs {
@@ -483,7 +486,9 @@ async fn list(context: &Context, printer: &Printer, options: ListOptions) -> Res
             Err(e) => report(&mut code, context.explain_error(e)),
         }
     }
-    if code == 0 || !jobs.is_empty() || printer.output != Output::Table {
+    // `-o name` with no job prints nothing (not an empty line).
+    let names_of_none = jobs.is_empty() && printer.output == Output::Name;
+    if !names_of_none && (code == 0 || !jobs.is_empty() || printer.output != Output::Table) {
         emit(&printer.jobs(&jobs));
     }
     Ok(code)
@@ -495,20 +500,205 @@ fn report(code: &mut u8, failure: Failure) {
     *code = (*code).max(failure.code);
 }
 
-/// `wait` and `watch`: polls until the job ends; with `watch`, a line per status change.
+/// Requests in flight at once for `get` and `cancel` of several jobs.
+const CONCURRENT: usize = 16;
+
+/// `get`: one job as before; several, a few at a time, printed in the order
+/// given (`-o ndjson` and `-o name` as each arrives), each failure reported.
+async fn get(context: &Context, printer: &Printer, ids: &[String]) -> Result<u8, Failure> {
+    let provider = context.one()?;
+    if let [id] = ids {
+        emit(&printer.job(&context.explain(provider.get(id).await)?));
+        return Ok(0);
+    }
+    let mut answers = futures_util::stream::iter(ids)
+        .map(|id| provider.get(id))
+        .buffered(CONCURRENT);
+    let (mut code, mut jobs) = (0, Vec::new());
+    let streaming = matches!(printer.output, Output::Ndjson | Output::Name);
+    while let Some(answer) = answers.next().await {
+        match answer {
+            Ok(job) if streaming => emit(&printer.job(&job)),
+            Ok(job) => jobs.push(job),
+            Err(e) => report(&mut code, failure(&e, Some(context))),
+        }
+    }
+    if !streaming && (!jobs.is_empty() || printer.output == Output::Json) {
+        emit(&printer.jobs(&jobs));
+    }
+    Ok(code)
+}
+
+/// `cancel`: each job's outcome, a few at a time, in the order given.
+async fn cancel(context: &Context, printer: &Printer, ids: &[String]) -> Result<u8, Failure> {
+    let provider = context.one()?;
+    if let [id] = ids {
+        emit(&cancel_text(
+            printer,
+            &context.explain(provider.cancel(id).await)?,
+        ));
+        return Ok(0);
+    }
+    let mut outcomes = futures_util::stream::iter(ids)
+        .map(|id| provider.cancel(id))
+        .buffered(CONCURRENT);
+    let mut code = 0;
+    while let Some(outcome) = outcomes.next().await {
+        match outcome {
+            Ok(outcome) => emit(&cancel_text(printer, &outcome)),
+            Err(e) => report(&mut code, failure(&e, Some(context))),
+        }
+    }
+    Ok(code)
+}
+
+/// `wait` and `watch`: one job as before (a line per status change with
+/// `watch`); several, or `--all`, through `wait_all`.
 async fn wait(
     context: &Context,
     printer: &Printer,
     args: &WaitArgs,
     watch: bool,
 ) -> Result<u8, Failure> {
-    let provider = context.one()?;
-    let options = WaitOptions::default()
+    match (&args.ids[..], args.all) {
+        ([id], false) => wait_one(context, printer, args, id, watch).await,
+        _ => wait_many(context, printer, args, watch).await,
+    }
+}
+
+/// The wait's options from the command line.
+fn wait_options(args: &WaitArgs) -> WaitOptions {
+    WaitOptions::default()
         .timeout(args.timeout)
-        .intervals(args.interval, args.max_interval);
-    let mut changes = provider.watch(&args.id, &options);
+        .intervals(args.interval, args.max_interval)
+}
+
+/// Many jobs: each printed as it ends (`-o ndjson`, `-o name`, and with
+/// `watch` a line); a table or array of them all at the end otherwise; a
+/// progress line on a terminal. Exit 0 if all succeeded, 1 if any did not
+/// (or is gone), 3 if the time ran out first, naming the jobs still running.
+async fn wait_many(
+    context: &Context,
+    printer: &Printer,
+    args: &WaitArgs,
+    watch: bool,
+) -> Result<u8, Failure> {
+    let provider = context.one()?;
+    let ids = match args.all {
+        false => args.ids.clone(),
+        true => {
+            let jobs: Vec<Job> = provider
+                .list(ListOptions::default())
+                .try_collect()
+                .await
+                .map_err(|e| failure(&e, Some(context)))?;
+            jobs.into_iter()
+                .filter(|j| !j.status.is_terminal())
+                .map(|j| j.id)
+                .collect()
+        }
+    };
+    if ids.is_empty() {
+        eprintln!("note: no {} job was running", provider.kind());
+    }
+    let total = ids.len() as u64;
+    let progress = (printer.output == Output::Table && std::io::stderr().is_terminal())
+        .then(|| progress_bar(total));
+    let streaming = watch || matches!(printer.output, Output::Ndjson | Output::Name);
+    let (mut code, mut failed, mut ended, mut still_running) = (0, 0u64, Vec::new(), Vec::new());
+    let mut ends = provider.wait_all(ids, &wait_options(args));
+    while let Some((id, end)) = ends.next().await {
+        match end {
+            Ok(job) => {
+                if job.status != JobStatus::Succeeded {
+                    failed += 1;
+                    code = code.max(1);
+                }
+                let line = match (watch, printer.output) {
+                    (true, Output::Table) => Some(change_line(printer, &job)),
+                    _ if streaming => Some(printer.job(&job)),
+                    _ => None,
+                };
+                match (line, &progress) {
+                    (Some(line), Some(bar)) => bar.suspend(|| emit(&line)),
+                    (Some(line), None) => emit(&line),
+                    (None, _) => {}
+                }
+                ended.push(job);
+            }
+            Err(Error::Timeout { .. }) => still_running.push(id),
+            Err(e) => {
+                failed += 1;
+                let f = failure(&e, Some(context));
+                code = code.max(1);
+                match &progress {
+                    Some(bar) => bar.suspend(|| report(&mut code, f)),
+                    None => report(&mut code, f),
+                }
+            }
+        }
+        if let Some(bar) = &progress {
+            bar.inc(1);
+            let running = total - bar.position();
+            bar.set_message(format!("{failed} failed, {running} running"));
+        }
+    }
+    if let Some(bar) = &progress {
+        bar.finish_and_clear();
+    }
+    if !streaming && (!ended.is_empty() || printer.output == Output::Json) {
+        emit(&printer.jobs(&ended));
+    }
+    if !still_running.is_empty() {
+        let shown: Vec<String> = still_running
+            .iter()
+            .take(20)
+            .map(|id| one_line(id))
+            .collect();
+        let more = still_running.len().saturating_sub(shown.len());
+        let more = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        return Err(Failure {
+            code: 3,
+            message: format!(
+                "timed out after {} (--timeout) with {} of {total} jobs still running: {}{more}",
+                humantime::format_duration(args.timeout),
+                still_running.len(),
+                shown.join(", ")
+            ),
+        });
+    }
+    Ok(code)
+}
+
+/// The progress line of a many-job wait, on stderr.
+fn progress_bar(total: u64) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(total);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} ended, {msg} ({elapsed})")
+    {
+        bar.set_style(style);
+    }
+    bar.set_message(format!("0 failed, {total} running"));
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+/// One job: polls until it ends; with `watch`, a line per status change.
+async fn wait_one(
+    context: &Context,
+    printer: &Printer,
+    args: &WaitArgs,
+    id: &str,
+    watch: bool,
+) -> Result<u8, Failure> {
+    let provider = context.one()?;
+    let mut changes = provider.watch(id, &wait_options(args));
     let spinner = (!watch && printer.output == Output::Table && std::io::stderr().is_terminal())
-        .then(|| spinner(&args.id));
+        .then(|| spinner(id));
     let mut last: Option<Job> = None;
     while let Some(change) = changes.next().await {
         let job = match change {
@@ -521,11 +711,7 @@ async fn wait(
             }
         };
         if let Some(spinner) = &spinner {
-            spinner.set_message(format!(
-                "{}: {}",
-                one_line(&args.id),
-                status_text(&job.status)
-            ));
+            spinner.set_message(format!("{}: {}", one_line(id), status_text(&job.status)));
         }
         if watch {
             emit(&change_line(printer, &job));
@@ -537,11 +723,7 @@ async fn wait(
     }
     let job = last.ok_or_else(|| Failure {
         code: 6,
-        message: format!(
-            "{}: no answer for job {}",
-            provider.kind(),
-            one_line(&args.id)
-        ),
+        message: format!("{}: no answer for job {}", provider.kind(), one_line(id)),
     })?;
     if !watch {
         emit(&printer.job(&job));
@@ -574,6 +756,7 @@ fn change_line(printer: &Printer, job: &Job) -> String {
             status_text(&job.status),
             one_line(&job.provider_status)
         ),
+        Output::Name => one_line(&job.id),
         _ => printer.json(&JobView::from(job), false),
     }
 }
@@ -586,6 +769,7 @@ fn cancel_text(printer: &Printer, outcome: &CancelOutcome) -> String {
         _ => ("unknown", outcome.job()),
     };
     match printer.output {
+        Output::Name => one_line(&job.id),
         Output::Table => {
             let said = match what {
                 "stopped" => "stopped".to_owned(),
