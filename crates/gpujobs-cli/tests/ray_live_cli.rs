@@ -33,6 +33,46 @@ mod ray_live {
 
     #[test]
     #[ignore = "needs a Ray head node: scripts/ray-live.sh"]
+    fn wait_for_three_jobs_at_once_through_the_cli() {
+        let sweep = fresh("cli-sweep");
+        let mut ids = Vec::new();
+        for (n, code) in [0, 0, 5].iter().enumerate() {
+            let id = format!("{sweep}-{n}");
+            let script = format!("import sys; sys.exit({code})");
+            let (status, _, stderr) =
+                gpujobs(&["submit", "--id", &id, "--", "python", "-c", &script]);
+            assert_eq!(status, 0, "{stderr}");
+            ids.push(id);
+        }
+        let mut wait = vec!["-o", "ndjson", "wait", "--max-interval", "1s"];
+        wait.extend(ids.iter().map(String::as_str));
+        let (code, stdout, stderr) = gpujobs(&wait);
+        assert_eq!(code, 1, "one failed: {stderr}");
+        let ends: Vec<Value> = stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(ends.len(), 3, "{stdout}");
+        for end in &ends {
+            let id = end["id"].as_str().unwrap();
+            let want = if id.ends_with("-2") {
+                ("failed", 5)
+            } else {
+                ("succeeded", 0)
+            };
+            assert_eq!(
+                (
+                    end["status"].as_str().unwrap(),
+                    end["exit_code"].as_i64().unwrap()
+                ),
+                want,
+                "{id}"
+            );
+        }
+    }
+
+    #[test]
+    #[ignore = "needs a Ray head node: scripts/ray-live.sh"]
     fn submit_get_list_wait_logs_through_the_cli() {
         let id = fresh("cli-ok");
         let job = json(&[

@@ -11,7 +11,7 @@
 mod ray_live {
     use std::time::Duration;
 
-    use futures_util::TryStreamExt;
+    use futures_util::{StreamExt, TryStreamExt};
     use gpujobs::prelude::*;
     use gpujobs::ray::RayProvider;
     use gpujobs::yuanrong::YuanrongProvider;
@@ -181,6 +181,49 @@ mod ray_live {
         let job = ray.wait(&id, &options()).await.unwrap();
         assert_eq!(job.status, JobStatus::Canceled);
         record("get_job_stopped", &format!("/api/jobs/{id}")).await;
+    }
+
+    #[tokio::test]
+    #[ignore = "needs a Ray head node: scripts/ray-live.sh"]
+    async fn twenty_jobs_waited_for_at_once_end_as_they_really_did() {
+        let ray = ray();
+        let sweep = fresh("live-sweep");
+        // 14 succeed, 5 exit 4, 1 is canceled while it sleeps.
+        let mut expected = Vec::new();
+        for n in 0..20 {
+            let id = format!("{sweep}-{n}");
+            let (command, status) = match n {
+                19 => ("sleep 600".to_owned(), JobStatus::Canceled),
+                n if n % 4 == 1 => (
+                    format!("python -c \"import sys; sys.exit(4)\" # {n}"),
+                    JobStatus::Failed,
+                ),
+                n => (format!("python -c \"print({n})\""), JobStatus::Succeeded),
+            };
+            ray.submit(&SubmitRequest::new(command).id(&id))
+                .await
+                .unwrap();
+            expected.push((id, status));
+        }
+        ray.cancel(&expected[19].0).await.unwrap();
+        let ids: Vec<String> = expected.iter().map(|(id, _)| id.clone()).collect();
+        let options = options().timeout(Duration::from_secs(300));
+        let ends: std::collections::BTreeMap<String, Job> = ray
+            .wait_all(ids, &options)
+            .map(|(id, end)| (id.clone(), end.unwrap_or_else(|e| panic!("{id}: {e}"))))
+            .collect()
+            .await;
+        assert_eq!(ends.len(), 20);
+        for (id, status) in &expected {
+            let job = &ends[id];
+            assert_eq!(&job.status, status, "{id}");
+            match status {
+                JobStatus::Failed => assert_eq!(job.exit_code, Some(4), "{id}"),
+                JobStatus::Succeeded => assert_eq!(job.exit_code, Some(0), "{id}"),
+                _ => {}
+            }
+            assert!(job.finished_at.is_some(), "{id} has an end time");
+        }
     }
 
     #[tokio::test]
