@@ -14,7 +14,7 @@
 mod slurm_live {
     use std::time::Duration;
 
-    use futures_util::TryStreamExt;
+    use futures_util::{StreamExt, TryStreamExt};
     use gpujobs::prelude::*;
     use gpujobs::slurm::version::ApiVersion;
     use gpujobs::slurm::{SlurmOptions, SlurmProvider};
@@ -229,6 +229,39 @@ mod slurm_live {
         let reason = done.failure_reason.clone().unwrap_or_default();
         assert!(reason.contains("killed by signal 9"), "{reason}");
         record(&slurm, "get_job_signaled", &format!("/job/{}", done.id)).await;
+    }
+
+    #[tokio::test]
+    #[ignore = "needs slurmrestd: scripts/slurm-live.sh"]
+    async fn twenty_jobs_waited_for_at_once_end_as_they_really_did() {
+        let slurm = slurm();
+        // 14 succeed, 5 exit 4, 1 is canceled while it sleeps or waits its turn.
+        let mut expected = Vec::new();
+        for n in 0..20 {
+            let (command, status) = match n {
+                19 => ("sleep 300".to_owned(), JobStatus::Canceled),
+                n if n % 4 == 1 => (format!("echo {n}; exit 4"), JobStatus::Failed),
+                n => (format!("echo {n}"), JobStatus::Succeeded),
+            };
+            let job = slurm.submit(&job(&command)).await.unwrap();
+            expected.push((job.id, status));
+        }
+        slurm.cancel(&expected[19].0).await.unwrap();
+        let ids: Vec<String> = expected.iter().map(|(id, _)| id.clone()).collect();
+        let options = options().timeout(Duration::from_secs(300));
+        let ends: std::collections::BTreeMap<String, Job> = slurm
+            .wait_all(ids, &options)
+            .map(|(id, end)| (id.clone(), end.unwrap_or_else(|e| panic!("{id}: {e}"))))
+            .collect()
+            .await;
+        assert_eq!(ends.len(), 20);
+        for (id, status) in &expected {
+            let job = &ends[id];
+            assert_eq!(&job.status, status, "{id}: {job:?}");
+            if *status == JobStatus::Failed {
+                assert_eq!(job.exit_code, Some(4), "{id}");
+            }
+        }
     }
 
     #[tokio::test]
