@@ -192,10 +192,9 @@ impl Sandbox {
 
     /// The jobs `provider` holds.
     pub fn jobs(&self, provider: ProviderKind) -> Vec<SimJob> {
-        self.state
-            .jobs()
-            .get(&provider)
-            .cloned()
+        let jobs = self.state.jobs();
+        jobs.get(&provider)
+            .map(|list| list.all().to_vec())
             .unwrap_or_default()
     }
 }

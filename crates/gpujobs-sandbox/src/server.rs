@@ -106,11 +106,16 @@ async fn handle(
     if let Some(query) = parts.uri.query() {
         below_prefix = format!("{below_prefix}?{query}");
     }
-    lock(&state.requests).push(RequestRecord {
-        provider,
-        method: req.method.clone(),
-        path: below_prefix,
-    });
+    let record = {
+        let mut requests = lock(&state.requests);
+        requests.push(RequestRecord {
+            provider,
+            method: req.method.clone(),
+            path: below_prefix,
+            answer_bytes: 0,
+        });
+        requests.len() - 1
+    };
 
     if let (Some((key, upgrade)), Some(id)) = (upgrade, emulator.log_tail(&req)) {
         return Ok(tail::serve(key, upgrade, state.clone(), provider, id));
@@ -165,6 +170,9 @@ async fn handle(
         }),
         Some(Fault::CutShort) => return Ok(cut_short(resp)),
         _ => {}
+    }
+    if let Some(recorded) = lock(&state.requests).get_mut(record) {
+        recorded.answer_bytes = resp.body.len();
     }
     Ok(encode(resp))
 }

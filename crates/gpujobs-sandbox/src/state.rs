@@ -1,7 +1,7 @@
 //! What the server, the emulators and the faults share: the jobs, the faults
 //! switched on, the requests seen, the seeded generator.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::sync::{Mutex, MutexGuard};
 use std::time::SystemTime;
@@ -12,8 +12,9 @@ use crate::config::SandboxConfig;
 use crate::faults::FaultRule;
 use crate::model::{JobSpec, SimJob};
 
-/// What the sandbox remembers of a request (for tests that count them).
+/// What the sandbox remembers of a request (for tests and benchmarks that count them).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RequestRecord {
     /// The provider it was for.
     pub provider: ProviderKind,
@@ -21,13 +22,52 @@ pub struct RequestRecord {
     pub method: String,
     /// The path below the provider's prefix, with its query, as sent.
     pub path: String,
+    /// The answer's body, in bytes (0 for an answer a fault replaced or broke off).
+    pub answer_bytes: usize,
+}
+
+/// One provider's jobs, oldest first, found by id at once (a sandbox holding
+/// 100,000 jobs answers a get as fast as one holding ten).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct JobList {
+    jobs: Vec<SimJob>,
+    by_id: HashMap<String, usize>,
+}
+
+impl JobList {
+    /// Every job, oldest first.
+    pub(crate) fn all(&self) -> &[SimJob] {
+        &self.jobs
+    }
+
+    pub(crate) fn push(&mut self, job: SimJob) {
+        self.by_id.insert(job.id.clone(), self.jobs.len());
+        self.jobs.push(job);
+    }
+
+    pub(crate) fn get_mut(&mut self, id: &str) -> Option<&mut SimJob> {
+        let at = *self.by_id.get(id)?;
+        self.jobs.get_mut(at)
+    }
+
+    /// Removes job `id`; whether it was there.
+    pub(crate) fn remove(&mut self, id: &str) -> bool {
+        let Some(at) = self.by_id.remove(id) else {
+            return false;
+        };
+        self.jobs.remove(at);
+        for index in self.by_id.values_mut().filter(|index| **index > at) {
+            *index -= 1;
+        }
+        true
+    }
 }
 
 /// Everything the server shares between connections.
 #[derive(Debug)]
 pub(crate) struct State {
     pub config: SandboxConfig,
-    pub jobs: Mutex<BTreeMap<ProviderKind, Vec<SimJob>>>,
+    pub jobs: Mutex<BTreeMap<ProviderKind, JobList>>,
     pub faults: Mutex<Vec<FaultRule>>,
     pub requests: Mutex<Vec<RequestRecord>>,
     pub next_seq: Mutex<u64>,
@@ -53,7 +93,7 @@ impl State {
         }
     }
 
-    pub(crate) fn jobs(&self) -> MutexGuard<'_, BTreeMap<ProviderKind, Vec<SimJob>>> {
+    pub(crate) fn jobs(&self) -> MutexGuard<'_, BTreeMap<ProviderKind, JobList>> {
         lock(&self.jobs)
     }
 

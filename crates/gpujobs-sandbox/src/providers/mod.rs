@@ -153,28 +153,23 @@ pub(crate) fn with_job<R>(
     id: &str,
     f: impl FnOnce(&mut SimJob) -> R,
 ) -> Option<R> {
-    state
-        .jobs()
-        .get_mut(&provider)?
-        .iter_mut()
-        .find(|j| j.id == id)
-        .map(f)
+    state.jobs().get_mut(&provider)?.get_mut(id).map(f)
 }
 
 /// A copy of every job of `provider`, oldest first.
 pub(crate) fn all(state: &State, provider: ProviderKind) -> Vec<SimJob> {
-    state.jobs().get(&provider).cloned().unwrap_or_default()
+    let jobs = state.jobs();
+    jobs.get(&provider)
+        .map(|list| list.all().to_vec())
+        .unwrap_or_default()
 }
 
 /// Removes job `id`; answers whether it existed.
 pub(crate) fn remove(state: &State, provider: ProviderKind, id: &str) -> bool {
-    let mut jobs = state.jobs();
-    let Some(list) = jobs.get_mut(&provider) else {
-        return false;
-    };
-    let before = list.len();
-    list.retain(|j| j.id != id);
-    list.len() != before
+    state
+        .jobs()
+        .get_mut(&provider)
+        .is_some_and(|list| list.remove(id))
 }
 
 /// Whether a job with this id already exists.

@@ -18,10 +18,15 @@ use crate::provider::JobProvider;
 /// Gets in flight at once when polling job by job.
 pub(crate) const CONCURRENT_GETS: usize = 16;
 
-/// What one request costs beside the records it reads, counted in records
-/// (headers, a round trip, a provider's rate limit): a listing of `n` jobs in
-/// one request is cheaper than `k` gets when `REQUEST_COST + n <= k * (REQUEST_COST + 1)`.
-const REQUEST_COST: usize = 16;
+/// What one request costs beside the records it reads, counted in records:
+/// headers, a round trip and, above all, a share of the provider's rate
+/// limit. A listing of `n` jobs in one request is cheaper than `k` gets when
+/// `REQUEST_COST + n <= k * (REQUEST_COST + 1)`.
+const REQUEST_COST: usize = 64;
+
+/// Jobs asked for per page when listing (where the provider pages): few
+/// requests, and a size the paging providers here take.
+const LIST_PAGE: u32 = 100;
 
 /// Below this many jobs a listing is not tried before its size is known: it
 /// might read far more than a get each would.
@@ -153,7 +158,9 @@ impl Poller {
                 crate::error::Operation::List,
             ));
         }
-        let mut pages = self.provider.pages(&ListOptions::default());
+        let mut pages = self
+            .provider
+            .pages(&ListOptions::default().page_size(LIST_PAGE));
         let (mut requests, mut records, mut found) = (0, 0, Vec::new());
         while let Some(page) = pages.next().await {
             let page = page?;
@@ -235,6 +242,10 @@ mod tests {
             records: 10_000,
         };
         assert!(paged.cheaper_for(1_000) && !paged.cheaper_for(100));
+        assert!(
+            !huge.cheaper_for(1_000),
+            "100,000 records for 1,000 jobs: gets"
+        );
         assert!(!Listing::Unusable.cheaper_for(1_000_000));
     }
 }

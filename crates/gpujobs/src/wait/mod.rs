@@ -60,7 +60,7 @@ pub trait JobProviderExt: JobProvider {
     /// Polls follow `options` as [`wait`](JobProviderExt::wait) does, and each
     /// costs what is cheapest for the jobs still running: one listing when it
     /// covers them for less than a get each (a listing is tried once there
-    /// are 32 jobs or more; a listing too large or failing is not tried
+    /// are 32 jobs or more, 100 jobs a page; a listing too large or failing is not tried
     /// again), otherwise a get each, 16 at a time.
     ///
     /// ```no_run
