@@ -32,6 +32,8 @@ pub struct RequestRecord {
 pub(crate) struct JobList {
     jobs: Vec<SimJob>,
     by_id: HashMap<String, usize>,
+    /// The largest id that is a number (providers whose ids count up).
+    largest_number: Option<u64>,
 }
 
 impl JobList {
@@ -40,7 +42,15 @@ impl JobList {
         &self.jobs
     }
 
+    /// The largest id that is a number, if any.
+    pub(crate) fn largest_number(&self) -> Option<u64> {
+        self.largest_number
+    }
+
     pub(crate) fn push(&mut self, job: SimJob) {
+        if let Ok(number) = job.id.parse::<u64>() {
+            self.largest_number = self.largest_number.max(Some(number));
+        }
         self.by_id.insert(job.id.clone(), self.jobs.len());
         self.jobs.push(job);
     }

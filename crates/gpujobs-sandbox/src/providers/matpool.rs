@@ -8,7 +8,7 @@ use gpujobs::ProviderKind;
 use gpujobs_matpool::types::{CreateJobForm, Envelope, Job, JobListResponse, JobResponse};
 use serde_json::{Value, json};
 
-use super::{Emulator, all, with_job};
+use super::{Emulator, largest_number, with_all, with_job};
 use crate::faults::Fault;
 use crate::model::{JobSpec, Outcome, Phase, SimJob, unix_seconds};
 use crate::state::State;
@@ -35,11 +35,9 @@ impl Emulator for Matpool {
     }
 
     fn new_id(&self, state: &State) -> String {
-        let largest = all(state, KIND)
-            .iter()
-            .filter_map(|j| j.id.parse::<i64>().ok())
-            .max();
-        largest.map_or(421_230, |n| n + 1).to_string()
+        largest_number(state, KIND)
+            .map_or(421_230, |n| n + 1)
+            .to_string()
     }
 
     fn unknown_status(&self, _state: &State) -> (&'static str, Value) {
@@ -93,18 +91,18 @@ fn list(req: &Req, state: &State, fault: Option<&Fault>) -> Resp {
     let (Some(page), Some(per_page)) = (number("page", 1), number("per_page", 10)) else {
         return illegal();
     };
-    let mut jobs = all(state, KIND);
-    if req.query.get("order").map(String::as_str) != Some("true") {
-        jobs.reverse(); // newest first unless asked otherwise
-    }
-    let total = jobs.len();
+    let oldest_first = req.query.get("order").map(String::as_str) == Some("true");
     let looping = fault == Some(&Fault::PagingLoop);
-    let page_jobs: Vec<Job> = jobs
-        .iter()
-        .skip(if looping { 0 } else { (page - 1) * per_page })
-        .take(per_page)
-        .map(|j| render(j, state))
-        .collect();
+    let skip = if looping { 0 } else { (page - 1) * per_page };
+    let (total, page_jobs): (usize, Vec<Job>) = with_all(state, KIND, |jobs| {
+        // Newest first unless asked otherwise.
+        let ordered: Box<dyn Iterator<Item = &SimJob>> = match oldest_first {
+            true => Box::new(jobs.iter()),
+            false => Box::new(jobs.iter().rev()),
+        };
+        let page = ordered.skip(skip).take(per_page).map(|j| render(j, state));
+        (jobs.len(), page.collect())
+    });
     let num_pages = match looping {
         true => page + 1, // always one more page, like a server whose count keeps growing
         false => total.div_ceil(per_page),
@@ -123,11 +121,12 @@ fn list(req: &Req, state: &State, fault: Option<&Fault>) -> Resp {
 
 fn stats(state: &State) -> Resp {
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    for job in all(state, KIND) {
-        *counts
-            .entry(status_code(job.phase(state.now(), &state.config.timing)).to_string())
-            .or_default() += 1;
-    }
+    with_all(state, KIND, |jobs| {
+        for job in jobs {
+            let code = status_code(job.phase(state.now(), &state.config.timing));
+            *counts.entry(code.to_string()).or_default() += 1;
+        }
+    });
     Resp::json(200, &json!({ "code": 0, "msg": "", "stats": counts }))
 }
 

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::faults::Fault;
 use crate::model::{JobSpec, Outcome, Phase, SimJob};
-use crate::state::State;
+use crate::state::{JobList, State};
 use crate::wire::{Req, Resp};
 
 mod matpool;
@@ -156,12 +156,24 @@ pub(crate) fn with_job<R>(
     state.jobs().get_mut(&provider)?.get_mut(id).map(f)
 }
 
-/// A copy of every job of `provider`, oldest first.
-pub(crate) fn all(state: &State, provider: ProviderKind) -> Vec<SimJob> {
+/// `f` of every job of `provider`, oldest first, looked at under the lock
+/// rather than copied (a list of 100,000 jobs costs its rendering only).
+/// `f` must not ask the state for jobs again.
+pub(crate) fn with_all<R>(
+    state: &State,
+    provider: ProviderKind,
+    f: impl FnOnce(&[SimJob]) -> R,
+) -> R {
     let jobs = state.jobs();
-    jobs.get(&provider)
-        .map(|list| list.all().to_vec())
-        .unwrap_or_default()
+    f(jobs.get(&provider).map_or(&[][..], JobList::all))
+}
+
+/// The largest id of `provider` that is a number (for providers whose ids count up).
+pub(crate) fn largest_number(state: &State, provider: ProviderKind) -> Option<u64> {
+    state
+        .jobs()
+        .get(&provider)
+        .and_then(JobList::largest_number)
 }
 
 /// Removes job `id`; answers whether it existed.

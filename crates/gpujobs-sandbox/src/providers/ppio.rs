@@ -7,7 +7,7 @@ use gpujobs_ppio::types::{
 };
 use serde_json::{Value, json};
 
-use super::{Emulator, all, with_job};
+use super::{Emulator, with_all, with_job};
 use crate::faults::Fault;
 use crate::model::{JobSpec, Phase, SimJob, unix_seconds};
 use crate::state::State;
@@ -107,19 +107,18 @@ fn list(req: &Req, state: &State, fault: Option<&Fault>) -> Resp {
             None => return error(400, "INVALID_ARGUMENT", "invalid cursor"),
         },
     };
-    let jobs: Vec<SimJob> = all(state, KIND)
-        .into_iter()
-        .filter(|j| req.query.get("job_id").is_none_or(|id| *id == j.id))
-        .filter(|j| req.query.get("type").is_none_or(|t| t == job_type(j)))
-        .collect();
     let looping = fault == Some(&Fault::PagingLoop);
-    let page: Vec<Job> = jobs
-        .iter()
-        .skip(if looping { 0 } else { start })
-        .take(limit)
-        .map(|j| render(j, state))
-        .collect();
-    let more = looping || start + limit < jobs.len();
+    let (matching, page): (usize, Vec<Job>) = with_all(state, KIND, |jobs| {
+        let wanted = |j: &&SimJob| {
+            req.query.get("job_id").is_none_or(|id| *id == j.id)
+                && req.query.get("type").is_none_or(|t| t == job_type(j))
+        };
+        let skip = if looping { 0 } else { start };
+        let page = jobs.iter().filter(wanted).skip(skip).take(limit);
+        let page = page.map(|j| render(j, state)).collect();
+        (jobs.iter().filter(wanted).count(), page)
+    });
+    let more = looping || start + limit < matching;
     let next = match (more, fault, req.query.get("cursor")) {
         (true, Some(Fault::RepeatedCursor), Some(sent)) => sent.clone(),
         (true, _, _) => format!("cur-{}", start + limit),

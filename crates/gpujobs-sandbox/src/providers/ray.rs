@@ -8,7 +8,7 @@ use gpujobs_ray::types::{
 };
 
 use super::{
-    Emulator, all, decode_keyed, exists, exit_code, metadata, ray_status, remove, submitted,
+    Emulator, decode_keyed, exists, exit_code, metadata, ray_status, remove, submitted, with_all,
     with_job,
 };
 use serde_json::{Value, json};
@@ -58,8 +58,9 @@ impl Emulator for Ray {
         match (method, path.as_slice()) {
             ("GET", ["api", "version"]) => Resp::json(200, &version()),
             ("GET", ["api", "jobs", ""]) => {
-                let jobs: Vec<JobDetails> =
-                    all(state, KIND).iter().map(|j| details(j, state)).collect();
+                let jobs: Vec<JobDetails> = with_all(state, KIND, |all| {
+                    all.iter().map(|j| details(j, state)).collect()
+                });
                 Resp::json_every_field(200, &jobs, Absent::Null)
             }
             ("POST", ["api", "jobs", ""]) => submit(req, state),

@@ -14,7 +14,7 @@ use gpujobs_slurm::v0_0_38::types::{V0038JobResponseProperties, V0038JobSubmissi
 use gpujobs_slurm::v0_0_42::types::{V0042JobInfo, V0042JobSubmitReq};
 use serde_json::{Value, json};
 
-use super::{Emulator, all, exists, with_job};
+use super::{Emulator, exists, largest_number, with_all, with_job};
 use crate::SlurmRelease;
 use crate::faults::Fault;
 use crate::model::{JobSpec, Phase, SimJob, unix_seconds};
@@ -61,11 +61,9 @@ impl Emulator for Slurm {
 
     /// Job ids count up, as slurmctld's do.
     fn new_id(&self, state: &State) -> String {
-        let largest = all(state, KIND)
-            .iter()
-            .filter_map(|j| j.id.parse::<u64>().ok())
-            .max();
-        largest.map_or(1000, |n| n + 1).to_string()
+        largest_number(state, KIND)
+            .map_or(1000, |n| n + 1)
+            .to_string()
     }
 
     fn unknown_status(&self, state: &State) -> (&'static str, Value) {
@@ -337,12 +335,9 @@ fn v0_0_38(req: &Req, state: &State, method: &str, path: &[&str]) -> Resp {
     let unknown =
         |id: &str, verb: &str, source: &str| unknown_job(format!("{verb} JobId={id}"), source);
     match (method, path) {
-        ("GET", ["jobs"]) => jobs_v0_0_38(
-            all(state, KIND)
-                .iter()
-                .map(|j| render_v0_0_38(j, state))
-                .collect(),
-        ),
+        ("GET", ["jobs"]) => jobs_v0_0_38(with_all(state, KIND, |all| {
+            all.iter().map(|j| render_v0_0_38(j, state)).collect()
+        })),
         ("GET", ["job", id]) => match with_job(state, KIND, id, |j| render_v0_0_38(j, state)) {
             Some(job) => jobs_v0_0_38(vec![job]),
             None => answer_v0_0_38(
@@ -621,20 +616,21 @@ fn data_parser(req: &Req, state: &State, version: &str, method: &str, path: &[&s
         reply(200, json!([]), payload)
     };
     match (method, path) {
-        ("GET", ["jobs", ""] | ["jobs"]) => {
-            jobs(all(state, KIND).iter().map(|j| render(j, state)).collect())
-        }
+        ("GET", ["jobs", ""] | ["jobs"]) => jobs(with_all(state, KIND, |all| {
+            all.iter().map(|j| render(j, state)).collect()
+        })),
         ("GET", ["jobs", "state", ..]) => {
             let wanted: Option<Vec<&str>> =
                 req.query.get("job_id").map(|ids| ids.split(',').collect());
-            let listed = all(state, KIND)
-                .iter()
-                .filter(|j| wanted.as_ref().is_none_or(|w| w.contains(&j.id.as_str())))
-                .map(|j| {
-                    let shown = shown(j, state);
-                    json!({ "job_id": j.id.parse::<i64>().unwrap_or_default(), "job_state": [shown.state] })
-                })
-                .collect::<Vec<_>>();
+            let listed = with_all(state, KIND, |all| {
+                all.iter()
+                    .filter(|j| wanted.as_ref().is_none_or(|w| w.contains(&j.id.as_str())))
+                    .map(|j| {
+                        let shown = shown(j, state);
+                        json!({ "job_id": j.id.parse::<i64>().unwrap_or_default(), "job_state": [shown.state] })
+                    })
+                    .collect::<Vec<_>>()
+            });
             reply(200, json!([]), json!({ "jobs": listed }))
         }
         ("GET", ["job", id]) => match with_job(state, KIND, id, |j| render(j, state)) {

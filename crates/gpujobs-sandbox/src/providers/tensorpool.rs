@@ -9,7 +9,7 @@ use gpujobs_tensorpool::types::{
 };
 use serde_json::{Map, Value, json};
 
-use super::{Emulator, all, exit_code, remove, with_job};
+use super::{Emulator, exit_code, remove, with_all, with_job};
 use crate::faults::Fault;
 use crate::model::{Phase, SimJob};
 use crate::state::State;
@@ -72,10 +72,9 @@ impl Emulator for Tensorpool {
             })
             .unwrap_or_else(not_found),
             ("GET", ["job", "list"]) => {
-                let jobs: Vec<Map<String, Value>> = all(state, KIND)
-                    .iter()
-                    .map(|j| job_info(j, state))
-                    .collect();
+                let jobs: Vec<Map<String, Value>> = with_all(state, KIND, |all| {
+                    all.iter().map(|j| job_info(j, state)).collect()
+                });
                 let lines: String = jobs
                     .iter()
                     .map(|j| {

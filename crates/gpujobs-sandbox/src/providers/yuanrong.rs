@@ -5,7 +5,7 @@ use gpujobs::ProviderKind;
 use gpujobs_yuanrong::types::{AppInfo, SubmitJobRequest, SubmitJobResponse};
 
 use super::{
-    Emulator, all, decode_keyed, exists, exit_code, ray_status, remove, submitted, with_job,
+    Emulator, decode_keyed, exists, exit_code, ray_status, remove, submitted, with_all, with_job,
 };
 use serde_json::{Value, json};
 
@@ -58,10 +58,9 @@ impl Emulator for Yuanrong {
         let (method, path) = req.route();
         match (method, path.as_slice()) {
             ("GET", ["api", "jobs"]) => {
-                let jobs: Vec<AppInfo> = all(state, KIND)
-                    .iter()
-                    .map(|j| app_info(j, state))
-                    .collect();
+                let jobs: Vec<AppInfo> = with_all(state, KIND, |all| {
+                    all.iter().map(|j| app_info(j, state)).collect()
+                });
                 Resp::json_every_field(200, &jobs, Absent::Zero)
             }
             ("POST", ["api", "jobs"]) => submit(req, state),

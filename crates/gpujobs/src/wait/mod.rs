@@ -54,7 +54,8 @@ pub trait JobProviderExt: JobProvider {
     /// canceled), or `(id, Err(…))` — [`Error::NotFound`] for a job the
     /// provider no longer knows (Slurm forgets ended jobs after `MinJobAge`),
     /// [`Error::Timeout`] with the last record seen for each job still running
-    /// when `options.timeout` runs out, or a get's own error. Each id is
+    /// when `options.timeout` runs out (without its `raw` provider record, to
+    /// keep a sweep's memory small), or a get's own error. Each id is
     /// reported once; the stream ends after the last.
     ///
     /// Polls follow `options` as [`wait`](JobProviderExt::wait) does, and each
