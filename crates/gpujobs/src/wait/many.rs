@@ -170,10 +170,17 @@ impl Poller {
             let page = page?;
             requests += 1;
             records += page.len();
-            found.extend(
-                page.into_iter()
-                    .filter(|j| self.pending.contains_key(&j.id)),
-            );
+            // A running job's provider record is not kept (see `seen`): dropped
+            // page by page, so a listing of 10,000 jobs never holds them all.
+            let pending = page
+                .into_iter()
+                .filter(|j| self.pending.contains_key(&j.id));
+            found.extend(pending.map(|mut job| {
+                if !job.status.is_terminal() {
+                    job.raw = ProviderJob::Absent;
+                }
+                job
+            }));
         }
         Ok((found, Listing::Cost { requests, records }))
     }
