@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use futures_util::stream::{self, BoxStream, StreamExt};
 
-use super::options::{POLL_GRACE, WaitOptions};
+use super::options::WaitOptions;
 use crate::error::{Error, Result, TimeoutScope};
 use crate::job::Job;
 use crate::paging::ListOptions;
@@ -209,23 +209,17 @@ pub(crate) fn wait_all(
             if poller.pending.is_empty() {
                 return None;
             }
-            let (options, clock) = (&poller.options, &poller.options.clock);
-            let elapsed = clock.now().saturating_duration_since(poller.started);
-            if poller.polls > 0 {
-                if elapsed >= options.timeout {
-                    poller.time_out();
-                    continue;
-                }
-                let pause = options.pause(poller.polls).min(options.timeout - elapsed);
-                clock.sleep(pause).await;
+            if !poller
+                .options
+                .pause_before(poller.started, poller.polls)
+                .await
+            {
+                poller.time_out();
+                continue;
             }
             poller.polls += 1;
-            // As in `watch`: the deadline bounds the poll too (real time, as I/O is).
-            let remaining = options
-                .timeout
-                .saturating_sub(clock.now().saturating_duration_since(poller.started));
-            let timely = tokio::time::timeout(remaining + POLL_GRACE, poller.poll()).await;
-            if timely.is_err() {
+            let limit = poller.options.poll_limit(poller.started);
+            if tokio::time::timeout(limit, poller.poll()).await.is_err() {
                 poller.time_out();
             }
         }

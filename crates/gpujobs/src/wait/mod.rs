@@ -14,7 +14,6 @@ use crate::job::Job;
 use crate::provider::JobProvider;
 use crate::submit::SubmitRequest;
 pub use many::Ended;
-use options::POLL_GRACE;
 pub use options::WaitOptions;
 
 /// `wait`, `submit_and_wait` and `watch`, for every [`JobProvider`].
@@ -126,25 +125,13 @@ pub trait JobProviderExt: JobProvider {
                 if state.done {
                     return None;
                 }
-                let (options, clock) = (&state.options, &state.options.clock);
-                if state.last.is_some() {
-                    let elapsed = clock.now().saturating_duration_since(state.started);
-                    if elapsed >= options.timeout {
-                        return Some((Err(state.timed_out()), state));
-                    }
-                    let pause = options.pause(state.polls).min(options.timeout - elapsed);
-                    clock.sleep(pause).await;
+                if !state.options.pause_before(state.started, state.polls).await {
+                    return Some((Err(state.timed_out()), state));
                 }
                 state.polls += 1;
-                // The deadline also bounds the poll itself, so a get that hangs (up to its
-                // own request timeout) cannot carry the wait far past `timeout`; the poll
-                // made at the deadline still gets `POLL_GRACE` to answer. The poll is
-                // network I/O, so its bound is real time, like the request timeout's.
-                let remaining = options
-                    .timeout
-                    .saturating_sub(clock.now().saturating_duration_since(state.started));
+                let limit = state.options.poll_limit(state.started);
                 let get = state.provider.get(&state.id);
-                let Ok(answer) = tokio::time::timeout(remaining + POLL_GRACE, get).await else {
+                let Ok(answer) = tokio::time::timeout(limit, get).await else {
                     return Some((Err(state.timed_out()), state));
                 };
                 let job = match answer {

@@ -1,7 +1,7 @@
 //! How to wait: [`WaitOptions`] (time limit, poll intervals, clock).
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use gpujobs_runtime::{Clock, SystemClock, backoff};
 
@@ -70,6 +70,34 @@ impl WaitOptions {
     pub(crate) fn pause(&self, poll: u32) -> Duration {
         let (initial, max) = (self.initial_interval, self.max_interval);
         backoff(initial, max, poll, self.clock.jitter(), 0.5)
+    }
+}
+
+impl WaitOptions {
+    /// Pauses before poll number `polls + 1` (not before the first); `false`,
+    /// at once, when the wait's time has run out instead.
+    pub(crate) async fn pause_before(&self, started: Instant, polls: u32) -> bool {
+        if polls == 0 {
+            return true;
+        }
+        let elapsed = self.clock.now().saturating_duration_since(started);
+        if elapsed >= self.timeout {
+            return false;
+        }
+        self.clock
+            .sleep(self.pause(polls).min(self.timeout - elapsed))
+            .await;
+        true
+    }
+
+    /// How long a poll made now may take: the deadline bounds the poll too,
+    /// so a request that hangs (up to its own time limit) cannot carry the
+    /// wait far past `timeout`; the poll made at the deadline still gets
+    /// `POLL_GRACE` to answer. Polls are network I/O, so the bound is real
+    /// time, like a request's.
+    pub(crate) fn poll_limit(&self, started: Instant) -> Duration {
+        let elapsed = self.clock.now().saturating_duration_since(started);
+        self.timeout.saturating_sub(elapsed) + POLL_GRACE
     }
 }
 
