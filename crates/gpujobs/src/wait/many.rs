@@ -63,7 +63,7 @@ impl Listing {
     }
 }
 
-/// One job's end as [`wait_all`] reports it: its id, and its final record —
+/// One job's end as [`wait_all`](crate::JobProviderExt::wait_all) reports it: its id, and its final record —
 /// or why there is none (the provider no longer knows the job: `NotFound`;
 /// the wait's time ran out: `Timeout` with the last record seen, whose `raw`
 /// is left out; a get that failed).

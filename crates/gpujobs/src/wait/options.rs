@@ -21,7 +21,7 @@ use gpujobs_runtime::{Clock, SystemClock, backoff};
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct WaitOptions {
-    /// Give up after this long, with [`Error::Timeout`] carrying the last job seen.
+    /// Give up after this long, with [`Error::Timeout`](crate::Error::Timeout) carrying the last job seen.
     /// A poll still in flight then has 2 s more to answer, so a provider that hangs
     /// cannot hold the wait past `timeout` + 2 s. (The bound is tokio's timer: wait
     /// on a tokio runtime.)
