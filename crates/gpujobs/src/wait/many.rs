@@ -136,16 +136,18 @@ impl Poller {
         }
         // Jobs the listing did not show (newer than it, or no longer kept by the
         // provider, as Slurm forgets ended jobs) are asked for one by one.
-        let provider = &self.provider;
-        let answers: Vec<(String, Result<Job>)> = stream::iter(unseen)
-            .map(|id| async move {
-                let answer = provider.get(&id).await;
-                (id, answer)
+        // Each answer is read as it comes: 10,000 records are never held at once.
+        let provider = self.provider.clone();
+        let mut answers = stream::iter(unseen)
+            .map(|id| {
+                let provider = &provider;
+                async move {
+                    let answer = provider.get(&id).await;
+                    (id, answer)
+                }
             })
-            .buffer_unordered(CONCURRENT_GETS)
-            .collect()
-            .await;
-        for (id, answer) in answers {
+            .buffer_unordered(CONCURRENT_GETS);
+        while let Some((id, answer)) = answers.next().await {
             match answer {
                 Ok(job) => self.seen(&id, job),
                 Err(error) => self.failed(&id, error),
