@@ -292,6 +292,14 @@ impl SimJob {
             .map(|(_, at)| at)
     }
 
+    /// When the job ended, if it has by `now`.
+    pub fn ended_at(&self, now: SystemTime, timing: &Timing) -> Option<SystemTime> {
+        match self.phase(now, timing).is_terminal() {
+            true => self.history(now, timing).last().map(|(_, at)| *at),
+            false => None,
+        }
+    }
+
     /// Cancels the job at `now` unless it has ended; says whether it did.
     pub fn cancel(&mut self, now: SystemTime, timing: &Timing) -> bool {
         if self.canceled_at.is_some() || self.phase(now, timing).is_terminal() {

@@ -172,14 +172,7 @@ fn details(job: &SimJob, state: &State) -> JobDetails {
         ),
         Phase::Canceled => "Job was intentionally stopped.".to_owned(),
     };
-    let end_time = phase
-        .is_terminal()
-        .then(|| {
-            job.history(now, timing)
-                .last()
-                .map(|(_, at)| unix_millis(*at))
-        })
-        .flatten();
+    let end_time = job.ended_at(now, timing).map(unix_millis);
     typed(json!({
         "type": "SUBMISSION",
         "entrypoint": job.spec.command,

@@ -288,14 +288,7 @@ fn shown(job: &SimJob, state: &State) -> Shown {
     let started = job
         .entered(|p| matches!(p, Phase::Running), now, timing)
         .map(unix_seconds);
-    let ended = phase
-        .is_terminal()
-        .then(|| {
-            job.history(now, timing)
-                .last()
-                .map(|(_, at)| unix_seconds(*at))
-        })
-        .flatten();
+    let ended = job.ended_at(now, timing).map(unix_seconds);
     // Pending: 0; running: the prediction start + limit; ended: when it ended.
     let end_time = ended
         .or(started.map(|s| s + 60 * limit_minutes))

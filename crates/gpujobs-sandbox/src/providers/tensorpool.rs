@@ -178,10 +178,7 @@ fn job_info(job: &SimJob, state: &State) -> Map<String, Value> {
                 .into()
         })
     };
-    let ended = phase
-        .is_terminal()
-        .then(|| job.history(now, timing).last().map(|(_, at)| *at))
-        .flatten();
+    let ended = job.ended_at(now, timing);
     let message = match phase {
         Phase::Failed(code) => format!("Command exited with code {code}"),
         _ => String::new(),

@@ -119,10 +119,7 @@ fn app_info(job: &SimJob, state: &State) -> AppInfo {
         at.map_or_else(String::new, |t| unix_seconds(t).to_string())
     };
     let started = job.entered(|p| matches!(p, Phase::Running), now, timing);
-    let ended = phase
-        .is_terminal()
-        .then(|| job.history(now, timing).last().map(|(_, at)| *at))
-        .flatten();
+    let ended = job.ended_at(now, timing);
     let env_vars = serde_json::to_string(&job.spec.env).unwrap_or_default();
     typed(json!({
         "key": job.id,
