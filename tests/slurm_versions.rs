@@ -318,6 +318,24 @@ fn every_recorded_answer_of_every_release_reads_into_the_one_job() {
         let at = format!("Slurm {release} {version}");
         for name in names {
             let bytes = recorded(release, version, name);
+            if name == "jobs_state" {
+                // jobs/state?job_id=…&job_id=…: ids and states only, an unknown id left out.
+                let answer: gpujobs_slurm::v0_0_42::types::V0042OpenapiJobStateResp =
+                    serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{at} {name}: {e}"));
+                let states: Vec<(&str, &[String])> = answer
+                    .jobs
+                    .iter()
+                    .map(|j| (j.job_id.as_deref().unwrap_or_default(), &j.state[..]))
+                    .collect();
+                assert_eq!(states.len(), 2, "{at}: {states:?}");
+                assert!(
+                    states
+                        .iter()
+                        .all(|(id, s)| !id.is_empty() && s == &["FAILED"]),
+                    "{at}: {states:?}"
+                );
+                continue;
+            }
             if name == "list_jobs" {
                 let jobs = descriptor
                     .decode_page(&bytes)
@@ -484,4 +502,49 @@ async fn a_server_that_serves_no_version_gpujobs_speaks_says_what_it_serves() {
         1,
         "nothing else was asked"
     );
+}
+
+#[tokio::test]
+async fn the_sandbox_answers_job_states_as_a_real_slurmrestd_does() {
+    let sandbox = sandbox(SlurmRelease::V24_11).await;
+    let id = sandbox
+        .add_job(KIND, gpujobs_sandbox::JobSpec::new("python x.py"))
+        .unwrap();
+    let url = format!("{}/slurm/v0.0.42/jobs/state/", sandbox.base_url(KIND));
+    let token = sandbox.provider_config(KIND).credential.unwrap();
+    let client = reqwest::Client::new();
+    let ask = |query: String| {
+        let request = client
+            .get(format!("{url}?{query}"))
+            .header("X-SLURM-USER-TOKEN", token.expose());
+        async move { request.send().await.unwrap() }
+    };
+    let answer: Value = ask(format!("job_id={id}&job_id=999999"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let recorded: Value =
+        serde_json::from_slice(&recorded("24.11", "v0.0.42", "jobs_state")).unwrap();
+    let keys = |v: &Value| {
+        v["jobs"][0]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(keys(&answer), keys(&recorded), "{answer}");
+    assert_eq!(
+        answer["jobs"].as_array().unwrap().len(),
+        1,
+        "an unknown id is left out: {answer}"
+    );
+    assert_eq!(
+        answer["jobs"][0]["job_id"],
+        Value::from(id.as_str()),
+        "the id a string"
+    );
+    // A comma-separated list is refused, as slurmrestd 24.11.5 refuses it.
+    assert_eq!(ask(format!("job_id={id},{id}")).await.status(), 400);
 }

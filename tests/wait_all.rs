@@ -231,3 +231,92 @@ async fn a_paging_provider_is_listed_page_by_page_and_a_cancel_is_an_end() {
         .count();
     assert!(listed > 0, "PPIO was listed, not asked job by job");
 }
+
+/// 200 Slurm jobs ending over an hour, as in the Ray test above; every 7th fails.
+async fn slurm_sweep(
+    release: gpujobs_sandbox::SlurmRelease,
+) -> (Sandbox, Vec<String>, ManualClock) {
+    let clock = ManualClock::at(SystemTime::now());
+    let config = SandboxConfig::default()
+        .empty()
+        .timing(hour_long())
+        .clock(Arc::new(clock.clone()))
+        .slurm_release(release);
+    let sandbox = Sandbox::start(config).await.unwrap();
+    let ids = (0..200u64)
+        .map(|n| {
+            let command = if n % 7 == 0 {
+                "python x.py; exit 3"
+            } else {
+                "python x.py"
+            };
+            let spec = JobSpec::new(command).age(Duration::from_secs(2 + n * 18));
+            sandbox.add_job(ProviderKind::Slurm, spec).unwrap()
+        })
+        .collect();
+    (sandbox, ids, clock)
+}
+
+/// Each job ended as it should, with its whole record (exit code, end time).
+fn check_sweep(ids: &[String], ends: &BTreeMap<String, (gpujobs::Result<Job>, SystemTime)>) {
+    assert_eq!(ends.len(), ids.len());
+    for (n, id) in ids.iter().enumerate() {
+        let job = ends[id].0.as_ref().unwrap_or_else(|e| panic!("{id}: {e}"));
+        let (status, code) = match n % 7 {
+            0 => (JobStatus::Failed, 3),
+            _ => (JobStatus::Succeeded, 0),
+        };
+        assert_eq!((&job.status, job.exit_code), (&status, Some(code)), "{id}");
+        assert!(
+            job.finished_at.is_some() && !job.raw.is_absent(),
+            "{id}: a whole record"
+        );
+    }
+}
+
+#[tokio::test]
+async fn slurm_jobs_are_polled_through_their_states_and_read_whole_once_ended() {
+    let (sandbox, ids, clock) = slurm_sweep(gpujobs_sandbox::SlurmRelease::V24_11).await;
+    let provider = sandbox.provider(ProviderKind::Slurm).unwrap();
+    let ends = wait_all(
+        &provider,
+        &ids,
+        &options(&clock, Duration::from_secs(7200)),
+        &clock,
+    )
+    .await;
+    check_sweep(&ids, &ends);
+
+    let all = sandbox.requests();
+    let states = all
+        .iter()
+        .filter(|r| r.path.contains("/jobs/state/"))
+        .count();
+    let gets = all.iter().filter(|r| r.path.contains("/job/")).count();
+    let listings = all.iter().filter(|r| r.path.ends_with("/jobs/")).count();
+    let polls = clock.sleeps().len() + 1;
+    // One request of states a poll (200 ids fit in one), one get a job for its
+    // final record, nothing else but the version asked once.
+    assert_eq!(states, polls, "{states} state requests in {polls} polls");
+    assert_eq!(gets, 200, "a get for each job, once it ended");
+    assert_eq!(listings, 0, "never the whole records of every job");
+    assert!(all.len() <= polls + 200 + 1, "{} requests", all.len());
+}
+
+#[tokio::test]
+async fn slurm_without_job_states_by_id_is_listed_as_before() {
+    // Slurm 22.05 (v0.0.38) has no jobs/state: nothing is asked of it.
+    let (sandbox, ids, clock) = slurm_sweep(gpujobs_sandbox::SlurmRelease::V22_05).await;
+    let provider = sandbox.provider(ProviderKind::Slurm).unwrap();
+    let ends = wait_all(
+        &provider,
+        &ids,
+        &options(&clock, Duration::from_secs(7200)),
+        &clock,
+    )
+    .await;
+    check_sweep(&ids, &ends);
+    let all = sandbox.requests();
+    assert!(all.iter().all(|r| !r.path.contains("/jobs/state")));
+    assert!(all.iter().any(|r| r.path.ends_with("/jobs")), "listed");
+}

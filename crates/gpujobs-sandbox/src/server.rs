@@ -1,7 +1,6 @@
 //! The HTTP layer: accept loop, request parsing, routing by provider prefix,
 //! and fault injection around each provider's handler.
 
-use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -20,7 +19,7 @@ use gpujobs::ProviderKind;
 
 use crate::faults::Fault;
 use crate::state::{RequestRecord, State, lock};
-use crate::wire::{Body, Req, Resp};
+use crate::wire::{Body, Query, Req, Resp};
 use crate::{providers, tail};
 
 /// The largest request body read.
@@ -95,7 +94,7 @@ async fn handle(
     let req = Req {
         method: parts.method.as_str().to_owned(),
         segments: segments.collect(),
-        query: parts.uri.query().map(parse_query).unwrap_or_default(),
+        query: parts.uri.query().map(Query::parse).unwrap_or_default(),
         headers: parts.headers,
         body,
     };
@@ -291,16 +290,4 @@ fn decode(segment: &str) -> String {
     percent_encoding::percent_decode_str(segment)
         .decode_utf8_lossy()
         .into_owned()
-}
-
-fn parse_query(query: &str) -> BTreeMap<String, String> {
-    query
-        .split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            let plus = |s: &str| decode(&s.replace('+', " "));
-            (plus(k), plus(v))
-        })
-        .collect()
 }

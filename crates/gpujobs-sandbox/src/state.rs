@@ -55,6 +55,10 @@ impl JobList {
         self.jobs.push(job);
     }
 
+    pub(crate) fn get(&self, id: &str) -> Option<&SimJob> {
+        self.jobs.get(*self.by_id.get(id)?)
+    }
+
     pub(crate) fn get_mut(&mut self, id: &str) -> Option<&mut SimJob> {
         let at = *self.by_id.get(id)?;
         self.jobs.get_mut(at)

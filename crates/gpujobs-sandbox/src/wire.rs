@@ -1,8 +1,6 @@
 //! What the emulators see of a request and give back: the sandbox's own
 //! small request and response types, independent of the HTTP server.
 
-use std::collections::BTreeMap;
-
 use std::convert::Infallible;
 
 use bytes::Bytes;
@@ -13,13 +11,48 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 
+/// A request's query: every `name=value` pair in the order sent, decoded.
+#[derive(Debug, Default)]
+pub(crate) struct Query(Vec<(String, String)>);
+
+impl Query {
+    pub fn parse(query: &str) -> Self {
+        let decode = |s: &str| {
+            percent_encoding::percent_decode_str(&s.replace('+', " "))
+                .decode_utf8_lossy()
+                .into_owned()
+        };
+        let pairs = query
+            .split('&')
+            .filter(|pair| !pair.is_empty())
+            .map(|pair| {
+                let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+                (decode(name), decode(value))
+            });
+        Self(pairs.collect())
+    }
+
+    /// The last value sent for `name` (how most servers read a repeated parameter).
+    pub fn get(&self, name: &str) -> Option<&String> {
+        self.0.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+
+    /// Every value sent for `name`, in order (`job_id=1&job_id=2`).
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.0
+            .iter()
+            .filter(move |(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
 /// A request, parsed for the provider handlers.
 #[derive(Debug)]
 pub(crate) struct Req {
     pub method: String,
     /// Path segments below the provider prefix, percent-decoded.
     pub segments: Vec<String>,
-    pub query: BTreeMap<String, String>,
+    pub query: Query,
     pub headers: HeaderMap,
     pub body: Bytes,
 }

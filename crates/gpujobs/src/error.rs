@@ -31,6 +31,8 @@ pub enum Operation {
     Logs,
     /// `follow_logs`
     FollowLogs,
+    /// `statuses`
+    Statuses,
 }
 
 impl fmt::Display for Operation {
@@ -42,6 +44,7 @@ impl fmt::Display for Operation {
             Self::Submit => "submit",
             Self::Logs => "logs",
             Self::FollowLogs => "following logs",
+            Self::Statuses => "many jobs' statuses at once",
         })
     }
 }

@@ -57,6 +57,9 @@ pub struct Capabilities {
     pub logs: bool,
     /// `follow_logs`: what a job prints, as it prints it, until it ends.
     pub follow_logs: bool,
+    /// `statuses`: the statuses of many jobs, asked for by id, in a few
+    /// requests (Slurm's `jobs/state`, from slurmrestd 24.11).
+    pub statuses: bool,
 }
 
 impl Capabilities {
@@ -73,6 +76,7 @@ impl Capabilities {
         idempotent_submit: false,
         logs: false,
         follow_logs: false,
+        statuses: false,
     };
 
     /// Get, list and cancel: what every provider built in does; a descriptor
@@ -254,6 +258,17 @@ pub trait JobProvider: Send + Sync + fmt::Debug {
     /// A handle on this provider that can outlive `self` (providers share their
     /// state, so this is cheap): what `watch` and `list` streams hold.
     fn shared(&self) -> Arc<dyn JobProvider>;
+
+    /// Brief records of those of `ids` the provider knows — each job's id,
+    /// status and the provider's own status, nothing else — in a few requests
+    /// for all of them; a job the provider does not know is left out.
+    /// [`wait_all`](crate::JobProviderExt::wait_all) polls through this where
+    /// [`Capabilities::statuses`] says it is there, and gets each job's whole
+    /// record once it has ended.
+    async fn statuses(&self, ids: &[String]) -> Result<Vec<Job>> {
+        let _ = ids;
+        Err(Error::unsupported(self.kind(), Operation::Statuses))
+    }
 
     /// Cancels a job (see [`CancelOutcome`]).
     async fn cancel(&self, id: &str) -> Result<CancelOutcome>;

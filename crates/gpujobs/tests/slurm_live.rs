@@ -250,7 +250,7 @@ mod slurm_live {
         let ids: Vec<String> = expected.iter().map(|(id, _)| id.clone()).collect();
         let options = options().timeout(Duration::from_secs(300));
         let ends: std::collections::BTreeMap<String, Job> = slurm
-            .wait_all(ids, &options)
+            .wait_all(ids.clone(), &options)
             .map(|(id, end)| (id.clone(), end.unwrap_or_else(|e| panic!("{id}: {e}"))))
             .collect()
             .await;
@@ -260,6 +260,26 @@ mod slurm_live {
             assert_eq!(&job.status, status, "{id}: {job:?}");
             if *status == JobStatus::Failed {
                 assert_eq!(job.exit_code, Some(4), "{id}");
+            }
+        }
+
+        // Their statuses by id, as `wait_all` polls them: the 20 among 1,000 ids
+        // (two requests of 500 ids each), or refused where jobs/state takes no ids.
+        let mut asked = ids;
+        asked.extend((0..980).map(|n| (90_000_000 + n).to_string()));
+        match slurm.statuses(&asked).await {
+            Ok(brief) => {
+                let got: std::collections::BTreeMap<&str, &JobStatus> =
+                    brief.iter().map(|j| (j.id.as_str(), &j.status)).collect();
+                assert_eq!(got.len(), 20, "{got:?}");
+                for (id, status) in &expected {
+                    assert_eq!(got[id.as_str()], status, "{id}");
+                }
+            }
+            Err(e) => {
+                assert_eq!(e.kind(), gpujobs::ErrorKind::Unsupported, "{e}");
+                let version = slurm.api_version().await.unwrap();
+                assert!(!version.states_by_id(), "{version}: {e}");
             }
         }
     }

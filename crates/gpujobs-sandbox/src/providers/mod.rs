@@ -168,6 +168,20 @@ pub(crate) fn with_all<R>(
     f(jobs.get(&provider).map_or(&[][..], JobList::all))
 }
 
+/// `f` of each of `ids` that `provider` holds, in the order asked, under one lock.
+pub(crate) fn with_each<R>(
+    state: &State,
+    provider: ProviderKind,
+    ids: &[&str],
+    f: impl FnMut(&SimJob) -> R,
+) -> Vec<R> {
+    let jobs = state.jobs();
+    let Some(list) = jobs.get(&provider) else {
+        return Vec::new();
+    };
+    ids.iter().filter_map(|id| list.get(id)).map(f).collect()
+}
+
 /// The largest id of `provider` that is a number (for providers whose ids count up).
 pub(crate) fn largest_number(state: &State, provider: ProviderKind) -> Option<u64> {
     state

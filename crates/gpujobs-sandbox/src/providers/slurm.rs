@@ -14,7 +14,7 @@ use gpujobs_slurm::v0_0_38::types::{V0038JobResponseProperties, V0038JobSubmissi
 use gpujobs_slurm::v0_0_42::types::{V0042JobInfo, V0042JobSubmitReq};
 use serde_json::{Value, json};
 
-use super::{Emulator, exists, largest_number, with_all, with_job};
+use super::{Emulator, exists, largest_number, with_all, with_each, with_job};
 use crate::SlurmRelease;
 use crate::faults::Fault;
 use crate::model::{JobSpec, Phase, SimJob, unix_seconds};
@@ -613,17 +613,18 @@ fn data_parser(req: &Req, state: &State, version: &str, method: &str, path: &[&s
             all.iter().map(|j| render(j, state)).collect()
         })),
         ("GET", ["jobs", "state", ..]) => {
-            let wanted: Option<Vec<&str>> =
-                req.query.get("job_id").map(|ids| ids.split(',').collect());
-            let listed = with_all(state, KIND, |all| {
-                all.iter()
-                    .filter(|j| wanted.as_ref().is_none_or(|w| w.contains(&j.id.as_str())))
-                    .map(|j| {
-                        let shown = shown(j, state);
-                        json!({ "job_id": j.id.parse::<i64>().unwrap_or_default(), "job_state": [shown.state] })
-                    })
-                    .collect::<Vec<_>>()
-            });
+            // slurmrestd reads `job_id` repeated and refuses a comma-separated
+            // list (24.11.5: 400 "Unable to parse query."); it answers ids as
+            // strings, under `state`, and leaves out ids it does not know.
+            let wanted: Vec<&str> = req.query.all("job_id").collect();
+            if wanted.iter().any(|id| id.contains(',')) {
+                return Resp::text(400, "Unable to parse query.");
+            }
+            let entry = |j: &SimJob| json!({ "job_id": j.id, "state": [shown(j, state).state] });
+            let listed: Vec<Value> = match wanted.is_empty() {
+                true => with_all(state, KIND, |all| all.iter().map(entry).collect()),
+                false => with_each(state, KIND, &wanted, entry),
+            };
             reply(200, json!([]), json!({ "jobs": listed }))
         }
         ("GET", ["job", id]) => match with_job(state, KIND, id, |j| render(j, state)) {

@@ -70,6 +70,13 @@ pub trait Api: sealed::Sealed + Send + Sync + Sized + 'static {
     /// Asks the provider to stop a job; `false` if it said it did not.
     async fn stop(p: &Provider<Self>, id: &str) -> Result<bool>;
 
+    /// Brief records of those of `ids` the provider knows (see
+    /// [`JobProvider::statuses`]; the ids are not checked: they go in a query).
+    async fn statuses(p: &Provider<Self>, ids: &[String]) -> Result<Vec<Job>> {
+        let _ = ids;
+        Err(Error::unsupported(p.kind(), Operation::Statuses))
+    }
+
     /// Submits a job.
     async fn submit(p: &Provider<Self>, request: &SubmitRequest) -> Result<Job> {
         let _ = request;
@@ -288,6 +295,10 @@ impl<A: Api> JobProvider for Provider<A> {
                 async move { A::read_page(A::fetch_page(&this, &cursor, size).await?, cursor) }
             },
         )
+    }
+
+    async fn statuses(&self, ids: &[String]) -> Result<Vec<Job>> {
+        A::statuses(self, ids).await
     }
 
     async fn cancel(&self, id: &str) -> Result<CancelOutcome> {

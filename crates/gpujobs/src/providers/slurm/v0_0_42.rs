@@ -6,7 +6,7 @@
 //! return_code, signal: {id, name}}`; the environment is a list of `K=V`.
 
 use gpujobs_slurm::v0_0_42::types::{
-    V0042JobInfo, V0042JobSubmitReq, V0042OpenapiError, V0042Uint16NoValStruct, V0042Uint32NoValStruct,
+    V0042JobInfo, V0042JobStateRespJob, V0042JobSubmitReq, V0042OpenapiError, V0042Uint16NoValStruct, V0042Uint32NoValStruct,
     V0042Uint64NoValStruct,
 };
 use serde_json::{Value, json};
@@ -74,6 +74,13 @@ pub(super) fn to_job(raw: V0042JobInfo) -> Job {
         signal,
     }
     .into_job(Record::V0042(raw))
+}
+
+/// One entry of a `jobs/state` answer as a brief [`Job`]: id and status only.
+pub(super) fn to_brief(entry: V0042JobStateRespJob) -> Option<Job> {
+    let state = shown_state(&entry.state);
+    let status = super::DESCRIPTOR.statuses.map(&state);
+    Some(Job::new(KIND, entry.job_id?, status, state))
 }
 
 /// A `{set, infinite, number}` for a number.

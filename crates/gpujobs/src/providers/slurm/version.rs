@@ -47,6 +47,12 @@ impl ApiVersion {
         SPOKEN.into_iter().find(|v| &v.as_str()[1..] == name)
     }
 
+    /// Whether `jobs/state` takes the jobs' ids (`job_id`, from v0.0.42):
+    /// many jobs' states in one request.
+    pub fn states_by_id(self) -> bool {
+        matches!(self, Self::DataParser(version) if version >= "v0.0.42")
+    }
+
     /// Every version gpujobs speaks, as one phrase (`v0.0.45, …, v0.0.38`).
     pub fn spoken() -> String {
         SPOKEN.map(Self::as_str).join(", ")
