@@ -48,6 +48,19 @@ unsafe impl GlobalAlloc for Counting {
         unsafe { System.alloc(layout) }
     }
 
+    /// Forwarded to the system's `realloc` (which may grow a block in place,
+    /// as a real program's would), counting the change in size: the default
+    /// would allocate anew and copy, a peak no real program has.
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if counted() {
+            let change = new_size as isize - layout.size() as isize;
+            let now = CURRENT.fetch_add(change, Ordering::Relaxed) + change;
+            PEAK.fetch_max(now.max(0) as usize, Ordering::Relaxed);
+        }
+        // SAFETY: forwarded as given.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         if counted() {
             CURRENT.fetch_sub(layout.size() as isize, Ordering::Relaxed);

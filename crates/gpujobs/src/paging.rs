@@ -15,9 +15,24 @@ use crate::registry::ProviderKind;
 pub type Page<C> = (Vec<Job>, Option<C>);
 
 /// The one page of a provider whose list answer holds every job (its
-/// `Cursor` is `()`): the jobs, and no next page.
-pub(crate) fn only_page(jobs: impl IntoIterator<Item = Job>) -> Result<Page<()>> {
-    Ok((jobs.into_iter().collect(), None))
+/// `Cursor` is `()`): its records as jobs, and no next page.
+///
+/// The records are converted from the last, their vector shrunk as it
+/// empties, so an answer of 10,000 records is not held twice over while it
+/// becomes jobs (for `wait_all`, it is most of its peak memory).
+pub(crate) fn only_page<T>(
+    mut records: Vec<T>,
+    mut to_job: impl FnMut(T) -> Job,
+) -> Result<Page<()>> {
+    let mut jobs = Vec::with_capacity(records.len());
+    while let Some(record) = records.pop() {
+        jobs.push(to_job(record));
+        if records.len() < records.capacity() / 2 {
+            records.shrink_to_fit();
+        }
+    }
+    jobs.reverse();
+    Ok((jobs, None))
 }
 
 /// What to list.

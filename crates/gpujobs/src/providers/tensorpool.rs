@@ -141,7 +141,7 @@ impl Api for TensorpoolApi {
 
     fn read_page(answer: JobListResponse, (): ()) -> Result<Page<()>> {
         let jobs = answer.jobs.unwrap_or_default();
-        only_page(jobs.into_iter().map(|info| to_job(info, "")))
+        only_page(jobs, |info| to_job(info, ""))
     }
 
     /// FastAPI's answers: `{"detail": "…"}`, or for a refused request

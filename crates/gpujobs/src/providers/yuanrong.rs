@@ -111,7 +111,7 @@ impl Api for YuanrongApi {
     }
 
     fn read_page(answer: Vec<AppInfo>, (): ()) -> Result<Page<()>> {
-        only_page(answer.into_iter().map(to_job))
+        only_page(answer, to_job)
     }
 
     async fn stop(p: &YuanrongProvider, id: &str) -> Result<bool> {

@@ -151,16 +151,8 @@ impl Poller {
                 Err(_) => {}
             }
         } else if self.listing.cheaper_for(unseen.len()) {
-            match self.list().await {
-                Ok((jobs, cost)) => {
-                    self.listing = cost;
-                    for job in jobs {
-                        if unseen.remove(&job.id) {
-                            let id = job.id.clone();
-                            self.seen(&id, job);
-                        }
-                    }
-                }
+            match self.list(&mut unseen).await {
+                Ok(cost) => self.listing = cost,
                 Err(_) => self.listing = Listing::Unusable,
             }
         }
@@ -186,9 +178,10 @@ impl Poller {
         }
     }
 
-    /// Every job the provider lists that is still pending, and what the
-    /// listing cost; page by page, so only the pending jobs are kept.
-    async fn list(&self) -> Result<(Vec<Job>, Listing)> {
+    /// Lists the provider's jobs, page by page, recording each of `unseen` it
+    /// shows (and taking it out of `unseen`) as it is read, so only the pending
+    /// jobs are kept; what the listing cost.
+    async fn list(&mut self, unseen: &mut BTreeSet<String>) -> Result<Listing> {
         if !self.provider.capabilities().list {
             return Err(Error::unsupported(
                 self.provider.kind(),
@@ -198,24 +191,19 @@ impl Poller {
         let mut pages = self
             .provider
             .pages(&ListOptions::default().page_size(LIST_PAGE));
-        let (mut requests, mut records, mut found) = (0, 0, Vec::new());
+        let (mut requests, mut records) = (0, 0);
         while let Some(page) = pages.next().await {
             let page = page?;
             requests += 1;
             records += page.len();
-            // A running job's provider record is not kept (see `seen`): dropped
-            // page by page, so a listing of 10,000 jobs never holds them all.
-            let pending = page
-                .into_iter()
-                .filter(|j| self.pending.contains_key(&j.id));
-            found.extend(pending.map(|mut job| {
-                if !job.status.is_terminal() {
-                    job.raw = ProviderJob::Absent;
+            for job in page {
+                if unseen.remove(&job.id) {
+                    let id = job.id.clone();
+                    self.seen(&id, job);
                 }
-                job
-            }));
+            }
         }
-        Ok((found, Listing::Cost { requests, records }))
+        Ok(Listing::Cost { requests, records })
     }
 }
 

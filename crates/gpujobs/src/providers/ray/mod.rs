@@ -124,7 +124,7 @@ impl Api for RayApi {
     }
 
     fn read_page(answer: Vec<JobDetails>, (): ()) -> Result<Page<()>> {
-        only_page(answer.into_iter().map(to_job))
+        only_page(answer, to_job)
     }
 
     async fn stop(p: &RayProvider, id: &str) -> Result<bool> {

@@ -693,7 +693,7 @@ impl Api for SlurmApi {
                 answer.jobs.into_iter().flat_map(|j| j.0).map(v0_0_42::to_job).collect()
             }
         };
-        only_page(jobs)
+        only_page(jobs, |job| job)
     }
 
     /// Through `jobs/state` with the ids (v0.0.42 on: slurmrestd 24.11 and
