@@ -1,0 +1,320 @@
+//! `Client` (blocking, the GIL released) and `AsyncClient` (awaitables): the
+//! same methods over one provider, each an operation of gpujobs' facade.
+//! Both are thin: what an operation does is written once, as a future
+//! ([`Ops`]), and each class only says how Python waits for it.
+
+use std::sync::Arc;
+
+use futures_util::{StreamExt, TryStreamExt};
+use gpujobs::{
+    JobProvider, JobProviderExt, JobStatus, ListOptions, Logs, ProviderKind, SubmitRequest,
+    WaitOptions,
+};
+use pyo3::IntoPyObjectExt;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+
+use crate::errors::IntoPyResult;
+use crate::models::{CancelResult, Job};
+use crate::request::{self, Settings};
+use crate::runtime::{awaitable, block_on};
+use crate::streams::{Item, Stream};
+
+/// The most bytes of a log `logs` reads from a log URL.
+const LOG_LIMIT: u64 = 64 << 20;
+
+/// One provider, and the futures of its operations.
+#[derive(Clone)]
+struct Ops {
+    provider: Arc<dyn JobProvider>,
+}
+
+impl Ops {
+    fn connect(kind: ProviderKind, settings: Settings, from_env: bool) -> PyResult<Self> {
+        let config = settings.config(kind, from_env)?;
+        let provider = gpujobs::connect(config).or_raise()?;
+        Ok(Self { provider })
+    }
+
+    async fn get(self, id: String) -> PyResult<Job> {
+        Ok(Job(self.provider.get(&id).await.or_raise()?))
+    }
+
+    async fn cancel(self, id: String) -> PyResult<CancelResult> {
+        let outcome = self.provider.cancel(&id).await.or_raise()?;
+        Python::attach(|py| CancelResult::new(py, outcome))
+    }
+
+    async fn submit(self, request: SubmitRequest) -> PyResult<Job> {
+        Ok(Job(self.provider.submit(&request).await.or_raise()?))
+    }
+
+    async fn wait(self, id: String, options: WaitOptions) -> PyResult<Job> {
+        Ok(Job(self.provider.wait(&id, &options).await.or_raise()?))
+    }
+
+    /// The log's text; a log URL is fetched (at most [`LOG_LIMIT`] bytes).
+    async fn logs(self, id: String) -> PyResult<String> {
+        let logs = self.provider.logs(&id).await.or_raise()?;
+        let text = match logs {
+            Logs::Text(text) => text,
+            url => {
+                let bytes: Vec<bytes::Bytes> = self
+                    .provider
+                    .read_logs(url, LOG_LIMIT)
+                    .try_collect()
+                    .await
+                    .or_raise()?;
+                String::from_utf8_lossy(&bytes.concat()).into_owned()
+            }
+        };
+        Ok(text)
+    }
+
+    fn list(&self, options: ListOptions) -> Stream {
+        Stream::new(self.provider.list(options).map(Item::Job).boxed())
+    }
+
+    fn follow_logs(&self, id: &str) -> Stream {
+        Stream::new(self.provider.follow_logs(id).map(Item::Text).boxed())
+    }
+
+    fn wait_all(&self, ids: Vec<String>, options: &WaitOptions) -> Stream {
+        let ends = self.provider.wait_all(ids, options);
+        Stream::new(ends.map(|(id, end)| Item::Ended(id, end)).boxed())
+    }
+
+    fn repr(&self, class: &str) -> String {
+        format!("{class}(provider={:?})", self.provider.kind().as_str())
+    }
+}
+
+/// What `list` keeps: statuses (`"running"` or `JobStatus.RUNNING`), a limit, a page size.
+fn list_options(
+    status: Option<Vec<String>>,
+    limit: Option<usize>,
+    page_size: Option<u32>,
+) -> PyResult<ListOptions> {
+    let mut options = ListOptions::default();
+    for name in status.unwrap_or_default() {
+        let status: JobStatus = name.parse().map_err(|e: gpujobs::UnknownStatus| {
+            pyo3::exceptions::PyValueError::new_err(e.to_string())
+        })?;
+        options = options.status(status);
+    }
+    options.limit = limit;
+    options.page_size = page_size;
+    Ok(options)
+}
+
+/// A submit request from `submit`'s arguments.
+#[allow(clippy::too_many_arguments)]
+fn submit_request(
+    kind: ProviderKind,
+    command: &Bound<'_, PyAny>,
+    id: Option<String>,
+    name: Option<String>,
+    env: Option<std::collections::BTreeMap<String, String>>,
+    metadata: Option<std::collections::BTreeMap<String, String>>,
+    working_dir: Option<String>,
+    cpus: Option<f64>,
+    gpus: Option<f64>,
+    memory_bytes: Option<u64>,
+    options: Option<&Bound<'_, PyDict>>,
+) -> PyResult<SubmitRequest> {
+    let mut request = request::command(command)?;
+    request.id = id;
+    request.name = name;
+    request.env = env.unwrap_or_default();
+    request.metadata = metadata.unwrap_or_default();
+    request.working_dir = working_dir;
+    request.cpus = cpus;
+    request.gpus = gpus;
+    request.memory_bytes = memory_bytes;
+    if let Some(given) = options {
+        let values = request::options(kind, given)?;
+        request = request.shared_options(kind.descriptor().options_from(&values).or_raise()?);
+    }
+    Ok(request)
+}
+
+/// Declares a client class: its constructor, `from_env`, and each method,
+/// blocking or awaitable by how the class waits (`$wait`).
+macro_rules! client_class {
+    ($class:ident, $name:literal, $wait:ident, $doc:literal) => {
+        #[doc = $doc]
+        #[pyclass(frozen, subclass, module = "gpujobs", name = $name)]
+        pub struct $class {
+            ops: Ops,
+        }
+
+        #[pymethods]
+        impl $class {
+            /// A client of `provider` (`"ray"`, `"slurm"`, …) with these settings;
+            /// `from_env=True` reads the variables the CLI reads first.
+            #[new]
+            #[pyo3(signature = (provider, *, base_url=None, token=None, user=None, api_version=None,
+                attempt_timeout=None, operation_timeout=None, connect_timeout=None, max_attempts=None,
+                max_response_bytes=None, allow_insecure_http=false, from_env=false))]
+            #[allow(clippy::too_many_arguments)]
+            fn new(
+                provider: &str,
+                base_url: Option<String>,
+                token: Option<String>,
+                user: Option<String>,
+                api_version: Option<String>,
+                attempt_timeout: Option<f64>,
+                operation_timeout: Option<f64>,
+                connect_timeout: Option<f64>,
+                max_attempts: Option<u32>,
+                max_response_bytes: Option<u64>,
+                allow_insecure_http: bool,
+                from_env: bool,
+            ) -> PyResult<Self> {
+                let settings = Settings {
+                    base_url,
+                    token,
+                    user,
+                    api_version,
+                    attempt_timeout,
+                    operation_timeout,
+                    connect_timeout,
+                    max_attempts,
+                    max_response_bytes,
+                    allow_insecure_http,
+                };
+                let kind = request::provider(provider)?;
+                // Building a client starts nothing but may touch the runtime's reactor.
+                let _ = crate::runtime::runtime()?.enter();
+                Ok(Self { ops: Ops::connect(kind, settings, from_env)? })
+            }
+
+            /// The provider's name.
+            #[getter]
+            fn provider(&self) -> &'static str {
+                self.ops.provider.kind().as_str()
+            }
+
+            /// One job.
+            fn get<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+                $wait(py, self.ops.clone().get(id))
+            }
+
+            /// Cancels a job: a `CancelResult` (canceling a job that ended is not an error).
+            fn cancel<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+                $wait(py, self.ops.clone().cancel(id))
+            }
+
+            /// Submits a job: `command` a string (run by the provider's shell) or a
+            /// list of arguments; `options` the provider's own (see `providers()`).
+            #[pyo3(signature = (command, *, id=None, name=None, env=None, metadata=None, working_dir=None,
+                cpus=None, gpus=None, memory_bytes=None, options=None))]
+            #[allow(clippy::too_many_arguments)]
+            fn submit<'py>(
+                &self,
+                py: Python<'py>,
+                command: &Bound<'py, PyAny>,
+                id: Option<String>,
+                name: Option<String>,
+                env: Option<std::collections::BTreeMap<String, String>>,
+                metadata: Option<std::collections::BTreeMap<String, String>>,
+                working_dir: Option<String>,
+                cpus: Option<f64>,
+                gpus: Option<f64>,
+                memory_bytes: Option<u64>,
+                options: Option<&Bound<'py, PyDict>>,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                let kind = self.ops.provider.kind();
+                let request = submit_request(kind, command, id, name, env, metadata, working_dir, cpus, gpus, memory_bytes, options)?;
+                $wait(py, self.ops.clone().submit(request))
+            }
+
+            /// Waits for a job to end and returns it, however it ended; raises
+            /// `gpujobs.TimeoutError` (with `last_job`) only when `timeout` passes.
+            #[pyo3(signature = (id, *, timeout=None, interval=None, max_interval=None))]
+            fn wait<'py>(
+                &self,
+                py: Python<'py>,
+                id: String,
+                timeout: Option<f64>,
+                interval: Option<f64>,
+                max_interval: Option<f64>,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                let options = request::wait_options(timeout, interval, max_interval)?;
+                $wait(py, self.ops.clone().wait(id, options))
+            }
+
+            /// A job's logs, as text.
+            fn logs<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+                $wait(py, self.ops.clone().logs(id))
+            }
+
+            /// Jobs, lazily, page by page: a `Stream` of `Job`s (iterate it, sync or async,
+            /// or `collect()` it).
+            #[pyo3(signature = (*, status=None, limit=None, page_size=None))]
+            fn list(&self, status: Option<Vec<String>>, limit: Option<usize>, page_size: Option<u32>) -> PyResult<Stream> {
+                Ok(self.ops.list(list_options(status, limit, page_size)?))
+            }
+
+            /// What a job prints, as it prints it, until it ends: a `Stream` of `str`.
+            fn follow_logs(&self, id: &str) -> Stream {
+                self.ops.follow_logs(id)
+            }
+
+            /// Waits for many jobs at once: a `Stream` of `(id, Job | exception)`,
+            /// each as soon as a poll sees it end (a few requests a poll, not one a job).
+            #[pyo3(signature = (ids, *, timeout=None, interval=None, max_interval=None))]
+            fn wait_all(
+                &self,
+                ids: Vec<String>,
+                timeout: Option<f64>,
+                interval: Option<f64>,
+                max_interval: Option<f64>,
+            ) -> PyResult<Stream> {
+                let options = request::wait_options(timeout, interval, max_interval)?;
+                Ok(self.ops.wait_all(ids, &options))
+            }
+
+            fn __repr__(&self) -> String {
+                self.ops.repr($name)
+            }
+        }
+    };
+}
+
+/// Waits with the GIL released, hearing Ctrl-C.
+fn blocking<'py, F, T>(py: Python<'py>, future: F) -> PyResult<Bound<'py, PyAny>>
+where
+    F: std::future::Future<Output = PyResult<T>> + Send,
+    T: for<'a> IntoPyObject<'a> + Send,
+{
+    let value = block_on(py, future)??;
+    value.into_bound_py_any(py)
+}
+
+client_class!(
+    Client,
+    "Client",
+    blocking,
+    "A blocking client of one provider. Calls release the GIL, and Ctrl-C stops them."
+);
+client_class!(
+    AsyncClient,
+    "AsyncClient",
+    awaitable,
+    "An asyncio client of one provider: the methods of `Client`, awaitable."
+);
+
+/// Every provider gpujobs knows, with what each supports and the variables it reads.
+#[pyfunction]
+pub fn providers(py: Python<'_>) -> PyResult<Py<PyList>> {
+    let descriptors: Vec<&gpujobs::Descriptor> =
+        ProviderKind::ALL.iter().map(|k| k.descriptor()).collect();
+    let text = serde_json::to_string(&descriptors)
+        .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+    Ok(py
+        .import("json")?
+        .call_method1("loads", (text,))?
+        .cast_into::<PyList>()?
+        .unbind())
+}

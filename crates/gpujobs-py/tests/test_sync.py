@@ -1,0 +1,184 @@
+"""The blocking client against the sandbox: every operation, the models, errors."""
+
+import datetime
+import threading
+import time
+
+import pytest
+
+import gpujobs
+from gpujobs import JobStatus
+
+
+def test_submit_wait_get_on_every_provider_that_submits(sb):
+    submitting = [p["name"] for p in gpujobs.providers() if p["capabilities"]["submit"]]
+    assert {"ray", "yuanrong", "slurm"} <= set(submitting)
+    for provider in submitting:
+        client = sb.client(provider)
+        # What each needs beyond the command.
+        kwargs = {
+            "yuanrong": {"working_dir": "/tmp"},
+            "slurm": {"working_dir": "/tmp"},
+            "matpool": {"options": {"gpu_model": "NVIDIA A16", "image": 1}},
+        }.get(provider, {})
+        job = client.submit(["python", "train.py", "--name", "a b"], name="t1", **kwargs)
+        assert job.provider == provider and job.id
+        ended = client.wait(job.id, timeout=30, interval=0.05, max_interval=0.2)
+        assert ended.status is JobStatus.SUCCEEDED, (provider, ended)
+        assert ended.is_terminal() and ended.status.is_terminal()
+        again = client.get(job.id)
+        assert again.id == job.id and again.status == "succeeded"
+
+
+def test_a_job_is_immutable_and_its_times_are_aware(sb):
+    client = sb.client("ray")
+    job = client.wait(client.submit("echo hi").id, interval=0.05, max_interval=0.2)
+    assert job.finished_at.tzinfo is not None
+    assert job.finished_at.utcoffset() == datetime.timedelta(0)
+    assert isinstance(job.raw, dict) and job.raw["submission_id"] == job.id
+    with pytest.raises(AttributeError):
+        job.status = JobStatus.FAILED
+    assert "ray/" in str(job) and repr(job).startswith("Job(provider='ray'")
+    assert job.to_dict()["status"] == "succeeded" and "raw" not in job.to_dict()
+
+
+def test_a_failed_job_is_returned_not_raised(sb):
+    client = sb.client("ray")
+    job = client.submit("python x.py; exit 3")
+    sb_id = sb.add_job("ray", "python fails.py", fail=True)
+    ended = client.wait(sb_id, interval=0.05, max_interval=0.2)
+    assert ended.status is JobStatus.FAILED and ended.exit_code not in (None, 0)
+    client.wait(job.id, interval=0.05, max_interval=0.2)
+
+
+def test_a_job_that_does_not_exist_is_a_lookup_error(sb):
+    client = sb.client("ray")
+    with pytest.raises(gpujobs.NotFoundError) as caught:
+        client.get("no-such-job")
+    assert isinstance(caught.value, LookupError)
+    assert caught.value.provider == "ray" and caught.value.kind == "not_found"
+
+
+def test_a_wait_that_runs_out_of_time_carries_the_last_job(sb):
+    client = sb.client("ray")
+    sb.close()
+    with gpujobs.testing.sandbox(pace="demo", empty=True) as slow:
+        client = slow.client("ray")
+        job = client.submit("sleep 100")
+        with pytest.raises(gpujobs.TimeoutError) as caught:
+            client.wait(job.id, timeout=0.3, interval=0.05, max_interval=0.1)
+        assert isinstance(caught.value, TimeoutError)
+        assert caught.value.last_job is not None and caught.value.last_job.id == job.id
+
+
+def test_a_refused_token_is_a_permission_error(sb):
+    client = gpujobs.Client("ppio", base_url=sb.url("ppio"), token="wrong")
+    with pytest.raises(gpujobs.AuthenticationError) as caught:
+        client.get("x")
+    assert isinstance(caught.value, PermissionError)
+    assert "wrong" not in str(caught.value)
+
+
+def test_rate_limits_carry_retry_after(sb):
+    client = gpujobs.Client("ray", base_url=sb.url("ray"), max_attempts=1)
+    sb.inject("rate_limited:7", provider="ray")
+    with pytest.raises(gpujobs.RateLimitedError) as caught:
+        client.get("anything")
+    assert caught.value.retry_after == 7.0 and caught.value.status == 429
+
+
+def test_transient_faults_are_retried(sb):
+    client = sb.client("ray")
+    job = client.submit("echo hi")
+    sb.inject("status:503", provider="ray", method="GET", times=2)
+    assert client.get(job.id).id == job.id
+
+
+def test_list_is_lazy_and_collects(sb):
+    client = sb.client("ray")
+    ids = {client.submit(f"echo {n}").id for n in range(5)}
+    stream = client.list()
+    first = next(iter(stream))
+    assert isinstance(first, gpujobs.Job)
+    rest = stream.collect()
+    assert {first.id, *(j.id for j in rest)} == ids
+    assert len(client.list(limit=2).collect()) == 2
+    assert client.list(status=["failed"]).collect() == []
+
+
+def test_cancel_reports_what_it_did(sb):
+    client = gpujobs.testing.sandbox(pace="demo", empty=True)
+    with client as slow:
+        ray = slow.client("ray")
+        job = ray.submit("sleep 100")
+        result = ray.cancel(job.id)
+        assert result.outcome in ("stopped", "accepted") and result.job.id == job.id
+        ended = ray.wait(job.id, interval=0.05, max_interval=0.2, timeout=30)
+        assert ended.status is JobStatus.CANCELED
+
+
+def test_logs_are_text(sb):
+    client = sb.client("ray")
+    job = client.submit("echo hello")
+    client.wait(job.id, interval=0.05, max_interval=0.2)
+    assert isinstance(client.logs(job.id), str)
+
+
+def test_provider_options_are_checked(sb):
+    slurm = sb.client("slurm")
+    job = slurm.submit("python x.py", working_dir="/tmp", options={"partition": "debug", "time_limit": datetime.timedelta(minutes=5)})
+    assert job.provider == "slurm"
+    with pytest.raises(ValueError, match="no option `nonsense`"):
+        slurm.submit("python x.py", options={"nonsense": 1})
+    with pytest.raises(gpujobs.UnsupportedError):
+        sb.client("ppio").submit("python x.py")
+
+
+def test_secrets_never_show(sb):
+    client = gpujobs.Client("ppio", base_url=sb.url("ppio"), token="sk-SECRET-123")
+    assert "SECRET" not in repr(client)
+    with pytest.raises(gpujobs.GpujobsError) as caught:
+        gpujobs.Client("slurm", base_url="http://example.invalid", token="sk-SECRET-123").get("1")
+    assert "SECRET" not in str(caught.value)
+
+
+def test_wait_all_yields_each_end_once(sb):
+    client = sb.client("ray")
+    ids = [client.submit(f"echo {n}").id for n in range(4)]
+    ids.append("gone")
+    ends = dict(client.wait_all(ids, timeout=30, interval=0.05, max_interval=0.2))
+    assert set(ends) == set(ids)
+    assert isinstance(ends["gone"], gpujobs.NotFoundError)
+    assert all(ends[i].status is JobStatus.SUCCEEDED for i in ids[:-1])
+
+
+def test_a_blocking_wait_releases_the_gil(sb):
+    with gpujobs.testing.sandbox(pace="demo", empty=True) as slow:
+        client = slow.client("ray")
+        job = client.submit("sleep 100")
+        ticks = []
+
+        def count():
+            end = time.monotonic() + 0.6
+            while time.monotonic() < end:
+                ticks.append(1)
+                time.sleep(0.01)
+
+        other = threading.Thread(target=count)
+        other.start()
+        with pytest.raises(gpujobs.TimeoutError):
+            client.wait(job.id, timeout=0.8, interval=0.1, max_interval=0.1)
+        other.join()
+        assert len(ticks) > 20, "the other thread ran while wait blocked"
+
+
+def test_bad_settings_are_refused():
+    with pytest.raises(ValueError, match="unknown provider|no provider"):
+        gpujobs.Client("nope")
+    with pytest.raises(ValueError):
+        gpujobs.Client("ray", base_url="http://127.0.0.1:1", attempt_timeout=-1)
+
+
+def test_providers_describe_themselves():
+    names = {p["name"] for p in gpujobs.providers()}
+    assert names == {"ppio", "yuanrong", "ray", "matpool", "tensorpool", "slurm"}
