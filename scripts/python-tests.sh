@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the Python package (crates/gpujobs-py) into a virtual environment of its own and runs
-# its pytest suite against the sandbox. A run that collects no test fails (pytest exits 5).
+# its pytest suite against the sandbox, after checking its type stubs against the built module. A run that collects no test fails (pytest exits 5).
 #
 # Usage: scripts/python-tests.sh [PYTEST ARGS...]
 # Environment: GPUJOBS_VENV (default target/python-venv), PYTHON (default python3).
@@ -23,8 +23,11 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 # Pinned, so a new release of a tool never turns CI red on its own.
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
-  "maturin==1.16.0" "pytest==9.2.*" "pytest-asyncio==1.5.*"
+  "maturin==1.16.0" "pytest==9.2.*" "pytest-asyncio==1.5.*" "mypy==2.4.*"
 echo "python-tests: building the extension (maturin develop, dev profile)"
 (cd crates/gpujobs-py && VIRTUAL_ENV="$VENV" PATH="$VENV/bin:$PATH" "$VENV/bin/maturin" develop --quiet)
+echo "python-tests: the type stubs against the built module (mypy.stubtest)"
+"$VENV/bin/python" -m mypy.stubtest gpujobs --ignore-missing-stub \
+  --allowlist crates/gpujobs-py/stubtest-allowlist.txt
 echo "python-tests: pytest"
 "$VENV/bin/python" -m pytest crates/gpujobs-py/tests -q -p no:cacheprovider "$@"

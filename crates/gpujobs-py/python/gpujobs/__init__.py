@@ -10,7 +10,7 @@ Matpool, TensorPool and Slurm — the Rust core, from Python.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Type, TypeVar
 
 from . import errors
 from ._gpujobs import (
@@ -41,45 +41,55 @@ __all__ = [
 ]
 
 
+_C = TypeVar("_C")
+
+
 class _Constructors:
     """Constructors for each provider, and from the environment."""
 
     @classmethod
-    def from_env(cls, provider: str, **settings: Any) -> Any:
+    def from_env(cls: Type[_C], provider: str, **settings: Any) -> _C:
         """A client of ``provider`` from the variables the ``gpujobs`` CLI reads
         (``RAY_API_SERVER_ADDRESS``, ``SLURMRESTD_URL`` and ``SLURM_JWT``, ...);
         ``settings`` override them."""
-        return cls(provider, from_env=True, **settings)
+        make: Any = cls  # the class it is mixed into
+        return make(provider, from_env=True, **settings)
 
     @classmethod
-    def ray(cls, base_url: str, **settings: Any) -> Any:
+    def ray(cls: Type[_C], base_url: str, **settings: Any) -> _C:
         """A client of a Ray cluster's dashboard (``http://127.0.0.1:8265``)."""
-        return cls("ray", base_url=base_url, **settings)
+        make: Any = cls  # the class it is mixed into
+        return make("ray", base_url=base_url, **settings)
 
     @classmethod
-    def yuanrong(cls, base_url: str, **settings: Any) -> Any:
+    def yuanrong(cls: Type[_C], base_url: str, **settings: Any) -> _C:
         """A client of an openYuanrong cluster."""
-        return cls("yuanrong", base_url=base_url, **settings)
+        make: Any = cls  # the class it is mixed into
+        return make("yuanrong", base_url=base_url, **settings)
 
     @classmethod
-    def slurm(cls, base_url: str, token: str, **settings: Any) -> Any:
+    def slurm(cls: Type[_C], base_url: str, token: str, **settings: Any) -> _C:
         """A client of a slurmrestd (``token``: what ``scontrol token`` prints)."""
-        return cls("slurm", base_url=base_url, token=token, **settings)
+        make: Any = cls  # the class it is mixed into
+        return make("slurm", base_url=base_url, token=token, **settings)
 
     @classmethod
-    def ppio(cls, token: str, **settings: Any) -> Any:
+    def ppio(cls: Type[_C], token: str, **settings: Any) -> _C:
         """A client of PPIO's GPU API."""
-        return cls("ppio", token=token, **settings)
+        make: Any = cls  # the class it is mixed into
+        return make("ppio", token=token, **settings)
 
     @classmethod
-    def matpool(cls, token: str, **settings: Any) -> Any:
+    def matpool(cls: Type[_C], token: str, **settings: Any) -> _C:
         """A client of Matpool's PaaS API."""
-        return cls("matpool", token=token, **settings)
+        make: Any = cls  # the class it is mixed into
+        return make("matpool", token=token, **settings)
 
     @classmethod
-    def tensorpool(cls, token: str, **settings: Any) -> Any:
+    def tensorpool(cls: Type[_C], token: str, **settings: Any) -> _C:
         """A client of TensorPool."""
-        return cls("tensorpool", token=token, **settings)
+        make: Any = cls  # the class it is mixed into
+        return make("tensorpool", token=token, **settings)
 
 
 class Client(_Constructors, _Client):

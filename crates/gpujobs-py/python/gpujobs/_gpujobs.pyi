@@ -1,0 +1,212 @@
+"""Types of the Rust extension module (checked against the built module by mypy.stubtest)."""
+
+import datetime
+from typing import Any, AsyncIterator, Awaitable, Dict, Generic, Iterator, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union
+
+from typing_extensions import disjoint_base, final
+
+from .errors import GpujobsError
+from .models import JobStatus
+
+__version__: str
+
+_T = TypeVar("_T")
+
+@final
+class Job:
+    """A job, as a provider last reported it. Immutable; `raw` is the provider's own record."""
+
+    @property
+    def provider(self) -> str: ...
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> Optional[str]: ...
+    @property
+    def status(self) -> JobStatus: ...
+    @property
+    def provider_status(self) -> str: ...
+    @property
+    def failure_reason(self) -> Optional[str]: ...
+    @property
+    def exit_code(self) -> Optional[int]: ...
+    @property
+    def created_at(self) -> Optional[datetime.datetime]: ...
+    @property
+    def started_at(self) -> Optional[datetime.datetime]: ...
+    @property
+    def finished_at(self) -> Optional[datetime.datetime]: ...
+    @property
+    def message(self) -> Optional[str]: ...
+    @property
+    def log_url(self) -> Optional[SensitiveUrl]: ...
+    @property
+    def raw(self) -> Optional[Dict[str, Any]]: ...
+    def is_terminal(self) -> bool: ...
+    def to_dict(self, *, raw: bool = False) -> Dict[str, Any]: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class SensitiveUrl:
+    """A URL that may carry a credential: shown redacted; `expose()` gives it whole."""
+
+    def expose(self) -> str: ...
+
+@final
+class CancelResult:
+    """What a cancel did: `outcome` is "stopped", "accepted" or "already_ended"."""
+
+    @property
+    def outcome(self) -> str: ...
+    @property
+    def job(self) -> Job: ...
+
+@final
+class Stream(Generic[_T]):
+    """A lazy stream: iterate it (sync or async), or collect it."""
+
+    def __iter__(self) -> Iterator[_T]: ...
+    def __next__(self) -> _T: ...
+    def __aiter__(self) -> AsyncIterator[_T]: ...
+    def __anext__(self) -> Awaitable[_T]: ...
+    def collect(self) -> List[_T]: ...
+    def collect_async(self) -> Awaitable[List[_T]]: ...
+
+_Command = Union[str, Sequence[str]]
+_Ended = Tuple[str, Union[Job, GpujobsError]]
+
+@disjoint_base
+class Client:
+    """A blocking client of one provider."""
+
+    def __new__(
+        cls,
+        provider: str,
+        *,
+        base_url: Optional[str] = None,
+        token: Optional[str] = None,
+        user: Optional[str] = None,
+        api_version: Optional[str] = None,
+        attempt_timeout: Optional[float] = None,
+        operation_timeout: Optional[float] = None,
+        connect_timeout: Optional[float] = None,
+        max_attempts: Optional[int] = None,
+        max_response_bytes: Optional[int] = None,
+        allow_insecure_http: bool = False,
+        from_env: bool = False,
+    ) -> "Client": ...
+    @property
+    def provider(self) -> str: ...
+    def get(self, id: str) -> Job: ...
+    def cancel(self, id: str) -> CancelResult: ...
+    def submit(
+        self,
+        command: _Command,
+        *,
+        id: Optional[str] = None,
+        name: Optional[str] = None,
+        env: Optional[Mapping[str, str]] = None,
+        metadata: Optional[Mapping[str, str]] = None,
+        working_dir: Optional[str] = None,
+        cpus: Optional[float] = None,
+        gpus: Optional[float] = None,
+        memory_bytes: Optional[int] = None,
+        options: Optional[Mapping[str, Any]] = None,
+    ) -> Job: ...
+    def wait(
+        self, id: str, *, timeout: Optional[float] = None, interval: Optional[float] = None, max_interval: Optional[float] = None
+    ) -> Job: ...
+    def logs(self, id: str) -> str: ...
+    def list(
+        self, *, status: Optional[Sequence[str]] = None, limit: Optional[int] = None, page_size: Optional[int] = None
+    ) -> Stream[Job]: ...
+    def follow_logs(self, id: str) -> Stream[str]: ...
+    def wait_all(
+        self,
+        ids: Sequence[str],
+        *,
+        timeout: Optional[float] = None,
+        interval: Optional[float] = None,
+        max_interval: Optional[float] = None,
+    ) -> Stream[_Ended]: ...
+
+@disjoint_base
+class AsyncClient:
+    """An asyncio client of one provider: the methods of `Client`, awaitable."""
+
+    def __new__(
+        cls,
+        provider: str,
+        *,
+        base_url: Optional[str] = None,
+        token: Optional[str] = None,
+        user: Optional[str] = None,
+        api_version: Optional[str] = None,
+        attempt_timeout: Optional[float] = None,
+        operation_timeout: Optional[float] = None,
+        connect_timeout: Optional[float] = None,
+        max_attempts: Optional[int] = None,
+        max_response_bytes: Optional[int] = None,
+        allow_insecure_http: bool = False,
+        from_env: bool = False,
+    ) -> "AsyncClient": ...
+    @property
+    def provider(self) -> str: ...
+    def get(self, id: str) -> Awaitable[Job]: ...
+    def cancel(self, id: str) -> Awaitable[CancelResult]: ...
+    def submit(
+        self,
+        command: _Command,
+        *,
+        id: Optional[str] = None,
+        name: Optional[str] = None,
+        env: Optional[Mapping[str, str]] = None,
+        metadata: Optional[Mapping[str, str]] = None,
+        working_dir: Optional[str] = None,
+        cpus: Optional[float] = None,
+        gpus: Optional[float] = None,
+        memory_bytes: Optional[int] = None,
+        options: Optional[Mapping[str, Any]] = None,
+    ) -> Awaitable[Job]: ...
+    def wait(
+        self, id: str, *, timeout: Optional[float] = None, interval: Optional[float] = None, max_interval: Optional[float] = None
+    ) -> Awaitable[Job]: ...
+    def logs(self, id: str) -> Awaitable[str]: ...
+    def list(
+        self, *, status: Optional[Sequence[str]] = None, limit: Optional[int] = None, page_size: Optional[int] = None
+    ) -> Stream[Job]: ...
+    def follow_logs(self, id: str) -> Stream[str]: ...
+    def wait_all(
+        self,
+        ids: Sequence[str],
+        *,
+        timeout: Optional[float] = None,
+        interval: Optional[float] = None,
+        max_interval: Optional[float] = None,
+    ) -> Stream[_Ended]: ...
+
+@disjoint_base
+class Sandbox:
+    """A running sandbox of every provider on a loopback port."""
+
+    def __new__(
+        cls, *, pace: str = "fast", empty: bool = False, seed: Optional[int] = None, slurm_release: Optional[str] = None
+    ) -> "Sandbox": ...
+    def url(self, provider: str) -> str: ...
+    def token(self, provider: str) -> Optional[str]: ...
+    def env(self, provider: str) -> Dict[str, str]: ...
+    def add_job(self, provider: str, command: str, *, name: Optional[str] = None, fail: bool = False, age: float = 0.0) -> str: ...
+    def inject(
+        self,
+        fault_name: str,
+        *,
+        provider: Optional[str] = None,
+        job: Optional[str] = None,
+        method: Optional[str] = None,
+        times: Optional[int] = None,
+    ) -> None: ...
+    def clear_faults(self) -> None: ...
+    def requests(self) -> List[Tuple[str, str]]: ...
+    def close(self) -> None: ...
+
+def providers() -> List[Dict[str, Any]]: ...
