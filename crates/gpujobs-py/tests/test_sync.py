@@ -182,3 +182,19 @@ def test_bad_settings_are_refused():
 def test_providers_describe_themselves():
     names = {p["name"] for p in gpujobs.providers()}
     assert names == {"ppio", "yuanrong", "ray", "matpool", "tensorpool", "slurm"}
+
+
+def test_every_provider_has_a_constructor_and_nothing_else_does():
+    # The constructors are written out (for types and docs); the registry is the one list.
+    names = {p["name"] for p in gpujobs.providers()}
+    for client in (gpujobs.Client, gpujobs.AsyncClient):
+        have = {n for n in vars(gpujobs._Constructors) if not n.startswith("_")} - {"from_env"}
+        assert have == names, f"constructors {sorted(have)} but providers {sorted(names)}"
+        assert all(callable(getattr(client, n)) for n in names)
+
+
+def test_a_per_provider_constructor_reaches_its_provider(sb):
+    client = gpujobs.Client.ray(sb.url("ray"))
+    assert client.provider == "ray" and client.list().collect() == []
+    with sb.environ("slurm"):
+        assert gpujobs.Client.from_env("slurm").list().collect() == []
