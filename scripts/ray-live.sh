@@ -77,5 +77,7 @@ done
 answering || { say "FAILED: the dashboard never answered on $RAY_API_SERVER_ADDRESS"; exit 1; }
 say "the dashboard answers on $RAY_API_SERVER_ADDRESS; running the live tests"
 
+# The live tests compare what gpujobs sends with what Ray's own client computes.
+export GPUJOBS_RAY_PYTHON="$VENV/bin/python"
 source scripts/live-tests.sh
 run_live_tests ray_live

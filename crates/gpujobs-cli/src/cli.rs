@@ -257,12 +257,13 @@ pub fn with_provider_options(cli: clap::Command) -> clap::Command {
                     gpujobs::OptionKind::Bytes => "SIZE",
                     gpujobs::OptionKind::Integer => "N",
                     gpujobs::OptionKind::NamedAmount => "NAME=N",
+                    gpujobs::OptionKind::Json => "JSON",
                     _ => "VALUE",
                 })
                 .value_parser(option_parser(flag.kind))
-                .action(match flag.kind {
-                    gpujobs::OptionKind::NamedAmount => clap::ArgAction::Append,
-                    _ => clap::ArgAction::Set,
+                .action(match flag.kind.repeatable() {
+                    true => clap::ArgAction::Append,
+                    false => clap::ArgAction::Set,
                 });
             submit = submit.arg(arg);
         }
@@ -325,6 +326,11 @@ fn option_parser(
                         .map_err(|_| format!("`{amount}` is not a number"))?;
                     Ok(OptionValue::NamedAmount(name, amount))
                 }
+                OptionKind::Json => match serde_json::from_str(&s) {
+                    Ok(json @ serde_json::Value::Object(_)) => Ok(OptionValue::Json(json)),
+                    Ok(_) => Err(format!("`{s}` is not a JSON object")),
+                    Err(e) => Err(format!("`{s}` is not JSON: {e}")),
+                },
                 _ => Ok(OptionValue::Text(s)),
             }
         },

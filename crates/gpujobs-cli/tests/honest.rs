@@ -210,3 +210,102 @@ fn a_wait_that_runs_out_names_the_waits_own_time_limit() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_local_working_dir_is_uploaded_once_and_submitted_as_its_package() {
+    let dir = std::env::temp_dir().join(format!("gpujobs-cli-wd-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    std::fs::write(dir.join("train.py"), "print('hi')\n").unwrap();
+    std::fs::write(dir.join("data/big.bin"), "x").unwrap();
+    with_sandbox(|sandbox| {
+        let ray = sandbox.base_url(ProviderKind::Ray);
+        let submit = [
+            "-p",
+            "ray",
+            "--base-url",
+            &ray,
+            "submit",
+            "--working-dir",
+            dir.to_str().unwrap(),
+            "--exclude",
+            "data/",
+            "--runtime-env-json",
+            r#"{"pip": ["torch"]}"#,
+            "--",
+            "python",
+            "train.py",
+        ];
+        for _ in 0..2 {
+            let (code, _, stderr) = gpujobs(&submit, &[]);
+            assert_eq!(code, 0, "{stderr}");
+        }
+        let packages = |method: &str| {
+            sandbox
+                .requests()
+                .iter()
+                .filter(|r| r.method == method && r.path.starts_with("/api/packages/gcs/_ray_pkg_"))
+                .count()
+        };
+        assert_eq!((packages("GET"), packages("PUT")), (2, 1), "sent once");
+        let spec = sandbox.jobs(ProviderKind::Ray).pop().unwrap().spec;
+        let uri = spec.working_dir.unwrap();
+        assert!(
+            uri.starts_with("gcs://_ray_pkg_") && uri.ends_with(".zip"),
+            "{uri}"
+        );
+        let package = sandbox
+            .ray_package(&uri)
+            .expect("the package it names was uploaded");
+        let text = String::from_utf8_lossy(&package);
+        assert!(
+            text.contains("train.py") && !text.contains("big.bin"),
+            "data/ left out"
+        );
+        assert_eq!(
+            spec.runtime_env.unwrap()["pip"],
+            serde_json::json!(["torch"])
+        );
+    });
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_working_dir_that_cannot_be_sent_is_refused_before_a_job_is_made() {
+    let cases: [(&[&str], &str); 3] = [
+        (
+            &["--working-dir", "/no/such/dir"],
+            "cannot read /no/such/dir",
+        ),
+        (&["--runtime-env-json", "[1]"], "not a JSON object"),
+        (
+            &["--runtime-env-json", r#"{"env_vars": {"A": "1"}}"#],
+            "set `env_vars` as the request's own field",
+        ),
+    ];
+    for (args, why) in cases {
+        let mut submit = vec!["--sandbox", "-p", "ray", "submit"];
+        submit.extend_from_slice(args);
+        submit.extend(["--", "python", "train.py"]);
+        let (code, stdout, stderr) = gpujobs(&submit, &[]);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stdout.is_empty(), "no job: {stdout}");
+        assert!(stderr.contains(why), "{args:?}: {stderr}");
+    }
+    let (code, _, stderr) = gpujobs(
+        &[
+            "--sandbox",
+            "-p",
+            "yuanrong",
+            "submit",
+            "--working-dir",
+            "/tmp",
+            "--exclude",
+            "x",
+            "--",
+            "true",
+        ],
+        &[],
+    );
+    assert_eq!(code, 2, "openYuanrong uploads nothing: {stderr}");
+    assert!(stderr.contains("--exclude"), "{stderr}");
+}

@@ -27,13 +27,45 @@ const LOG_LIMIT: u64 = 64 << 20;
 #[derive(Clone)]
 struct Ops {
     provider: Arc<dyn JobProvider>,
+    /// The same provider, when it is Ray, for what only Ray has (`ray_compat` uses it).
+    ray: Option<Arc<gpujobs::ray::RayProvider>>,
 }
 
 impl Ops {
     fn connect(kind: ProviderKind, settings: Settings, from_env: bool) -> PyResult<Self> {
         let config = settings.config(kind, from_env)?;
+        if kind == ProviderKind::Ray {
+            let ray = Arc::new(gpujobs::ray::RayProvider::from_config(config).or_raise()?);
+            return Ok(Self {
+                provider: ray.clone(),
+                ray: Some(ray),
+            });
+        }
         let provider = gpujobs::connect(config).or_raise()?;
-        Ok(Self { provider })
+        Ok(Self {
+            provider,
+            ray: None,
+        })
+    }
+
+    fn ray(&self) -> PyResult<Arc<gpujobs::ray::RayProvider>> {
+        self.ray.clone().ok_or_else(|| {
+            pyo3::exceptions::PyNotImplementedError::new_err(format!(
+                "only Ray has this; this client is for {}",
+                self.provider.kind()
+            ))
+        })
+    }
+
+    /// Deletes an ended Ray job: whether Ray deleted it.
+    async fn ray_delete(ray: Arc<gpujobs::ray::RayProvider>, id: String) -> PyResult<bool> {
+        ray.delete(&id).await.or_raise()
+    }
+
+    /// Ray's versions: `(version, ray_version)`.
+    async fn ray_version(ray: Arc<gpujobs::ray::RayProvider>) -> PyResult<(String, String)> {
+        let answer = ray.version().await.or_raise()?;
+        Ok((answer.version, answer.ray_version))
     }
 
     async fn get(self, id: String) -> PyResult<Job> {
@@ -273,6 +305,16 @@ macro_rules! client_class {
             ) -> PyResult<Stream> {
                 let options = request::wait_options(timeout, interval, max_interval)?;
                 Ok(self.ops.wait_all(ids, &options))
+            }
+
+            /// Ray only: deletes an ended job; whether Ray deleted it (for `ray_compat`).
+            fn _ray_delete<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+                $wait(py, Ops::ray_delete(self.ops.ray()?, id))
+            }
+
+            /// Ray only: `(jobs_api_version, ray_version)` (for `ray_compat`).
+            fn _ray_version<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                $wait(py, Ops::ray_version(self.ops.ray()?))
             }
 
             fn __repr__(&self) -> String {

@@ -109,9 +109,22 @@ fn option_value(
 ) -> PyResult<Vec<OptionValue>> {
     let wrong = |expected: &str| PyTypeError::new_err(format!("option `{name}` takes {expected}"));
     Ok(match kind {
-        OptionKind::Text => vec![OptionValue::Text(
+        OptionKind::Text | OptionKind::TextList => vec![OptionValue::Text(
             value.extract().map_err(|_| wrong("a string"))?,
         )],
+        OptionKind::Json => {
+            // Through Python's own json, so what it cannot write is refused as it would be.
+            let text: String = value
+                .py()
+                .import("json")?
+                .call_method1("dumps", (value,))
+                .map_err(|_| wrong("a dict that json.dumps can write"))?
+                .extract()?;
+            match serde_json::from_str(&text) {
+                Ok(json @ serde_json::Value::Object(_)) => vec![OptionValue::Json(json)],
+                _ => return Err(wrong("a dict")),
+            }
+        }
         OptionKind::Integer => vec![OptionValue::Integer(
             value.extract().map_err(|_| wrong("an integer"))?,
         )],
@@ -165,7 +178,7 @@ pub fn options(kind: ProviderKind, given: &Bound<'_, PyDict>) -> PyResult<Option
         };
         let many = value.cast::<PyList>().is_ok() || value.cast::<PyTuple>().is_ok();
         let mut all = Vec::new();
-        match many && option.kind != OptionKind::NamedAmount {
+        match many && !matches!(option.kind, OptionKind::NamedAmount | OptionKind::Json) {
             true => {
                 for one in value.try_iter()? {
                     all.extend(option_value(&name, option.kind, &one?)?);

@@ -189,6 +189,17 @@ impl Sandbox {
         })
     }
 
+    /// The package Ray's emulation holds under `uri` (`gcs://_ray_pkg_….zip`):
+    /// a working directory as a client uploaded it, or `None`.
+    fn ray_package<'py>(
+        &self,
+        py: Python<'py>,
+        uri: &str,
+    ) -> PyResult<Option<Bound<'py, pyo3::types::PyBytes>>> {
+        let bytes = self.with(|s| s.ray_package(uri))?;
+        Ok(bytes.map(|b| pyo3::types::PyBytes::new(py, &b)))
+    }
+
     /// Stops it (also when it is dropped).
     fn close(&self) {
         let sandbox = self.inner.lock().unwrap_or_else(|e| e.into_inner()).take();

@@ -190,6 +190,14 @@ impl Sandbox {
         out
     }
 
+    /// The package Ray's package endpoints hold under `uri`
+    /// (`gcs://_ray_pkg_….zip`): a working directory as a client uploaded it.
+    pub fn ray_package(&self, uri: &str) -> Option<Vec<u8>> {
+        state::lock(&self.state.packages)
+            .get(uri)
+            .map(|b| b.to_vec())
+    }
+
     /// The jobs `provider` holds.
     pub fn jobs(&self, provider: ProviderKind) -> Vec<SimJob> {
         let jobs = self.state.jobs();

@@ -129,6 +129,8 @@ pub struct JobSpec {
     pub id: Option<String>,
     /// The working directory or package it was submitted with.
     pub working_dir: Option<String>,
+    /// Ray's `runtime_env` as submitted (Ray answers with it).
+    pub runtime_env: Option<serde_json::Value>,
 }
 
 impl JobSpec {
@@ -145,6 +147,7 @@ impl JobSpec {
             secret: None,
             id: None,
             working_dir: None,
+            runtime_env: None,
         }
     }
 

@@ -25,6 +25,10 @@ use crate::{providers, tail};
 /// The largest request body read.
 const MAX_BODY: usize = 1 << 20;
 
+/// The largest Ray package (a working directory's zip) read: enough for a
+/// project's code, not its data.
+const MAX_PACKAGE_BODY: usize = 64 << 20;
+
 /// Binds `addr` and serves until `stopped` fires; answers the bound address.
 pub(crate) async fn spawn(
     addr: SocketAddr,
@@ -87,7 +91,11 @@ async fn handle(
         return Ok(encode(index(&prefix)));
     };
     let provider = emulator.kind();
-    let body = match Limited::new(body, MAX_BODY).collect().await {
+    let limit = match raw_path.contains("/api/packages/") {
+        true => MAX_PACKAGE_BODY,
+        false => MAX_BODY,
+    };
+    let body = match Limited::new(body, limit).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(_) => return Ok(encode(Resp::text(413, "request body too large"))),
     };

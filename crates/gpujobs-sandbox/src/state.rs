@@ -86,6 +86,8 @@ pub(crate) struct State {
     pub requests: Mutex<Vec<RequestRecord>>,
     pub next_seq: Mutex<u64>,
     pub rng: Mutex<fastrand::Rng>,
+    /// Ray's uploaded packages, by URI (`gcs://_ray_pkg_….zip`).
+    pub packages: Mutex<BTreeMap<String, bytes::Bytes>>,
     /// Where the server listens, once it does.
     pub addr: std::sync::OnceLock<SocketAddr>,
 }
@@ -102,6 +104,7 @@ impl State {
             requests: Mutex::default(),
             next_seq: Mutex::new(1),
             rng: Mutex::new(fastrand::Rng::with_seed(config.seed)),
+            packages: Mutex::default(),
             addr: std::sync::OnceLock::new(),
             config,
         }

@@ -113,6 +113,17 @@ impl Resp {
         Self::json(status, &every_field(value, absent))
     }
 
+    /// An answer without a body, as aiohttp's bare `Response()` sends (Ray's
+    /// package endpoints).
+    pub fn empty(status: u16) -> Self {
+        Self {
+            status,
+            content_type: "application/octet-stream",
+            body: Vec::new(),
+            headers: Vec::new(),
+        }
+    }
+
     /// A plain-text answer.
     pub fn text(status: u16, text: impl Into<String>) -> Self {
         Self {

@@ -405,13 +405,24 @@ pub enum OptionKind {
     Bytes,
     /// `NAME=N`, repeatable.
     NamedAmount,
+    /// Text, repeatable (each value an [`OptionValue::Text`]).
+    TextList,
+    /// A JSON object.
+    Json,
+}
+
+impl OptionKind {
+    /// Whether a command line may give it more than once.
+    pub fn repeatable(self) -> bool {
+        matches!(self, OptionKind::NamedAmount | OptionKind::TextList)
+    }
 }
 
 /// A value given for an [`OptionFlag`], parsed as its kind says.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum OptionValue {
-    /// [`OptionKind::Text`].
+    /// [`OptionKind::Text`] and each of an [`OptionKind::TextList`].
     Text(String),
     /// [`OptionKind::Integer`].
     Integer(i64),
@@ -421,6 +432,8 @@ pub enum OptionValue {
     Bytes(u64),
     /// [`OptionKind::NamedAmount`].
     NamedAmount(String, f64),
+    /// [`OptionKind::Json`].
+    Json(serde_json::Value),
 }
 
 /// Option values by name, as a command line gives them to a provider's

@@ -259,6 +259,79 @@ mod ray_live {
         assert!(matches!(other, Error::Conflict { .. }), "{other}");
     }
 
+    /// A local working directory reaches the job, packed under the name Ray's
+    /// own client gives it (so either finds the other's upload), without what
+    /// Ray leaves out.
+    #[tokio::test]
+    #[ignore = "needs a Ray head node: scripts/ray-live.sh"]
+    async fn a_local_working_dir_reaches_the_job_under_rays_own_name_for_it() {
+        let dir = std::env::temp_dir().join(fresh("gpujobs-working-dir"));
+        for (path, text) in [
+            (
+                "train.py",
+                "print(open('data.txt').read()); import os; print(sorted(os.listdir('.')))",
+            ),
+            ("data.txt", "from-the-working-dir"),
+            ("big/blob.bin", "left out by --exclude"),
+            ("notes.log", "left out by .gitignore"),
+            (".gitignore", "*.log\n"),
+            ("__pycache__/x.pyc", "left out by Ray's defaults"),
+        ] {
+            let path = dir.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let ray = ray();
+        let request = SubmitRequest::new("python train.py")
+            .id(fresh("live-working-dir"))
+            .working_dir(dir.to_str().unwrap())
+            .options(gpujobs::ray::RayOptions::default().exclude("big/"));
+        let job = ray.submit(&request).await.unwrap();
+        let uri = |job: &Job| match &job.raw {
+            ProviderJob::Ray(details) => details.runtime_env.as_ref().unwrap()["working_dir"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+            other => panic!("{other:?}"),
+        };
+        let sent = uri(&job);
+        let python = std::env::var("GPUJOBS_RAY_PYTHON")
+            .expect("scripts/ray-live.sh sets GPUJOBS_RAY_PYTHON, the Python that has Ray");
+        let script = "import sys\nfrom ray._private.runtime_env.packaging import get_uri_for_directory\nfrom ray._private.ray_constants import get_runtime_env_default_excludes as defaults\nprint(get_uri_for_directory(sys.argv[1], include_gitignore=True, excludes=defaults() + ['big/']))";
+        let out = std::process::Command::new(python)
+            .args(["-c", script])
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            sent,
+            String::from_utf8_lossy(&out.stdout).trim(),
+            "Ray's own name for it"
+        );
+        let done = ray.wait(&job.id, &options()).await.unwrap();
+        let Logs::Text(logs) = ray.logs(&job.id).await.unwrap() else {
+            panic!("Ray's logs are text")
+        };
+        assert_eq!(done.status, JobStatus::Succeeded, "{logs}");
+        assert!(logs.contains("from-the-working-dir"), "{logs}");
+        assert!(
+            logs.contains("['.gitignore', 'data.txt', 'train.py']"),
+            "{logs}"
+        );
+        // The same files again: the same package (already there, so not sent again).
+        let again = ray
+            .submit(&request.clone().id(fresh("live-working-dir")))
+            .await
+            .unwrap();
+        assert_eq!(uri(&again), sent);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
     /// openYuanrong mirrors Ray's job API; where the two wire formats agree, the
     /// yuanrong adapter works against Ray. Where they differ it fails in the
     /// documented way (README, "openYuanrong and Ray").

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use crate::faults::Fault;
 use crate::model::{Phase, SimJob, unix_millis};
-use crate::state::State;
+use crate::state::{State, lock};
 use crate::wire::{Absent, Req, Resp, typed};
 
 const KIND: ProviderKind = ProviderKind::Ray;
@@ -99,6 +99,18 @@ impl Emulator for Ray {
                 )
             })
             .unwrap_or_else(|| not_found(id)),
+            ("GET", ["api", "packages", protocol, name]) => {
+                let uri = format!("{protocol}://{name}");
+                match lock(&state.packages).contains_key(&uri) {
+                    true => Resp::empty(200),
+                    false => Resp::text(404, format!("Package {uri} does not exist")),
+                }
+            }
+            ("PUT", ["api", "packages", protocol, name]) => {
+                let uri = format!("{protocol}://{name}");
+                lock(&state.packages).insert(uri, req.body.clone());
+                Resp::empty(200)
+            }
             _ => Resp::text(404, "Not Found"),
         }
     }
@@ -139,6 +151,13 @@ fn submit(req: &Req, state: &State) -> Resp {
         id,
     );
     spec.metadata = body.metadata.unwrap_or_default();
+    spec.working_dir = body
+        .runtime_env
+        .as_ref()
+        .and_then(|r| r.get("working_dir"))
+        .and_then(|w| w.as_str())
+        .map(str::to_owned);
+    spec.runtime_env = body.runtime_env.clone().map(serde_json::Value::Object);
     if let Some(env) = body
         .runtime_env
         .as_ref()
@@ -189,6 +208,7 @@ fn details(job: &SimJob, state: &State) -> JobDetails {
         "start_time": unix_millis(job.created),
         "end_time": end_time,
         "metadata": metadata(job),
+        "runtime_env": job.spec.runtime_env,
         "driver_agent_http_address": started.then_some("http://127.0.0.1:52365"),
         "driver_node_id": started.then_some("sandbox-node"),
         "driver_exit_code": exit_code(phase),

@@ -14,11 +14,16 @@ use crate::submit::{
 };
 
 /// What only Ray and openYuanrong take when submitting: custom resources for
-/// the job's driver (`entrypoint_resources`).
+/// the job's driver (`entrypoint_resources`); and, for Ray alone, what a local
+/// working directory leaves out and the rest of Ray's `runtime_env`.
 ///
 /// ```
 /// use gpujobs::ray::RayOptions;
-/// let request = gpujobs::SubmitRequest::new("python train.py").options(RayOptions::default().resource("TPU", 1.0));
+/// let options = RayOptions::default()
+///     .resource("TPU", 1.0)
+///     .exclude("data/")
+///     .runtime_env("pip", serde_json::json!(["torch"]));
+/// let request = gpujobs::SubmitRequest::new("python train.py").working_dir(".").options(options);
 /// assert!(request.options_for::<RayOptions>().is_some());
 /// ```
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -26,12 +31,32 @@ use crate::submit::{
 pub struct RayOptions {
     /// Custom resources, by name.
     pub resources: BTreeMap<String, f64>,
+    /// Paths a local working directory leaves out, as gitignore patterns
+    /// relative to it (Ray's `excludes`), besides its `.gitignore`, its
+    /// `.rayignore` and Ray's defaults (`.git`, `.venv`, `venv`, `__pycache__`). Ray only.
+    pub excludes: Vec<String>,
+    /// More of Ray's `runtime_env` (`pip`, `conda`, `py_modules`, …), sent as
+    /// given; `env_vars`, `working_dir` and `excludes` are the request's own
+    /// fields and refused here. Ray only.
+    pub runtime_env: serde_json::Map<String, serde_json::Value>,
 }
 
 impl RayOptions {
     /// Adds a custom resource.
     pub fn resource(mut self, name: impl Into<String>, amount: f64) -> Self {
         self.resources.insert(name.into(), amount);
+        self
+    }
+
+    /// Leaves paths matching `pattern` (gitignore syntax) out of a local working directory.
+    pub fn exclude(mut self, pattern: impl Into<String>) -> Self {
+        self.excludes.push(pattern.into());
+        self
+    }
+
+    /// Sets a field of Ray's `runtime_env`, e.g. `pip`.
+    pub fn runtime_env(mut self, key: impl Into<String>, value: serde_json::Value) -> Self {
+        self.runtime_env.insert(key.into(), value);
         self
     }
 }
@@ -51,33 +76,86 @@ impl SubmitOptions for RayOptions {
     }
 }
 
-/// [`RayOptions`] as a command line offers them.
-pub(crate) static OPTIONS: [OptionFlag; 1] = [OptionFlag::new(
+/// [`RayOptions`] as a command line offers them, for openYuanrong.
+pub(crate) static OPTIONS: [OptionFlag; 1] = [RESOURCES];
+
+/// [`RayOptions`] as a command line offers them, for Ray.
+pub(crate) static RAY_OPTIONS: [OptionFlag; 3] = [
+    RESOURCES,
+    OptionFlag::new(
+        "excludes",
+        "exclude",
+        OptionKind::TextList,
+        "A path the working directory leaves out, a gitignore pattern (repeatable)",
+    ),
+    OptionFlag::new(
+        "runtime_env",
+        "runtime-env-json",
+        OptionKind::Json,
+        "More of Ray's runtime_env, a JSON object, e.g. '{\"pip\": [\"torch\"]}'",
+    ),
+];
+
+const RESOURCES: OptionFlag = OptionFlag::new(
     "resources",
     "resource",
     OptionKind::NamedAmount,
     "A custom resource for the driver, NAME=N (repeatable)",
-)];
+);
 
 /// [`RayOptions`] from a command line's values.
 pub(crate) fn options_from(values: &OptionValues) -> Result<Option<SharedOptions>> {
-    let resources: BTreeMap<String, f64> = values
-        .get("resources")
-        .into_iter()
-        .flatten()
+    let all = |name: &str| values.get(name).into_iter().flatten();
+    let mut options = RayOptions::default();
+    for value in all("resources") {
+        if let OptionValue::NamedAmount(name, amount) = value {
+            options.resources.insert(name.clone(), *amount);
+        }
+    }
+    options.excludes = all("excludes")
         .filter_map(|v| match v {
-            OptionValue::NamedAmount(name, amount) => Some((name.clone(), *amount)),
+            OptionValue::Text(pattern) => Some(pattern.clone()),
             _ => None,
         })
         .collect();
-    Ok((!resources.is_empty())
-        .then(|| Arc::new(RayOptions { resources }) as Arc<dyn SubmitOptions>))
+    for value in all("runtime_env") {
+        if let OptionValue::Json(json) = value {
+            let Some(fields) = json.as_object() else {
+                return Err(Error::invalid(
+                    ProviderKind::Ray,
+                    format!("runtime_env is a JSON object, not {json}"),
+                ));
+            };
+            options.runtime_env.extend(fields.clone());
+        }
+    }
+    Ok((options != RayOptions::default()).then(|| Arc::new(options) as Arc<dyn SubmitOptions>))
 }
 
 /// The resources a request's [`RayOptions`] ask for, if any.
 pub(crate) fn resources(request: &crate::SubmitRequest) -> Option<BTreeMap<String, f64>> {
     let options = request.options_for::<RayOptions>()?;
     (!options.resources.is_empty()).then(|| options.resources.clone())
+}
+
+/// Refuses what of [`RayOptions`] only Ray takes (openYuanrong uploads no
+/// working directory, and its `runtime_env` has fixed fields).
+pub(crate) fn refuse_ray_only(
+    provider: ProviderKind,
+    request: &crate::SubmitRequest,
+) -> Result<()> {
+    let Some(options) = request.options_for::<RayOptions>() else {
+        return Ok(());
+    };
+    let field = match (options.excludes.is_empty(), options.runtime_env.is_empty()) {
+        (false, _) => "excludes (its working_dir is a path on the cluster: nothing is uploaded)",
+        (_, false) => "runtime_env",
+        (true, true) => return Ok(()),
+    };
+    Err(Error::invalid(
+        provider,
+        format!("{provider} cannot honour `{field}`"),
+    ))
 }
 
 /// What Ray's Jobs API does, and so openYuanrong's (Ray adds its logs).

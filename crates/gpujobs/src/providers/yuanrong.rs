@@ -119,6 +119,7 @@ impl Api for YuanrongApi {
     }
 
     async fn submit(p: &YuanrongProvider, request: &SubmitRequest) -> Result<Job> {
+        ray_family::refuse_ray_only(KIND, request)?;
         let working_dir = request.working_dir.clone().ok_or_else(|| {
             Error::invalid(
                 KIND,

@@ -10,7 +10,10 @@ use async_trait::async_trait;
 use futures_util::stream::BoxStream;
 use gpujobs_ray::types::{JobDetails, JobSubmitRequest, VersionResponse};
 
+mod package;
 mod tail;
+
+pub use package::{DEFAULT_EXCLUDES, MAX_PACKAGE_BYTES};
 
 pub use super::ray_family::RayOptions;
 use super::ray_family::{self, STATUSES};
@@ -52,7 +55,7 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
         ..super::ray_family::CAPABILITIES
     },
     submit: SubmitFields::ALL,
-    options: &super::ray_family::OPTIONS,
+    options: &super::ray_family::RAY_OPTIONS,
     statuses: StatusTable::new(&STATUSES, false),
     notes: &["a submit carries a submission_id, so repeating it never makes a second job"],
     api: ApiFns::of::<RayApi>(),
@@ -134,12 +137,31 @@ impl Api for RayApi {
     async fn submit(p: &RayProvider, request: &SubmitRequest) -> Result<Job> {
         let id = request.id.clone().unwrap_or_else(fresh_id);
         check_id(ProviderKind::Ray, &id)?;
-        let mut runtime_env = serde_json::Map::new();
+        let options = request.options_for::<RayOptions>();
+        let mut runtime_env = options.map(|o| o.runtime_env.clone()).unwrap_or_default();
+        if let Some(key) = ["env_vars", "working_dir", "excludes"]
+            .into_iter()
+            .find(|k| runtime_env.contains_key(*k))
+        {
+            return Err(crate::Error::invalid(
+                ProviderKind::Ray,
+                format!("set `{key}` as the request's own field, not in runtime_env"),
+            ));
+        }
         if !request.env.is_empty() {
             runtime_env.insert("env_vars".into(), serde_json::json!(request.env));
         }
         if let Some(dir) = &request.working_dir {
-            runtime_env.insert("working_dir".into(), dir.clone().into());
+            // A URI (gcs://, s3://, https://…) is the cluster's to fetch; anything
+            // else is a directory (or zip) here, sent as Ray's client sends it.
+            let uri = match dir.contains("://") {
+                true => dir.clone(),
+                false => {
+                    let excludes = options.map_or(&[][..], |o| &o.excludes);
+                    package::upload(p, dir, excludes).await?
+                }
+            };
+            runtime_env.insert("working_dir".into(), uri.into());
         }
         let mut metadata = request.metadata.clone();
         if let Some(name) = &request.name {

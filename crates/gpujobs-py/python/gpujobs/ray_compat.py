@@ -1,0 +1,330 @@
+"""A drop-in for Ray's job client: change one import.
+
+>>> # from ray.job_submission import JobSubmissionClient, JobStatus
+>>> from gpujobs.ray_compat import JobSubmissionClient, JobStatus
+>>> client = JobSubmissionClient("http://127.0.0.1:8265")      # doctest: +SKIP
+>>> job_id = client.submit_job(entrypoint="python script.py",
+...                            runtime_env={"working_dir": "./"})  # doctest: +SKIP
+>>> client.get_job_status(job_id)                                # doctest: +SKIP
+<JobStatus.PENDING: 'PENDING'>
+
+Ray's method names, arguments and return shapes (``JobDetails``, ``JobStatus``,
+``tail_job_logs`` as an async iterator), over gpujobs' Rust core: no Ray
+import, retries that never submit twice, bounded memory, terminal-safe text.
+Failures are ``RuntimeError``s as in Ray (``JobSubmissionError``, which holds
+the gpujobs exception as ``error``), but for an unreachable address, which is a
+``ConnectionError`` as in Ray.
+
+Where it differs from Ray's client, it says so rather than guess:
+
+* ``address`` is the dashboard's HTTP address (``http://host:8265``); Ray's
+  other address forms (``auto``, ``ray://``, a GCS address) need Ray itself and
+  raise ``ValueError``. As in Ray, ``RAY_API_SERVER_ADDRESS`` and then
+  ``RAY_ADDRESS`` override it.
+* ``headers`` may carry ``Authorization: Bearer <token>``; other headers,
+  ``cookies``, ``verify`` other than ``True``, ``create_cluster_if_needed`` and
+  ``entrypoint_label_selector`` raise ``ValueError``.
+* Submitting again with a ``submission_id`` already used by the *same*
+  entrypoint returns that job's id (a retried submit never makes a second job);
+  with another entrypoint it raises, as Ray does.
+* ``runtime_env["py_modules"]`` must hold URIs: local modules are not uploaded.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from enum import Enum
+from typing import Any, AsyncIterator, Dict, List, Optional, Union
+
+from . import Client, AsyncClient
+from . import errors
+
+__all__ = [
+    "DriverInfo",
+    "JobDetails",
+    "JobStatus",
+    "JobSubmissionClient",
+    "JobSubmissionError",
+    "JobType",
+]
+
+_DEFAULT_ADDRESS = "http://127.0.0.1:8265"
+
+
+class JobStatus(str, Enum):
+    """A job's status, as Ray names it."""
+
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"
+    STOPPED = "STOPPED"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+
+    def __str__(self) -> str:
+        return f"{self.value}"
+
+    def is_terminal(self) -> bool:
+        """Whether the status can no longer change (STOPPED, SUCCEEDED, FAILED)."""
+        return self.value in {"STOPPED", "SUCCEEDED", "FAILED"}
+
+
+class JobType(str, Enum):
+    """How a job was started."""
+
+    SUBMISSION = "SUBMISSION"
+    DRIVER = "DRIVER"
+
+
+@dataclasses.dataclass(frozen=True)
+class DriverInfo:
+    """The driver process of a job."""
+
+    id: str
+    node_ip_address: str
+    pid: str
+
+
+@dataclasses.dataclass(frozen=True)
+class JobDetails:
+    """A job as Ray's ``GET /api/jobs/{id}`` describes it (Ray's fields, Ray's types)."""
+
+    type: JobType
+    entrypoint: str
+    status: JobStatus
+    job_id: Optional[str] = None
+    submission_id: Optional[str] = None
+    driver_info: Optional[DriverInfo] = None
+    message: Optional[str] = None
+    error_type: Optional[str] = None
+    start_time: Optional[int] = None
+    end_time: Optional[int] = None
+    metadata: Optional[Dict[str, str]] = None
+    runtime_env: Optional[Dict[str, Any]] = None
+    driver_agent_http_address: Optional[str] = None
+    driver_node_id: Optional[str] = None
+    driver_exit_code: Optional[int] = None
+
+    @classmethod
+    def _from_record(cls, record: Dict[str, Any]) -> "JobDetails":
+        known = {f.name for f in dataclasses.fields(cls)}
+        fields = {k: v for k, v in record.items() if k in known}
+        fields["type"] = JobType(fields.get("type", "SUBMISSION"))
+        fields["status"] = JobStatus(fields["status"])
+        driver = fields.get("driver_info")
+        if isinstance(driver, dict):
+            fields["driver_info"] = DriverInfo(
+                id=str(driver.get("id", "")),
+                node_ip_address=str(driver.get("node_ip_address", "")),
+                pid=str(driver.get("pid", "")),
+            )
+        return cls(**fields)
+
+
+class JobSubmissionError(RuntimeError):
+    """A request to the job server failed (Ray raises a ``RuntimeError`` too).
+    ``error`` is the gpujobs exception, with its kind, status and request id."""
+
+    def __init__(self, message: str, error: Optional[errors.GpujobsError] = None):
+        super().__init__(message)
+        self.error = error
+
+    @property
+    def status(self) -> Optional[int]:
+        """The HTTP status, when there was an answer."""
+        return None if self.error is None else self.error.status
+
+
+def _ray_error(error: errors.GpujobsError, job_id: Optional[str] = None) -> Exception:
+    """A gpujobs exception as Ray's client would raise it."""
+    if isinstance(error, errors.TransportError):
+        return error  # a ConnectionError, as Ray raises for an unreachable address
+    if isinstance(error, errors.NotFoundError) and job_id is not None:
+        message = f"Job {job_id} does not exist"
+    elif error.status is not None:
+        message = f"Request failed with status code {error.status}: {error}."
+    else:
+        message = str(error)
+    return JobSubmissionError(message, error)
+
+
+def _address(address: Optional[str]) -> str:
+    # As Ray: the environment overrides the argument.
+    address = (
+        os.environ.get("RAY_API_SERVER_ADDRESS")
+        or os.environ.get("RAY_ADDRESS")
+        or address
+        or _DEFAULT_ADDRESS
+    )
+    if not address.startswith(("http://", "https://")):
+        raise ValueError(
+            f"gpujobs.ray_compat needs the Ray dashboard's HTTP address "
+            f"(e.g. {_DEFAULT_ADDRESS}), not {address!r}: Ray's other address forms need Ray itself"
+        )
+    return address.rstrip("/")
+
+
+def _token(headers: Optional[Dict[str, Any]]) -> Optional[str]:
+    if not headers:
+        return None
+    other = [k for k in headers if k.lower() != "authorization"]
+    auth = next((str(v) for k, v in headers.items() if k.lower() == "authorization"), None)
+    if other or (auth is not None and not auth.startswith("Bearer ")):
+        raise ValueError(
+            "gpujobs.ray_compat sends only an `Authorization: Bearer <token>` header; "
+            f"it cannot send {sorted(other) or ['Authorization: ' + '<not a bearer token>']}"
+        )
+    return None if auth is None else auth[len("Bearer ") :]
+
+
+class JobSubmissionClient:
+    """Ray's ``ray.job_submission.JobSubmissionClient``, over gpujobs.
+
+    The same constructor and methods; see the module's notes for where it
+    refuses what it cannot do the same way.
+    """
+
+    def __init__(
+        self,
+        address: Optional[str] = None,
+        create_cluster_if_needed: bool = False,
+        cookies: Optional[Dict[str, Any]] = None,
+        metadata: Optional[Dict[str, Any]] = None,
+        headers: Optional[Dict[str, Any]] = None,
+        verify: Optional[Union[str, bool]] = True,
+        **kwargs: Any,
+    ):
+        if address is not None and not isinstance(address, str):
+            raise TypeError(f"address must be a string, got {type(address)}")
+        if metadata is not None and not isinstance(metadata, dict):
+            raise TypeError(f"metadata must be a dict, got {type(metadata)}")
+        refused = [
+            name
+            for name, given in (
+                ("create_cluster_if_needed", create_cluster_if_needed),
+                ("cookies", cookies),
+                ("verify", verify is not True),
+                *((name, True) for name in kwargs),
+            )
+            if given
+        ]
+        if refused:
+            raise ValueError(f"gpujobs.ray_compat cannot honour {', '.join(refused)}")
+        self._address = _address(address)
+        self._default_metadata = {str(k): str(v) for k, v in (metadata or {}).items()}
+        settings: Dict[str, Any] = {"base_url": self._address, "allow_insecure_http": True}
+        token = _token(headers)
+        if token is not None:
+            settings["token"] = token
+        try:
+            self._client = Client("ray", **settings)
+            self._async = AsyncClient("ray", **settings)
+        except errors.GpujobsError as e:
+            raise _ray_error(e) from e
+
+    def get_address(self) -> str:
+        """The job server's address."""
+        return self._address
+
+    def get_version(self) -> str:
+        """The Jobs API version (e.g. ``"4"``)."""
+        try:
+            return self._client._ray_version()[0]
+        except errors.GpujobsError as e:
+            raise _ray_error(e) from e
+
+    def submit_job(
+        self,
+        *,
+        entrypoint: str,
+        job_id: Optional[str] = None,
+        runtime_env: Optional[Dict[str, Any]] = None,
+        metadata: Optional[Dict[str, str]] = None,
+        submission_id: Optional[str] = None,
+        entrypoint_num_cpus: Optional[Union[int, float]] = None,
+        entrypoint_num_gpus: Optional[Union[int, float]] = None,
+        entrypoint_memory: Optional[int] = None,
+        entrypoint_resources: Optional[Dict[str, float]] = None,
+        entrypoint_label_selector: Optional[Dict[str, str]] = None,
+    ) -> str:
+        """Submits a job; its submission id. A local ``runtime_env["working_dir"]``
+        is zipped and uploaded as Ray's client does (once per content)."""
+        if entrypoint_label_selector:
+            raise ValueError("gpujobs.ray_compat cannot honour entrypoint_label_selector")
+        env = dict(runtime_env or {})
+        env_vars = env.pop("env_vars", None) or {}
+        working_dir = env.pop("working_dir", None)
+        excludes = env.pop("excludes", None)
+        options: Dict[str, Any] = {}
+        if entrypoint_resources:
+            options["resources"] = dict(entrypoint_resources)
+        if excludes:
+            options["excludes"] = list(excludes)
+        if env:
+            options["runtime_env"] = env
+        job_metadata = dict(metadata or {})
+        job_metadata.update(self._default_metadata)
+        try:
+            job = self._client.submit(
+                entrypoint,
+                id=submission_id or job_id,
+                env={str(k): str(v) for k, v in env_vars.items()},
+                metadata=job_metadata or None,
+                working_dir=None if working_dir is None else os.fspath(working_dir),
+                cpus=None if entrypoint_num_cpus is None else float(entrypoint_num_cpus),
+                gpus=None if entrypoint_num_gpus is None else float(entrypoint_num_gpus),
+                memory_bytes=entrypoint_memory,
+                options=options or None,
+            )
+        except errors.GpujobsError as e:
+            raise _ray_error(e) from e
+        return job.id
+
+    def stop_job(self, job_id: str) -> bool:
+        """Asks the job to stop; ``False`` if it had already ended."""
+        try:
+            return self._client.cancel(job_id).outcome != "already_ended"
+        except errors.GpujobsError as e:
+            raise _ray_error(e, job_id) from e
+
+    def delete_job(self, job_id: str) -> bool:
+        """Deletes a job that has ended (a running job raises)."""
+        try:
+            return self._client._ray_delete(job_id)
+        except errors.GpujobsError as e:
+            raise _ray_error(e, job_id) from e
+
+    def get_job_info(self, job_id: str) -> JobDetails:
+        """The job's details."""
+        try:
+            job = self._client.get(job_id)
+        except errors.GpujobsError as e:
+            raise _ray_error(e, job_id) from e
+        return JobDetails._from_record(job.raw or {})
+
+    def list_jobs(self) -> List[JobDetails]:
+        """Every job the cluster knows."""
+        try:
+            jobs = self._client.list().collect()
+        except errors.GpujobsError as e:
+            raise _ray_error(e) from e
+        return [JobDetails._from_record(job.raw or {}) for job in jobs]
+
+    def get_job_status(self, job_id: str) -> JobStatus:
+        """The job's status."""
+        return self.get_job_info(job_id).status
+
+    def get_job_logs(self, job_id: str) -> str:
+        """Everything the job's driver has printed so far."""
+        try:
+            return self._client.logs(job_id)
+        except errors.GpujobsError as e:
+            raise _ray_error(e, job_id) from e
+
+    async def tail_job_logs(self, job_id: str) -> AsyncIterator[str]:
+        """What the job prints, as it prints it, until it ends."""
+        try:
+            async for chunk in self._async.follow_logs(job_id):
+                yield chunk
+        except errors.GpujobsError as e:
+            raise _ray_error(e, job_id) from e
