@@ -53,7 +53,9 @@ trap 'exit 130' INT TERM
 
 stop_ray # a head node left over from an interrupted run
 say "starting a Ray $RAY_VERSION head node on 127.0.0.1 (dashboard :$PORT, 2 CPUs, usage stats off)"
-if ! "$VENV/bin/ray" start --head --node-ip-address=127.0.0.1 --dashboard-host=127.0.0.1 \
+# With the environment's bin first on PATH, as where Ray is installed for real: a job's `python`
+# is the one that has Ray (Ray's documented SDK example imports it).
+if ! PATH="$VENV/bin:$PATH" "$VENV/bin/ray" start --head --node-ip-address=127.0.0.1 --dashboard-host=127.0.0.1 \
   --dashboard-port="$PORT" --num-cpus=2 --include-dashboard=true --disable-usage-stats \
   >"$CACHE/ray-start.log" 2>&1; then
   cat "$CACHE/ray-start.log"
