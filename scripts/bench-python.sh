@@ -50,8 +50,8 @@ measure() {
   rm -f "$json"
 }
 measure "gpujobs: \`import gpujobs\`, one get" "$python" -c "import gpujobs; gpujobs.Client.ray('$address').get('$id')"
-measure "Ray: \`from ray.job_submission import JobSubmissionClient\`, one get" "$python" -c "from ray.job_submission import JobSubmissionClient as C; C('$address').get_job_info('$id')"
-measure "gpujobs.ray_compat: the same two lines, the import changed" "$python" -c "from gpujobs.ray_compat import JobSubmissionClient as C; C('$address').get_job_info('$id')"
+measure "Ray: \`from ray.job_submission import JobSubmissionClient\`, one get (its constructor asks /api/version first)" "$python" -c "from ray.job_submission import JobSubmissionClient as C; C('$address').get_job_info('$id')"
+measure "gpujobs.ray_compat: the same two lines, the import changed (its constructor asks /api/version first, as Ray's does)" "$python" -c "from gpujobs.ray_compat import JobSubmissionClient as C; C('$address').get_job_info('$id')"
 
 echo
 echo "### A fresh process: import, then one get ($("$python" -c 'import ray; print("Ray", ray.__version__)'))"
@@ -71,4 +71,8 @@ import json, sys
 r = json.loads(sys.stdin.read())
 print("| %s | %.2f ms | %.2f ms; %d | %.0f gets/s | %.1f MB |" % (r["client"], r["get_ms"], r["list_ms"], r["jobs_listed"], r["gets_per_s"], r["peak_mib"]))'
 done
+"$python" crates/gpujobs-py/bench/bench_ray.py aiohttp "$address" "$id" | python3 -c '
+import json, sys
+r = json.loads(sys.stdin.read())
+print("| bare aiohttp (what the server answers: no client work) | — | — | %.0f gets/s (32 at a time), %.0f (128) | %.1f MB |" % (r["gets_per_s"], r["gets_per_s_128"], r["peak_mib"]))' 
 rm -rf "$wheels"

@@ -1,10 +1,11 @@
 """gpujobs against Ray's own JobSubmissionClient, on one real Ray, in one process per client.
 
-    python bench_ray.py gpujobs|ray ADDRESS JOB_ID [LIST_JOBS]
+    python bench_ray.py gpujobs|ray|aiohttp ADDRESS JOB_ID
 
 Prints one JSON object: median get latency in a warm process (ms), median list latency (ms),
 1,000 gets' throughput (gets/s; gpujobs: asyncio, 32 at a time; Ray's client: a thread pool of
-32, as its users fan out a blocking client), and the process's peak memory (MiB). Run by
+32, as its users fan out a blocking client; aiohttp: a bare asyncio HTTP client, 32 and 128 at a
+time, what the server itself can answer), and the process's peak memory (MiB). Run by
 scripts/bench-python.sh, which also times a fresh process's import-and-get with hyperfine.
 """
 
@@ -51,6 +52,28 @@ def main():
             await asyncio.gather(*(one() for _ in range(GETS)))
 
         fan_out = lambda: asyncio.run(many())  # noqa: E731
+    elif which == "aiohttp":
+        import aiohttp
+
+        url = f"{address}/api/jobs/{job_id}"
+
+        async def bare(calls, at_once):
+            gate = asyncio.Semaphore(at_once)
+            async with aiohttp.ClientSession() as session:
+
+                async def one():
+                    async with gate:
+                        async with session.get(url) as answer:
+                            return await answer.json()
+
+                return await asyncio.gather(*(one() for _ in range(calls)))
+
+        get = lambda: asyncio.run(bare(1, 1))  # noqa: E731 (a session a call: not its warm figure)
+        list_all = lambda: []  # noqa: E731
+        fan_out = lambda: asyncio.run(bare(GETS, FAN_OUT))  # noqa: E731
+        start = time.perf_counter()
+        asyncio.run(bare(GETS, 128))
+        wide = GETS / (time.perf_counter() - start)
     else:
         from ray.job_submission import JobSubmissionClient
 
@@ -72,6 +95,8 @@ def main():
     start = time.perf_counter()
     fan_out()
     result["gets_per_s"] = GETS / (time.perf_counter() - start)
+    if which == "aiohttp":
+        result["gets_per_s_128"] = wide
     result["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result))
 

@@ -51,9 +51,8 @@ def test_failures_are_runtime_errors_as_in_ray(ray):
 def test_an_unreachable_address_is_a_connection_error(monkeypatch):
     monkeypatch.delenv("RAY_API_SERVER_ADDRESS", raising=False)
     monkeypatch.delenv("RAY_ADDRESS", raising=False)
-    client = JobSubmissionClient("http://127.0.0.1:9")
     with pytest.raises(ConnectionError):
-        client.list_jobs()
+        JobSubmissionClient("http://127.0.0.1:9")  # checked at once, as Ray's client does
 
 
 def test_the_environment_overrides_the_address_as_in_ray(sb, monkeypatch):
@@ -111,3 +110,21 @@ def test_the_same_directory_changed_is_a_new_package(ray, sb, tmp_path):
     (tmp_path / "a.py").write_text("2")
     second = ray.get_job_info(ray.submit_job(entrypoint="python a.py", runtime_env={"working_dir": str(tmp_path)}))
     assert first.runtime_env["working_dir"] != second.runtime_env["working_dir"]
+
+
+def test_what_ray_reads_locally_is_refused_and_types_are_checked(ray, tmp_path):
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("requests\n")
+    with pytest.raises(ValueError, match="local file"):
+        ray.submit_job(entrypoint="python a.py", runtime_env={"pip": str(requirements)})
+    with pytest.raises(TypeError):
+        ray.submit_job(entrypoint="python a.py", runtime_env={"env_vars": {"A": 1}})
+    assert ray.list_jobs() == [], "nothing was submitted"
+
+
+def test_everything_ray_job_submission_exports_is_here():
+    import gpujobs.ray_compat as compat
+
+    for name in ["JobSubmissionClient", "JobStatus", "JobErrorType", "JobInfo", "JobDetails", "DriverInfo", "JobType"]:
+        assert hasattr(compat, name), name
+    assert compat.JobErrorType("JOB_ENTRYPOINT_COMMAND_ERROR") == "JOB_ENTRYPOINT_COMMAND_ERROR"

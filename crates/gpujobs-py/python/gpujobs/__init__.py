@@ -10,7 +10,13 @@ Matpool, TensorPool and Slurm — the Rust core, from Python.
 
 from __future__ import annotations
 
-from typing import Any, Type, TypeVar
+# `typing` is for type checkers only: importing it costs a fresh process about
+# 5 ms, a third of `import gpujobs` (BENCHMARKS.md §9).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Type, TypeVar
+
+    _C = TypeVar("_C")
 
 from . import errors
 from ._gpujobs import (
@@ -39,9 +45,6 @@ __all__ = [
     "providers",
     *errors.__all__,
 ]
-
-
-_C = TypeVar("_C")
 
 
 class _Constructors:

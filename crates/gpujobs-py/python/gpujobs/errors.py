@@ -12,7 +12,9 @@ hold a secret.
 from __future__ import annotations
 
 import builtins
-from typing import Any, Optional
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # `typing` only for type checkers: it slows `import gpujobs`
+    from typing import Any, Optional
 
 __all__ = [
     "GpujobsError",

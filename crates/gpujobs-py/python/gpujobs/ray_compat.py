@@ -27,15 +27,20 @@ Where it differs from Ray's client, it says so rather than guess:
 * Submitting again with a ``submission_id`` already used by the *same*
   entrypoint returns that job's id (a retried submit never makes a second job);
   with another entrypoint it raises, as Ray does.
-* ``runtime_env["py_modules"]`` must hold URIs: local modules are not uploaded.
+* Local files in ``runtime_env`` other than ``working_dir`` (a requirements
+  file for ``pip``, a conda YAML, a local ``py_modules`` directory) raise
+  ``ValueError``: give package names or URIs.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import contextlib
 import os
 from enum import Enum
-from typing import Any, AsyncIterator, Dict, List, Optional, Union
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # `typing` only for type checkers: it slows a fresh process's import
+    from typing import Any, AsyncIterator, Dict, Iterator, List, Optional, Union
 
 from . import Client, AsyncClient
 from . import errors
@@ -43,6 +48,8 @@ from . import errors
 __all__ = [
     "DriverInfo",
     "JobDetails",
+    "JobErrorType",
+    "JobInfo",
     "JobStatus",
     "JobSubmissionClient",
     "JobSubmissionError",
@@ -50,6 +57,32 @@ __all__ = [
 ]
 
 _DEFAULT_ADDRESS = "http://127.0.0.1:8265"
+
+
+class _Record:
+    """Ray's records: fields by name (``None`` when not given), equal by value,
+    ``dict()`` as pydantic gives it. Plain classes: ``dataclasses`` would add
+    about 11 ms to a fresh process's import."""
+
+    __slots__: "tuple[str, ...]" = ()
+
+    def __init__(self, **values: "Any") -> None:
+        unknown = set(values) - set(self.__slots__)
+        if unknown:
+            raise TypeError(f"{type(self).__name__} has no field {sorted(unknown)}")
+        for name in self.__slots__:
+            setattr(self, name, values.get(name))
+
+    def dict(self) -> "Dict[str, Any]":
+        """The fields, as a dict."""
+        return {name: getattr(self, name) for name in self.__slots__}
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other) and self.dict() == other.dict()  # type: ignore[attr-defined]
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"{type(self).__name__}({fields})"
 
 
 class JobStatus(str, Enum):
@@ -69,6 +102,44 @@ class JobStatus(str, Enum):
         return self.value in {"STOPPED", "SUCCEEDED", "FAILED"}
 
 
+class JobErrorType(str, Enum):
+    """Why a job failed, as Ray names it."""
+
+    RUNTIME_ENV_SETUP_FAILURE = "RUNTIME_ENV_SETUP_FAILURE"
+    JOB_SUPERVISOR_ACTOR_START_TIMEOUT = "JOB_SUPERVISOR_ACTOR_START_TIMEOUT"
+    JOB_SUPERVISOR_ACTOR_START_FAILURE = "JOB_SUPERVISOR_ACTOR_START_FAILURE"
+    JOB_SUPERVISOR_ACTOR_UNSCHEDULABLE = "JOB_SUPERVISOR_ACTOR_UNSCHEDULABLE"
+    JOB_SUPERVISOR_ACTOR_UNKNOWN_FAILURE = "JOB_SUPERVISOR_ACTOR_UNKNOWN_FAILURE"
+    JOB_SUPERVISOR_ACTOR_DIED = "JOB_SUPERVISOR_ACTOR_DIED"
+    JOB_ENTRYPOINT_COMMAND_START_ERROR = "JOB_ENTRYPOINT_COMMAND_START_ERROR"
+    JOB_ENTRYPOINT_COMMAND_ERROR = "JOB_ENTRYPOINT_COMMAND_ERROR"
+
+
+class JobInfo(_Record):
+    """Ray's record of a job and its execution (what ``JobDetails`` extends)."""
+
+    __slots__ = (
+        "status", "entrypoint", "message", "error_type", "start_time", "end_time", "metadata",
+        "runtime_env", "entrypoint_num_cpus", "entrypoint_num_gpus", "entrypoint_memory",
+        "entrypoint_resources", "driver_agent_http_address", "driver_node_id", "driver_exit_code",
+    )
+    status: JobStatus
+    entrypoint: str
+    message: Optional[str]
+    error_type: Optional[JobErrorType]
+    start_time: Optional[int]
+    end_time: Optional[int]
+    metadata: Optional[Dict[str, str]]
+    runtime_env: Optional[Dict[str, Any]]
+    entrypoint_num_cpus: Optional[Union[int, float]]
+    entrypoint_num_gpus: Optional[Union[int, float]]
+    entrypoint_memory: Optional[int]
+    entrypoint_resources: Optional[Dict[str, float]]
+    driver_agent_http_address: Optional[str]
+    driver_node_id: Optional[str]
+    driver_exit_code: Optional[int]
+
+
 class JobType(str, Enum):
     """How a job was started."""
 
@@ -76,40 +147,43 @@ class JobType(str, Enum):
     DRIVER = "DRIVER"
 
 
-@dataclasses.dataclass(frozen=True)
-class DriverInfo:
+class DriverInfo(_Record):
     """The driver process of a job."""
 
+    __slots__ = ("id", "node_ip_address", "pid")
     id: str
     node_ip_address: str
     pid: str
 
 
-@dataclasses.dataclass(frozen=True)
-class JobDetails:
+class JobDetails(_Record):
     """A job as Ray's ``GET /api/jobs/{id}`` describes it (Ray's fields, Ray's types)."""
 
+    __slots__ = (
+        "type", "job_id", "submission_id", "driver_info", "status", "entrypoint", "message",
+        "error_type", "start_time", "end_time", "metadata", "runtime_env",
+        "driver_agent_http_address", "driver_node_id", "driver_exit_code",
+    )
     type: JobType
-    entrypoint: str
+    job_id: Optional[str]
+    submission_id: Optional[str]
+    driver_info: Optional[DriverInfo]
     status: JobStatus
-    job_id: Optional[str] = None
-    submission_id: Optional[str] = None
-    driver_info: Optional[DriverInfo] = None
-    message: Optional[str] = None
-    error_type: Optional[str] = None
-    start_time: Optional[int] = None
-    end_time: Optional[int] = None
-    metadata: Optional[Dict[str, str]] = None
-    runtime_env: Optional[Dict[str, Any]] = None
-    driver_agent_http_address: Optional[str] = None
-    driver_node_id: Optional[str] = None
-    driver_exit_code: Optional[int] = None
+    entrypoint: str
+    message: Optional[str]
+    error_type: Optional[str]
+    start_time: Optional[int]
+    end_time: Optional[int]
+    metadata: Optional[Dict[str, str]]
+    runtime_env: Optional[Dict[str, Any]]
+    driver_agent_http_address: Optional[str]
+    driver_node_id: Optional[str]
+    driver_exit_code: Optional[int]
 
     @classmethod
-    def _from_record(cls, record: Dict[str, Any]) -> "JobDetails":
-        known = {f.name for f in dataclasses.fields(cls)}
-        fields = {k: v for k, v in record.items() if k in known}
-        fields["type"] = JobType(fields.get("type", "SUBMISSION"))
+    def _from_record(cls, record: "Dict[str, Any]") -> "JobDetails":
+        fields = {k: v for k, v in record.items() if k in cls.__slots__}
+        fields["type"] = JobType(fields.get("type") or "SUBMISSION")
         fields["status"] = JobStatus(fields["status"])
         driver = fields.get("driver_info")
         if isinstance(driver, dict):
@@ -148,6 +222,15 @@ def _ray_error(error: errors.GpujobsError, job_id: Optional[str] = None) -> Exce
     return JobSubmissionError(message, error)
 
 
+@contextlib.contextmanager
+def _as_ray(job_id: Optional[str] = None) -> Iterator[None]:
+    """Raises gpujobs' exceptions as Ray's client would."""
+    try:
+        yield
+    except errors.GpujobsError as e:
+        raise _ray_error(e, job_id) from e
+
+
 def _address(address: Optional[str]) -> str:
     # As Ray: the environment overrides the argument.
     address = (
@@ -162,6 +245,15 @@ def _address(address: Optional[str]) -> str:
             f"(e.g. {_DEFAULT_ADDRESS}), not {address!r}: Ray's other address forms need Ray itself"
         )
     return address.rstrip("/")
+
+
+def _names_local_files(field: str, value: Any) -> bool:
+    """Whether a runtime_env field names local paths Ray's client would read
+    or upload: a requirements or environment file, or a module directory."""
+    if field == "py_modules":
+        return any(isinstance(v, str) and "://" not in v for v in value or [])
+    # pip, uv, conda: a string is a file to read (a list or dict is inline).
+    return isinstance(value, str) and (value.endswith((".txt", ".yaml", ".yml")) or os.path.isfile(value))
 
 
 def _token(headers: Optional[Dict[str, Any]]) -> Optional[str]:
@@ -212,15 +304,17 @@ class JobSubmissionClient:
             raise ValueError(f"gpujobs.ray_compat cannot honour {', '.join(refused)}")
         self._address = _address(address)
         self._default_metadata = {str(k): str(v) for k, v in (metadata or {}).items()}
+        self._async: "Optional[AsyncClient]" = None
         settings: Dict[str, Any] = {"base_url": self._address, "allow_insecure_http": True}
         token = _token(headers)
         if token is not None:
             settings["token"] = token
-        try:
+        self._settings = settings
+        with _as_ray():
             self._client = Client("ray", **settings)
-            self._async = AsyncClient("ray", **settings)
-        except errors.GpujobsError as e:
-            raise _ray_error(e) from e
+            # As Ray's client: the connection is checked here, an unreachable
+            # address a ConnectionError at once.
+            self._client._ray_version()
 
     def get_address(self) -> str:
         """The job server's address."""
@@ -228,10 +322,8 @@ class JobSubmissionClient:
 
     def get_version(self) -> str:
         """The Jobs API version (e.g. ``"4"``)."""
-        try:
+        with _as_ray():
             return self._client._ray_version()[0]
-        except errors.GpujobsError as e:
-            raise _ray_error(e) from e
 
     def submit_job(
         self,
@@ -253,6 +345,14 @@ class JobSubmissionClient:
             raise ValueError("gpujobs.ray_compat cannot honour entrypoint_label_selector")
         env = dict(runtime_env or {})
         env_vars = env.pop("env_vars", None) or {}
+        if not all(isinstance(k, str) and isinstance(v, str) for k, v in env_vars.items()):
+            raise TypeError("runtime_env['env_vars'] must be a dict of str to str")
+        for local in ("py_modules", "conda", "pip", "uv"):
+            if _names_local_files(local, env.get(local)):
+                raise ValueError(
+                    f"gpujobs.ray_compat cannot honour a local file or directory in runtime_env[{local!r}] "
+                    "(Ray's client reads or uploads it): give package names or URIs"
+                )
         working_dir = env.pop("working_dir", None)
         excludes = env.pop("excludes", None)
         options: Dict[str, Any] = {}
@@ -264,11 +364,11 @@ class JobSubmissionClient:
             options["runtime_env"] = env
         job_metadata = dict(metadata or {})
         job_metadata.update(self._default_metadata)
-        try:
+        with _as_ray():
             job = self._client.submit(
                 entrypoint,
                 id=submission_id or job_id,
-                env={str(k): str(v) for k, v in env_vars.items()},
+                env=env_vars,
                 metadata=job_metadata or None,
                 working_dir=None if working_dir is None else os.fspath(working_dir),
                 cpus=None if entrypoint_num_cpus is None else float(entrypoint_num_cpus),
@@ -276,38 +376,34 @@ class JobSubmissionClient:
                 memory_bytes=entrypoint_memory,
                 options=options or None,
             )
-        except errors.GpujobsError as e:
-            raise _ray_error(e) from e
         return job.id
 
     def stop_job(self, job_id: str) -> bool:
         """Asks the job to stop; ``False`` if it had already ended."""
         try:
-            return self._client.cancel(job_id).outcome != "already_ended"
-        except errors.GpujobsError as e:
-            raise _ray_error(e, job_id) from e
+            with _as_ray(job_id):
+                return self._client.cancel(job_id).outcome != "already_ended"
+        except JobSubmissionError as e:
+            # Ray answered `stopped: false` for a job it did not stop: Ray's client says False.
+            if isinstance(e.error, errors.ConflictError):
+                return False
+            raise
 
     def delete_job(self, job_id: str) -> bool:
         """Deletes a job that has ended (a running job raises)."""
-        try:
+        with _as_ray(job_id):
             return self._client._ray_delete(job_id)
-        except errors.GpujobsError as e:
-            raise _ray_error(e, job_id) from e
 
     def get_job_info(self, job_id: str) -> JobDetails:
         """The job's details."""
-        try:
+        with _as_ray(job_id):
             job = self._client.get(job_id)
-        except errors.GpujobsError as e:
-            raise _ray_error(e, job_id) from e
         return JobDetails._from_record(job.raw or {})
 
     def list_jobs(self) -> List[JobDetails]:
         """Every job the cluster knows."""
-        try:
+        with _as_ray():
             jobs = self._client.list().collect()
-        except errors.GpujobsError as e:
-            raise _ray_error(e) from e
         return [JobDetails._from_record(job.raw or {}) for job in jobs]
 
     def get_job_status(self, job_id: str) -> JobStatus:
@@ -316,15 +412,13 @@ class JobSubmissionClient:
 
     def get_job_logs(self, job_id: str) -> str:
         """Everything the job's driver has printed so far."""
-        try:
+        with _as_ray(job_id):
             return self._client.logs(job_id)
-        except errors.GpujobsError as e:
-            raise _ray_error(e, job_id) from e
 
     async def tail_job_logs(self, job_id: str) -> AsyncIterator[str]:
         """What the job prints, as it prints it, until it ends."""
-        try:
+        if self._async is None:  # made when first needed: most scripts never tail
+            self._async = AsyncClient("ray", **self._settings)
+        with _as_ray(job_id):
             async for chunk in self._async.follow_logs(job_id):
                 yield chunk
-        except errors.GpujobsError as e:
-            raise _ray_error(e, job_id) from e

@@ -321,9 +321,13 @@ impl<A: Api> JobProvider for Provider<A> {
 
     fn read_logs(&self, logs: Logs, limit: u64) -> BoxStream<'static, Result<bytes::Bytes>> {
         let ctx = self.ctx();
+        let client = match ctx.unauthenticated() {
+            Ok(client) => client,
+            Err(e) => return futures_util::stream::once(std::future::ready(Err(e))).boxed(),
+        };
         let fetch = crate::provider::LogFetch {
             provider: ctx.kind,
-            client: ctx.unauthenticated.clone(),
+            client,
             within: ctx.operation_timeout,
             limit,
         };

@@ -5,7 +5,7 @@
 
 use std::fmt;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -47,6 +47,21 @@ pub(crate) fn answer_error(
     Error::from_status(provider, status, message, Some(excerpt(body)), retry_after)
 }
 
+/// An HTTP client's settings for a provider: its time limits, gpujobs' user agent.
+fn http_client(connect_timeout: Duration, attempt_timeout: Duration) -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .connect_timeout(connect_timeout)
+        .timeout(attempt_timeout)
+        .user_agent(concat!("gpujobs/", env!("CARGO_PKG_VERSION")))
+}
+
+fn built(provider: ProviderKind, builder: reqwest::ClientBuilder) -> Result<reqwest::Client> {
+    builder.build().map_err(|e| Error::Config {
+        provider,
+        message: format!("cannot build the HTTP client: {e}"),
+    })
+}
+
 /// What every adapter keeps besides its generated client.
 #[derive(Clone)]
 pub(crate) struct Ctx {
@@ -61,8 +76,12 @@ pub(crate) struct Ctx {
     #[cfg_attr(not(feature = "ray"), allow(dead_code))]
     pub max_response_bytes: u64,
     /// The provider's HTTP settings without its credential (for signed log
-    /// URLs, which go to other hosts); the user's own client where one was given.
-    pub unauthenticated: reqwest::Client,
+    /// URLs, which go to other hosts); the user's own client where one was
+    /// given. Built when first needed ([`Ctx::unauthenticated`]): building an
+    /// HTTP client reads the system's root certificates, a few milliseconds a
+    /// client most never spend (BENCHMARKS.md §9).
+    unauthenticated: Arc<OnceLock<reqwest::Client>>,
+    connect_timeout: Duration,
     /// How the provider's error answers are read.
     answers: Answers,
     /// The retry policy and clock, for what the generated client does not do
@@ -98,25 +117,18 @@ impl Ctx {
         auth: reqwest::header::HeaderMap,
     ) -> Result<(Self, String, reqwest::Client, ClientState)> {
         let base_url = config.checked_base_url()?;
-        let builder = || {
-            reqwest::Client::builder()
-                .connect_timeout(config.connect_timeout)
-                .timeout(config.attempt_timeout)
-                .user_agent(concat!("gpujobs/", env!("CARGO_PKG_VERSION")))
-        };
-        let built = |builder: reqwest::ClientBuilder| {
-            builder.build().map_err(|e| Error::Config {
-                provider: config.kind,
-                message: format!("cannot build the HTTP client: {e}"),
-            })
-        };
-        let (http, unauthenticated) = match &config.http {
-            Some(http) => (http.clone(), http.clone()),
+        let unauthenticated = Arc::new(OnceLock::new());
+        let http = match &config.http {
+            Some(http) => {
+                let _ = unauthenticated.set(http.clone());
+                http.clone()
+            }
             None => {
                 // The client limits each attempt itself: the runtime then sets a
                 // request's own limit only near the operation's deadline.
                 state = state.with_client_timeout(config.attempt_timeout);
-                (built(builder().default_headers(auth))?, built(builder())?)
+                let builder = http_client(config.connect_timeout, config.attempt_timeout);
+                built(config.kind, builder.default_headers(auth))?
             }
         };
         let state = state
@@ -131,6 +143,7 @@ impl Ctx {
             operation_timeout: config.operation_timeout,
             base_url: base_url.clone(),
             unauthenticated,
+            connect_timeout: config.connect_timeout,
             attempt_timeout: config.attempt_timeout,
             max_response_bytes: config.max_response_bytes,
             answers,
@@ -138,6 +151,18 @@ impl Ctx {
             clock: config.clock.clone(),
         };
         Ok((ctx, base_url, http, state))
+    }
+
+    /// The HTTP client without the provider's credential, built the first time.
+    pub fn unauthenticated(&self) -> Result<reqwest::Client> {
+        if let Some(client) = self.unauthenticated.get() {
+            return Ok(client.clone());
+        }
+        let client = built(
+            self.kind,
+            http_client(self.connect_timeout, self.attempt_timeout),
+        )?;
+        Ok(self.unauthenticated.get_or_init(|| client).clone())
     }
 
     /// Runs one generated call under the operation time limit and maps its error.

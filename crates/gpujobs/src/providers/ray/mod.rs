@@ -154,12 +154,16 @@ impl Api for RayApi {
         if let Some(dir) = &request.working_dir {
             // A URI (gcs://, s3://, https://…) is the cluster's to fetch; anything
             // else is a directory (or zip) here, sent as Ray's client sends it.
+            let excludes = options.map_or(&[][..], |o| &o.excludes);
             let uri = match dir.contains("://") {
-                true => dir.clone(),
-                false => {
-                    let excludes = options.map_or(&[][..], |o| &o.excludes);
-                    package::upload(p, dir, excludes).await?
+                true if !excludes.is_empty() => {
+                    return Err(crate::Error::invalid(
+                        ProviderKind::Ray,
+                        format!("working_dir {dir} is a URI, fetched by the cluster: `excludes` apply to a local directory"),
+                    ));
                 }
+                true => dir.clone(),
+                false => package::upload(p, dir, excludes).await?,
             };
             runtime_env.insert("working_dir".into(), uri.into());
         }

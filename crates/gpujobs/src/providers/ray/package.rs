@@ -11,7 +11,9 @@
 //! `__pycache__` are left out, as are the `excludes` patterns and what each
 //! directory's `.gitignore` and `.rayignore` name. So the same directory packs
 //! to the name Ray's client gives it, and either client finds the other's
-//! upload. Packages are at most 512 MiB (Ray's gRPC message limit).
+//! upload. Packages are at most 100 MiB (what Ray's dashboard takes in a
+//! request). Paths are matched and hashed relative to the directory made
+//! absolute, as Ray does, so `.`, `./proj` and `/abs/proj` are one package.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -24,11 +26,13 @@ use crate::error::{Error, Result};
 use crate::registry::ProviderKind;
 
 /// What Ray leaves out of a working directory unless told otherwise
-/// (`RAY_RUNTIME_ENV_DEFAULT_EXCLUDES`).
+/// (`RAY_RUNTIME_ENV_DEFAULT_EXCLUDES`; `RAY_OVERRIDE_RUNTIME_ENV_DEFAULT_EXCLUDES`,
+/// a comma-separated list, replaces it, as in Ray).
 pub const DEFAULT_EXCLUDES: [&str; 4] = [".git", ".venv", "venv", "__pycache__"];
 
-/// The largest package Ray stores (`GCS_STORAGE_MAX_SIZE`, 512 MiB).
-pub const MAX_PACKAGE_BYTES: u64 = 512 * 1024 * 1024;
+/// The largest package sent: what Ray's dashboard takes in a request body
+/// (`DASHBOARD_CLIENT_MAX_SIZE`, 100 MiB; its package store would take 512).
+pub const MAX_PACKAGE_BYTES: u64 = 100 * 1024 * 1024;
 
 /// Where Ray stores uploaded packages (the `gcs://` in their URIs).
 const PROTOCOL: &str = "gcs";
@@ -72,11 +76,24 @@ impl Package {
     /// Reads `path` (a directory, or a `.zip` file) as Ray's client would,
     /// leaving out [`DEFAULT_EXCLUDES`] and `excludes`. Blocking.
     pub fn read(path: &Path, excludes: &[String]) -> Result<Self> {
+        // Absolute, as Ray makes it (`Path.absolute()`); `components` drops
+        // `.` and doubled slashes, so every path below has one spelling.
+        let path: PathBuf = std::path::absolute(path)
+            .map_err(|e| io_error(path, &e))?
+            .components()
+            .collect();
+        let path = path.as_path();
         let meta = std::fs::metadata(path).map_err(|e| io_error(path, &e))?;
         if meta.is_dir() {
             return Self::of_directory(path, excludes);
         }
         if path.extension().is_some_and(|e| e == "zip") {
+            if !excludes.is_empty() {
+                return Err(invalid(format!(
+                    "working_dir {} is a zip, sent as it is: `excludes` apply to a directory",
+                    path.display()
+                )));
+            }
             let bytes = read_limited(path, MAX_PACKAGE_BYTES)?;
             let hash = hex(&Sha1::digest(&bytes));
             return Ok(Self {
@@ -91,19 +108,21 @@ impl Package {
     }
 
     fn of_directory(root: &Path, excludes: &[String]) -> Result<Self> {
-        let mut patterns = GitignoreBuilder::new(root);
-        for pattern in DEFAULT_EXCLUDES.iter().copied().chain(excludes.iter().map(String::as_str)) {
-            patterns
-                .add_line(None, pattern)
-                .map_err(|e| invalid(format!("exclude pattern `{pattern}`: {e}")))?;
-        }
-        let patterns = patterns
-            .build()
-            .map_err(|e| invalid(format!("exclude patterns: {e}")))?;
+        let defaults: Vec<String> = match std::env::var("RAY_OVERRIDE_RUNTIME_ENV_DEFAULT_EXCLUDES") {
+            Ok(list) => list
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            Err(_) => DEFAULT_EXCLUDES.map(str::to_owned).to_vec(),
+        };
+        let patterns = matcher(root, None, defaults.iter().chain(excludes))?;
         let mut walk = Walk {
             hash: *b"00000000",
             entries: Vec::new(),
             bytes: 0,
+            buffer: vec![0; 1 << 16],
         };
         walk.visit(root, root, &mut vec![patterns], 0)?;
         Ok(Self {
@@ -130,7 +149,7 @@ impl Package {
                         true => zip.add(&format!("{}/", entry.relative), &[], mode | 0o040000, true),
                         false => {
                             let bytes = read_limited(&path, MAX_PACKAGE_BYTES)?;
-                            zip.add(&entry.relative, &bytes, mode, false);
+                            zip.add(&entry.relative, &bytes, mode | 0o100000, false);
                         }
                     }
                     if zip.len() > MAX_PACKAGE_BYTES {
@@ -177,6 +196,7 @@ struct Walk {
     /// Files, and directories that are empty on disk (as Ray's zip holds them).
     entries: Vec<Entry>,
     bytes: u64,
+    buffer: Vec<u8>,
 }
 
 impl Walk {
@@ -189,15 +209,14 @@ impl Walk {
                 root.display()
             )));
         }
-        let meta = std::fs::metadata(path).map_err(|e| io_error(path, &e))?;
-        let is_dir = meta.is_dir();
-        let added = match is_dir {
-            true => ignore_files(path)?,
-            false => Vec::new(),
+        let kind = Kind::of(path)?;
+        let added = match kind {
+            Kind::Dir => ignore_files(path)?,
+            _ => Vec::new(),
         };
         let pushed = added.len();
         ignores.extend(added);
-        let result = self.visit_unless_excluded(root, path, is_dir, ignores, depth);
+        let result = self.visit_unless_excluded(root, path, kind, ignores, depth);
         ignores.truncate(ignores.len() - pushed);
         result
     }
@@ -206,52 +225,59 @@ impl Walk {
         &mut self,
         root: &Path,
         path: &Path,
-        is_dir: bool,
+        kind: Kind,
         ignores: &mut Vec<Gitignore>,
         depth: usize,
     ) -> Result<()> {
         // Ray matches each path as a file (no trailing slash), and a path
         // under a matched directory through that directory: so `build/`
-        // leaves out what is in `build` but not the (empty) directory.
+        // leaves out what is in `build` but not the (empty) directory. Every
+        // path here is under each matcher's directory (all are absolute).
         let excluded = path != root
             && ignores
                 .iter()
-                .any(|g| path.starts_with(g.path()) && g.matched_path_or_any_parents(path, false).is_ignore());
+                .any(|g| g.matched_path_or_any_parents(path, false).is_ignore());
         if excluded {
             return Ok(());
         }
-        let relative = relative(root, path);
+        let relative = relative(root, path)?;
         let mut sha = Sha1::new();
         sha.update(relative.as_bytes());
-        if is_dir {
-            let mut children = Vec::new();
-            for child in std::fs::read_dir(path).map_err(|e| io_error(path, &e))? {
-                children.push(child.map_err(|e| io_error(path, &e))?.path());
+        match kind {
+            Kind::Dir => {
+                let mut children = Vec::new();
+                for child in std::fs::read_dir(path).map_err(|e| io_error(path, &e))? {
+                    children.push(child.map_err(|e| io_error(path, &e))?.path());
+                }
+                if children.is_empty() && path != root {
+                    self.push(relative, true)?;
+                }
+                xor(&mut self.hash, &sha.finalize());
+                for child in children {
+                    self.visit(root, &child, ignores, depth + 1)?;
+                }
             }
-            if children.is_empty() && path != root {
-                self.push(relative, true)?;
+            Kind::File => {
+                let mut file = std::fs::File::open(path).map_err(|e| io_error(path, &e))?;
+                loop {
+                    let n = file.read(&mut self.buffer).map_err(|e| io_error(path, &e))?;
+                    if n == 0 {
+                        break;
+                    }
+                    self.bytes += n as u64;
+                    if self.bytes > MAX_PACKAGE_BYTES {
+                        return Err(too_large(root));
+                    }
+                    sha.update(&self.buffer[..n]);
+                }
+                xor(&mut self.hash, &sha.finalize());
+                self.push(relative, false)?;
             }
-            xor(&mut self.hash, &sha.finalize());
-            for child in children {
-                self.visit(root, &child, ignores, depth + 1)?;
-            }
-            return Ok(());
+            // A dangling link, a socket, a FIFO: Ray hashes the name and packs
+            // nothing (and never opens it: a FIFO would block).
+            Kind::Other => xor(&mut self.hash, &sha.finalize()),
         }
-        let mut file = std::fs::File::open(path).map_err(|e| io_error(path, &e))?;
-        let mut buffer = vec![0; 1 << 20];
-        loop {
-            let n = file.read(&mut buffer).map_err(|e| io_error(path, &e))?;
-            if n == 0 {
-                break;
-            }
-            self.bytes += n as u64;
-            if self.bytes > MAX_PACKAGE_BYTES {
-                return Err(too_large(root));
-            }
-            sha.update(&buffer[..n]);
-        }
-        xor(&mut self.hash, &sha.finalize());
-        self.push(relative, false)
+        Ok(())
     }
 
     fn push(&mut self, relative: String, is_dir: bool) -> Result<()> {
@@ -262,6 +288,27 @@ impl Walk {
         }
         self.entries.push(Entry { relative, is_dir });
         Ok(())
+    }
+}
+
+/// What a path is, links followed (as Ray's `is_dir` and `is_file` do).
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Dir,
+    File,
+    Other,
+}
+
+impl Kind {
+    fn of(path: &Path) -> Result<Self> {
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => Ok(Kind::Dir),
+            Ok(meta) if meta.is_file() => Ok(Kind::File),
+            Ok(_) => Ok(Kind::Other),
+            // A link to nothing.
+            Err(_) if std::fs::symlink_metadata(path).is_ok() => Ok(Kind::Other),
+            Err(e) => Err(io_error(path, &e)),
+        }
     }
 }
 
@@ -277,29 +324,43 @@ fn ignore_files(dir: &Path) -> Result<Vec<Gitignore>> {
     for name in names {
         let file = dir.join(name);
         if file.is_file() {
-            let (patterns, error) = Gitignore::new(&file);
-            if let Some(error) = error {
-                return Err(invalid(format!("{}: {error}", file.display())));
-            }
-            found.push(patterns);
+            let text = std::fs::read_to_string(&file).map_err(|e| io_error(&file, &e))?;
+            found.push(matcher(dir, Some(&file), text.lines())?);
         }
     }
     Ok(found)
 }
 
+/// Patterns matched relative to `dir`. Braces are literal, as in Ray's
+/// gitwildmatch (the glob library would read `{a,b}` as a choice).
+fn matcher<S: AsRef<str>>(dir: &Path, file: Option<&Path>, lines: impl IntoIterator<Item = S>) -> Result<Gitignore> {
+    let mut builder = GitignoreBuilder::new(dir);
+    for line in lines {
+        let line = line.as_ref();
+        let literal = line.replace('{', "\\{").replace('}', "\\}");
+        builder.add_line(file.map(Path::to_owned), &literal).map_err(|e| {
+            let place = file.map_or_else(|| "exclude pattern".to_owned(), |f| f.display().to_string());
+            invalid(format!("{place}: `{line}`: {e}"))
+        })?;
+    }
+    builder.build().map_err(|e| invalid(format!("exclude patterns: {e}")))
+}
+
 /// `path` relative to `root`, `/`-separated; the root itself is `.` (as
-/// Python's `str(Path)` writes it, which Ray hashes).
-fn relative(root: &Path, path: &Path) -> String {
-    let parts: Vec<String> = path
-        .strip_prefix(root)
-        .unwrap_or(path)
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect();
-    match parts.is_empty() {
+/// Python's `str(Path)` writes it, which Ray hashes). A name that is not
+/// UTF-8 is refused: Ray would hash it otherwise, and the zip holds UTF-8 names.
+fn relative(root: &Path, path: &Path) -> Result<String> {
+    let mut parts = Vec::new();
+    for part in path.strip_prefix(root).unwrap_or(path).components() {
+        let name = part.as_os_str().to_str().ok_or_else(|| {
+            invalid(format!("working_dir: {} is not named in UTF-8", path.display()))
+        })?;
+        parts.push(name);
+    }
+    Ok(match parts.is_empty() {
         true => ".".to_owned(),
         false => parts.join("/"),
-    }
+    })
 }
 
 fn xor(hash: &mut [u8; 8], digest: &[u8]) {
@@ -347,7 +408,7 @@ fn io_error(path: &Path, error: &std::io::Error) -> Error {
 
 fn too_large(path: &Path) -> Error {
     invalid(format!(
-        "working_dir {} packs to more than Ray's limit of 512 MiB for a package; leave large files out with `excludes`, .gitignore or .rayignore",
+        "working_dir {} packs to more than the 100 MiB Ray's dashboard takes; leave large files out with `excludes`, .gitignore or .rayignore",
         path.display()
     ))
 }
@@ -439,34 +500,14 @@ fn put32(buf: &mut Vec<u8>, v: u32) {
 mod tests {
     use super::*;
 
-    fn tree(files: &[(&str, &str)]) -> tempdir::Dir {
-        let dir = tempdir::Dir::new();
+    fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
         for (path, text) in files {
             let path = dir.path().join(path);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, text).unwrap();
         }
         dir
-    }
-
-    /// A directory removed when dropped (no crate needed for this one use).
-    mod tempdir {
-        pub struct Dir(std::path::PathBuf);
-        impl Dir {
-            pub fn new() -> Self {
-                let path = std::env::temp_dir().join(format!("gpujobs-package-{}", fastrand::u64(..)));
-                std::fs::create_dir_all(&path).unwrap();
-                Self(path)
-            }
-            pub fn path(&self) -> &std::path::Path {
-                &self.0
-            }
-        }
-        impl Drop for Dir {
-            fn drop(&mut self) {
-                let _ = std::fs::remove_dir_all(&self.0);
-            }
-        }
     }
 
     fn names(package: Package) -> Vec<String> {
@@ -541,7 +582,36 @@ mod tests {
         assert!(missing.to_string().contains("cannot read"), "{missing}");
         let file = Package::read(&dir.path().join("notes.txt"), &[]).unwrap_err();
         assert!(file.to_string().contains("neither a directory nor a .zip"), "{file}");
-        let pattern = Package::read(dir.path(), &["{a,b".to_owned()]).unwrap_err();
-        assert!(pattern.to_string().contains("exclude pattern"), "{pattern}");
+        let zip = tree(&[("code.zip", "PK")]);
+        let with_excludes = Package::read(&zip.path().join("code.zip"), &["x".to_owned()]).unwrap_err();
+        assert!(with_excludes.to_string().contains("excludes` apply to a directory"), "{with_excludes}");
+    }
+
+    #[test]
+    fn a_relative_directory_is_the_same_package_with_the_same_excludes() {
+        let dir = tree(&[("train.py", "x"), (".git/HEAD", "ref"), ("sub/.gitignore", "*.log\n"), ("sub/a.log", "x"), ("sub/b.py", "x")]);
+        let absolute = Package::read(dir.path(), &[]).unwrap();
+        let name = absolute.name.clone();
+        assert_eq!(names(absolute), ["sub/.gitignore", "sub/b.py", "train.py"]);
+        // The same directory named relatively (`./../../tmp/…/.`), as `--working-dir .` is.
+        let cwd = std::env::current_dir().unwrap();
+        let mut relative = PathBuf::from(".");
+        for _ in cwd.components().skip(1) {
+            relative.push("..");
+        }
+        relative.push(dir.path().strip_prefix("/").unwrap());
+        relative.push(".");
+        let again = Package::read(&relative, &[]).unwrap();
+        assert_eq!(again.name, name);
+        assert_eq!(names(again), ["sub/.gitignore", "sub/b.py", "train.py"]);
+    }
+
+    #[test]
+    fn braces_are_literal_and_dangling_links_are_named_but_not_packed() {
+        let dir = tree(&[("{a,b}.txt", "x"), ("a.txt", "x")]);
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(dir.path().join("gone"), dir.path().join(".#lock")).unwrap();
+        let package = Package::read(dir.path(), &["{a,b}.txt".to_owned()]).unwrap();
+        assert_eq!(names(package), ["a.txt"]);
     }
 }
