@@ -25,9 +25,9 @@ use crate::{providers, tail};
 /// The largest request body read.
 const MAX_BODY: usize = 1 << 20;
 
-/// The largest Ray package (a working directory's zip) read: enough for a
-/// project's code, not its data.
-const MAX_PACKAGE_BODY: usize = 64 << 20;
+/// The largest Ray package (a working directory's zip) read: what Ray's
+/// dashboard takes (`DASHBOARD_CLIENT_MAX_SIZE`), as the client checks.
+const MAX_PACKAGE_BODY: usize = 100 << 20;
 
 /// Binds `addr` and serves until `stopped` fires; answers the bound address.
 pub(crate) async fn spawn(
