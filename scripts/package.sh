@@ -10,6 +10,14 @@ for p in json.load(sys.stdin)["packages"]:
     if p["publish"] is None or p["publish"]:
         print(p["name"])')
 echo "package: $(echo $published | wc -w) crates: $(echo $published)"
+# `cargo package` unpacks each packaged crate into cargo's registry cache to build the ones that
+# depend on it, and reuses what it finds there: an earlier run's package of the same version would
+# stand in for this one (stale code, false failures). Start from none.
+cargo_home=${CARGO_HOME:-$HOME/.cargo}
+for name in $published; do
+  rm -rf "$cargo_home"/registry/src/*/"$name"-[0-9]* "$cargo_home"/registry/cache/*/"$name"-[0-9]*.crate
+done
+rm -rf "${CARGO_TARGET_DIR:-target}/package"
 args=()
 for name in $published; do args+=(-p "$name"); done
 cargo package --locked --allow-dirty "${args[@]}"

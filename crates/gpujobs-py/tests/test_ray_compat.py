@@ -128,3 +128,8 @@ def test_everything_ray_job_submission_exports_is_here():
     for name in ["JobSubmissionClient", "JobStatus", "JobErrorType", "JobInfo", "JobDetails", "DriverInfo", "JobType"]:
         assert hasattr(compat, name), name
     assert compat.JobErrorType("JOB_ENTRYPOINT_COMMAND_ERROR") == "JOB_ENTRYPOINT_COMMAND_ERROR"
+
+
+def test_the_deprecated_job_id_is_the_submission_id_as_in_ray(ray):
+    assert ray.submit_job(entrypoint="echo hi", job_id="old-style-id") == "old-style-id"
+    assert ray.get_job_info("old-style-id").submission_id == "old-style-id"

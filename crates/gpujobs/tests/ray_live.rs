@@ -274,7 +274,13 @@ mod ray_live {
             ("data.txt", "from-the-working-dir"),
             ("big/blob.bin", "left out by --exclude"),
             ("notes.log", "left out by .gitignore"),
-            (".gitignore", "*.log\n"),
+            ("logs/keep.log", "kept by a negation"),
+            ("only-at-root.txt", "left out by an anchored pattern"),
+            (
+                "sub/only-at-root.txt",
+                "kept: the pattern is anchored at the top",
+            ),
+            (".gitignore", "*.log\n!keep.log\n/only-at-root.txt\n"),
             ("__pycache__/x.pyc", "left out by Ray's defaults"),
         ] {
             let path = dir.join(path);
@@ -320,7 +326,7 @@ mod ray_live {
         assert_eq!(done.status, JobStatus::Succeeded, "{logs}");
         assert!(logs.contains("from-the-working-dir"), "{logs}");
         assert!(
-            logs.contains("['.gitignore', 'data.txt', 'train.py']"),
+            logs.contains("['.gitignore', 'data.txt', 'logs', 'sub', 'train.py']"),
             "{logs}"
         );
         // The same files again: the same package (already there, so not sent again).

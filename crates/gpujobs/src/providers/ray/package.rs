@@ -607,6 +607,27 @@ mod tests {
     }
 
     #[test]
+    fn negations_and_anchors_read_as_git_reads_them() {
+        let dir = tree(&[
+            ("a.log", "x"),
+            ("logs/keep.log", "x"),
+            ("top.txt", "x"),
+            ("sub/top.txt", "x"),
+            (".gitignore", "*.log\n!keep.log\n/top.txt\n"),
+        ]);
+        let package = Package::read(dir.path(), &[]).unwrap();
+        assert_eq!(names(package), [".gitignore", "logs/keep.log", "sub/top.txt"]);
+    }
+
+    #[test]
+    fn a_zip_is_sent_as_it_is_under_the_sha1_of_its_bytes() {
+        let dir = tree(&[("code.zip", "PK\x05\x06 not really")]);
+        let package = Package::read(&dir.path().join("code.zip"), &[]).unwrap();
+        assert_eq!(package.name, format!("_ray_pkg_{}.zip", hex(&Sha1::digest(b"PK\x05\x06 not really"))));
+        assert_eq!(package.bytes().unwrap(), b"PK\x05\x06 not really");
+    }
+
+    #[test]
     fn braces_are_literal_and_dangling_links_are_named_but_not_packed() {
         let dir = tree(&[("{a,b}.txt", "x"), ("a.txt", "x")]);
         #[cfg(unix)]
