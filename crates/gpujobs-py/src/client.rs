@@ -121,6 +121,21 @@ impl Ops {
     }
 }
 
+/// `list`'s `status`: one (`"running"`, `JobStatus.RUNNING`) or a list of them.
+fn statuses(status: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<String>>> {
+    let Some(status) = status else {
+        return Ok(None);
+    };
+    if let Ok(one) = status.extract::<String>() {
+        return Ok(Some(vec![one]));
+    }
+    status.extract().map(Some).map_err(|_| {
+        pyo3::exceptions::PyTypeError::new_err(
+            "`status` takes a status or a list of them, e.g. \"running\"",
+        )
+    })
+}
+
 /// What `list` keeps: statuses (`"running"` or `JobStatus.RUNNING`), a limit, a page size.
 fn list_options(
     status: Option<Vec<String>>,
@@ -282,10 +297,10 @@ macro_rules! client_class {
             }
 
             /// Jobs, lazily, page by page: a `Stream` of `Job`s (iterate it, sync or async,
-            /// or `collect()` it).
+            /// or `collect()` it). `status`: one status or a list of them.
             #[pyo3(signature = (*, status=None, limit=None, page_size=None))]
-            fn list(&self, status: Option<Vec<String>>, limit: Option<usize>, page_size: Option<u32>) -> PyResult<Stream> {
-                Ok(self.ops.list(list_options(status, limit, page_size)?))
+            fn list(&self, status: Option<&Bound<'_, PyAny>>, limit: Option<usize>, page_size: Option<u32>) -> PyResult<Stream> {
+                Ok(self.ops.list(list_options(statuses(status)?, limit, page_size)?))
             }
 
             /// What a job prints, as it prints it, until it ends: a `Stream` of `str`.

@@ -43,16 +43,20 @@ def test_failures_are_runtime_errors_as_in_ray(ray):
     assert isinstance(caught.value, JobSubmissionError)
     assert isinstance(caught.value.error, gpujobs.NotFoundError)
     running = ray.submit_job(entrypoint="sleep forever")
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="status code 500: Attempted to delete") as refused:
         ray.delete_job(running)  # Ray refuses to delete a running job
+    assert str(refused.value).count("500") == 1, "the status said once, as Ray says it"
     assert ray.stop_job(running) is True
 
 
 def test_an_unreachable_address_is_a_connection_error(monkeypatch):
     monkeypatch.delenv("RAY_API_SERVER_ADDRESS", raising=False)
     monkeypatch.delenv("RAY_ADDRESS", raising=False)
-    with pytest.raises(ConnectionError):
-        JobSubmissionClient("http://127.0.0.1:9")  # checked at once, as Ray's client does
+    with pytest.raises(ConnectionError, match=r"Failed to connect to Ray at address: http://127\.0\.0\.1:9\."):
+        JobSubmissionClient("http://127.0.0.1:9")  # checked at once, in Ray's words
+    with pytest.raises(ConnectionError) as caught:
+        JobSubmissionClient("http://me:hunter2@127.0.0.1:9")
+    assert "hunter2" not in str(caught.value)
 
 
 def test_the_environment_overrides_the_address_as_in_ray(sb, monkeypatch):
@@ -119,6 +123,10 @@ def test_what_ray_reads_locally_is_refused_and_types_are_checked(ray, tmp_path):
         ray.submit_job(entrypoint="python a.py", runtime_env={"pip": str(requirements)})
     with pytest.raises(TypeError):
         ray.submit_job(entrypoint="python a.py", runtime_env={"env_vars": {"A": 1}})
+    with pytest.raises(TypeError, match="entrypoint must be a string"):
+        ray.submit_job(entrypoint=["python", "a.py"])
+    with pytest.raises(TypeError, match="runtime_env must be a dict"):
+        ray.submit_job(entrypoint="python a.py", runtime_env="x")
     assert ray.list_jobs() == [], "nothing was submitted"
 
 

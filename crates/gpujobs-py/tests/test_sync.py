@@ -198,3 +198,14 @@ def test_a_per_provider_constructor_reaches_its_provider(sb):
     assert client.provider == "ray" and client.list().collect() == []
     with sb.environ("slurm"):
         assert gpujobs.Client.from_env("slurm").list().collect() == []
+
+
+def test_list_takes_one_status_or_a_list(sb):
+    client = sb.client("ray")
+    job = client.submit("echo hi")
+    client.wait(job.id, timeout=30)
+    for status in ("succeeded", JobStatus.SUCCEEDED, ["succeeded"], ("running", "succeeded")):
+        assert [j.id for j in client.list(status=status)] == [job.id], status
+    assert client.list(status="running").collect() == []
+    with pytest.raises(TypeError, match="a status or a list of them"):
+        client.list(status=3)

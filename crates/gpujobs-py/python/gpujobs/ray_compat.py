@@ -216,7 +216,9 @@ def _ray_error(error: errors.GpujobsError, job_id: Optional[str] = None) -> Exce
     if isinstance(error, errors.NotFoundError) and job_id is not None:
         message = f"Job {job_id} does not exist"
     elif error.status is not None:
-        message = f"Request failed with status code {error.status}: {error}."
+        # Ray's words around the server's own (gpujobs' prefix would say the status twice).
+        said = str(error).removeprefix(f"{error.provider}: ").removeprefix(f"HTTP {error.status}: ")
+        message = f"Request failed with status code {error.status}: {said}."
     else:
         message = str(error)
     return JobSubmissionError(message, error)
@@ -254,6 +256,13 @@ def _names_local_files(field: str, value: Any) -> bool:
         return any(isinstance(v, str) and "://" not in v for v in value or [])
     # pip, uv, conda: a string is a file to read (a list or dict is inline).
     return isinstance(value, str) and (value.endswith((".txt", ".yaml", ".yml")) or os.path.isfile(value))
+
+
+def _shown(address: str) -> str:
+    """The address without a user or password in it."""
+    scheme, _, rest = address.partition("://")
+    host, slash, path = rest.partition("/")
+    return f"{scheme}://{host.rpartition('@')[2]}{slash}{path}"
 
 
 def _token(headers: Optional[Dict[str, Any]]) -> Optional[str]:
@@ -312,9 +321,12 @@ class JobSubmissionClient:
         self._settings = settings
         with _as_ray():
             self._client = Client("ray", **settings)
-            # As Ray's client: the connection is checked here, an unreachable
-            # address a ConnectionError at once.
-            self._client._ray_version()
+            try:
+                # As Ray's client: the connection is checked here, an unreachable
+                # address a ConnectionError at once, in Ray's words.
+                self._client._ray_version()
+            except errors.TransportError as e:
+                raise ConnectionError(f"Failed to connect to Ray at address: {_shown(self._address)}.") from e
 
     def get_address(self) -> str:
         """The job server's address."""
@@ -341,6 +353,10 @@ class JobSubmissionClient:
     ) -> str:
         """Submits a job; its submission id. A local ``runtime_env["working_dir"]``
         is zipped and uploaded as Ray's client does (once per content)."""
+        if not isinstance(entrypoint, str):
+            raise TypeError(f"entrypoint must be a string, got {type(entrypoint)}")
+        if runtime_env is not None and not isinstance(runtime_env, dict):
+            raise TypeError(f"runtime_env must be a dict, got {type(runtime_env)}")
         if entrypoint_label_selector:
             raise ValueError("gpujobs.ray_compat cannot honour entrypoint_label_selector")
         env = dict(runtime_env or {})
