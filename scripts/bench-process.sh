@@ -36,30 +36,7 @@ cargo build --release --quiet -p gpujobs-cli -p gpujobs-sandbox
 gpujobs="$target/release/gpujobs"
 sandbox_bin="$target/release/gpujobs-sandbox"
 
-# One row: NAME, then the command (run by hyperfine through no shell, and by /usr/bin/time).
-rows=()
-measure() {
-  local name=$1; shift
-  local json
-  json=$(mktemp)
-  hyperfine --shell=none --warmup 3 --runs "${RUNS:-30}" --export-json "$json" -- "$(printf '%q ' "$@")" >/dev/null
-  local median
-  median=$(python3 -c 'import json,sys; print("%.1f" % (json.load(open(sys.argv[1]))["results"][0]["median"] * 1000))' "$json")
-  local peak
-  /usr/bin/time -o "$json" -f '%M' "$@" >/dev/null 2>&1 || true
-  peak=$(tail -1 "$json")
-  rows+=("| $name | $median ms | $(awk -v k="$peak" 'BEGIN { printf "%.1f", k / 1024 }') MB |")
-  rm -f "$json"
-}
-table() {
-  echo
-  echo "### $1"
-  echo
-  echo "| command | median wall time | peak memory (RSS) |"
-  echo "|---|---|---|"
-  printf '%s\n' "${rows[@]}"
-  rows=()
-}
+source scripts/bench-measure.sh
 
 # --- the sandbox
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

@@ -36,29 +36,13 @@ client.submit("echo bench", id=sys.argv[1])
 client.wait(sys.argv[1], timeout=120)
 PY
 
-rows=()
-measure() {
-  local name=$1; shift
-  local json
-  json=$(mktemp)
-  hyperfine --shell=none --warmup 2 --runs "${RUNS:-15}" --export-json "$json" -- "$(printf '%q ' "$@")" >/dev/null
-  local median peak
-  median=$(python3 -c 'import json,sys; print("%.0f" % (json.load(open(sys.argv[1]))["results"][0]["median"] * 1000))' "$json")
-  /usr/bin/time -o "$json" -f '%M' "$@" >/dev/null 2>&1 || true
-  peak=$(tail -1 "$json")
-  rows+=("| $name | $median ms | $(awk -v k="$peak" 'BEGIN { printf "%.1f", k / 1024 }') MB |")
-  rm -f "$json"
-}
+source scripts/bench-measure.sh
+WARMUP=${WARMUP:-2} RUNS=${RUNS:-15}
 measure "gpujobs: \`import gpujobs\`, one get" "$python" -c "import gpujobs; gpujobs.Client.ray('$address').get('$id')"
 measure "Ray: \`from ray.job_submission import JobSubmissionClient\`, one get (its constructor asks /api/version first)" "$python" -c "from ray.job_submission import JobSubmissionClient as C; C('$address').get_job_info('$id')"
 measure "gpujobs.ray_compat: the same two lines, the import changed (its constructor asks /api/version first, as Ray's does)" "$python" -c "from gpujobs.ray_compat import JobSubmissionClient as C; C('$address').get_job_info('$id')"
 
-echo
-echo "### A fresh process: import, then one get ($("$python" -c 'import ray; print("Ray", ray.__version__)'))"
-echo
-echo "| what | median wall time | peak memory (RSS) |"
-echo "|---|---|---|"
-printf '%s\n' "${rows[@]}"
+table "A fresh process: import, then one get ($("$python" -c 'import ray; print("Ray", ray.__version__)'))"
 
 echo
 echo "### A warm process: get, list, and 1,000 gets"

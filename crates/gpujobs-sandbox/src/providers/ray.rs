@@ -151,23 +151,18 @@ fn submit(req: &Req, state: &State) -> Resp {
         id,
     );
     spec.metadata = body.metadata.unwrap_or_default();
-    spec.working_dir = body
-        .runtime_env
-        .as_ref()
-        .and_then(|r| r.get("working_dir"))
-        .and_then(|w| w.as_str())
-        .map(str::to_owned);
-    spec.runtime_env = body.runtime_env.clone().map(serde_json::Value::Object);
-    if let Some(env) = body
-        .runtime_env
-        .as_ref()
-        .and_then(|r| r.get("env_vars"))
-        .and_then(|e| e.as_object())
-    {
-        spec.env = env
-            .iter()
-            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
-            .collect();
+    if let Some(runtime_env) = body.runtime_env {
+        spec.working_dir = runtime_env
+            .get("working_dir")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        if let Some(env) = runtime_env.get("env_vars").and_then(Value::as_object) {
+            spec.env = env
+                .iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                .collect();
+        }
+        spec.runtime_env = Some(Value::Object(runtime_env));
     }
     let job = super::add_job(state, &Ray, spec);
     Resp::json(
