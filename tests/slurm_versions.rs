@@ -89,7 +89,7 @@ async fn the_negotiation_costs_one_request_per_client() {
 async fn a_pinned_version_is_spoken_without_asking() {
     let sandbox = sandbox(SlurmRelease::V24_11).await;
     let mut config = sandbox.provider_config(KIND);
-    config.api_version = Some("v0.0.40".into());
+    config.setting("api_version", "v0.0.40");
     let slurm = SlurmProvider::from_config(config).unwrap();
     let job = slurm
         .submit(&SubmitRequest::new("true").working_dir("/tmp"))
@@ -106,7 +106,7 @@ async fn a_pinned_version_is_spoken_without_asking() {
 
     // A version this server does not serve: one clear error, not "not found".
     let mut config = sandbox.provider_config(KIND);
-    config.api_version = Some("v0.0.45".into());
+    config.setting("api_version", "v0.0.45");
     let error = SlurmProvider::from_config(config)
         .unwrap()
         .get(&job.id)
@@ -117,25 +117,24 @@ async fn a_pinned_version_is_spoken_without_asking() {
         error.to_string().contains("does not serve the API version"),
         "{error}"
     );
-    // One gpujobs does not speak is refused before anything is sent.
+    // One gpujobs does not speak is refused when the client is built, before anything is sent.
     let mut config = sandbox.provider_config(KIND);
-    config.api_version = Some("v0.0.39".into());
-    let error = SlurmProvider::from_config(config)
-        .unwrap()
-        .get(&job.id)
-        .await
-        .unwrap_err();
+    config.setting("api_version", "v0.0.39");
+    let sent = sandbox.requests().len();
+    let error = SlurmProvider::from_config(config).unwrap_err();
     assert!(
         error.to_string().contains("gpujobs speaks v0.0.45"),
         "{error}"
     );
+    assert_eq!(error.fields(), [gpujobs::Field::Setting("api_version")]);
+    assert_eq!(sandbox.requests().len(), sent, "nothing was sent");
 }
 
 #[tokio::test]
 async fn a_version_pinned_on_another_provider_is_refused() {
     let mut config = ProviderConfig::new(ProviderKind::Ray);
     config.base_url = Some("http://127.0.0.1:1".into());
-    config.api_version = Some("v0.0.42".into());
+    config.setting("api_version", "v0.0.42");
     let error = gpujobs::connect(config).unwrap_err();
     assert!(matches!(error, Error::Config { .. }), "{error:?}");
 }
@@ -211,7 +210,7 @@ async fn authentication_as_each_release_takes_it() {
     // 24.11 on: the token alone (it carries the user), no user name needed.
     let sandbox = sandbox(SlurmRelease::V26_05).await;
     let mut config = sandbox.provider_config(KIND);
-    config.user = None;
+    config.settings.remove("user");
     let slurm = SlurmProvider::from_config(config.clone()).unwrap();
     slurm
         .list(ListOptions::default())
@@ -237,7 +236,7 @@ async fn authentication_as_each_release_takes_it() {
     // 22.05 needs a user name too: a token that carries none, and none given, says which to set.
     let sandbox = sandbox_22().await;
     let mut config = sandbox.provider_config(KIND);
-    config.user = None;
+    config.settings.remove("user");
     let refused = SlurmProvider::from_config(config)
         .unwrap()
         .get("1")
@@ -254,7 +253,7 @@ async fn authentication_as_each_release_takes_it() {
     let sandbox = sandbox_22().await;
     let mut config = sandbox.provider_config(KIND);
     config.credential = Some(token.into());
-    config.user = Some("alice".into());
+    config.setting("user", "alice");
     let refused = SlurmProvider::from_config(config)
         .unwrap()
         .get("1")
@@ -466,8 +465,8 @@ fn every_state_of_every_version_is_mapped() {
         }
     }
     assert_eq!(
-        ApiVersion::parse("v0.0.45"),
-        Some(ApiVersion::DataParser("v0.0.45"))
+        ApiVersion::parse("v0.0.45").map(ApiVersion::as_str),
+        Some("v0.0.45")
     );
 }
 

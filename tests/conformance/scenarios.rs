@@ -19,7 +19,7 @@ fn submit_request(h: &Harness, command: &str) -> SubmitRequest {
     let mut request = SubmitRequest::new(command)
         .name("conformance")
         .env("STAGE", "test");
-    if takes.working_dir || custom {
+    if takes.takes(gpujobs::SubmitField::WorkingDir) || custom {
         request = request.working_dir("file:///sandbox/job.zip");
     }
     if h.kind == ProviderKind::Matpool {

@@ -33,8 +33,7 @@ Base URLs: {}, or --base-url.",
     )
 }
 
-/// The heading of the options every command takes.
-const GLOBAL: &str = "Global options";
+use crate::flags::GLOBAL;
 
 /// `gpujobs [OPTIONS] <COMMAND>`
 #[derive(Debug, Parser)]
@@ -68,14 +67,14 @@ pub struct Cli {
     #[arg(long, global = true, help_heading = GLOBAL)]
     pub show_secrets: bool,
 
-    /// The Slurm REST API version to speak, as slurmrestd names it (e.g. v0.0.42; or
-    /// SLURMRESTD_API_VERSION) [default: the newest the server serves that gpujobs speaks].
-    #[arg(long, global = true, value_name = "VERSION", help_heading = GLOBAL)]
-    pub slurm_api_version: Option<String>,
-
     /// Trace on stderr: -v each request, -vv retries and gpujobs' own steps, -vvv the HTTP library too.
     #[arg(short, long, global = true, action = clap::ArgAction::Count, help_heading = GLOBAL)]
     pub verbose: u8,
+
+    /// Each provider's own settings given (`--slurm-user`; filled from the
+    /// matches, see [`crate::flags::provider_settings`]).
+    #[arg(skip)]
+    pub settings: Vec<crate::flags::SettingGiven>,
 
     /// What to do.
     #[command(subcommand)]
@@ -194,7 +193,7 @@ pub struct WaitArgs {
 }
 
 /// What to submit: what most providers share. Each provider's own options are
-/// added beside these from its descriptor ([`with_provider_options`]), under a
+/// added beside these from its descriptor ([`crate::flags::with_descriptor_flags`]), under a
 /// heading per provider; a provider refuses what it cannot honour.
 #[derive(Debug, Args)]
 pub struct SubmitArgs {
@@ -227,114 +226,10 @@ pub struct SubmitArgs {
     /// Memory, e.g. 16GiB (Ray: for the driver; Slurm: per node).
     #[arg(long, value_parser = parse_size, value_name = "SIZE")]
     pub memory: Option<u64>,
-    /// Each provider's own options given (filled from the matches, see [`provider_options`]).
+    /// Each provider's own options given (filled from the matches, see
+    /// [`crate::flags::provider_options`]).
     #[arg(skip)]
     pub provider_options: Vec<(&'static str, Vec<gpujobs::OptionValue>)>,
-}
-
-/// `cli` with every provider's own submit options as flags of `submit`, each under
-/// a heading naming the providers that take it (drawn from the descriptors).
-pub fn with_provider_options(cli: clap::Command) -> clap::Command {
-    cli.mut_subcommand("submit", |mut submit| {
-        let mut added = std::collections::BTreeSet::new();
-        for flag in ProviderKind::ALL
-            .iter()
-            .flat_map(|k| k.descriptor().options)
-        {
-            if !added.insert(flag.flag) {
-                continue;
-            }
-            let takers: Vec<&str> = option_takers(flag.flag)
-                .iter()
-                .map(|k| k.as_str())
-                .collect();
-            let arg = clap::Arg::new(flag.flag)
-                .long(flag.flag)
-                .help(flag.help)
-                .help_heading(format!("Options for {}", takers.join(", ")))
-                .value_name(match flag.kind {
-                    gpujobs::OptionKind::Duration => "DURATION",
-                    gpujobs::OptionKind::Bytes => "SIZE",
-                    gpujobs::OptionKind::Integer => "N",
-                    gpujobs::OptionKind::NamedAmount => "NAME=N",
-                    gpujobs::OptionKind::Json => "JSON",
-                    _ => "VALUE",
-                })
-                .value_parser(option_parser(flag.kind))
-                .action(match flag.kind.repeatable() {
-                    true => clap::ArgAction::Append,
-                    false => clap::ArgAction::Set,
-                });
-            submit = submit.arg(arg);
-        }
-        submit
-    })
-}
-
-/// The providers whose options include `flag`.
-pub fn option_takers(flag: &str) -> Vec<ProviderKind> {
-    ProviderKind::ALL
-        .iter()
-        .copied()
-        .filter(|k| k.descriptor().options.iter().any(|f| f.flag == flag))
-        .collect()
-}
-
-/// The provider options given to `submit`, by flag, parsed.
-pub fn provider_options(
-    matches: &clap::ArgMatches,
-) -> Vec<(&'static str, Vec<gpujobs::OptionValue>)> {
-    let Some(("submit", submit)) = matches.subcommand() else {
-        return Vec::new();
-    };
-    let mut given = Vec::new();
-    let mut seen = std::collections::BTreeSet::new();
-    for flag in ProviderKind::ALL
-        .iter()
-        .flat_map(|k| k.descriptor().options)
-    {
-        if !seen.insert(flag.flag) {
-            continue;
-        }
-        if let Ok(Some(values)) = submit.try_get_many::<gpujobs::OptionValue>(flag.flag) {
-            given.push((flag.flag, values.cloned().collect()));
-        }
-    }
-    given
-}
-
-/// Parses an option's value as its kind says.
-fn option_parser(
-    kind: gpujobs::OptionKind,
-) -> impl clap::builder::TypedValueParser<Value = gpujobs::OptionValue> {
-    use gpujobs::{OptionKind, OptionValue};
-    clap::builder::NonEmptyStringValueParser::new().try_map(
-        move |s: String| -> Result<OptionValue, String> {
-            match kind {
-                OptionKind::Integer => s
-                    .trim()
-                    .parse()
-                    .map(OptionValue::Integer)
-                    .map_err(|_| format!("`{s}` is not a whole number")),
-                OptionKind::Duration => parse_limit(&s).map(OptionValue::Duration),
-                OptionKind::Bytes => parse_size(&s).map(OptionValue::Bytes),
-                OptionKind::NamedAmount => {
-                    let (name, amount) =
-                        parse_key_value(&s).map_err(|_| format!("`{s}` is not NAME=N"))?;
-                    let amount = amount
-                        .parse()
-                        .map_err(|_| format!("`{amount}` is not a number"))?;
-                    Ok(OptionValue::NamedAmount(name, amount))
-                }
-                OptionKind::Json => match serde_json::from_str(&s) {
-                    Ok(json @ serde_json::Value::Object(_)) => Ok(OptionValue::Json(json)),
-                    Ok(_) => Err(format!("`{s}` is not a JSON object")),
-                    Err(e) => Err(format!("`{s}` is not JSON: {e}")),
-                },
-                _ => Ok(OptionValue::Text(s)),
-            }
-        },
-    )
 }
 
 use clap::builder::TypedValueParser as _;
@@ -349,7 +244,7 @@ fn parse_status(s: &str) -> Result<JobStatus, gpujobs::UnknownStatus> {
     s.parse()
 }
 
-fn parse_key_value(s: &str) -> Result<(String, String), String> {
+pub fn parse_key_value(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
         Some((k, v)) if !k.is_empty() => Ok((k.to_owned(), v.to_owned())),
         _ => Err(format!("`{s}` is not K=V")),
@@ -427,6 +322,6 @@ mod tests {
     #[test]
     fn the_command_line_is_well_formed() {
         use clap::CommandFactory;
-        with_provider_options(Cli::command()).debug_assert();
+        crate::flags::with_descriptor_flags(Cli::command()).debug_assert();
     }
 }

@@ -1,15 +1,20 @@
 //! `gpujobs`: drive GPU jobs on every provider from the command line.
 
 mod cli;
+mod commands;
+mod context;
+mod emit;
+mod failure;
+mod flags;
 mod output;
-mod run;
+mod progress;
 
 use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
 
-/// The global options, by their argument ids.
-const GLOBAL_OPTIONS: [&str; 9] = [
+/// The global options, by their argument ids (the providers' settings besides).
+const GLOBAL_OPTIONS: [&str; 8] = [
     "provider",
     "base_url",
     "output",
@@ -18,7 +23,6 @@ const GLOBAL_OPTIONS: [&str; 9] = [
     "max_response_size",
     "show_secrets",
     "verbose",
-    "slurm_api_version",
 ];
 
 /// Whether `id` was given on the command line (not by default or environment), at any level.
@@ -35,7 +39,7 @@ fn main() -> ExitCode {
         eprintln!("error: internal error: {info}");
         std::process::exit(6);
     }));
-    let matches = match cli::with_provider_options(cli::Cli::command()).try_get_matches() {
+    let matches = match flags::with_descriptor_flags(cli::Cli::command()).try_get_matches() {
         Ok(matches) => matches,
         // --help and --version exit 0; usage errors exit 2.
         Err(e) => e.exit(),
@@ -45,14 +49,17 @@ fn main() -> ExitCode {
         Err(e) => e.exit(),
     };
     if let cli::Command::Submit(args) = &mut cli.command {
-        args.provider_options = cli::provider_options(&matches);
+        args.provider_options = flags::provider_options(&matches);
     }
+    cli.settings = flags::provider_settings(&matches);
     // A global option that does nothing in this command is a mistake worth saying.
+    let settings = cli.settings.iter().map(|s| s.flag.as_str());
     let given: Vec<&str> = GLOBAL_OPTIONS
         .into_iter()
         .filter(|id| given_here(&matches, id))
+        .chain(settings)
         .collect();
-    if let Some(unused) = run::unused_options(&cli.command, &given) {
+    if let Some(unused) = commands::unused_options(&cli.command, &given) {
         eprintln!("error: {unused} has no effect on this command");
         return ExitCode::from(2);
     }
@@ -67,7 +74,7 @@ fn main() -> ExitCode {
             return ExitCode::from(6);
         }
     };
-    match runtime.block_on(run::run(cli)) {
+    match runtime.block_on(commands::run(cli)) {
         Ok(code) => ExitCode::from(code),
         Err(failure) => {
             eprintln!("error: {}", failure.message);

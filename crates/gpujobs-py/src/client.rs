@@ -5,10 +5,10 @@
 
 use std::sync::Arc;
 
-use futures_util::{StreamExt, TryStreamExt};
+use futures_util::StreamExt;
 use gpujobs::{
-    JobProvider, JobProviderExt, JobStatus, ListOptions, Logs, ProviderKind, SubmitRequest,
-    WaitOptions,
+    DEFAULT_LOG_LIMIT, JobProvider, JobProviderExt, JobStatus, ListOptions, ProviderKind,
+    SubmitRequest, WaitOptions,
 };
 use pyo3::IntoPyObjectExt;
 use pyo3::prelude::*;
@@ -19,9 +19,6 @@ use crate::models::{CancelResult, Job};
 use crate::request::{self, Settings};
 use crate::runtime::{awaitable, block_on};
 use crate::streams::{Item, Stream};
-
-/// The most bytes of a log `logs` reads from a log URL.
-const LOG_LIMIT: u64 = 64 << 20;
 
 /// One provider, and the futures of its operations.
 #[derive(Clone)]
@@ -85,22 +82,12 @@ impl Ops {
         Ok(Job(self.provider.wait(&id, &options).await.or_raise()?))
     }
 
-    /// The log's text; a log URL is fetched (at most [`LOG_LIMIT`] bytes).
+    /// The log's text; a log URL is fetched (at most [`DEFAULT_LOG_LIMIT`] bytes).
     async fn logs(self, id: String) -> PyResult<String> {
-        let logs = self.provider.logs(&id).await.or_raise()?;
-        let text = match logs {
-            Logs::Text(text) => text,
-            url => {
-                let bytes: Vec<bytes::Bytes> = self
-                    .provider
-                    .read_logs(url, LOG_LIMIT)
-                    .try_collect()
-                    .await
-                    .or_raise()?;
-                String::from_utf8_lossy(&bytes.concat()).into_owned()
-            }
-        };
-        Ok(text)
+        self.provider
+            .log_text(&id, DEFAULT_LOG_LIMIT)
+            .await
+            .or_raise()
     }
 
     fn list(&self, options: ListOptions) -> Stream {

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use gpujobs::{
-    OptionKind, OptionValue, OptionValues, ProviderConfig, ProviderKind, SubmitRequest, WaitOptions,
+    OptionKey, OptionKind, OptionValue, OptionValues, Overrides, ProviderConfig, ProviderKind,
+    SubmitRequest, WaitOptions,
 };
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -46,7 +47,7 @@ pub struct Settings {
 
 impl Settings {
     /// The configuration for `kind`: the variables the CLI reads first when
-    /// `from_env`, then every setting given.
+    /// `from_env`, then every setting given (the facade's [`Overrides`]).
     pub fn config(self, kind: ProviderKind, from_env: bool) -> PyResult<ProviderConfig> {
         let mut config = ProviderConfig::new(kind);
         if from_env {
@@ -54,34 +55,22 @@ impl Settings {
                 .apply_env(|name| std::env::var(name).ok())
                 .or_raise()?;
         }
-        let duration = |what: &str, value: Option<f64>, default: Duration| match value {
-            None => Ok(default),
-            Some(v) => seconds(what, v),
-        };
-        config.base_url = self.base_url.or(config.base_url);
-        config.credential = self.token.map(gpujobs::Secret::new).or(config.credential);
-        config.user = self.user.or(config.user);
-        config.api_version = self.api_version.or(config.api_version);
-        config.attempt_timeout = duration(
-            "attempt_timeout",
-            self.attempt_timeout,
-            config.attempt_timeout,
-        )?;
-        config.operation_timeout = duration(
-            "operation_timeout",
-            self.operation_timeout,
-            config.operation_timeout,
-        )?;
-        config.connect_timeout = duration(
-            "connect_timeout",
-            self.connect_timeout,
-            config.connect_timeout,
-        )?;
-        if let Some(attempts) = self.max_attempts {
-            config.retry.max_attempts = attempts.max(1);
-        }
-        config.max_response_bytes = self.max_response_bytes.unwrap_or(config.max_response_bytes);
-        config.allow_insecure_http |= self.allow_insecure_http;
+        let duration = |what: &str, value: Option<f64>| value.map(|v| seconds(what, v)).transpose();
+        let mut overrides = Overrides::default();
+        overrides.base_url = self.base_url;
+        overrides.credential = self.token.map(gpujobs::Secret::new);
+        let given = [("user", self.user), ("api_version", self.api_version)];
+        overrides.settings = given
+            .into_iter()
+            .filter_map(|(name, value)| Some((name.to_owned(), value?)))
+            .collect();
+        overrides.attempt_timeout = duration("attempt_timeout", self.attempt_timeout)?;
+        overrides.operation_timeout = duration("operation_timeout", self.operation_timeout)?;
+        overrides.connect_timeout = duration("connect_timeout", self.connect_timeout)?;
+        overrides.max_attempts = self.max_attempts;
+        overrides.max_response_bytes = self.max_response_bytes;
+        overrides.allow_insecure_http = self.allow_insecure_http;
+        config.apply(overrides);
         Ok(config)
     }
 }
@@ -163,28 +152,28 @@ fn option_value(
 }
 
 /// A provider's own options from a `dict` of option name to value; a name
-/// the provider does not have is refused, naming the ones it has.
+/// the provider does not have is refused as every front end refuses it.
 pub fn options(kind: ProviderKind, given: &Bound<'_, PyDict>) -> PyResult<OptionValues> {
-    let descriptor = kind.descriptor();
+    let given: Vec<(String, Bound<'_, PyAny>)> = given
+        .iter()
+        .map(|(name, value)| Ok((name.extract()?, value)))
+        .collect::<PyResult<_>>()?;
+    let keys = given.iter().map(|(name, _)| OptionKey::Name(name));
+    let found = kind
+        .descriptor()
+        .options_named(keys, |o| format!("`{}`", o.name))
+        .or_raise()?;
     let mut values = OptionValues::new();
-    for (name, value) in given.iter() {
-        let name: String = name.extract()?;
-        let Some(option) = descriptor.options.iter().find(|o| o.name == name) else {
-            let known: Vec<&str> = descriptor.options.iter().map(|o| o.name).collect();
-            return Err(PyValueError::new_err(match known.is_empty() {
-                true => format!("{kind} has no options (`{name}` given)"),
-                false => format!("{kind} has no option `{name}`; it has {}", known.join(", ")),
-            }));
-        };
+    for (option, (name, value)) in found.into_iter().zip(&given) {
         let many = value.cast::<PyList>().is_ok() || value.cast::<PyTuple>().is_ok();
         let mut all = Vec::new();
         match many && !matches!(option.kind, OptionKind::NamedAmount | OptionKind::Json) {
             true => {
                 for one in value.try_iter()? {
-                    all.extend(option_value(&name, option.kind, &one?)?);
+                    all.extend(option_value(name, option.kind, &one?)?);
                 }
             }
-            false => all = option_value(&name, option.kind, &value)?,
+            false => all = option_value(name, option.kind, value)?,
         }
         values.insert(option.name, all);
     }

@@ -10,7 +10,7 @@ use tracing::Instrument as _;
 use tracing::field::Empty;
 
 use crate::body::{Read, read_within};
-use crate::retry::{Failure, Verdict, classify};
+use crate::retry::{Attempts, Failure, Next, Verdict, classify};
 use crate::state::ClientState;
 
 impl ClientState {
@@ -32,19 +32,15 @@ impl ClientState {
         let method = request.method().clone();
         let path = self.path_template(operation);
         let retry_safe = self.is_retry_safe(&method, operation);
-        let started = self.clock.now();
-        let mut attempt = 1u32;
+        let mut attempts = Attempts::new(&self.retry, &*self.clock, self.operation_timeout);
         loop {
             // Copied before this attempt's time limit is set: the copy gets its own.
-            let again = match attempt < self.retry.max_attempts {
+            let again = match attempts.may_follow() {
                 true => copy_request(&request),
                 false => None,
             };
             let sent = self.clock.now();
-            let remaining = self
-                .operation_timeout
-                .map(|t| t.saturating_sub(sent.saturating_duration_since(started)));
-            let limit = min_some(self.attempt_timeout, remaining);
+            let limit = min_some(self.attempt_timeout, attempts.remaining());
             if limit.is_some_and(|limit| self.client_timeout.is_none_or(|own| limit < own)) {
                 *request.timeout_mut() = limit;
             }
@@ -54,7 +50,7 @@ impl ClientState {
                 operation,
                 method = %method,
                 path,
-                attempt,
+                attempt = attempts.attempt(),
                 status = Empty,
                 duration_ms = Empty,
             );
@@ -86,20 +82,12 @@ impl ClientState {
             let Verdict::Retry(hint) = classify(&result, retry_safe, self.clock.wall()) else {
                 return result;
             };
-            let Some(next) = again else { return result };
-            let delay = match hint {
-                Some(wait) if wait > self.retry.max_retry_after => return result,
-                Some(wait) => wait,
-                None => self.retry.backoff(attempt, self.clock.jitter()),
-            };
-            let elapsed = self.clock.now().saturating_duration_since(started);
-            if self.operation_timeout.is_some_and(|t| elapsed + delay >= t) {
+            let (Some(next), Next::Pause(delay)) = (again, attempts.next(hint)) else {
                 return result;
-            }
+            };
             tracing::debug!(parent: &span, delay_ms = delay.as_millis() as u64, "retrying");
             self.clock.sleep(delay).await;
             request = next;
-            attempt += 1;
         }
     }
 }

@@ -45,6 +45,94 @@ impl RetryPolicy {
     }
 }
 
+/// The attempts of one operation under a [`RetryPolicy`] and a deadline: the
+/// one retry engine, which the runtime's requests use and so does any
+/// protocol of several requests that must repeat one of them (Slurm's submit
+/// whose answer was lost).
+///
+/// ```
+/// use std::time::Duration;
+/// use gpujobs_runtime::{Clock, ManualClock, RetryPolicy, retry::{Attempts, Next}};
+/// let clock = ManualClock::new();
+/// let policy = RetryPolicy { max_attempts: 2, ..RetryPolicy::default() };
+/// let mut attempts = Attempts::new(&policy, &clock, Some(Duration::from_secs(60)));
+/// assert!(matches!(attempts.next(None), Next::Pause(_)));
+/// assert_eq!(attempts.next(None), Next::Exhausted);
+/// ```
+#[derive(Debug)]
+pub struct Attempts<'a> {
+    policy: &'a RetryPolicy,
+    clock: &'a dyn crate::Clock,
+    started: std::time::Instant,
+    limit: Option<Duration>,
+    attempt: u32,
+}
+
+/// What follows a failed attempt ([`Attempts::next`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Next {
+    /// Pause this long, then try again.
+    Pause(Duration),
+    /// The policy's attempts are used up.
+    Exhausted,
+    /// The server asked for a longer pause than the policy waits for.
+    TooLong,
+    /// The pause would end past the operation's deadline.
+    Deadline,
+}
+
+impl<'a> Attempts<'a> {
+    /// The first attempt of an operation that started now and may take `limit`.
+    pub fn new(
+        policy: &'a RetryPolicy,
+        clock: &'a dyn crate::Clock,
+        limit: Option<Duration>,
+    ) -> Self {
+        Self {
+            policy,
+            clock,
+            started: clock.now(),
+            limit,
+            attempt: 1,
+        }
+    }
+
+    /// The attempt under way, from 1.
+    pub fn attempt(&self) -> u32 {
+        self.attempt
+    }
+
+    /// Whether another attempt may follow this one (its request is worth copying).
+    pub fn may_follow(&self) -> bool {
+        self.attempt < self.policy.max_attempts
+    }
+
+    /// What is left of the operation's time.
+    pub fn remaining(&self) -> Option<Duration> {
+        let elapsed = self.clock.now().saturating_duration_since(self.started);
+        self.limit.map(|limit| limit.saturating_sub(elapsed))
+    }
+
+    /// After a failed attempt: the pause before the next one (`hint`, a
+    /// server's `Retry-After`, else the policy's backoff with jitter), or why
+    /// there is none. Counts the next attempt when there is one.
+    pub fn next(&mut self, hint: Option<Duration>) -> Next {
+        if !self.may_follow() {
+            return Next::Exhausted;
+        }
+        let pause = match hint {
+            Some(wait) if wait > self.policy.max_retry_after => return Next::TooLong,
+            Some(wait) => wait,
+            None => self.policy.backoff(self.attempt, self.clock.jitter()),
+        };
+        if self.remaining().is_some_and(|left| pause >= left) {
+            return Next::Deadline;
+        }
+        self.attempt += 1;
+        Next::Pause(pause)
+    }
+}
+
 /// The one exponential backoff that retries and waits share: step `n` (from 1)
 /// is `min(max, initial × 2^(n-1))`, of which a `jitter` fraction (in `[0, 1]`)
 /// is taken above a `floor` fraction that is always waited.

@@ -113,8 +113,13 @@ impl Sandbox {
         let mut config = ProviderConfig::new(provider);
         config.base_url = Some(self.base_url(provider));
         config.credential = self.token(provider).map(Into::into);
-        if !provider.descriptor().env.user.is_empty() {
-            config.user = Some("sandbox".into());
+        if provider
+            .descriptor()
+            .settings
+            .iter()
+            .any(|s| s.name == "user")
+        {
+            config.setting("user", "sandbox");
         }
         config
     }

@@ -8,6 +8,8 @@ use std::time::Duration;
 use gpujobs_runtime::{Clock, RetryPolicy, Secret, SystemClock};
 
 use crate::error::{Error, Result};
+use crate::field::Field;
+use crate::options::SettingValues;
 use crate::registry::ProviderKind;
 
 /// Everything a provider adapter is built from.
@@ -20,11 +22,10 @@ pub struct ProviderConfig {
     pub base_url: Option<String>,
     /// The API key or token (sent as `Authorization: Bearer …`, or as the provider wants it).
     pub credential: Option<Secret>,
-    /// The user to act as, for providers that want one (Slurm).
-    pub user: Option<String>,
-    /// The version of the provider's API to speak, for providers whose
-    /// servers serve several (Slurm: `v0.0.42`); asked of the server when absent.
-    pub api_version: Option<String>,
+    /// The provider's own settings by name, as given (Slurm's `user` and
+    /// `api_version`: its descriptor's [`settings`](crate::Descriptor::settings));
+    /// checked when connecting, where one the provider lacks is refused.
+    pub settings: SettingValues,
     /// Limit for one HTTP attempt.
     pub attempt_timeout: Duration,
     /// Limit for one operation, retries included.
@@ -51,8 +52,7 @@ impl ProviderConfig {
             kind,
             base_url: None,
             credential: None,
-            user: None,
-            api_version: None,
+            settings: SettingValues::new(),
             attempt_timeout: Duration::from_secs(30),
             operation_timeout: Duration::from_secs(120),
             connect_timeout: Duration::from_secs(10),
@@ -70,16 +70,17 @@ impl ProviderConfig {
     /// [`Error::Config`] naming the variable to set (nothing was sent, so
     /// nothing was refused).
     pub fn apply_env(&mut self, lookup: impl Fn(&str) -> Option<String>) -> Result<()> {
-        let env = self.kind.descriptor().env;
+        let descriptor = self.kind.descriptor();
+        let env = descriptor.env;
         let present = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         if let Some(url) = present(env.base_url) {
             self.base_url = Some(url);
         }
-        if let Some(user) = env.user.iter().find_map(|var| present(var)) {
-            self.user = Some(user.trim().to_owned());
-        }
-        if let Some(version) = env.api_version.and_then(present) {
-            self.api_version = Some(version.trim().to_owned());
+        for setting in descriptor.settings {
+            if let Some(value) = setting.env.iter().find_map(|var| present(var)) {
+                self.settings
+                    .insert(setting.name.to_owned(), value.trim().to_owned());
+            }
         }
         if let Some(var) = env.credential {
             match present(var) {
@@ -109,10 +110,7 @@ impl ProviderConfig {
 
     /// [`checked_base_url`](Self::checked_base_url), with or without TLS built in.
     fn checked_base_url_with(&self, tls: bool) -> Result<String> {
-        let fail = |message: String| Error::Config {
-            provider: self.kind,
-            message,
-        };
+        let fail = |message: String| Error::config_of(self.kind, Field::BaseUrl, message);
         let env = self.kind.descriptor().env;
         let raw = self
             .base_url
@@ -151,6 +149,78 @@ impl ProviderConfig {
     }
 }
 
+/// What a front end (the CLI's flags, Python's keyword arguments) sets over
+/// a configuration: each `Some` replaces the value, settings are added.
+///
+/// ```
+/// use std::time::Duration;
+/// use gpujobs::{Overrides, ProviderConfig, ProviderKind};
+/// let mut config = ProviderConfig::new(ProviderKind::Slurm);
+/// let mut overrides = Overrides::default();
+/// overrides.operation_timeout = Some(Duration::from_secs(5));
+/// overrides.settings.insert("user".into(), "alice".into());
+/// config.apply(overrides);
+/// assert_eq!(config.attempt_timeout, Duration::from_secs(5), "no attempt outlasts its operation");
+/// assert_eq!(config.settings["user"], "alice");
+/// ```
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct Overrides {
+    /// The base URL.
+    pub base_url: Option<String>,
+    /// The credential.
+    pub credential: Option<Secret>,
+    /// The provider's own settings, by name.
+    pub settings: SettingValues,
+    /// The limit of one attempt.
+    pub attempt_timeout: Option<Duration>,
+    /// The limit of one operation, retries included (each attempt's too).
+    pub operation_timeout: Option<Duration>,
+    /// The limit for establishing a connection.
+    pub connect_timeout: Option<Duration>,
+    /// Attempts in all (at least one).
+    pub max_attempts: Option<u32>,
+    /// The largest answer read.
+    pub max_response_bytes: Option<u64>,
+    /// Send the credential over plain http to a remote host.
+    pub allow_insecure_http: bool,
+}
+
+impl ProviderConfig {
+    /// Sets what `overrides` gives; an attempt's limit never exceeds the operation's.
+    pub fn apply(&mut self, overrides: Overrides) {
+        let Overrides {
+            base_url,
+            credential,
+            settings,
+            attempt_timeout,
+            operation_timeout,
+            connect_timeout,
+            max_attempts,
+            max_response_bytes,
+            allow_insecure_http,
+        } = overrides;
+        self.base_url = base_url.or(self.base_url.take());
+        self.credential = credential.or(self.credential.take());
+        self.settings.extend(settings);
+        self.attempt_timeout = attempt_timeout.unwrap_or(self.attempt_timeout);
+        self.operation_timeout = operation_timeout.unwrap_or(self.operation_timeout);
+        self.attempt_timeout = self.attempt_timeout.min(self.operation_timeout);
+        self.connect_timeout = connect_timeout.unwrap_or(self.connect_timeout);
+        if let Some(attempts) = max_attempts {
+            self.retry.max_attempts = attempts.max(1);
+        }
+        self.max_response_bytes = max_response_bytes.unwrap_or(self.max_response_bytes);
+        self.allow_insecure_http |= allow_insecure_http;
+    }
+
+    /// Sets one of the provider's own settings by name.
+    pub fn setting(&mut self, name: impl Into<String>, value: impl Into<String>) -> &mut Self {
+        self.settings.insert(name.into(), value.into());
+        self
+    }
+}
+
 fn is_loopback(url: &url::Url) -> bool {
     match url.host() {
         Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
@@ -172,8 +242,7 @@ impl fmt::Debug for ProviderConfig {
                     .map(gpujobs_runtime::SensitiveUrl::new),
             )
             .field("credential", &self.credential)
-            .field("user", &self.user)
-            .field("api_version", &self.api_version)
+            .field("settings", &self.settings)
             .field("attempt_timeout", &self.attempt_timeout)
             .field("operation_timeout", &self.operation_timeout)
             .field("retry", &self.retry)
@@ -234,16 +303,11 @@ impl<P: BuildProvider> ProviderBuilder<P> {
         self
     }
 
-    /// Sets the user to act as (Slurm).
-    pub fn user(mut self, user: impl Into<String>) -> Self {
-        self.config.user = Some(user.into());
-        self
-    }
-
-    /// Pins the version of the provider's API to speak (Slurm: `v0.0.42`),
-    /// instead of asking the server which it serves.
-    pub fn api_version(mut self, version: impl Into<String>) -> Self {
-        self.config.api_version = Some(version.into());
+    /// Sets one of the provider's own settings by name (see
+    /// [`ProviderConfig::settings`]; each provider's builder also has typed
+    /// methods for its own, e.g. `SlurmProvider::builder().user(…)`).
+    pub fn setting(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.config.settings.insert(name.into(), value.into());
         self
     }
 

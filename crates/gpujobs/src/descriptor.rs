@@ -9,9 +9,10 @@ use std::fmt;
 use crate::config::ProviderConfig;
 use crate::error::{Error, Result};
 use crate::job::{Job, JobStatus};
+use crate::options::{OptionFlag, OptionKey, OptionValues, SettingFlag, find_options};
 use crate::provider::{Capabilities, JobProvider};
 use crate::registry::ProviderKind;
-use crate::submit::{OptionFlag, OptionValues, SharedOptions, SubmitFields};
+use crate::submit::{SharedOptions, SubmitFields};
 
 /// Everything the rest of gpujobs (and the CLI) asks about a provider: its
 /// names, environment variables, capabilities, status mapping, and how to
@@ -42,6 +43,9 @@ pub struct Descriptor {
     pub submit: SubmitFields,
     /// Its own submit options ([`crate::SubmitOptions`]), as a command line offers them.
     pub options: &'static [OptionFlag],
+    /// Its own settings (how it is reached: Slurm's user, its API version),
+    /// with the variables they are read from.
+    pub settings: &'static [SettingFlag],
     /// How its status values map onto [`JobStatus`].
     pub statuses: StatusTable,
     /// What a user should know, one sentence each (shown by `gpujobs providers`).
@@ -60,6 +64,28 @@ impl Descriptor {
     /// [`options`](Descriptor::options) (none given: none).
     pub fn options_from(&self, values: &OptionValues) -> Result<Option<SharedOptions>> {
         (self.api.options_from)(values)
+    }
+
+    /// Its submit options asked for by name or flag; any that is another
+    /// provider's, or no provider's, is refused with [`Error::InvalidRequest`]
+    /// naming each (`name` says how a front end calls an option: the CLI by
+    /// its flag, Python by its name) — the one refusal every front end shows.
+    ///
+    /// ```
+    /// use gpujobs::{OptionKey, ProviderKind};
+    /// let slurm = ProviderKind::Slurm.descriptor();
+    /// let named = |o: &gpujobs::OptionFlag| format!("`{}`", o.name);
+    /// let found = slurm.options_named([OptionKey::Flag("time-limit")], named).unwrap();
+    /// assert_eq!(found[0].name, "time_limit");
+    /// let refused = slurm.options_named([OptionKey::Name("image")], named).unwrap_err();
+    /// assert!(refused.to_string().contains("cannot honour `image` (an option of matpool)"), "{refused}");
+    /// ```
+    pub fn options_named<'k>(
+        &self,
+        keys: impl IntoIterator<Item = OptionKey<'k>>,
+        name: impl Fn(&OptionFlag) -> String,
+    ) -> Result<Vec<&'static OptionFlag>> {
+        find_options(self.kind, self.options, keys, name)
     }
 
     /// Reads a job answer's bytes as the client does (for property tests and fuzzing).
@@ -91,10 +117,6 @@ pub struct EnvVars {
     pub base_url: &'static str,
     /// The base URL when the override is not set (none: the override is required).
     pub default_base_url: Option<&'static str>,
-    /// The variables naming the user, first found wins (providers that want one: Slurm).
-    pub user: &'static [&'static str],
-    /// The variable pinning the API version, for providers whose servers serve several (Slurm).
-    pub api_version: Option<&'static str>,
 }
 
 impl EnvVars {
@@ -108,23 +130,7 @@ impl EnvVars {
             credential,
             base_url,
             default_base_url,
-            user: &[],
-            api_version: None,
         }
-    }
-
-    /// The same, with the variables that name the user.
-    #[cfg_attr(not(feature = "slurm"), allow(dead_code))] // only Slurm names a user
-    pub(crate) const fn with_user(mut self, user: &'static [&'static str]) -> Self {
-        self.user = user;
-        self
-    }
-
-    /// The same, with the variable that pins the API version.
-    #[cfg_attr(not(feature = "slurm"), allow(dead_code))] // only Slurm has versions
-    pub(crate) const fn with_api_version(mut self, var: &'static str) -> Self {
-        self.api_version = Some(var);
-        self
     }
 }
 
@@ -176,6 +182,7 @@ pub(crate) static CUSTOM: Descriptor = Descriptor {
     capabilities: Capabilities::NONE,
     submit: SubmitFields::NONE,
     options: &[],
+    settings: &[],
     statuses: StatusTable::new(&[], false),
     notes: &[],
     api: ApiFns {

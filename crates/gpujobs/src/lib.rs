@@ -55,7 +55,9 @@ mod registry_macro;
 mod config;
 mod descriptor;
 mod error;
+mod field;
 mod job;
+mod options;
 mod paging;
 mod provider;
 mod providers;
@@ -65,17 +67,18 @@ mod text;
 mod time;
 mod wait;
 
-pub use config::{BuildProvider, ProviderBuilder, ProviderConfig};
+pub use config::{BuildProvider, Overrides, ProviderBuilder, ProviderConfig};
 pub use descriptor::{Descriptor, EnvVars, StatusTable};
 pub use error::{Error, ErrorKind, Operation, PagingGuard, Result, TimeoutScope};
+pub use field::{Field, SubmitField};
 pub use gpujobs_runtime::{RetryPolicy, Secret, SensitiveUrl, reveal};
 pub use job::{Job, JobStatus, UnknownStatus};
-pub use paging::{DEFAULT_MAX_PAGES, ListOptions, Page, pages as guarded_pages};
-pub use provider::{CancelOutcome, Capabilities, JobProvider, Logs};
-pub use submit::{
-    OptionFlag, OptionKind, OptionValue, OptionValues, SubmitFields, SubmitOptions, SubmitRequest,
-    shell_quote,
+pub use options::{
+    OptionFlag, OptionKey, OptionKind, OptionValue, OptionValues, SettingFlag, SettingValues,
 };
+pub use paging::{DEFAULT_MAX_PAGES, ListOptions, Page, pages as guarded_pages};
+pub use provider::{CancelOutcome, Capabilities, DEFAULT_LOG_LIMIT, JobProvider, Logs};
+pub use submit::{SubmitFields, SubmitOptions, SubmitRequest, shell_quote};
 // `Api`, `Provider`, `connect`, `from_env` and every provider module the registry declares.
 pub use providers::{Api, Provider, connect, from_env};
 // The provider modules, each behind its feature, from the one list (`registry_macro.rs`).

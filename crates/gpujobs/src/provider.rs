@@ -4,8 +4,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
+use futures_util::{StreamExt, TryStreamExt};
 use serde::Serialize;
 
 use gpujobs_runtime::SensitiveUrl;
@@ -310,6 +310,32 @@ pub trait JobProvider: Send + Sync + fmt::Debug {
         fetch.read(logs)
     }
 
+    /// A job's log as it is now, in the pieces it comes in:
+    /// [`logs`](Self::logs), then [`read_logs`](Self::read_logs) within `limit`
+    /// bytes (what every front end shows; [`DEFAULT_LOG_LIMIT`] is theirs).
+    fn log_bytes(&self, id: &str, limit: u64) -> BoxStream<'static, Result<bytes::Bytes>> {
+        let (provider, id) = (self.shared(), id.to_owned());
+        futures_util::stream::once(async move {
+            let logs = provider.logs(&id).await?;
+            Ok(provider.read_logs(logs, limit))
+        })
+        .try_flatten()
+        .boxed()
+    }
+
+    /// A job's log as it is now, as text (what is not UTF-8 replaced), at
+    /// most `limit` bytes.
+    ///
+    /// ```no_run
+    /// # async fn demo(provider: std::sync::Arc<dyn gpujobs::JobProvider>) -> gpujobs::Result<()> {
+    /// let text = provider.log_text("job-1", gpujobs::DEFAULT_LOG_LIMIT).await?;
+    /// # Ok(()) }
+    /// ```
+    async fn log_text(&self, id: &str, limit: u64) -> Result<String> {
+        let chunks: Vec<bytes::Bytes> = self.log_bytes(id, limit).try_collect().await?;
+        Ok(String::from_utf8_lossy(&chunks.concat()).into_owned())
+    }
+
     /// What a job prints, as it prints it, until it ends: text in the pieces
     /// the provider sends. The stream ends once the job has ended; if the
     /// provider's stream breaks off before, it ends with an error.
@@ -319,6 +345,9 @@ pub trait JobProvider: Send + Sync + fmt::Debug {
         futures_util::stream::once(std::future::ready(Err(error))).boxed()
     }
 }
+
+/// The most of a job's log the CLI and Python read when not told otherwise.
+pub const DEFAULT_LOG_LIMIT: u64 = 64 << 20;
 
 /// Refuses ids that cannot be sent as one path segment.
 pub(crate) fn check_id(provider: ProviderKind, id: &str) -> Result<()> {

@@ -1,19 +1,20 @@
 //! What a submit asks for: the fields most providers share
 //! ([`SubmitRequest`]), each provider's own options ([`SubmitOptions`]), and
-//! which of them a provider honours ([`SubmitFields`], [`OptionFlag`]) — so
-//! that what a provider cannot honour is refused before anything is sent.
+//! which common fields a provider honours ([`SubmitFields`]) — so that what a
+//! provider cannot honour is refused before anything is sent. How options are
+//! offered to a command line is in `options.rs`.
 
 use std::any::Any;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde::Serialize;
 
 use gpujobs_runtime::REDACTED;
 
 use crate::error::{Error, Result};
+use crate::field::{Field, SubmitField};
 use crate::registry::ProviderKind;
 
 /// A job to submit: what most providers share. What only one provider has
@@ -157,36 +158,41 @@ impl SubmitRequest {
         self.options.as_deref()
     }
 
-    /// The common fields that are set, by name (as [`SubmitFields`] names them).
-    pub fn fields_set(&self) -> Vec<&'static str> {
-        let set = [
-            ("id", self.id.is_some()),
-            ("name", self.name.is_some()),
-            ("env", !self.env.is_empty()),
-            ("metadata", !self.metadata.is_empty()),
-            ("working_dir", self.working_dir.is_some()),
-            ("cpus", self.cpus.is_some()),
-            ("gpus", self.gpus.is_some()),
-            ("memory_bytes", self.memory_bytes.is_some()),
-        ];
-        set.into_iter()
-            .filter(|(_, set)| *set)
-            .map(|(name, _)| name)
-            .collect()
+    /// Whether the common field `field` is set.
+    pub fn is_set(&self, field: SubmitField) -> bool {
+        match field {
+            SubmitField::Id => self.id.is_some(),
+            SubmitField::Name => self.name.is_some(),
+            SubmitField::Env => !self.env.is_empty(),
+            SubmitField::Metadata => !self.metadata.is_empty(),
+            SubmitField::WorkingDir => self.working_dir.is_some(),
+            SubmitField::Cpus => self.cpus.is_some(),
+            SubmitField::Gpus => self.gpus.is_some(),
+            SubmitField::MemoryBytes => self.memory_bytes.is_some(),
+        }
+    }
+
+    /// The common fields that are set.
+    pub fn fields_set(&self) -> SubmitFields {
+        SubmitField::ALL
+            .into_iter()
+            .filter(|f| self.is_set(*f))
+            .fold(SubmitFields::NONE, SubmitFields::with)
     }
 
     /// Refuses, before anything is sent, what `provider` cannot honour: a
     /// common field it does not take, another provider's options.
-    pub(crate) fn check_for(&self, provider: ProviderKind, fields: &SubmitFields) -> Result<()> {
-        if let Some(field) = self.fields_set().into_iter().find(|f| !fields.takes(f)) {
+    pub(crate) fn check_for(&self, provider: ProviderKind, fields: SubmitFields) -> Result<()> {
+        if let Some(field) = self.fields_set().iter().find(|f| !fields.takes(*f)) {
             let why = match field {
-                "id" => {
+                SubmitField::Id => {
                     " (it has no client-chosen id or token a repeated submit could be found by, so an id could not prevent a second job)"
                 }
                 _ => "",
             };
-            return Err(Error::invalid(
+            return Err(Error::refused(
                 provider,
+                Field::Submit(field),
                 format!("{provider} cannot honour `{field}`{why}"),
             ));
         }
@@ -285,168 +291,62 @@ pub trait SubmitOptions: Any + Send + Sync + fmt::Debug {
 pub type SharedOptions = Arc<dyn SubmitOptions>;
 
 /// Which common fields of a [`SubmitRequest`] a provider honours (`command`
-/// always). Named as [`SubmitRequest::fields_set`] names them.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-#[non_exhaustive]
-pub struct SubmitFields {
-    /// `id`: a repeated submit with it makes no second job.
-    pub id: bool,
-    /// `name`.
-    pub name: bool,
-    /// `env`.
-    pub env: bool,
-    /// `metadata`.
-    pub metadata: bool,
-    /// `working_dir`.
-    pub working_dir: bool,
-    /// `cpus`.
-    pub cpus: bool,
-    /// `gpus`.
-    pub gpus: bool,
-    /// `memory_bytes`.
-    pub memory_bytes: bool,
-}
+/// always): a set of [`SubmitField`]s.
+///
+/// ```
+/// use gpujobs::{SubmitField, SubmitFields};
+/// let fields = SubmitFields::ALL.without(SubmitField::Metadata);
+/// assert!(fields.takes(SubmitField::Env) && !fields.takes(SubmitField::Metadata));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SubmitFields(u16);
 
 impl SubmitFields {
     /// None (what a provider that cannot submit has).
-    pub const NONE: SubmitFields = SubmitFields {
-        id: false,
-        name: false,
-        env: false,
-        metadata: false,
-        working_dir: false,
-        cpus: false,
-        gpus: false,
-        memory_bytes: false,
-    };
+    pub const NONE: SubmitFields = SubmitFields(0);
 
     /// Every field.
-    pub const ALL: SubmitFields = SubmitFields {
-        id: true,
-        name: true,
-        env: true,
-        metadata: true,
-        working_dir: true,
-        cpus: true,
-        gpus: true,
-        memory_bytes: true,
-    };
+    pub const ALL: SubmitFields = SubmitFields::NONE.with_all(&SubmitField::ALL);
 
-    /// Whether the field named `field` is honoured.
-    pub fn takes(&self, field: &str) -> bool {
-        match field {
-            "id" => self.id,
-            "name" => self.name,
-            "env" => self.env,
-            "metadata" => self.metadata,
-            "working_dir" => self.working_dir,
-            "cpus" => self.cpus,
-            "gpus" => self.gpus,
-            "memory_bytes" => self.memory_bytes,
-            _ => false,
+    /// These fields and `field`.
+    pub const fn with(self, field: SubmitField) -> Self {
+        Self(self.0 | field.bit())
+    }
+
+    /// These fields but `field`.
+    pub const fn without(self, field: SubmitField) -> Self {
+        Self(self.0 & !field.bit())
+    }
+
+    /// These fields and every one of `fields`.
+    pub const fn with_all(mut self, fields: &[SubmitField]) -> Self {
+        let mut i = 0;
+        while i < fields.len() {
+            self = self.with(fields[i]);
+            i += 1;
         }
+        self
+    }
+
+    /// Whether `field` is honoured.
+    pub const fn takes(self, field: SubmitField) -> bool {
+        self.0 & field.bit() != 0
+    }
+
+    /// The fields honoured, in [`SubmitField::ALL`]'s order.
+    pub fn iter(self) -> impl Iterator<Item = SubmitField> {
+        SubmitField::ALL.into_iter().filter(move |f| self.takes(*f))
     }
 }
 
-/// One of a provider's own submit options, as a command line offers it
-/// (`gpujobs submit --partition gpu`): drawn from the provider's descriptor,
-/// so a new provider's options reach the CLI without the CLI changing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[non_exhaustive]
-pub struct OptionFlag {
-    /// The option's name in the library (`time_limit`).
-    pub name: &'static str,
-    /// The flag, without its dashes (`time-limit`).
-    pub flag: &'static str,
-    /// What its value is.
-    pub kind: OptionKind,
-    /// What it does, one line.
-    pub help: &'static str,
-}
-
-impl OptionFlag {
-    /// An option (for descriptors).
-    #[cfg_attr(
-        not(any(
-            feature = "slurm",
-            feature = "matpool",
-            feature = "ray",
-            feature = "yuanrong"
-        )),
-        allow(dead_code)
-    )]
-    pub(crate) const fn new(
-        name: &'static str,
-        flag: &'static str,
-        kind: OptionKind,
-        help: &'static str,
-    ) -> Self {
-        Self {
-            name,
-            flag,
-            kind,
-            help,
-        }
+impl Serialize for SubmitFields {
+    /// As the list of the fields' names.
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
     }
-}
-
-/// What an [`OptionFlag`]'s value is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum OptionKind {
-    /// Text.
-    Text,
-    /// A whole number.
-    Integer,
-    /// A length of time (`2h`).
-    Duration,
-    /// A size in bytes (`16GiB`).
-    Bytes,
-    /// `NAME=N`, repeatable.
-    NamedAmount,
-    /// Text, repeatable (each value an [`OptionValue::Text`]).
-    TextList,
-    /// A JSON object.
-    Json,
-}
-
-impl OptionKind {
-    /// Whether a command line may give it more than once.
-    pub fn repeatable(self) -> bool {
-        matches!(self, OptionKind::NamedAmount | OptionKind::TextList)
-    }
-}
-
-/// A value given for an [`OptionFlag`], parsed as its kind says.
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub enum OptionValue {
-    /// [`OptionKind::Text`] and each of an [`OptionKind::TextList`].
-    Text(String),
-    /// [`OptionKind::Integer`].
-    Integer(i64),
-    /// [`OptionKind::Duration`].
-    Duration(Duration),
-    /// [`OptionKind::Bytes`].
-    Bytes(u64),
-    /// [`OptionKind::NamedAmount`].
-    NamedAmount(String, f64),
-    /// [`OptionKind::Json`].
-    Json(serde_json::Value),
-}
-
-/// Option values by name, as a command line gives them to a provider's
-/// `options_from` (several for a repeatable one).
-pub type OptionValues = BTreeMap<&'static str, Vec<OptionValue>>;
-
-/// Reads an option's only value as text (for `options_from` functions).
-#[cfg_attr(not(any(feature = "slurm", feature = "matpool")), allow(dead_code))]
-pub(crate) fn text(values: &OptionValues, name: &str) -> Option<String> {
-    values.get(name)?.iter().find_map(|v| match v {
-        OptionValue::Text(t) => Some(t.clone()),
-        _ => None,
-    })
 }
 
 #[cfg(test)]
@@ -485,20 +385,18 @@ mod tests {
 
     #[test]
     fn what_a_provider_cannot_honour_is_named() {
-        let fields = SubmitFields {
-            name: true,
-            env: true,
-            ..SubmitFields::NONE
-        };
+        let fields = SubmitFields::NONE
+            .with(SubmitField::Name)
+            .with(SubmitField::Env);
         let request = SubmitRequest::new("x").name("n").id("i");
         let error = request
-            .check_for(ProviderKind::Matpool, &fields)
+            .check_for(ProviderKind::Matpool, fields)
             .unwrap_err();
         assert!(error.to_string().contains("cannot honour `id`"), "{error}");
         assert!(
             SubmitRequest::new("x")
                 .name("n")
-                .check_for(ProviderKind::Matpool, &fields)
+                .check_for(ProviderKind::Matpool, fields)
                 .is_ok()
         );
     }

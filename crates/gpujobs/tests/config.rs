@@ -115,8 +115,8 @@ fn slurm_reads_its_token_whole_line_or_not_its_user_and_its_version() {
         let config = builder.config();
         (
             config.credential.as_ref().unwrap().expose().to_owned(),
-            config.user.clone(),
-            config.api_version.clone(),
+            config.settings.get("user").cloned(),
+            config.settings.get("api_version").cloned(),
         )
     };
     // `scontrol token` prints `SLURM_JWT=…`; that whole line works as the value.

@@ -57,7 +57,7 @@ fn get_path(kind: ProviderKind) -> &'static str {
 fn config(kind: ProviderKind, env: &Env) -> ProviderConfig {
     let mut config = env.provider_config(kind);
     if kind == ProviderKind::Slurm {
-        config.api_version = Some("v0.0.42".into());
+        config.setting("api_version", "v0.0.42");
     }
     config
 }

@@ -85,11 +85,12 @@ pub fn config(kind: ProviderKind, base: &str) -> ProviderConfig {
     let mut config = ProviderConfig::new(kind);
     config.base_url = Some(base.to_owned());
     config.credential = Some("bench-token".into());
-    config.user = Some("bench".into());
     if kind == ProviderKind::Slurm {
         // The recorded answers are v0.0.38's: pinning skips the negotiation
         // request, which the recorded server does not answer.
-        config.api_version = Some("v0.0.38".into());
+        config
+            .setting("user", "bench")
+            .setting("api_version", "v0.0.38");
     }
     config
 }

@@ -21,11 +21,12 @@ use crate::config::{BuildProvider, ProviderBuilder, ProviderConfig};
 use crate::descriptor::{ApiFns, Descriptor};
 use crate::error::{Error, Operation, Result};
 use crate::job::Job;
+use crate::options::{OptionValues, check_settings};
 use crate::paging::ListOptions;
 use crate::paging::{self, Page};
 use crate::provider::{CancelOutcome, Capabilities, JobProvider, Logs, check_id};
 use crate::registry::ProviderKind;
-use crate::submit::{OptionValues, SharedOptions, SubmitRequest};
+use crate::submit::{SharedOptions, SubmitRequest};
 
 /// Keeps [`Api`] to gpujobs' own provider modules.
 pub(crate) mod sealed {
@@ -125,12 +126,8 @@ pub trait Api: sealed::Sealed + Send + Sync + Sized + 'static {
     fn auth_headers(config: &ProviderConfig) -> Result<reqwest::header::HeaderMap> {
         match &config.credential {
             None => Ok(reqwest::header::HeaderMap::new()),
-            Some(credential) => {
-                gpujobs_runtime::bearer_headers(credential).map_err(|e| Error::Config {
-                    provider: config.kind,
-                    message: e.to_string(),
-                })
-            }
+            Some(credential) => gpujobs_runtime::bearer_headers(credential)
+                .map_err(|e| Error::config(config.kind, e.to_string())),
         }
     }
 
@@ -201,15 +198,7 @@ impl<A: Api> Provider<A> {
                 ),
             ));
         }
-        if let (Some(version), None) = (&config.api_version, A::DESCRIPTOR.env.api_version) {
-            return Err(Error::Config {
-                provider: A::DESCRIPTOR.kind,
-                message: format!(
-                    "`api_version` {version} was given, but {} has one API (versions are Slurm's)",
-                    A::DESCRIPTOR.kind
-                ),
-            });
-        }
+        check_settings(A::DESCRIPTOR.kind, A::DESCRIPTOR.settings, &config.settings)?;
         let state = A::Client::client_state();
         let answers = Answers::of::<A>();
         let headers = A::auth_headers(&config)?;
@@ -310,7 +299,7 @@ impl<A: Api> JobProvider for Provider<A> {
         if !A::DESCRIPTOR.capabilities.submit {
             return Err(Error::unsupported(self.kind(), Operation::Submit));
         }
-        request.check_for(self.kind(), &A::DESCRIPTOR.submit)?;
+        request.check_for(self.kind(), A::DESCRIPTOR.submit)?;
         A::submit(self, request).await
     }
 

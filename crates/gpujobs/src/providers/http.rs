@@ -15,8 +15,9 @@ use gpujobs_runtime::retry::Failure;
 use progenitor_client::{ByteStream, ResponseValue};
 
 use crate::config::ProviderConfig;
-use crate::error::{Error, Result, TimeoutScope, excerpt};
+use crate::error::{Error, Result, TimeoutScope};
 use crate::registry::ProviderKind;
+use crate::text::excerpt;
 
 /// An answer that is not the expected JSON: the parser's reason and a bounded,
 /// redacted excerpt of the body.
@@ -56,10 +57,9 @@ fn http_client(connect_timeout: Duration, attempt_timeout: Duration) -> reqwest:
 }
 
 fn built(provider: ProviderKind, builder: reqwest::ClientBuilder) -> Result<reqwest::Client> {
-    builder.build().map_err(|e| Error::Config {
-        provider,
-        message: format!("cannot build the HTTP client: {e}"),
-    })
+    builder
+        .build()
+        .map_err(|e| Error::config(provider, format!("cannot build the HTTP client: {e}")))
 }
 
 /// What every adapter keeps besides its generated client.
@@ -215,11 +215,7 @@ impl Ctx {
         use progenitor_client::Error as E2;
         let provider = self.kind;
         match error {
-            E2::InvalidRequest(message) => Error::InvalidRequest {
-                provider,
-                message,
-                source: None,
-            },
+            E2::InvalidRequest(message) => Error::invalid(provider, message),
             E2::CommunicationError(e) | E2::InvalidUpgrade(e) | E2::ResponseBodyError(e) => {
                 self.transport_error(e, elapsed)
             }

@@ -13,11 +13,14 @@ use gpujobs_matpool::types::{CreateJobForm, Job as MatpoolJob, JobListResponse, 
 
 use super::{Api, Provider};
 use crate::descriptor::{ApiFns, Descriptor, EnvVars, StatusTable};
-use crate::error::{Error, Result, shorten};
+use crate::error::{Error, Result};
+use crate::text::shorten;
 use crate::job::{Job, JobStatus};
 use crate::paging::Page;
 use crate::provider::Capabilities;
-use crate::submit::{SharedOptions, OptionFlag, OptionKind, OptionValue, OptionValues, SubmitFields, SubmitOptions, SubmitRequest};
+use crate::field::{Field, SubmitField};
+use crate::options::{OptionFlag, OptionKind, OptionValue, OptionValues};
+use crate::submit::{SharedOptions, SubmitFields, SubmitOptions, SubmitRequest};
 use crate::registry::{ProviderJob, ProviderKind};
 use crate::time::from_seconds;
 
@@ -126,8 +129,9 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
         submit: true,
         ..Capabilities::GET_LIST_CANCEL
     },
-    submit: SubmitFields { name: true, env: true, ..SubmitFields::NONE },
+    submit: SubmitFields::NONE.with(SubmitField::Name).with(SubmitField::Env),
     options: &OPTIONS,
+    settings: &[],
     statuses: StatusTable::new(&STATUSES, false),
     notes: &[
         "reports every ended job as completed (4): a failed job shows succeeded",
@@ -148,11 +152,7 @@ pub(crate) fn check(code: i64, msg: &str) -> Result<()> {
             message: format!("{message}: check MATPOOL_TOKEN"),
             source: None,
         }),
-        6 => Err(Error::InvalidRequest {
-            provider: KIND,
-            message,
-            source: None,
-        }),
+        6 => Err(Error::invalid(KIND, message)),
         _ if msg.to_ascii_lowercase().contains("not found") || msg.contains("不存在") => {
             Err(Error::NotFound {
                 provider: KIND,
@@ -226,11 +226,12 @@ fn create_form(request: &SubmitRequest) -> Result<CreateJobForm> {
     let gpu = options
         .gpu_model
         .as_deref()
-        .ok_or_else(|| Error::invalid(KIND, "Matpool needs a GPU model (`gpu_model`)"))?;
+        .ok_or_else(|| Error::refused(KIND, Field::SubmitOption("gpu_model"), "Matpool needs a GPU model (`gpu_model`)"))?;
     let (image, environment) = (options.image, options.environment);
     if image.is_some() == environment.is_some() {
-        return Err(Error::invalid(
+        return Err(Error::refused_all(
             KIND,
+            &[Field::SubmitOption("image"), Field::SubmitOption("environment")],
             "Matpool needs exactly one of an image id (`image`) or an environment id (`environment`)",
         ));
     }
@@ -271,7 +272,7 @@ fn options_from(values: &OptionValues) -> Result<Option<SharedOptions>> {
         })
     };
     let options = MatpoolOptions {
-        gpu_model: crate::submit::text(values, "gpu_model"),
+        gpu_model: crate::options::text(values, "gpu_model"),
         image: integer("image"),
         environment: integer("environment"),
         region: integer("region"),

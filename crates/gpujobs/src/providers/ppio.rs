@@ -67,6 +67,7 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
     },
     submit: SubmitFields::NONE,
     options: &[],
+    settings: &[],
     statuses: StatusTable::new(&STATUSES, true),
     notes: &["jobs are platform jobs (save image, migrate instance); logs are a URL"],
     api: ApiFns::of::<PpioApi>(),

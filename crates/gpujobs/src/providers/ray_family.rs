@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
+use crate::field::Field;
 use crate::job::JobStatus;
+use crate::options::{OptionFlag, OptionKind, OptionValue, OptionValues};
 use crate::provider::Capabilities;
 use crate::registry::ProviderKind;
-use crate::submit::{
-    OptionFlag, OptionKind, OptionValue, OptionValues, SharedOptions, SubmitOptions,
-};
+use crate::submit::{SharedOptions, SubmitOptions};
 
 /// What only Ray and openYuanrong take when submitting: custom resources for
 /// the job's driver (`entrypoint_resources`); and, for Ray alone, what a local
@@ -147,14 +147,18 @@ pub(crate) fn refuse_ray_only(
     let Some(options) = request.options_for::<RayOptions>() else {
         return Ok(());
     };
-    let field = match (options.excludes.is_empty(), options.runtime_env.is_empty()) {
-        (false, _) => "excludes (its working_dir is a path on the cluster: nothing is uploaded)",
-        (_, false) => "runtime_env",
+    let (field, why) = match (options.excludes.is_empty(), options.runtime_env.is_empty()) {
+        (false, _) => (
+            "excludes",
+            " (its working_dir is a path on the cluster: nothing is uploaded)",
+        ),
+        (_, false) => ("runtime_env", ""),
         (true, true) => return Ok(()),
     };
-    Err(Error::invalid(
+    Err(Error::refused(
         provider,
-        format!("{provider} cannot honour `{field}`"),
+        Field::SubmitOption(field),
+        format!("{provider} cannot honour `{field}`{why}"),
     ))
 }
 

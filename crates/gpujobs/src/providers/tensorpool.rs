@@ -62,6 +62,7 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
     },
     submit: SubmitFields::NONE,
     options: &[],
+    settings: &[],
     statuses: StatusTable::new(&STATUSES, true),
     notes: &[
         "jobs are submitted over a WebSocket (not supported here)",

@@ -16,6 +16,7 @@ use super::ray_family::{self, STATUSES};
 use super::{Api, ErrorBody, Provider, adopt_if_same, fresh_id};
 use crate::descriptor::{ApiFns, Descriptor, EnvVars, StatusTable};
 use crate::error::{Error, Result};
+use crate::field::{Field, SubmitField};
 use crate::job::{Job, JobStatus};
 use crate::paging::{Page, only_page};
 use crate::provider::{JobProvider, check_id};
@@ -46,6 +47,7 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
     capabilities: super::ray_family::CAPABILITIES,
     submit: SubmitFields::ALL,
     options: &super::ray_family::OPTIONS,
+    settings: &[],
     statuses: StatusTable::new(&STATUSES, false),
     notes: &[
         "a submit needs a working directory (--working-dir): a directory or a file:// zip",
@@ -121,8 +123,9 @@ impl Api for YuanrongApi {
     async fn submit(p: &YuanrongProvider, request: &SubmitRequest) -> Result<Job> {
         ray_family::refuse_ray_only(KIND, request)?;
         let working_dir = request.working_dir.clone().ok_or_else(|| {
-            Error::invalid(
+            Error::refused(
                 KIND,
+                Field::Submit(SubmitField::WorkingDir),
                 "openYuanrong needs a working directory (`working_dir`): a directory or a file:// zip",
             )
         })?;
@@ -173,7 +176,7 @@ impl Api for YuanrongApi {
         ray_family::error_message(body)
     }
 
-    fn options_from(values: &crate::submit::OptionValues) -> Result<Option<SharedOptions>> {
+    fn options_from(values: &crate::options::OptionValues) -> Result<Option<SharedOptions>> {
         ray_family::options_from(values)
     }
 }

@@ -20,6 +20,7 @@ use super::ray_family::{self, STATUSES};
 use super::{Api, Provider, adopt_if_same, fresh_id};
 use crate::descriptor::{ApiFns, Descriptor, EnvVars, StatusTable};
 use crate::error::Result;
+use crate::field::{Field, SubmitField};
 use crate::job::{Job, JobStatus};
 use crate::paging::{Page, only_page};
 use crate::provider::{JobProvider, Capabilities, Logs, check_id};
@@ -56,6 +57,7 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
     },
     submit: SubmitFields::ALL,
     options: &super::ray_family::RAY_OPTIONS,
+    settings: &[],
     statuses: StatusTable::new(&STATUSES, false),
     notes: &["a submit carries a submission_id, so repeating it never makes a second job"],
     api: ApiFns::of::<RayApi>(),
@@ -139,13 +141,16 @@ impl Api for RayApi {
         check_id(ProviderKind::Ray, &id)?;
         let options = request.options_for::<RayOptions>();
         let mut runtime_env = options.map(|o| o.runtime_env.clone()).unwrap_or_default();
-        if let Some(key) = ["env_vars", "working_dir", "excludes"]
-            .into_iter()
-            .find(|k| runtime_env.contains_key(*k))
-        {
-            return Err(crate::Error::invalid(
+        let own = [
+            ("env_vars", Field::Submit(SubmitField::Env)),
+            ("working_dir", Field::Submit(SubmitField::WorkingDir)),
+            ("excludes", Field::SubmitOption("excludes")),
+        ];
+        if let Some((key, field)) = own.into_iter().find(|(k, _)| runtime_env.contains_key(*k)) {
+            return Err(crate::Error::refused(
                 ProviderKind::Ray,
-                format!("set `{key}` as the request's own field, not in runtime_env"),
+                field,
+                format!("set `{key}` as the request's own field (`{}`), not in runtime_env", field.name()),
             ));
         }
         if !request.env.is_empty() {
@@ -157,8 +162,9 @@ impl Api for RayApi {
             let excludes = options.map_or(&[][..], |o| &o.excludes);
             let uri = match dir.contains("://") {
                 true if !excludes.is_empty() => {
-                    return Err(crate::Error::invalid(
+                    return Err(crate::Error::refused(
                         ProviderKind::Ray,
+                        Field::SubmitOption("excludes"),
                         format!("working_dir {dir} is a URI, fetched by the cluster: `excludes` apply to a local directory"),
                     ));
                 }
@@ -204,7 +210,7 @@ impl Api for RayApi {
         ray_family::error_message(body)
     }
 
-    fn options_from(values: &crate::submit::OptionValues) -> Result<Option<SharedOptions>> {
+    fn options_from(values: &crate::options::OptionValues) -> Result<Option<SharedOptions>> {
         ray_family::options_from(values)
     }
 }

@@ -6,7 +6,8 @@ use std::time::Duration;
 use super::KIND;
 use crate::error::Result;
 use crate::registry::ProviderKind;
-use crate::submit::{SharedOptions, OptionFlag, OptionKind, OptionValue, OptionValues, SubmitOptions, SubmitRequest, text};
+use crate::options::{OptionFlag, OptionKind, OptionValue, OptionValues, text};
+use crate::submit::{SharedOptions, SubmitOptions, SubmitRequest};
 
 /// Slurm's own submit options: where and how long a batch job runs, and where
 /// its output goes.

@@ -7,8 +7,12 @@ use async_trait::async_trait;
 use gpujobs_slurm::v0_0_38::types::{V0038Answer, V0038Error, V0038JobResponseProperties, V0038JobSubmission};
 use serde_json::{Map, Value, json};
 
-use super::{Fields, KIND, SlurmOptions, Record, Reported, environment, script, whole};
+use super::body::{environment, script, whole};
+use super::errors::Reported;
+use super::record::{Fields, Record};
+use super::{KIND, SlurmOptions};
 use crate::error::{Error, Result};
+use crate::field::SubmitField;
 use crate::job::Job;
 use crate::submit::SubmitRequest;
 
@@ -72,8 +76,8 @@ pub(super) fn submission(request: &SubmitRequest, comment: &str) -> Result<V0038
     set("partition", options.partition.clone().map(Value::from));
     set("standard_output", options.output.clone().map(Value::from));
     set("time_limit", options.minutes().map(Value::from));
-    set("cpus_per_task", whole("CPUs", request.cpus)?.map(Value::from));
-    set("gpus", whole("GPUs", request.gpus)?.map(|n| n.to_string().into()));
+    set("cpus_per_task", whole("CPUs", SubmitField::Cpus, request.cpus)?.map(Value::from));
+    set("gpus", whole("GPUs", SubmitField::Gpus, request.gpus)?.map(|n| n.to_string().into()));
     set("memory_per_node", request.memory_bytes.map(|b| b.div_ceil(1 << 20).into()));
     serde_json::from_value(json!({ "script": script, "job": job }))
         .map_err(|e| Error::invalid(KIND, format!("cannot express this submit for Slurm: {e}")))

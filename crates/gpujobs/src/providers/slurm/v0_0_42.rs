@@ -11,8 +11,13 @@ use gpujobs_slurm::v0_0_42::types::{
 };
 use serde_json::{Value, json};
 
-use super::{Fields, KIND, SlurmOptions, Record, Reported, environment, script, shown_state, whole};
+use super::body::{environment, script, whole};
+use super::errors::Reported;
+use super::record::{Fields, Record};
+use super::states::shown_state;
+use super::{KIND, SlurmOptions};
 use crate::error::{Error, Result};
+use crate::field::SubmitField;
 use crate::job::Job;
 use crate::submit::SubmitRequest;
 
@@ -105,9 +110,9 @@ pub(super) fn submission(request: &SubmitRequest, comment: &str) -> Result<V0042
     put("partition", options.partition.clone().map(Value::from));
     put("standard_output", options.output.clone().map(Value::from));
     put("time_limit", options.minutes().map(set));
-    put("cpus_per_task", whole("CPUs", request.cpus)?.map(Value::from));
+    put("cpus_per_task", whole("CPUs", SubmitField::Cpus, request.cpus)?.map(Value::from));
     // v0.0.40 on: GPUs are a trackable resource (the `gpus` field is gone).
-    put("tres_per_job", whole("GPUs", request.gpus)?.map(|n| format!("gres/gpu:{n}").into()));
+    put("tres_per_job", whole("GPUs", SubmitField::Gpus, request.gpus)?.map(|n| format!("gres/gpu:{n}").into()));
     put("memory_per_node", request.memory_bytes.map(|b| set(b.div_ceil(1 << 20))));
     serde_json::from_value(json!({ "script": script, "job": job }))
         .map_err(|e| Error::invalid(KIND, format!("cannot express this submit for Slurm: {e}")))

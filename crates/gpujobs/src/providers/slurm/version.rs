@@ -11,32 +11,56 @@ use serde::de::{self, Deserialize, Deserializer, IgnoredAny};
 /// generated client whose job endpoints are the same where gpujobs reads and
 /// writes them (ARCHITECTURE.md, "Slurm's API versions").
 pub const SPOKEN: [ApiVersion; 7] = [
-    ApiVersion::DataParser("v0.0.45"),
-    ApiVersion::DataParser("v0.0.44"),
-    ApiVersion::DataParser("v0.0.43"),
-    ApiVersion::DataParser("v0.0.42"),
-    ApiVersion::DataParser("v0.0.41"),
-    ApiVersion::DataParser("v0.0.40"),
-    ApiVersion::V0038,
+    ApiVersion(45),
+    ApiVersion(44),
+    ApiVersion(43),
+    ApiVersion(42),
+    ApiVersion(41),
+    ApiVersion(40),
+    ApiVersion(38),
 ];
 
-/// One API version of slurmrestd that gpujobs speaks, and the generated client
-/// that speaks it.
+/// Each spoken version's name, as slurmrestd writes it in paths.
+const NAMES: [&str; 7] = ["v0.0.45", "v0.0.44", "v0.0.43", "v0.0.42", "v0.0.41", "v0.0.40", "v0.0.38"];
+
+/// One API version of slurmrestd that gpujobs speaks (`v0.0.N`), ordered by
+/// its number: only versions gpujobs speaks can be made ([`ApiVersion::parse`]).
+///
+/// ```
+/// use gpujobs::slurm::version::{ApiVersion, Family};
+/// let v = ApiVersion::parse("v0.0.42").unwrap();
+/// assert!(ApiVersion::parse("0.0.45").unwrap() > v && v > ApiVersion::V0_0_38);
+/// assert_eq!((v.as_str(), v.family()), ("v0.0.42", Family::DataParser));
+/// assert_eq!(ApiVersion::parse("v0.0.39"), None);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ApiVersion(u16);
+
+/// Which generated client speaks a version.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ApiVersion {
+pub enum Family {
     /// v0.0.38: `gpujobs_slurm::v0_0_38`.
     V0038,
     /// A data_parser version (v0.0.40 to v0.0.45): `gpujobs_slurm::v0_0_42`,
-    /// with this version in every path.
-    DataParser(&'static str),
+    /// with the version in every path.
+    DataParser,
 }
 
 impl ApiVersion {
+    /// v0.0.38, the one version of the old plugins gpujobs speaks.
+    pub const V0_0_38: ApiVersion = ApiVersion(38);
+
     /// The version as slurmrestd names it (`v0.0.42`).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::V0038 => "v0.0.38",
-            Self::DataParser(version) => version,
+        let at = SPOKEN.iter().position(|v| *v == self).unwrap_or(0);
+        NAMES[at]
+    }
+
+    /// The generated client that speaks it.
+    pub fn family(self) -> Family {
+        match self == Self::V0_0_38 {
+            true => Family::V0038,
+            false => Family::DataParser,
         }
     }
 
@@ -50,12 +74,12 @@ impl ApiVersion {
     /// Whether `jobs/state` takes the jobs' ids (`job_id`, from v0.0.42):
     /// many jobs' states in one request.
     pub fn states_by_id(self) -> bool {
-        matches!(self, Self::DataParser(version) if version >= "v0.0.42")
+        self >= ApiVersion(42)
     }
 
     /// Every version gpujobs speaks, as one phrase (`v0.0.45, …, v0.0.38`).
     pub fn spoken() -> String {
-        SPOKEN.map(Self::as_str).join(", ")
+        NAMES.join(", ")
     }
 }
 
@@ -164,11 +188,11 @@ mod tests {
     fn the_newest_version_both_speak_is_chosen() {
         let s = served(&["/slurm/v0.0.40/job/{job_id}", "/slurm/v0.0.42/job/{job_id}", "/slurm/v0.0.41/job/{job_id}", "/slurm/v0.0.42/jobs/"]);
         assert_eq!((s.release.as_deref(), s.versions.as_slice()), (Some("Slurm-x"), &["v0.0.42".to_owned(), "v0.0.41".into(), "v0.0.40".into()][..]));
-        assert_eq!(s.choose(), Some(ApiVersion::DataParser("v0.0.42")));
+        assert_eq!(s.choose(), ApiVersion::parse("v0.0.42"));
         // A version newer than gpujobs knows is passed over for one it speaks.
         let newer = served(&["/slurm/v0.0.46/job/{job_id}", "/slurm/v0.0.43/job/{job_id}"]);
-        assert_eq!(newer.choose(), Some(ApiVersion::DataParser("v0.0.43")));
-        assert_eq!(served(&["/slurm/v0.0.38/job/{job_id}", "/slurm/v0.0.37/job/{job_id}"]).choose(), Some(ApiVersion::V0038));
+        assert_eq!(newer.choose(), ApiVersion::parse("v0.0.43"));
+        assert_eq!(served(&["/slurm/v0.0.38/job/{job_id}", "/slurm/v0.0.37/job/{job_id}"]).choose(), Some(ApiVersion::V0_0_38));
         // Only job endpoints count: a slurmdbd-only server speaks no job API.
         let none = served(&["/slurmdb/v0.0.42/jobs/", "/slurm/v0.0.37/job/{job_id}"]);
         assert_eq!((none.choose(), none.versions), (None, vec!["v0.0.37".to_owned()]));
@@ -176,9 +200,18 @@ mod tests {
 
     #[test]
     fn versions_parse_with_or_without_the_v() {
-        assert_eq!(ApiVersion::parse("v0.0.44"), Some(ApiVersion::DataParser("v0.0.44")));
-        assert_eq!(ApiVersion::parse("0.0.38"), Some(ApiVersion::V0038));
+        assert_eq!(ApiVersion::parse("v0.0.44").map(ApiVersion::as_str), Some("v0.0.44"));
+        assert_eq!(ApiVersion::parse("0.0.38"), Some(ApiVersion::V0_0_38));
         assert_eq!(ApiVersion::parse("v0.0.39"), None);
         assert!(ApiVersion::spoken().starts_with("v0.0.45, v0.0.44"));
+    }
+
+    #[test]
+    fn versions_order_by_number_not_by_text() {
+        // As text, v0.0.100 would sort before v0.0.42; as numbers it is after.
+        assert!(numbers("v0.0.100") > numbers("v0.0.42"));
+        assert!(SPOKEN.windows(2).all(|w| w[0] > w[1]), "newest first");
+        assert!(!ApiVersion::V0_0_38.states_by_id() && ApiVersion::parse("v0.0.42").unwrap().states_by_id());
+        assert!(!ApiVersion::parse("v0.0.41").unwrap().states_by_id());
     }
 }

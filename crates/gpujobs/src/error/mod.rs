@@ -1,109 +1,20 @@
 //! One error type whose kinds a program can act on.
 
-use std::fmt;
+mod kinds;
+
 use std::time::Duration;
 
-use serde::Serialize;
-
+pub use self::kinds::{ErrorKind, Operation, PagingGuard, TimeoutScope};
+use crate::field::Field;
 use crate::job::Job;
 use crate::registry::ProviderKind;
+use crate::text::excerpt;
 
 /// The underlying cause of an error, kept reachable as `source()`.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// `Result` with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-/// An operation of [`crate::JobProvider`], as named in [`Error::Unsupported`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-#[non_exhaustive]
-pub enum Operation {
-    /// `get`
-    Get,
-    /// `list`
-    List,
-    /// `cancel`
-    Cancel,
-    /// `submit`
-    Submit,
-    /// `logs`
-    Logs,
-    /// `follow_logs`
-    FollowLogs,
-    /// `statuses`
-    Statuses,
-}
-
-impl fmt::Display for Operation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(match self {
-            Self::Get => "get",
-            Self::List => "list",
-            Self::Cancel => "cancel",
-            Self::Submit => "submit",
-            Self::Logs => "logs",
-            Self::FollowLogs => "following logs",
-            Self::Statuses => "many jobs' statuses at once",
-        })
-    }
-}
-
-/// Which time limit fired.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum TimeoutScope {
-    /// One HTTP attempt (connect, send, receive).
-    Attempt,
-    /// One operation, all its retries and waits included.
-    Operation,
-    /// A `wait` for a job to end.
-    Wait,
-}
-
-impl fmt::Display for TimeoutScope {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(match self {
-            Self::Attempt => "one attempt",
-            Self::Operation => "the operation",
-            Self::Wait => "waiting for the job",
-        })
-    }
-}
-
-/// Why a listing stopped paging (see [`Error::Paging`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum PagingGuard {
-    /// The provider sent a page cursor it had sent before.
-    RepeatedCursor,
-    /// The provider sent a page it had sent before.
-    RepeatedPage,
-    /// A page held only jobs that were already listed.
-    NoNewJobs,
-    /// The page limit was reached (`ListOptions::max_pages`).
-    PageLimit(u32),
-}
-
-impl fmt::Display for PagingGuard {
-    /// Why paging stopped, as a sentence; width, fill and alignment apply.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let limit;
-        f.pad(match self {
-            Self::RepeatedCursor => {
-                "the provider sent a page cursor it had sent before (a paging loop)"
-            }
-            Self::RepeatedPage => "the provider sent a page it had sent before (a paging loop)",
-            Self::NoNewJobs => "a page held only jobs already listed (a paging loop)",
-            Self::PageLimit(max) => {
-                limit = format!(
-                    "reached the limit of {max} pages (raise it with `ListOptions::max_pages`)"
-                );
-                &limit
-            }
-        })
-    }
-}
 
 /// Everything that can go wrong, by what a caller can do about it.
 ///
@@ -170,6 +81,8 @@ pub enum Error {
         provider: ProviderKind,
         /// What is wrong.
         message: String,
+        /// What the caller set that is wrong, where the message names it (see [`Error::fields`]).
+        fields: Box<[Field]>,
         /// The underlying error.
         #[source]
         source: Option<BoxError>,
@@ -285,69 +198,9 @@ pub enum Error {
         provider: ProviderKind,
         /// What to fix.
         message: String,
+        /// The settings to fix, where the message names them (see [`Error::fields`]).
+        fields: Box<[Field]>,
     },
-}
-
-/// What kind of error an [`Error`] is, to match on without its fields
-/// (see [`Error::kind`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ErrorKind {
-    /// [`Error::NotFound`]
-    NotFound,
-    /// [`Error::Unauthenticated`]
-    Unauthenticated,
-    /// [`Error::PermissionDenied`]
-    PermissionDenied,
-    /// [`Error::RateLimited`]
-    RateLimited,
-    /// [`Error::InvalidRequest`]
-    InvalidRequest,
-    /// [`Error::Conflict`]
-    Conflict,
-    /// [`Error::Unsupported`]
-    Unsupported,
-    /// [`Error::Timeout`]
-    Timeout,
-    /// [`Error::Transport`]
-    Transport,
-    /// [`Error::Api`]
-    Api,
-    /// [`Error::Decode`]
-    Decode,
-    /// [`Error::ResponseTooLarge`]
-    ResponseTooLarge,
-    /// [`Error::Paging`]
-    Paging,
-    /// [`Error::Config`]
-    Config,
-}
-
-impl fmt::Display for ErrorKind {
-    /// The name in snake case (`not_found`); width, fill and alignment apply.
-    ///
-    /// ```
-    /// use gpujobs::ErrorKind;
-    /// assert_eq!(format!("[{:<12}]", ErrorKind::NotFound), "[not_found   ]");
-    /// ```
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(match self {
-            Self::NotFound => "not_found",
-            Self::Unauthenticated => "unauthenticated",
-            Self::PermissionDenied => "permission_denied",
-            Self::RateLimited => "rate_limited",
-            Self::InvalidRequest => "invalid_request",
-            Self::Conflict => "conflict",
-            Self::Unsupported => "unsupported",
-            Self::Timeout => "timeout",
-            Self::Transport => "transport",
-            Self::Api => "api",
-            Self::Decode => "decode",
-            Self::ResponseTooLarge => "response_too_large",
-            Self::Paging => "paging",
-            Self::Config => "config",
-        })
-    }
 }
 
 impl Error {
@@ -428,7 +281,56 @@ impl Error {
         Self::InvalidRequest {
             provider,
             message: message.into(),
+            fields: Box::default(),
             source: None,
+        }
+    }
+
+    /// An `InvalidRequest` error about one thing the caller set; the message
+    /// quotes its name in backticks.
+    pub fn refused(provider: ProviderKind, field: Field, message: impl Into<String>) -> Self {
+        Self::InvalidRequest {
+            provider,
+            message: message.into(),
+            fields: Box::new([field]),
+            source: None,
+        }
+    }
+
+    /// An `InvalidRequest` error about several things the caller set (one of
+    /// which must change); the message quotes each name in backticks.
+    pub fn refused_all(
+        provider: ProviderKind,
+        fields: &[Field],
+        message: impl Into<String>,
+    ) -> Self {
+        Self::InvalidRequest {
+            provider,
+            message: message.into(),
+            fields: fields.into(),
+            source: None,
+        }
+    }
+
+    /// What the caller set that the error is about, where its message names
+    /// it (quoted in backticks by its [`Field::name`]): a submit's field or
+    /// option a provider cannot honour, a setting to fix, a limit that was
+    /// reached. Front ends name each in their own words (the CLI its flag).
+    ///
+    /// ```
+    /// use gpujobs::{Error, Field, ProviderKind, SubmitField};
+    /// let error = Error::refused(ProviderKind::Matpool, Field::Submit(SubmitField::Id), "no `id`");
+    /// assert_eq!(error.fields(), [Field::Submit(SubmitField::Id)]);
+    /// ```
+    pub fn fields(&self) -> &[Field] {
+        match self {
+            Self::InvalidRequest { fields, .. } | Self::Config { fields, .. } => fields,
+            Self::ResponseTooLarge { .. } => &[Field::MaxResponseBytes],
+            Self::Paging {
+                guard: PagingGuard::PageLimit(_),
+                ..
+            } => &[Field::MaxPages],
+            _ => &[],
         }
     }
 
@@ -465,6 +367,16 @@ impl Error {
         Self::Config {
             provider,
             message: message.into(),
+            fields: Box::default(),
+        }
+    }
+
+    /// A `Config` error about one setting; the message quotes its name in backticks.
+    pub fn config_of(provider: ProviderKind, field: Field, message: impl Into<String>) -> Self {
+        Self::Config {
+            provider,
+            message: message.into(),
+            fields: Box::new([field]),
         }
     }
 
@@ -500,6 +412,7 @@ impl Error {
             400 | 422 => Self::InvalidRequest {
                 provider,
                 message,
+                fields: Box::default(),
                 source: None,
             },
             401 => Self::Unauthenticated {
@@ -541,104 +454,9 @@ impl Error {
     }
 }
 
-/// The most of a body an error keeps.
-pub(crate) const BODY_EXCERPT: usize = 512;
-
-/// The start of a response body, secrets redacted, on one line, safe for a
-/// terminal (control characters escaped).
-pub(crate) fn excerpt(body: &str) -> String {
-    shorten(&redact_text(&shorten(body)))
-}
-
-/// The start of a provider's text (at most [`BODY_EXCERPT`] characters), on
-/// one line, safe for a terminal (control characters escaped).
-pub(crate) fn shorten(text: &str) -> String {
-    let mut short: String = text.chars().take(BODY_EXCERPT).collect();
-    if text.chars().nth(BODY_EXCERPT).is_some() {
-        short.push('…');
-    }
-    crate::text::terminal_safe(&short.replace(['\n', '\r'], " ")).into_owned()
-}
-
-/// Keys whose values are secrets wherever they appear in a body.
-const SECRET_KEYS: [&str; 7] = [
-    "password",
-    "token",
-    "secret",
-    "api_key",
-    "apikey",
-    "authorization",
-    "signature",
-];
-
-/// Replaces the value after any secret-looking key (`"password": "x"`,
-/// `token=x`, `Authorization: Bearer x`) with `[REDACTED]`.
-pub(crate) fn redact_text(text: &str) -> String {
-    let lower = text.to_ascii_lowercase();
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    while i < text.len() {
-        let hit = SECRET_KEYS
-            .iter()
-            .filter_map(|k| lower[i..].find(k).map(|at| (i + at, k.len())))
-            .min();
-        let Some((at, len)) = hit else {
-            out.push_str(&text[i..]);
-            break;
-        };
-        let mut j = at + len;
-        out.push_str(&text[i..j]);
-        // Skip the key's tail (`"`, `:`, `=`, spaces, a `Bearer ` scheme), then the value.
-        let bytes = text.as_bytes();
-        while j < bytes.len() && matches!(bytes[j], b'"' | b'\'' | b':' | b'=' | b' ') {
-            out.push(bytes[j] as char);
-            j += 1;
-        }
-        if lower[j..].starts_with("bearer ") {
-            out.push_str(&text[j..j + 7]);
-            j += 7;
-        }
-        let value_end = text[j..]
-            .find(['"', '\'', '&', ',', '}', ' ', ';'])
-            .map_or(text.len(), |e| j + e);
-        if value_end > j {
-            out.push_str(gpujobs_runtime::REDACTED);
-        }
-        i = value_end;
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn secrets_in_bodies_are_redacted() {
-        let body = r#"{"user":"root","password":"D]3F[wZ%pWS%oM0g","url":"https://h?token=J90T8W3lU8&x=1"} Authorization: Bearer sk-123"#;
-        let shown = redact_text(body);
-        for canary in ["D]3F[wZ%pWS%oM0g", "J90T8W3lU8", "sk-123"] {
-            assert!(!shown.contains(canary), "{shown}");
-        }
-        assert!(
-            shown.contains(r#""user":"root""#) && shown.contains("x=1"),
-            "{shown}"
-        );
-    }
-
-    #[test]
-    fn excerpts_escape_control_characters() {
-        let e = excerpt("boom\x1b]0;owned\x07\x1b[2J");
-        assert!(!e.chars().any(char::is_control), "{e}");
-        assert!(e.contains(r"\x1b]0;owned\x07"), "{e}");
-    }
-
-    #[test]
-    fn excerpts_are_bounded_and_on_one_line() {
-        let long = "x\n".repeat(2000);
-        let e = excerpt(&long);
-        assert!(e.chars().count() <= BODY_EXCERPT + 1 && !e.contains('\n'));
-    }
 
     #[test]
     fn statuses_map_to_kinds() {

@@ -1,0 +1,197 @@
+//! `wait` and `watch`: one job polled until it ends, or many through
+//! `wait_all`, with a spinner or a progress line on a terminal.
+
+use std::io::IsTerminal;
+
+use futures_util::{StreamExt, TryStreamExt};
+use gpujobs::{Error, Job, JobProviderExt, JobStatus, ListOptions, WaitOptions};
+
+use crate::cli::{Output, WaitArgs};
+use crate::context::Context;
+use crate::emit::emit;
+use crate::failure::Failure;
+use crate::output::{JobView, Printer, one_line, status_text};
+use crate::progress::{print_above, progress_bar, spinner};
+
+/// `wait` and `watch`: one job as before (a line per status change with
+/// `watch`); several, or `--all`, through `wait_all`.
+pub async fn wait(
+    context: &Context,
+    printer: &Printer,
+    args: &WaitArgs,
+    watch: bool,
+) -> Result<u8, Failure> {
+    match (&args.ids[..], args.all) {
+        ([id], false) => wait_one(context, printer, args, id, watch).await,
+        _ => wait_many(context, printer, args, watch).await,
+    }
+}
+
+/// The wait's options from the command line.
+fn wait_options(args: &WaitArgs) -> WaitOptions {
+    WaitOptions::default()
+        .timeout(args.timeout)
+        .intervals(args.interval, args.max_interval)
+}
+
+/// Many jobs: each printed as it ends (`-o ndjson`, `-o name`, and with
+/// `watch` a line); a table or array of them all at the end otherwise; a
+/// progress line on a terminal. Exit 0 if all succeeded, 1 if any did not
+/// (or is gone), 3 if the time ran out first, naming the jobs still running.
+async fn wait_many(
+    context: &Context,
+    printer: &Printer,
+    args: &WaitArgs,
+    watch: bool,
+) -> Result<u8, Failure> {
+    let provider = context.one()?;
+    let ids = match args.all {
+        false => args.ids.clone(),
+        true => {
+            let jobs: Vec<Job> = provider
+                .list(ListOptions::default())
+                .try_collect()
+                .await
+                .map_err(|e| context.failure(&e))?;
+            jobs.into_iter()
+                .filter(|j| !j.status.is_terminal())
+                .map(|j| j.id)
+                .collect()
+        }
+    };
+    if ids.is_empty() {
+        eprintln!("note: no {} job was running", provider.kind());
+    }
+    let total = ids.len() as u64;
+    let progress = (printer.output == Output::Table && std::io::stderr().is_terminal())
+        .then(|| progress_bar(total));
+    let streaming = watch || matches!(printer.output, Output::Ndjson | Output::Name);
+    let (mut code, mut failed, mut ended, mut still_running) = (0, 0u64, Vec::new(), Vec::new());
+    let mut ends = provider.wait_all(ids, &wait_options(args));
+    while let Some((id, end)) = ends.next().await {
+        match end {
+            Ok(job) => {
+                if job.status != JobStatus::Succeeded {
+                    failed += 1;
+                    code = code.max(1);
+                }
+                let line = match (watch, printer.output) {
+                    (true, Output::Table) => Some(change_line(printer, &job)),
+                    _ if streaming => Some(printer.job(&job)),
+                    _ => None,
+                };
+                if let Some(line) = line {
+                    print_above(progress.as_ref(), &line);
+                }
+                ended.push(job);
+            }
+            Err(Error::Timeout { .. }) => still_running.push(id),
+            Err(e) => {
+                failed += 1;
+                let f = context.failure(&e);
+                code = code.max(1);
+                match &progress {
+                    Some(bar) => bar.suspend(|| f.report(&mut code)),
+                    None => f.report(&mut code),
+                }
+            }
+        }
+        if let Some(bar) = &progress {
+            bar.inc(1);
+            let running = total - bar.position();
+            bar.set_message(format!("{failed} failed, {running} running"));
+        }
+    }
+    if let Some(bar) = &progress {
+        bar.finish_and_clear();
+    }
+    if !streaming && (!ended.is_empty() || printer.output == Output::Json) {
+        emit(&printer.jobs(&ended));
+    }
+    if !still_running.is_empty() {
+        let shown: Vec<String> = still_running
+            .iter()
+            .take(20)
+            .map(|id| one_line(id))
+            .collect();
+        let more = still_running.len().saturating_sub(shown.len());
+        let more = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        return Err(Failure {
+            code: 3,
+            message: format!(
+                "timed out after {} (--timeout) with {} of {total} jobs still running: {}{more}",
+                humantime::format_duration(args.timeout),
+                still_running.len(),
+                shown.join(", ")
+            ),
+        });
+    }
+    Ok(code)
+}
+
+/// One job: polls until it ends; with `watch`, a line per status change.
+async fn wait_one(
+    context: &Context,
+    printer: &Printer,
+    args: &WaitArgs,
+    id: &str,
+    watch: bool,
+) -> Result<u8, Failure> {
+    let provider = context.one()?;
+    let mut changes = provider.watch(id, &wait_options(args));
+    let spinner = (!watch && printer.output == Output::Table && std::io::stderr().is_terminal())
+        .then(|| spinner(id));
+    let mut last: Option<Job> = None;
+    while let Some(change) = changes.next().await {
+        let job = match change {
+            Ok(job) => job,
+            Err(e) => {
+                if let Some(spinner) = &spinner {
+                    spinner.finish_and_clear();
+                }
+                return Err(context.failure(&e));
+            }
+        };
+        if let Some(spinner) = &spinner {
+            spinner.set_message(format!("{}: {}", one_line(id), status_text(&job.status)));
+        }
+        if watch {
+            emit(&change_line(printer, &job));
+        }
+        last = Some(job);
+    }
+    if let Some(spinner) = &spinner {
+        spinner.finish_and_clear();
+    }
+    let job = last.ok_or_else(|| Failure {
+        code: 6,
+        message: format!("{}: no answer for job {}", provider.kind(), one_line(id)),
+    })?;
+    if !watch {
+        emit(&printer.job(&job));
+    }
+    Ok(match job.status {
+        JobStatus::Succeeded => 0,
+        _ => 1,
+    })
+}
+
+/// One status change: `12:04:05  ray  raysubmit_x  running (RUNNING)`, or one JSON object.
+fn change_line(printer: &Printer, job: &Job) -> String {
+    match printer.output {
+        Output::Table => format!(
+            "{}  {}  {}  {} ({})",
+            chrono::Local::now().format("%H:%M:%S"),
+            job.provider,
+            one_line(&job.id),
+            status_text(&job.status),
+            one_line(&job.provider_status)
+        ),
+        Output::Name => one_line(&job.id),
+        _ => printer.json(&JobView::from(job), false),
+    }
+}
