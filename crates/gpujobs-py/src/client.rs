@@ -24,45 +24,14 @@ use crate::streams::{Item, Stream};
 #[derive(Clone)]
 struct Ops {
     provider: Arc<dyn JobProvider>,
-    /// The same provider, when it is Ray, for what only Ray has (`ray_compat` uses it).
-    ray: Option<Arc<gpujobs::ray::RayProvider>>,
 }
 
 impl Ops {
     fn connect(kind: ProviderKind, settings: Settings, from_env: bool) -> PyResult<Self> {
         let config = settings.config(kind, from_env)?;
-        if kind == ProviderKind::Ray {
-            let ray = Arc::new(gpujobs::ray::RayProvider::from_config(config).or_raise()?);
-            return Ok(Self {
-                provider: ray.clone(),
-                ray: Some(ray),
-            });
-        }
-        let provider = gpujobs::connect(config).or_raise()?;
         Ok(Self {
-            provider,
-            ray: None,
+            provider: gpujobs::connect(config).or_raise()?,
         })
-    }
-
-    fn ray(&self) -> PyResult<Arc<gpujobs::ray::RayProvider>> {
-        self.ray.clone().ok_or_else(|| {
-            pyo3::exceptions::PyNotImplementedError::new_err(format!(
-                "only Ray has this; this client is for {}",
-                self.provider.kind()
-            ))
-        })
-    }
-
-    /// Deletes an ended Ray job: whether Ray deleted it.
-    async fn ray_delete(ray: Arc<gpujobs::ray::RayProvider>, id: String) -> PyResult<bool> {
-        ray.delete(&id).await.or_raise()
-    }
-
-    /// Ray's versions: `(version, ray_version)`.
-    async fn ray_version(ray: Arc<gpujobs::ray::RayProvider>) -> PyResult<(String, String)> {
-        let answer = ray.version().await.or_raise()?;
-        Ok((answer.version, answer.ray_version))
     }
 
     async fn get(self, id: String) -> PyResult<Job> {
@@ -309,16 +278,6 @@ macro_rules! client_class {
                 Ok(self.ops.wait_all(ids, &options))
             }
 
-            /// Ray only: deletes an ended job; whether Ray deleted it (for `ray_compat`).
-            fn _ray_delete<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
-                $wait(py, Ops::ray_delete(self.ops.ray()?, id))
-            }
-
-            /// Ray only: `(jobs_api_version, ray_version)` (for `ray_compat`).
-            fn _ray_version<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-                $wait(py, Ops::ray_version(self.ops.ray()?))
-            }
-
             fn __repr__(&self) -> String {
                 self.ops.repr($name)
             }
@@ -348,6 +307,106 @@ client_class!(
     awaitable,
     "An asyncio client of one provider: the methods of `Client`, awaitable."
 );
+
+/// Declares a Ray-only client class over a client class (`$base`): the
+/// base's methods, and what only Ray has (what `gpujobs.ray_compat` uses).
+macro_rules! ray_class {
+    ($class:ident, $base:ident, $name:literal, $wait:ident, $doc:literal) => {
+        #[doc = $doc]
+        #[pyclass(frozen, extends = $base, subclass, module = "gpujobs", name = $name)]
+        pub struct $class {
+            ray: Arc<gpujobs::ray::RayProvider>,
+        }
+
+        #[pymethods]
+        impl $class {
+            /// A client of a Ray cluster's dashboard, with the base class's settings.
+            #[new]
+            #[pyo3(signature = (base_url=None, *, token=None, attempt_timeout=None,
+                        operation_timeout=None, connect_timeout=None, max_attempts=None,
+                        max_response_bytes=None, allow_insecure_http=false, from_env=false))]
+            #[allow(clippy::too_many_arguments)]
+            fn new(
+                base_url: Option<String>,
+                token: Option<String>,
+                attempt_timeout: Option<f64>,
+                operation_timeout: Option<f64>,
+                connect_timeout: Option<f64>,
+                max_attempts: Option<u32>,
+                max_response_bytes: Option<u64>,
+                allow_insecure_http: bool,
+                from_env: bool,
+            ) -> PyResult<PyClassInitializer<Self>> {
+                let settings = Settings {
+                    base_url,
+                    token,
+                    attempt_timeout,
+                    operation_timeout,
+                    connect_timeout,
+                    max_attempts,
+                    max_response_bytes,
+                    allow_insecure_http,
+                    ..Settings::default()
+                };
+                let config = settings.config(ProviderKind::Ray, from_env)?;
+                let _ = crate::runtime::runtime()?.enter();
+                let ray = Arc::new(gpujobs::ray::RayProvider::from_config(config).or_raise()?);
+                let ops = Ops {
+                    provider: ray.clone(),
+                };
+                Ok(PyClassInitializer::from($base { ops }).add_subclass(Self { ray }))
+            }
+
+            /// Deletes an ended job; whether Ray deleted it.
+            fn delete<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
+                let ray = self.ray.clone();
+                $wait(py, async move { ray.delete(&id).await.or_raise() })
+            }
+
+            /// Ray's versions: `(jobs_api_version, ray_version)`.
+            fn version<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                let ray = self.ray.clone();
+                $wait(py, async move {
+                    let answer = ray.version().await.or_raise()?;
+                    Ok((answer.version, answer.ray_version))
+                })
+            }
+        }
+    };
+}
+
+ray_class!(
+    RayClient,
+    Client,
+    "RayClient",
+    blocking,
+    "A blocking client of a Ray cluster: `Client`'s methods, and Ray's own."
+);
+ray_class!(
+    AsyncRayClient,
+    AsyncClient,
+    "AsyncRayClient",
+    awaitable,
+    "An asyncio client of a Ray cluster: `AsyncClient`'s methods, and Ray's own, awaitable."
+);
+
+/// Each provider's name and title, and what its constructor is given: whether
+/// it has a default base URL, and whether it takes a credential.
+#[pyfunction]
+pub fn _constructors() -> Vec<(&'static str, &'static str, bool, bool)> {
+    ProviderKind::ALL
+        .iter()
+        .map(|k| k.descriptor())
+        .map(|d| {
+            (
+                d.name,
+                d.title,
+                d.env.default_base_url.is_some(),
+                d.env.credential.is_some(),
+            )
+        })
+        .collect()
+}
 
 /// Every provider gpujobs knows, with what each supports and the variables it reads.
 #[pyfunction]

@@ -48,6 +48,7 @@ fn build(py: Python<'_>, error: Error) -> PyResult<PyErr> {
     details.set_item("kind", error.kind().to_string())?;
     details.set_item("retryable", error.is_retryable())?;
     details.set_item("request_id", error.request_id())?;
+    details.set_item("provider_message", error.message())?;
     match &error {
         Error::Api { status, code, .. } => {
             details.set_item("status", *status)?;

@@ -22,12 +22,15 @@ use pyo3::prelude::*;
 fn _gpujobs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::Client>()?;
     m.add_class::<client::AsyncClient>()?;
+    m.add_class::<client::RayClient>()?;
+    m.add_class::<client::AsyncRayClient>()?;
     m.add_class::<models::Job>()?;
     m.add_class::<models::SensitiveUrl>()?;
     m.add_class::<models::CancelResult>()?;
     m.add_class::<streams::Stream>()?;
     m.add_class::<sandbox::Sandbox>()?;
     m.add_function(wrap_pyfunction!(client::providers, m)?)?;
+    m.add_function(wrap_pyfunction!(client::_constructors, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

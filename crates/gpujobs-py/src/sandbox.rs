@@ -29,38 +29,6 @@ impl Sandbox {
     }
 }
 
-/// A fault by name: `"status:503"`, `"rate_limited:5"`, `"slow:1.5"`, `"cut_short"`,
-/// `"drop"`, `"drop_answer"`, `"unknown_status"`, `"extra_field"`, `"paging_loop"`,
-/// `"repeated_cursor"`, `"duplicate_items"`, `"huge:BYTES"`.
-fn fault(name: &str) -> PyResult<Fault> {
-    let (kind, value) = name.split_once(':').unwrap_or((name, ""));
-    let number = |what: &str| {
-        value
-            .parse::<f64>()
-            .map_err(|_| PyValueError::new_err(format!("fault `{kind}` takes {what}: `{kind}:N`")))
-    };
-    Ok(match kind {
-        "status" => Fault::Status(number("an HTTP status")? as u16),
-        "rate_limited" => Fault::RateLimited {
-            retry_after_secs: number("seconds")? as u64,
-        },
-        "slow" => Fault::Slow(seconds("slow", number("seconds")?)?),
-        "cut_short" => Fault::CutShort,
-        "drop" => Fault::Drop,
-        "drop_answer" => Fault::DropAnswer,
-        "unknown_status" => Fault::UnknownStatus,
-        "extra_field" => Fault::ExtraField,
-        "paging_loop" => Fault::PagingLoop,
-        "repeated_cursor" => Fault::RepeatedCursor,
-        "duplicate_items" => Fault::DuplicateItems,
-        "huge" => Fault::Huge {
-            bytes: number("a size in bytes")? as u64,
-            declared: false,
-        },
-        other => return Err(PyValueError::new_err(format!("no fault `{other}`"))),
-    })
-}
-
 #[pymethods]
 impl Sandbox {
     /// Starts a sandbox on a free loopback port. `pace`: `"fast"` (jobs end in
@@ -158,7 +126,8 @@ impl Sandbox {
         method: Option<&str>,
         times: Option<u32>,
     ) -> PyResult<()> {
-        let mut rule = FaultRule::new(fault(fault_name)?);
+        let fault: Fault = fault_name.parse().map_err(PyValueError::new_err)?;
+        let mut rule = FaultRule::new(fault);
         if let Some(name) = provider {
             rule = rule.provider(provider_kind(name)?);
         }

@@ -46,6 +46,53 @@ pub enum Fault {
     },
 }
 
+impl std::str::FromStr for Fault {
+    type Err = String;
+
+    /// A fault by name, as tests and the Python package name them:
+    /// `status:503`, `rate_limited:5`, `slow:1.5`, `cut_short`, `drop`,
+    /// `drop_answer`, `unknown_status`, `extra_field`, `paging_loop`,
+    /// `repeated_cursor`, `duplicate_items`, `huge:BYTES`.
+    ///
+    /// ```
+    /// use gpujobs_sandbox::Fault;
+    /// assert_eq!("status:503".parse(), Ok(Fault::Status(503)));
+    /// assert_eq!("slow:0.5".parse(), Ok(Fault::Slow(std::time::Duration::from_millis(500))));
+    /// assert!("status".parse::<Fault>().unwrap_err().contains("`status:N`"));
+    /// assert!("melt".parse::<Fault>().is_err());
+    /// ```
+    fn from_str(name: &str) -> Result<Self, String> {
+        let (kind, value) = name.split_once(':').unwrap_or((name, ""));
+        let number = |what: &str| {
+            value
+                .parse::<f64>()
+                .ok()
+                .filter(|n| n.is_finite() && *n >= 0.0)
+                .ok_or_else(|| format!("fault `{kind}` takes {what}: `{kind}:N`"))
+        };
+        Ok(match kind {
+            "status" => Fault::Status(number("an HTTP status")? as u16),
+            "rate_limited" => Fault::RateLimited {
+                retry_after_secs: number("seconds")? as u64,
+            },
+            "slow" => Fault::Slow(Duration::from_secs_f64(number("seconds")?)),
+            "cut_short" => Fault::CutShort,
+            "drop" => Fault::Drop,
+            "drop_answer" => Fault::DropAnswer,
+            "unknown_status" => Fault::UnknownStatus,
+            "extra_field" => Fault::ExtraField,
+            "paging_loop" => Fault::PagingLoop,
+            "repeated_cursor" => Fault::RepeatedCursor,
+            "duplicate_items" => Fault::DuplicateItems,
+            "huge" => Fault::Huge {
+                bytes: number("a size in bytes")? as u64,
+                declared: false,
+            },
+            other => return Err(format!("no fault `{other}`")),
+        })
+    }
+}
+
 /// When a [`Fault`] applies.
 ///
 /// ```

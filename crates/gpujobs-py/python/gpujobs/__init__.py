@@ -21,12 +21,15 @@ if TYPE_CHECKING:
 from . import errors
 from ._gpujobs import (
     AsyncClient as _AsyncClient,
+    AsyncRayClient,
     CancelResult,
     Client as _Client,
     Job,
+    RayClient,
     SensitiveUrl,
     Stream,
     __version__,
+    _constructors,
     providers,
 )
 from .errors import *  # noqa: F401,F403 (the exceptions, at the top level too)
@@ -34,10 +37,12 @@ from .models import JobStatus
 
 __all__ = [
     "AsyncClient",
+    "AsyncRayClient",
     "CancelResult",
     "Client",
     "Job",
     "JobStatus",
+    "RayClient",
     "SensitiveUrl",
     "Stream",
     "__version__",
@@ -47,8 +52,35 @@ __all__ = [
 ]
 
 
+def _constructor(name: str, title: str, has_default_url: bool, takes_token: bool) -> "Any":
+    """``Client.<name>(...)``, drawn from the provider list: a client of that
+    provider, given positionally what it is reached by — its base URL where it
+    has no default or takes no credential (a cluster of one's own), then its
+    token where it takes one."""
+    positional = [p for p, given in (("base_url", not has_default_url or not takes_token), ("token", takes_token)) if given]
+    required = [p for p in positional if p == "token" or not has_default_url]
+
+    def make(cls: "Any", *args: "Any", **settings: "Any") -> "Any":
+        if len(args) > len(positional):
+            raise TypeError(f"{cls.__name__}.{name}() takes at most {len(positional)} positional arguments ({', '.join(positional)})")
+        settings.update(zip(positional, args))
+        missing = [p for p in required if p not in settings]
+        if missing:
+            raise TypeError(f"{cls.__name__}.{name}() needs {', '.join(missing)}")
+        return cls(name, **settings)
+
+    make.__name__ = make.__qualname__ = name
+    make.__doc__ = f"A client of {title}: {_signature(positional)}."
+    return classmethod(make)
+
+
+def _signature(names: "list[str]") -> str:
+    """How a constructor is called, for its docstring."""
+    return f"({', '.join(names)}, **settings)" if names else "(**settings)"
+
+
 class _Constructors:
-    """Constructors for each provider, and from the environment."""
+    """Constructors for each provider (one per provider gpujobs knows), and from the environment."""
 
     @classmethod
     def from_env(cls: Type[_C], provider: str, **settings: Any) -> _C:
@@ -58,41 +90,10 @@ class _Constructors:
         make: Any = cls  # the class it is mixed into
         return make(provider, from_env=True, **settings)
 
-    @classmethod
-    def ray(cls: Type[_C], base_url: str, **settings: Any) -> _C:
-        """A client of a Ray cluster's dashboard (``http://127.0.0.1:8265``)."""
-        make: Any = cls  # the class it is mixed into
-        return make("ray", base_url=base_url, **settings)
 
-    @classmethod
-    def yuanrong(cls: Type[_C], base_url: str, **settings: Any) -> _C:
-        """A client of an openYuanrong cluster."""
-        make: Any = cls  # the class it is mixed into
-        return make("yuanrong", base_url=base_url, **settings)
-
-    @classmethod
-    def slurm(cls: Type[_C], base_url: str, token: str, **settings: Any) -> _C:
-        """A client of a slurmrestd (``token``: what ``scontrol token`` prints)."""
-        make: Any = cls  # the class it is mixed into
-        return make("slurm", base_url=base_url, token=token, **settings)
-
-    @classmethod
-    def ppio(cls: Type[_C], token: str, **settings: Any) -> _C:
-        """A client of PPIO's GPU API."""
-        make: Any = cls  # the class it is mixed into
-        return make("ppio", token=token, **settings)
-
-    @classmethod
-    def matpool(cls: Type[_C], token: str, **settings: Any) -> _C:
-        """A client of Matpool's PaaS API."""
-        make: Any = cls  # the class it is mixed into
-        return make("matpool", token=token, **settings)
-
-    @classmethod
-    def tensorpool(cls: Type[_C], token: str, **settings: Any) -> _C:
-        """A client of TensorPool."""
-        make: Any = cls  # the class it is mixed into
-        return make("tensorpool", token=token, **settings)
+for _args in _constructors():
+    setattr(_Constructors, _args[0], _constructor(*_args))
+del _args
 
 
 class Client(_Constructors, _Client):

@@ -1,9 +1,9 @@
 """Types of the Rust extension module (checked against the built module by mypy.stubtest)."""
 
 import datetime
-from typing import Any, AsyncIterator, Awaitable, Dict, Generic, Iterator, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union
+from typing import Any, AsyncIterator, Awaitable, Dict, Generic, Iterator, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union, type_check_only
 
-from typing_extensions import disjoint_base, final
+from typing_extensions import Self, disjoint_base, final
 
 from .errors import GpujobsError
 from .models import JobStatus
@@ -75,9 +75,9 @@ class Stream(Generic[_T]):
 _Command = Union[str, Sequence[str]]
 _Ended = Tuple[str, Union[Job, GpujobsError]]
 
-@disjoint_base
-class Client:
-    """A blocking client of one provider."""
+@type_check_only
+class _Settings:
+    """What every client is built from (not a class at run time)."""
 
     def __new__(
         cls,
@@ -94,7 +94,12 @@ class Client:
         max_response_bytes: Optional[int] = None,
         allow_insecure_http: bool = False,
         from_env: bool = False,
-    ) -> "Client": ...
+    ) -> Self: ...
+
+@disjoint_base
+class Client(_Settings):
+    """A blocking client of one provider."""
+
     @property
     def provider(self) -> str: ...
     def get(self, id: str) -> Job: ...
@@ -121,8 +126,6 @@ class Client:
         self, *, status: Union[str, Sequence[str], None] = None, limit: Optional[int] = None, page_size: Optional[int] = None
     ) -> Stream[Job]: ...
     def follow_logs(self, id: str) -> Stream[str]: ...
-    def _ray_delete(self, id: str) -> bool: ...
-    def _ray_version(self) -> Tuple[str, str]: ...
     def wait_all(
         self,
         ids: Sequence[str],
@@ -133,25 +136,9 @@ class Client:
     ) -> Stream[_Ended]: ...
 
 @disjoint_base
-class AsyncClient:
+class AsyncClient(_Settings):
     """An asyncio client of one provider: the methods of `Client`, awaitable."""
 
-    def __new__(
-        cls,
-        provider: str,
-        *,
-        base_url: Optional[str] = None,
-        token: Optional[str] = None,
-        user: Optional[str] = None,
-        api_version: Optional[str] = None,
-        attempt_timeout: Optional[float] = None,
-        operation_timeout: Optional[float] = None,
-        connect_timeout: Optional[float] = None,
-        max_attempts: Optional[int] = None,
-        max_response_bytes: Optional[int] = None,
-        allow_insecure_http: bool = False,
-        from_env: bool = False,
-    ) -> "AsyncClient": ...
     @property
     def provider(self) -> str: ...
     def get(self, id: str) -> Awaitable[Job]: ...
@@ -178,8 +165,6 @@ class AsyncClient:
         self, *, status: Union[str, Sequence[str], None] = None, limit: Optional[int] = None, page_size: Optional[int] = None
     ) -> Stream[Job]: ...
     def follow_logs(self, id: str) -> Stream[str]: ...
-    def _ray_delete(self, id: str) -> Awaitable[bool]: ...
-    def _ray_version(self) -> Awaitable[Tuple[str, str]]: ...
     def wait_all(
         self,
         ids: Sequence[str],
@@ -188,6 +173,46 @@ class AsyncClient:
         interval: Optional[float] = None,
         max_interval: Optional[float] = None,
     ) -> Stream[_Ended]: ...
+
+@disjoint_base
+class RayClient(Client):
+    """A blocking client of a Ray cluster: `Client`'s methods, and Ray's own."""
+
+    def __new__(
+        cls,
+        base_url: Optional[str] = None,
+        *,
+        token: Optional[str] = None,
+        attempt_timeout: Optional[float] = None,
+        operation_timeout: Optional[float] = None,
+        connect_timeout: Optional[float] = None,
+        max_attempts: Optional[int] = None,
+        max_response_bytes: Optional[int] = None,
+        allow_insecure_http: bool = False,
+        from_env: bool = False,
+    ) -> Self: ...
+    def delete(self, id: str) -> bool: ...
+    def version(self) -> Tuple[str, str]: ...
+
+@disjoint_base
+class AsyncRayClient(AsyncClient):
+    """An asyncio client of a Ray cluster: `AsyncClient`'s methods, and Ray's own, awaitable."""
+
+    def __new__(
+        cls,
+        base_url: Optional[str] = None,
+        *,
+        token: Optional[str] = None,
+        attempt_timeout: Optional[float] = None,
+        operation_timeout: Optional[float] = None,
+        connect_timeout: Optional[float] = None,
+        max_attempts: Optional[int] = None,
+        max_response_bytes: Optional[int] = None,
+        allow_insecure_http: bool = False,
+        from_env: bool = False,
+    ) -> Self: ...
+    def delete(self, id: str) -> Awaitable[bool]: ...
+    def version(self) -> Awaitable[Tuple[str, str]]: ...
 
 @disjoint_base
 class Sandbox:
@@ -215,3 +240,4 @@ class Sandbox:
     def close(self) -> None: ...
 
 def providers() -> List[Dict[str, Any]]: ...
+def _constructors() -> List[Tuple[str, str, bool, bool]]: ...

@@ -43,6 +43,7 @@ class GpujobsError(Exception):
     status: Optional[int]
     code: Optional[str]
     request_id: Optional[str]
+    provider_message: Optional[str]
     retry_after: Optional[float]
     retryable: bool
     operation: Optional[str]
@@ -57,6 +58,7 @@ class GpujobsError(Exception):
         status: Optional[int] = None,
         code: Optional[str] = None,
         request_id: Optional[str] = None,
+        provider_message: Optional[str] = None,
         retry_after: Optional[float] = None,
         retryable: bool = False,
         operation: Optional[str] = None,
@@ -69,6 +71,9 @@ class GpujobsError(Exception):
         self.status = status
         self.code = code
         self.request_id = request_id
+        # The message without gpujobs' "provider: kind:" before it (for an
+        # answer of the provider, what the provider said).
+        self.provider_message = provider_message
         self.retry_after = retry_after
         self.retryable = retryable
         self.operation = operation

@@ -42,7 +42,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # `typing` only for type checkers: it slows a fresh process's import
     from typing import Any, AsyncIterator, Dict, Iterator, List, Optional, Union
 
-from . import Client, AsyncClient
+from . import AsyncClient, RayClient
 from . import errors
 
 __all__ = [
@@ -213,12 +213,13 @@ def _ray_error(error: errors.GpujobsError, job_id: Optional[str] = None) -> Exce
     """A gpujobs exception as Ray's client would raise it."""
     if isinstance(error, errors.TransportError):
         return error  # a ConnectionError, as Ray raises for an unreachable address
+    if isinstance(error, errors.InvalidRequestError) and error.status is None:
+        return error  # refused before anything was sent: a ValueError, as Ray raises for bad arguments
     if isinstance(error, errors.NotFoundError) and job_id is not None:
         message = f"Job {job_id} does not exist"
     elif error.status is not None:
-        # Ray's words around the server's own (gpujobs' prefix would say the status twice).
-        said = str(error).removeprefix(f"{error.provider}: ").removeprefix(f"HTTP {error.status}: ")
-        message = f"Request failed with status code {error.status}: {said}."
+        # Ray's words around the server's own.
+        message = f"Request failed with status code {error.status}: {error.provider_message}."
     else:
         message = str(error)
     return JobSubmissionError(message, error)
@@ -247,15 +248,6 @@ def _address(address: Optional[str]) -> str:
             f"(e.g. {_DEFAULT_ADDRESS}), not {address!r}: Ray's other address forms need Ray itself"
         )
     return address.rstrip("/")
-
-
-def _names_local_files(field: str, value: Any) -> bool:
-    """Whether a runtime_env field names local paths Ray's client would read
-    or upload: a requirements or environment file, or a module directory."""
-    if field == "py_modules":
-        return any(isinstance(v, str) and "://" not in v for v in value or [])
-    # pip, uv, conda: a string is a file to read (a list or dict is inline).
-    return isinstance(value, str) and (value.endswith((".txt", ".yaml", ".yml")) or os.path.isfile(value))
 
 
 def _shown(address: str) -> str:
@@ -320,11 +312,11 @@ class JobSubmissionClient:
             settings["token"] = token
         self._settings = settings
         with _as_ray():
-            self._client = Client("ray", **settings)
+            self._client = RayClient(**settings)
             try:
                 # As Ray's client: the connection is checked here, an unreachable
                 # address a ConnectionError at once, in Ray's words.
-                self._client._ray_version()
+                self._client.version()
             except errors.TransportError as e:
                 raise ConnectionError(f"Failed to connect to Ray at address: {_shown(self._address)}.") from e
 
@@ -335,7 +327,7 @@ class JobSubmissionClient:
     def get_version(self) -> str:
         """The Jobs API version (e.g. ``"4"``)."""
         with _as_ray():
-            return self._client._ray_version()[0]
+            return self._client.version()[0]
 
     def submit_job(
         self,
@@ -363,12 +355,6 @@ class JobSubmissionClient:
         env_vars = env.pop("env_vars", None) or {}
         if not all(isinstance(k, str) and isinstance(v, str) for k, v in env_vars.items()):
             raise TypeError("runtime_env['env_vars'] must be a dict of str to str")
-        for local in ("py_modules", "conda", "pip", "uv"):
-            if _names_local_files(local, env.get(local)):
-                raise ValueError(
-                    f"gpujobs.ray_compat cannot honour a local file or directory in runtime_env[{local!r}] "
-                    "(Ray's client reads or uploads it): give package names or URIs"
-                )
         working_dir = env.pop("working_dir", None)
         excludes = env.pop("excludes", None)
         options: Dict[str, Any] = {}
@@ -408,7 +394,7 @@ class JobSubmissionClient:
     def delete_job(self, job_id: str) -> bool:
         """Deletes a job that has ended (a running job raises)."""
         with _as_ray(job_id):
-            return self._client._ray_delete(job_id)
+            return self._client.delete(job_id)
 
     def get_job_info(self, job_id: str) -> JobDetails:
         """The job's details."""

@@ -380,6 +380,32 @@ impl Error {
         }
     }
 
+    /// The message alone, without the provider and kind `Display` puts
+    /// before it: for an answer of the provider, what the provider said
+    /// (shortened, redacted, terminal-safe); `None` where the error is only
+    /// its kind (unsupported, timed out, too large, paging).
+    ///
+    /// ```
+    /// use gpujobs::{Error, ProviderKind};
+    /// let error = Error::from_status(ProviderKind::Ray, 500, "boom".into(), None, None);
+    /// assert_eq!((error.to_string().as_str(), error.message()), ("ray: HTTP 500: boom", Some("boom")));
+    /// ```
+    pub fn message(&self) -> Option<&str> {
+        match self {
+            Self::NotFound { message, .. }
+            | Self::Unauthenticated { message, .. }
+            | Self::PermissionDenied { message, .. }
+            | Self::RateLimited { message, .. }
+            | Self::InvalidRequest { message, .. }
+            | Self::Conflict { message, .. }
+            | Self::Transport { message, .. }
+            | Self::Api { message, .. }
+            | Self::Decode { message, .. }
+            | Self::Config { message, .. } => Some(message),
+            _ => None,
+        }
+    }
+
     /// The id the provider gave the request, where it sent one (an `Api` error).
     pub fn request_id(&self) -> Option<&str> {
         match self {

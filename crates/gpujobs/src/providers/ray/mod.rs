@@ -11,6 +11,7 @@ use futures_util::stream::BoxStream;
 use gpujobs_ray::types::{JobDetails, JobSubmitRequest, VersionResponse};
 
 mod package;
+mod runtime_env;
 mod tail;
 
 pub use package::{DEFAULT_EXCLUDES, MAX_PACKAGE_BYTES};
@@ -20,7 +21,7 @@ use super::ray_family::{self, STATUSES};
 use super::{Api, Provider, adopt_if_same, fresh_id};
 use crate::descriptor::{ApiFns, Descriptor, EnvVars, StatusTable};
 use crate::error::Result;
-use crate::field::{Field, SubmitField};
+use crate::field::Field;
 use crate::job::{Job, JobStatus};
 use crate::paging::{Page, only_page};
 use crate::provider::{JobProvider, Capabilities, Logs, check_id};
@@ -141,18 +142,7 @@ impl Api for RayApi {
         check_id(ProviderKind::Ray, &id)?;
         let options = request.options_for::<RayOptions>();
         let mut runtime_env = options.map(|o| o.runtime_env.clone()).unwrap_or_default();
-        let own = [
-            ("env_vars", Field::Submit(SubmitField::Env)),
-            ("working_dir", Field::Submit(SubmitField::WorkingDir)),
-            ("excludes", Field::SubmitOption("excludes")),
-        ];
-        if let Some((key, field)) = own.into_iter().find(|(k, _)| runtime_env.contains_key(*k)) {
-            return Err(crate::Error::refused(
-                ProviderKind::Ray,
-                field,
-                format!("set `{key}` as the request's own field (`{}`), not in runtime_env", field.name()),
-            ));
-        }
+        runtime_env::check(&runtime_env)?;
         if !request.env.is_empty() {
             runtime_env.insert("env_vars".into(), serde_json::json!(request.env));
         }
