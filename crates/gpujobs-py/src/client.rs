@@ -16,7 +16,7 @@ use pyo3::types::{PyDict, PyList};
 
 use crate::errors::IntoPyResult;
 use crate::models::{CancelResult, Job};
-use crate::request::{self, Settings};
+use crate::request;
 use crate::runtime::{awaitable, block_on};
 use crate::streams::{Item, Stream};
 
@@ -27,8 +27,12 @@ struct Ops {
 }
 
 impl Ops {
-    fn connect(kind: ProviderKind, settings: Settings, from_env: bool) -> PyResult<Self> {
-        let config = settings.config(kind, from_env)?;
+    fn connect(
+        kind: ProviderKind,
+        settings: Option<&Bound<'_, PyDict>>,
+        from_env: bool,
+    ) -> PyResult<Self> {
+        let config = request::config(kind, settings, from_env)?;
         Ok(Self {
             provider: gpujobs::connect(config).or_raise()?,
         })
@@ -110,37 +114,6 @@ fn list_options(
     Ok(options)
 }
 
-/// A submit request from `submit`'s arguments.
-#[allow(clippy::too_many_arguments)]
-fn submit_request(
-    kind: ProviderKind,
-    command: &Bound<'_, PyAny>,
-    id: Option<String>,
-    name: Option<String>,
-    env: Option<std::collections::BTreeMap<String, String>>,
-    metadata: Option<std::collections::BTreeMap<String, String>>,
-    working_dir: Option<String>,
-    cpus: Option<f64>,
-    gpus: Option<f64>,
-    memory_bytes: Option<u64>,
-    options: Option<&Bound<'_, PyDict>>,
-) -> PyResult<SubmitRequest> {
-    let mut request = request::command(command)?;
-    request.id = id;
-    request.name = name;
-    request.env = env.unwrap_or_default();
-    request.metadata = metadata.unwrap_or_default();
-    request.working_dir = working_dir;
-    request.cpus = cpus;
-    request.gpus = gpus;
-    request.memory_bytes = memory_bytes;
-    if let Some(given) = options {
-        let values = request::options(kind, given)?;
-        request = request.shared_options(kind.descriptor().options_from(&values).or_raise()?);
-    }
-    Ok(request)
-}
-
 /// Declares a client class: its constructor, `from_env`, and each method,
 /// blocking or awaitable by how the class waits (`$wait`).
 macro_rules! client_class {
@@ -153,43 +126,22 @@ macro_rules! client_class {
 
         #[pymethods]
         impl $class {
-            /// A client of `provider` (`"ray"`, `"slurm"`, …) with these settings;
-            /// `from_env=True` reads the variables the CLI reads first.
+            /// A client of `provider` (`"ray"`, `"slurm"`, …) with these settings
+            /// (`base_url`, `token`, time limits, …, and the provider's own, e.g.
+            /// Slurm's `user`); `from_env=True` reads the variables the CLI reads first.
             #[new]
-            #[pyo3(signature = (provider, *, base_url=None, token=None, user=None, api_version=None,
-                attempt_timeout=None, operation_timeout=None, connect_timeout=None, max_attempts=None,
-                max_response_bytes=None, allow_insecure_http=false, from_env=false))]
-            #[allow(clippy::too_many_arguments)]
+            #[pyo3(signature = (provider, *, from_env=false, **settings))]
             fn new(
                 provider: &str,
-                base_url: Option<String>,
-                token: Option<String>,
-                user: Option<String>,
-                api_version: Option<String>,
-                attempt_timeout: Option<f64>,
-                operation_timeout: Option<f64>,
-                connect_timeout: Option<f64>,
-                max_attempts: Option<u32>,
-                max_response_bytes: Option<u64>,
-                allow_insecure_http: bool,
                 from_env: bool,
+                settings: Option<&Bound<'_, PyDict>>,
             ) -> PyResult<Self> {
-                let settings = Settings {
-                    base_url,
-                    token,
-                    user,
-                    api_version,
-                    attempt_timeout,
-                    operation_timeout,
-                    connect_timeout,
-                    max_attempts,
-                    max_response_bytes,
-                    allow_insecure_http,
-                };
                 let kind = request::provider(provider)?;
                 // Building a client starts nothing but may touch the runtime's reactor.
                 let _ = crate::runtime::runtime()?.enter();
-                Ok(Self { ops: Ops::connect(kind, settings, from_env)? })
+                Ok(Self {
+                    ops: Ops::connect(kind, settings, from_env)?,
+                })
             }
 
             /// The provider's name.
@@ -209,26 +161,17 @@ macro_rules! client_class {
             }
 
             /// Submits a job: `command` a string (run by the provider's shell) or a
-            /// list of arguments; `options` the provider's own (see `providers()`).
-            #[pyo3(signature = (command, *, id=None, name=None, env=None, metadata=None, working_dir=None,
-                cpus=None, gpus=None, memory_bytes=None, options=None))]
-            #[allow(clippy::too_many_arguments)]
+            /// list of arguments; `fields` the request's common fields (`id`, `env`, …);
+            /// `options` the provider's own (see `providers()`).
+            #[pyo3(signature = (command, *, options=None, **fields))]
             fn submit<'py>(
                 &self,
                 py: Python<'py>,
                 command: &Bound<'py, PyAny>,
-                id: Option<String>,
-                name: Option<String>,
-                env: Option<std::collections::BTreeMap<String, String>>,
-                metadata: Option<std::collections::BTreeMap<String, String>>,
-                working_dir: Option<String>,
-                cpus: Option<f64>,
-                gpus: Option<f64>,
-                memory_bytes: Option<u64>,
                 options: Option<&Bound<'py, PyDict>>,
+                fields: Option<&Bound<'py, PyDict>>,
             ) -> PyResult<Bound<'py, PyAny>> {
-                let kind = self.ops.provider.kind();
-                let request = submit_request(kind, command, id, name, env, metadata, working_dir, cpus, gpus, memory_bytes, options)?;
+                let request = request::submit(self.ops.provider.kind(), command, fields, options)?;
                 $wait(py, self.ops.clone().submit(request))
             }
 
@@ -255,8 +198,15 @@ macro_rules! client_class {
             /// Jobs, lazily, page by page: a `Stream` of `Job`s (iterate it, sync or async,
             /// or `collect()` it). `status`: one status or a list of them.
             #[pyo3(signature = (*, status=None, limit=None, page_size=None))]
-            fn list(&self, status: Option<&Bound<'_, PyAny>>, limit: Option<usize>, page_size: Option<u32>) -> PyResult<Stream> {
-                Ok(self.ops.list(list_options(statuses(status)?, limit, page_size)?))
+            fn list(
+                &self,
+                status: Option<&Bound<'_, PyAny>>,
+                limit: Option<usize>,
+                page_size: Option<u32>,
+            ) -> PyResult<Stream> {
+                Ok(self
+                    .ops
+                    .list(list_options(statuses(status)?, limit, page_size)?))
             }
 
             /// What a job prints, as it prints it, until it ends: a `Stream` of `str`.
@@ -322,33 +272,15 @@ macro_rules! ray_class {
         impl $class {
             /// A client of a Ray cluster's dashboard, with the base class's settings.
             #[new]
-            #[pyo3(signature = (base_url=None, *, token=None, attempt_timeout=None,
-                        operation_timeout=None, connect_timeout=None, max_attempts=None,
-                        max_response_bytes=None, allow_insecure_http=false, from_env=false))]
-            #[allow(clippy::too_many_arguments)]
-            fn new(
-                base_url: Option<String>,
-                token: Option<String>,
-                attempt_timeout: Option<f64>,
-                operation_timeout: Option<f64>,
-                connect_timeout: Option<f64>,
-                max_attempts: Option<u32>,
-                max_response_bytes: Option<u64>,
-                allow_insecure_http: bool,
+            #[pyo3(signature = (base_url=None, *, from_env=false, **settings))]
+            fn new<'py>(
+                py: Python<'py>,
+                base_url: Option<&Bound<'py, PyAny>>,
                 from_env: bool,
+                settings: Option<&Bound<'py, PyDict>>,
             ) -> PyResult<PyClassInitializer<Self>> {
-                let settings = Settings {
-                    base_url,
-                    token,
-                    attempt_timeout,
-                    operation_timeout,
-                    connect_timeout,
-                    max_attempts,
-                    max_response_bytes,
-                    allow_insecure_http,
-                    ..Settings::default()
-                };
-                let config = settings.config(ProviderKind::Ray, from_env)?;
+                let settings = request::with_base_url(py, base_url, settings)?;
+                let config = request::config(ProviderKind::Ray, Some(&settings), from_env)?;
                 let _ = crate::runtime::runtime()?.enter();
                 let ray = Arc::new(gpujobs::ray::RayProvider::from_config(config).or_raise()?);
                 let ops = Ops {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use gpujobs::{
     OptionKey, OptionKind, OptionValue, OptionValues, Overrides, ProviderConfig, ProviderKind,
-    SubmitRequest, WaitOptions,
+    SubmitField, SubmitRequest, WaitOptions,
 };
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -30,49 +30,141 @@ pub fn provider(name: &str) -> PyResult<ProviderKind> {
         .map_err(|e: gpujobs::UnknownProvider| PyValueError::new_err(e.to_string()))
 }
 
-/// A client's settings, each as the Rust builder has it; `None` keeps the default.
-#[derive(Default)]
-pub struct Settings {
-    pub base_url: Option<String>,
-    pub token: Option<String>,
-    pub user: Option<String>,
-    pub api_version: Option<String>,
-    pub attempt_timeout: Option<f64>,
-    pub operation_timeout: Option<f64>,
-    pub connect_timeout: Option<f64>,
-    pub max_attempts: Option<u32>,
-    pub max_response_bytes: Option<u64>,
-    pub allow_insecure_http: bool,
+/// The configuration for `kind`: the variables the CLI reads first when
+/// `from_env`, then each keyword argument given (`None` keeps the value): the
+/// common settings by name, any other name one of the provider's own
+/// settings (refused when connecting if it has no such setting).
+pub fn config(
+    kind: ProviderKind,
+    settings: Option<&Bound<'_, PyDict>>,
+    from_env: bool,
+) -> PyResult<ProviderConfig> {
+    let mut config = ProviderConfig::new(kind);
+    if from_env {
+        config
+            .apply_env(|name| std::env::var(name).ok())
+            .or_raise()?;
+    }
+    let mut overrides = Overrides::default();
+    for (name, value) in settings.into_iter().flat_map(|s| s.iter()) {
+        let name: String = name.extract()?;
+        if value.is_none() {
+            continue;
+        }
+        let wrong = |what: &str| PyTypeError::new_err(format!("`{name}` takes {what}"));
+        let secs = |v: &Bound<'_, PyAny>| -> PyResult<Option<Duration>> {
+            Ok(Some(seconds(
+                &name,
+                v.extract().map_err(|_| wrong("seconds"))?,
+            )?))
+        };
+        match name.as_str() {
+            "base_url" => overrides.base_url = Some(text(&value, &name)?),
+            "token" => overrides.credential = Some(gpujobs::Secret::new(text(&value, &name)?)),
+            "attempt_timeout" => overrides.attempt_timeout = secs(&value)?,
+            "operation_timeout" => overrides.operation_timeout = secs(&value)?,
+            "connect_timeout" => overrides.connect_timeout = secs(&value)?,
+            "max_attempts" => {
+                overrides.max_attempts = Some(value.extract().map_err(|_| wrong("an integer"))?)
+            }
+            "max_response_bytes" => {
+                overrides.max_response_bytes =
+                    Some(value.extract().map_err(|_| wrong("a number of bytes"))?)
+            }
+            "allow_insecure_http" => {
+                overrides.allow_insecure_http = value.extract().map_err(|_| wrong("a bool"))?
+            }
+            _ => drop(
+                overrides
+                    .settings
+                    .insert(name.clone(), text(&value, &name)?),
+            ),
+        }
+    }
+    config.apply(overrides);
+    Ok(config)
 }
 
-impl Settings {
-    /// The configuration for `kind`: the variables the CLI reads first when
-    /// `from_env`, then every setting given (the facade's [`Overrides`]).
-    pub fn config(self, kind: ProviderKind, from_env: bool) -> PyResult<ProviderConfig> {
-        let mut config = ProviderConfig::new(kind);
-        if from_env {
-            config
-                .apply_env(|name| std::env::var(name).ok())
-                .or_raise()?;
-        }
-        let duration = |what: &str, value: Option<f64>| value.map(|v| seconds(what, v)).transpose();
-        let mut overrides = Overrides::default();
-        overrides.base_url = self.base_url;
-        overrides.credential = self.token.map(gpujobs::Secret::new);
-        let given = [("user", self.user), ("api_version", self.api_version)];
-        overrides.settings = given
-            .into_iter()
-            .filter_map(|(name, value)| Some((name.to_owned(), value?)))
-            .collect();
-        overrides.attempt_timeout = duration("attempt_timeout", self.attempt_timeout)?;
-        overrides.operation_timeout = duration("operation_timeout", self.operation_timeout)?;
-        overrides.connect_timeout = duration("connect_timeout", self.connect_timeout)?;
-        overrides.max_attempts = self.max_attempts;
-        overrides.max_response_bytes = self.max_response_bytes;
-        overrides.allow_insecure_http = self.allow_insecure_http;
-        config.apply(overrides);
-        Ok(config)
+/// `settings` with `base_url` given positionally (`RayClient("http://…")`).
+pub fn with_base_url<'py>(
+    py: Python<'py>,
+    base_url: Option<&Bound<'py, PyAny>>,
+    settings: Option<&Bound<'py, PyDict>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let all = match settings {
+        Some(settings) => settings.copy()?,
+        None => PyDict::new(py),
+    };
+    if let Some(url) = base_url {
+        all.set_item("base_url", url)?;
     }
+    Ok(all)
+}
+
+/// A keyword argument that takes text (a path-like object is its path).
+fn text(value: &Bound<'_, PyAny>, name: &str) -> PyResult<String> {
+    if let Ok(text) = value.extract::<String>() {
+        return Ok(text);
+    }
+    let path = value
+        .py()
+        .import("os")?
+        .call_method1("fspath", (value,))
+        .map_err(|_| PyTypeError::new_err(format!("`{name}` takes a string")))?;
+    path.extract()
+}
+
+/// A submit request: the command, the common fields given by name (`None`
+/// leaves one unset), and the provider's own options.
+pub fn submit(
+    kind: ProviderKind,
+    command: &Bound<'_, PyAny>,
+    fields: Option<&Bound<'_, PyDict>>,
+    options: Option<&Bound<'_, PyDict>>,
+) -> PyResult<SubmitRequest> {
+    let mut request = self::command(command)?;
+    for (name, value) in fields.into_iter().flat_map(|f| f.iter()) {
+        let name: String = name.extract()?;
+        let field = SubmitField::ALL
+            .into_iter()
+            .find(|f| f.name() == name)
+            .ok_or_else(|| {
+                PyTypeError::new_err(format!(
+                    "submit() got an unexpected keyword argument '{name}'"
+                ))
+            })?;
+        if value.is_none() {
+            continue;
+        }
+        let wrong = |what: &str| PyTypeError::new_err(format!("`{name}` takes {what}"));
+        match field {
+            SubmitField::Id => request.id = Some(text(&value, &name)?),
+            SubmitField::Name => request.name = Some(text(&value, &name)?),
+            SubmitField::Env => {
+                request.env = value.extract().map_err(|_| wrong("a dict of str to str"))?
+            }
+            SubmitField::Metadata => {
+                request.metadata = value.extract().map_err(|_| wrong("a dict of str to str"))?
+            }
+            SubmitField::WorkingDir => request.working_dir = Some(text(&value, &name)?),
+            SubmitField::Cpus => {
+                request.cpus = Some(value.extract().map_err(|_| wrong("a number"))?)
+            }
+            SubmitField::Gpus => {
+                request.gpus = Some(value.extract().map_err(|_| wrong("a number"))?)
+            }
+            SubmitField::MemoryBytes => {
+                request.memory_bytes =
+                    Some(value.extract().map_err(|_| wrong("a number of bytes"))?)
+            }
+            _ => return Err(wrong("a value this version cannot send")),
+        }
+    }
+    if let Some(given) = options {
+        let values = self::options(kind, given)?;
+        request = request.shared_options(kind.descriptor().options_from(&values).or_raise()?);
+    }
+    Ok(request)
 }
 
 /// A command given as one string (run by the provider's shell) or as a

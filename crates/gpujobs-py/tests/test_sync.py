@@ -209,3 +209,30 @@ def test_list_takes_one_status_or_a_list(sb):
     assert client.list(status="running").collect() == []
     with pytest.raises(TypeError, match="a status or a list of them"):
         client.list(status=3)
+
+
+def test_a_setting_the_provider_does_not_have_is_refused_not_dropped(sb):
+    # Slurm's own settings are Slurm's: given to Ray, they are refused, naming whose they are.
+    with pytest.raises(gpujobs.ConfigError, match="setting of slurm"):
+        gpujobs.Client("ray", base_url=sb.url("ray"), user="alice")
+    with pytest.raises(gpujobs.ConfigError, match="not a version gpujobs speaks"):
+        gpujobs.Client("slurm", base_url=sb.url("slurm"), token=sb.token("slurm"), api_version="v0.0.39")
+    with pytest.raises(TypeError, match="unexpected keyword argument 'colour'"):
+        sb.client("ray").submit("echo hi", colour="blue")
+
+
+def test_ray_only_methods_are_on_the_ray_client_alone(sb):
+    ray = gpujobs.RayClient(sb.url("ray"))
+    job = ray.submit("echo hi")
+    ray.wait(job.id, timeout=30, interval=0.05, max_interval=0.2)
+    assert ray.version()[0] and ray.delete(job.id) is True
+    assert not hasattr(sb.client("ray"), "delete") and not hasattr(sb.client("ray"), "_ray_version")
+
+
+def test_an_exception_carries_the_providers_own_words(sb):
+    client = sb.client("ray")
+    with pytest.raises(gpujobs.NotFoundError) as caught:
+        client.get("raysubmit_nope")
+    error = caught.value
+    assert error.provider_message and error.provider_message in str(error)
+    assert not error.provider_message.startswith("ray:")

@@ -3,7 +3,7 @@
 import datetime
 from typing import Any, AsyncIterator, Awaitable, Dict, Generic, Iterator, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union, type_check_only
 
-from typing_extensions import Self, disjoint_base, final
+from typing_extensions import Self, TypedDict, Unpack, disjoint_base, final
 
 from .errors import GpujobsError
 from .models import JobStatus
@@ -16,8 +16,6 @@ _T = TypeVar("_T")
 class Job:
     """A job, as a provider last reported it. Immutable; `raw` is the provider's own record."""
 
-    @property
-    def provider(self) -> str: ...
     @property
     def id(self) -> str: ...
     @property
@@ -76,141 +74,103 @@ _Command = Union[str, Sequence[str]]
 _Ended = Tuple[str, Union[Job, GpujobsError]]
 
 @type_check_only
-class _Settings:
-    """What every client is built from (not a class at run time)."""
+class _Limits(TypedDict, total=False):
+    """What every client takes: its token, time limits (seconds), retries and answer size."""
 
-    def __new__(
-        cls,
-        provider: str,
+    token: Optional[str]
+    attempt_timeout: Optional[float]
+    operation_timeout: Optional[float]
+    connect_timeout: Optional[float]
+    max_attempts: Optional[int]
+    max_response_bytes: Optional[int]
+    allow_insecure_http: bool
+
+@type_check_only
+class _ClientSettings(_Limits, total=False):
+    """A client's settings: its base URL, the common ones, and the providers' own (Slurm's `user`, `api_version`)."""
+
+    base_url: Optional[str]
+    user: Optional[str]
+    api_version: Optional[str]
+
+@type_check_only
+class _SubmitFields(TypedDict, total=False):
+    """A submit's common fields (`None` leaves one unset)."""
+
+    id: Optional[str]
+    name: Optional[str]
+    env: Optional[Mapping[str, str]]
+    metadata: Optional[Mapping[str, str]]
+    working_dir: Optional[str]
+    cpus: Optional[float]
+    gpus: Optional[float]
+    memory_bytes: Optional[int]
+
+@type_check_only
+class _Settings:
+    """What every client is built from, and what its sync and async forms share (not a class at run time)."""
+
+    def __new__(cls, provider: str, *, from_env: bool = False, **settings: Unpack[_ClientSettings]) -> Self: ...
+    @property
+    def provider(self) -> str: ...
+    def list(
+        self, *, status: Union[str, Sequence[str], None] = None, limit: Optional[int] = None, page_size: Optional[int] = None
+    ) -> Stream[Job]: ...
+    def follow_logs(self, id: str) -> Stream[str]: ...
+    def wait_all(
+        self,
+        ids: Sequence[str],
         *,
-        base_url: Optional[str] = None,
-        token: Optional[str] = None,
-        user: Optional[str] = None,
-        api_version: Optional[str] = None,
-        attempt_timeout: Optional[float] = None,
-        operation_timeout: Optional[float] = None,
-        connect_timeout: Optional[float] = None,
-        max_attempts: Optional[int] = None,
-        max_response_bytes: Optional[int] = None,
-        allow_insecure_http: bool = False,
-        from_env: bool = False,
-    ) -> Self: ...
+        timeout: Optional[float] = None,
+        interval: Optional[float] = None,
+        max_interval: Optional[float] = None,
+    ) -> Stream[_Ended]: ...
 
 @disjoint_base
 class Client(_Settings):
     """A blocking client of one provider."""
 
-    @property
-    def provider(self) -> str: ...
     def get(self, id: str) -> Job: ...
     def cancel(self, id: str) -> CancelResult: ...
     def submit(
-        self,
-        command: _Command,
-        *,
-        id: Optional[str] = None,
-        name: Optional[str] = None,
-        env: Optional[Mapping[str, str]] = None,
-        metadata: Optional[Mapping[str, str]] = None,
-        working_dir: Optional[str] = None,
-        cpus: Optional[float] = None,
-        gpus: Optional[float] = None,
-        memory_bytes: Optional[int] = None,
-        options: Optional[Mapping[str, Any]] = None,
+        self, command: _Command, *, options: Optional[Mapping[str, Any]] = None, **fields: Unpack[_SubmitFields]
     ) -> Job: ...
     def wait(
         self, id: str, *, timeout: Optional[float] = None, interval: Optional[float] = None, max_interval: Optional[float] = None
     ) -> Job: ...
     def logs(self, id: str) -> str: ...
-    def list(
-        self, *, status: Union[str, Sequence[str], None] = None, limit: Optional[int] = None, page_size: Optional[int] = None
-    ) -> Stream[Job]: ...
-    def follow_logs(self, id: str) -> Stream[str]: ...
-    def wait_all(
-        self,
-        ids: Sequence[str],
-        *,
-        timeout: Optional[float] = None,
-        interval: Optional[float] = None,
-        max_interval: Optional[float] = None,
-    ) -> Stream[_Ended]: ...
 
 @disjoint_base
 class AsyncClient(_Settings):
     """An asyncio client of one provider: the methods of `Client`, awaitable."""
 
-    @property
-    def provider(self) -> str: ...
     def get(self, id: str) -> Awaitable[Job]: ...
     def cancel(self, id: str) -> Awaitable[CancelResult]: ...
     def submit(
-        self,
-        command: _Command,
-        *,
-        id: Optional[str] = None,
-        name: Optional[str] = None,
-        env: Optional[Mapping[str, str]] = None,
-        metadata: Optional[Mapping[str, str]] = None,
-        working_dir: Optional[str] = None,
-        cpus: Optional[float] = None,
-        gpus: Optional[float] = None,
-        memory_bytes: Optional[int] = None,
-        options: Optional[Mapping[str, Any]] = None,
+        self, command: _Command, *, options: Optional[Mapping[str, Any]] = None, **fields: Unpack[_SubmitFields]
     ) -> Awaitable[Job]: ...
     def wait(
         self, id: str, *, timeout: Optional[float] = None, interval: Optional[float] = None, max_interval: Optional[float] = None
     ) -> Awaitable[Job]: ...
     def logs(self, id: str) -> Awaitable[str]: ...
-    def list(
-        self, *, status: Union[str, Sequence[str], None] = None, limit: Optional[int] = None, page_size: Optional[int] = None
-    ) -> Stream[Job]: ...
-    def follow_logs(self, id: str) -> Stream[str]: ...
-    def wait_all(
-        self,
-        ids: Sequence[str],
-        *,
-        timeout: Optional[float] = None,
-        interval: Optional[float] = None,
-        max_interval: Optional[float] = None,
-    ) -> Stream[_Ended]: ...
+
+@type_check_only
+class _RaySettings:
+    """What a Ray client is built from (not a class at run time)."""
+
+    def __new__(cls, base_url: Optional[str] = None, *, from_env: bool = False, **settings: Unpack[_Limits]) -> Self: ...
 
 @disjoint_base
-class RayClient(Client):
+class RayClient(_RaySettings, Client):
     """A blocking client of a Ray cluster: `Client`'s methods, and Ray's own."""
 
-    def __new__(
-        cls,
-        base_url: Optional[str] = None,
-        *,
-        token: Optional[str] = None,
-        attempt_timeout: Optional[float] = None,
-        operation_timeout: Optional[float] = None,
-        connect_timeout: Optional[float] = None,
-        max_attempts: Optional[int] = None,
-        max_response_bytes: Optional[int] = None,
-        allow_insecure_http: bool = False,
-        from_env: bool = False,
-    ) -> Self: ...
     def delete(self, id: str) -> bool: ...
     def version(self) -> Tuple[str, str]: ...
 
 @disjoint_base
-class AsyncRayClient(AsyncClient):
+class AsyncRayClient(_RaySettings, AsyncClient):
     """An asyncio client of a Ray cluster: `AsyncClient`'s methods, and Ray's own, awaitable."""
 
-    def __new__(
-        cls,
-        base_url: Optional[str] = None,
-        *,
-        token: Optional[str] = None,
-        attempt_timeout: Optional[float] = None,
-        operation_timeout: Optional[float] = None,
-        connect_timeout: Optional[float] = None,
-        max_attempts: Optional[int] = None,
-        max_response_bytes: Optional[int] = None,
-        allow_insecure_http: bool = False,
-        from_env: bool = False,
-    ) -> Self: ...
     def delete(self, id: str) -> Awaitable[bool]: ...
     def version(self) -> Awaitable[Tuple[str, str]]: ...
 

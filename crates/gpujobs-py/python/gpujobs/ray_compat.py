@@ -44,6 +44,7 @@ if TYPE_CHECKING:  # `typing` only for type checkers: it slows a fresh process's
 
 from . import AsyncClient, RayClient
 from . import errors
+from .models import _Statuses
 
 __all__ = [
     "DriverInfo",
@@ -66,40 +67,42 @@ class _Record:
 
     __slots__: "tuple[str, ...]" = ()
 
+    @classmethod
+    def _fields(cls) -> "tuple[str, ...]":
+        """Every field, the base classes' first."""
+        return tuple(name for c in reversed(cls.__mro__) for name in c.__dict__.get("__slots__", ()))
+
     def __init__(self, **values: "Any") -> None:
-        unknown = set(values) - set(self.__slots__)
+        unknown = set(values) - set(self._fields())
         if unknown:
             raise TypeError(f"{type(self).__name__} has no field {sorted(unknown)}")
-        for name in self.__slots__:
+        for name in self._fields():
             setattr(self, name, values.get(name))
 
     def dict(self) -> "Dict[str, Any]":
         """The fields, as a dict."""
-        return {name: getattr(self, name) for name in self.__slots__}
+        return {name: getattr(self, name) for name in self._fields()}
 
     def __eq__(self, other: object) -> bool:
         return type(self) is type(other) and self.dict() == other.dict()  # type: ignore[attr-defined]
 
     def __repr__(self) -> str:
-        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields())
         return f"{type(self).__name__}({fields})"
 
 
-class JobStatus(str, Enum):
-    """A job's status, as Ray names it."""
+class JobStatus(_Statuses):
+    """A job's status, as Ray names it; ``is_terminal()``: STOPPED, SUCCEEDED or FAILED."""
+
+    @classmethod
+    def _ends(cls) -> "frozenset[str]":
+        return frozenset({"STOPPED", "SUCCEEDED", "FAILED"})
 
     PENDING = "PENDING"
     RUNNING = "RUNNING"
     STOPPED = "STOPPED"
     SUCCEEDED = "SUCCEEDED"
     FAILED = "FAILED"
-
-    def __str__(self) -> str:
-        return f"{self.value}"
-
-    def is_terminal(self) -> bool:
-        """Whether the status can no longer change (STOPPED, SUCCEEDED, FAILED)."""
-        return self.value in {"STOPPED", "SUCCEEDED", "FAILED"}
 
 
 class JobErrorType(str, Enum):
@@ -115,29 +118,39 @@ class JobErrorType(str, Enum):
     JOB_ENTRYPOINT_COMMAND_ERROR = "JOB_ENTRYPOINT_COMMAND_ERROR"
 
 
-class JobInfo(_Record):
+class _Execution(_Record):
+    """The fields of a job's execution that ``JobInfo`` and ``JobDetails`` share."""
+
+    __slots__ = (
+        "status", "entrypoint", "message", "start_time", "end_time", "metadata", "runtime_env",
+        "driver_agent_http_address", "driver_node_id", "driver_exit_code",
+    )
+    # When it ran, and how it ended.
+    status: JobStatus
+    message: Optional[str]
+    start_time: Optional[int]
+    end_time: Optional[int]
+    driver_exit_code: Optional[int]
+    # What it ran, and where.
+    entrypoint: str
+    metadata: Optional[Dict[str, str]]
+    runtime_env: Optional[Dict[str, Any]]
+    driver_agent_http_address: Optional[str]
+    driver_node_id: Optional[str]
+
+
+class JobInfo(_Execution):
     """Ray's record of a job and its execution (what ``JobDetails`` extends)."""
 
     __slots__ = (
-        "status", "entrypoint", "message", "error_type", "start_time", "end_time", "metadata",
-        "runtime_env", "entrypoint_num_cpus", "entrypoint_num_gpus", "entrypoint_memory",
-        "entrypoint_resources", "driver_agent_http_address", "driver_node_id", "driver_exit_code",
+        "error_type", "entrypoint_num_cpus", "entrypoint_num_gpus", "entrypoint_memory",
+        "entrypoint_resources",
     )
-    status: JobStatus
-    entrypoint: str
-    message: Optional[str]
     error_type: Optional[JobErrorType]
-    start_time: Optional[int]
-    end_time: Optional[int]
-    metadata: Optional[Dict[str, str]]
-    runtime_env: Optional[Dict[str, Any]]
     entrypoint_num_cpus: Optional[Union[int, float]]
     entrypoint_num_gpus: Optional[Union[int, float]]
     entrypoint_memory: Optional[int]
     entrypoint_resources: Optional[Dict[str, float]]
-    driver_agent_http_address: Optional[str]
-    driver_node_id: Optional[str]
-    driver_exit_code: Optional[int]
 
 
 class JobType(str, Enum):
@@ -156,33 +169,19 @@ class DriverInfo(_Record):
     pid: str
 
 
-class JobDetails(_Record):
+class JobDetails(_Execution):
     """A job as Ray's ``GET /api/jobs/{id}`` describes it (Ray's fields, Ray's types)."""
 
-    __slots__ = (
-        "type", "job_id", "submission_id", "driver_info", "status", "entrypoint", "message",
-        "error_type", "start_time", "end_time", "metadata", "runtime_env",
-        "driver_agent_http_address", "driver_node_id", "driver_exit_code",
-    )
+    __slots__ = ("type", "job_id", "submission_id", "driver_info", "error_type")
     type: JobType
     job_id: Optional[str]
     submission_id: Optional[str]
     driver_info: Optional[DriverInfo]
-    status: JobStatus
-    entrypoint: str
-    message: Optional[str]
     error_type: Optional[str]
-    start_time: Optional[int]
-    end_time: Optional[int]
-    metadata: Optional[Dict[str, str]]
-    runtime_env: Optional[Dict[str, Any]]
-    driver_agent_http_address: Optional[str]
-    driver_node_id: Optional[str]
-    driver_exit_code: Optional[int]
 
     @classmethod
     def _from_record(cls, record: "Dict[str, Any]") -> "JobDetails":
-        fields = {k: v for k, v in record.items() if k in cls.__slots__}
+        fields = {k: v for k, v in record.items() if k in cls._fields()}
         fields["type"] = JobType(fields.get("type") or "SUBMISSION")
         fields["status"] = JobStatus(fields["status"])
         driver = fields.get("driver_info")

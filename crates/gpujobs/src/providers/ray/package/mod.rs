@@ -18,9 +18,13 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use sha1::{Digest, Sha1};
 
+mod walk;
+mod zip;
+
+use self::walk::{Walk, matcher};
+use self::zip::StoredZip;
 use super::RayProvider;
 use crate::error::{Error, Result};
 use crate::registry::ProviderKind;
@@ -118,18 +122,12 @@ impl Package {
             Err(_) => DEFAULT_EXCLUDES.map(str::to_owned).to_vec(),
         };
         let patterns = matcher(root, None, defaults.iter().chain(excludes))?;
-        let mut walk = Walk {
-            hash: *b"00000000",
-            entries: Vec::new(),
-            bytes: 0,
-            buffer: vec![0; 1 << 16],
-        };
-        walk.visit(root, root, &mut vec![patterns], 0)?;
+        let (hash, entries) = Walk::run(root, patterns)?;
         Ok(Self {
-            name: format!("_ray_pkg_{}.zip", hex(&walk.hash)),
+            name: format!("_ray_pkg_{}.zip", hex(&hash)),
             source: Source::Directory {
                 root: root.to_owned(),
-                entries: walk.entries,
+                entries,
             },
         })
     }
@@ -190,190 +188,17 @@ async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Result<T> + Send + '
         .map_err(|e| invalid(format!("reading the working directory stopped: {e}")))?
 }
 
-/// A walk over a directory, as Ray's `_dir_travel` makes it.
-struct Walk {
-    hash: [u8; 8],
-    /// Files, and directories that are empty on disk (as Ray's zip holds them).
-    entries: Vec<Entry>,
-    bytes: u64,
-    buffer: Vec<u8>,
-}
-
-impl Walk {
-    /// Visits `path` unless excluded, then what is in it; `ignores` holds the
-    /// patterns of `path`'s parents (each relative to its own directory).
-    fn visit(&mut self, root: &Path, path: &Path, ignores: &mut Vec<Gitignore>, depth: usize) -> Result<()> {
-        if depth > MAX_DEPTH {
-            return Err(invalid(format!(
-                "working_dir {} is more than {MAX_DEPTH} directories deep (a symbolic link that loops?)",
-                root.display()
-            )));
-        }
-        let kind = Kind::of(path)?;
-        let added = match kind {
-            Kind::Dir => ignore_files(path)?,
-            _ => Vec::new(),
-        };
-        let pushed = added.len();
-        ignores.extend(added);
-        let result = self.visit_unless_excluded(root, path, kind, ignores, depth);
-        ignores.truncate(ignores.len() - pushed);
-        result
-    }
-
-    fn visit_unless_excluded(
-        &mut self,
-        root: &Path,
-        path: &Path,
-        kind: Kind,
-        ignores: &mut Vec<Gitignore>,
-        depth: usize,
-    ) -> Result<()> {
-        // Ray matches each path as a file (no trailing slash), and a path
-        // under a matched directory through that directory: so `build/`
-        // leaves out what is in `build` but not the (empty) directory. Every
-        // path here is under each matcher's directory (all are absolute).
-        let excluded = path != root
-            && ignores
-                .iter()
-                .any(|g| g.matched_path_or_any_parents(path, false).is_ignore());
-        if excluded {
-            return Ok(());
-        }
-        let relative = relative(root, path)?;
-        let mut sha = Sha1::new();
-        sha.update(relative.as_bytes());
-        match kind {
-            Kind::Dir => {
-                let mut children = Vec::new();
-                for child in std::fs::read_dir(path).map_err(|e| io_error(path, &e))? {
-                    children.push(child.map_err(|e| io_error(path, &e))?.path());
-                }
-                if children.is_empty() && path != root {
-                    self.push(relative, true)?;
-                }
-                xor(&mut self.hash, &sha.finalize());
-                for child in children {
-                    self.visit(root, &child, ignores, depth + 1)?;
-                }
-            }
-            Kind::File => {
-                let mut file = std::fs::File::open(path).map_err(|e| io_error(path, &e))?;
-                loop {
-                    let n = file.read(&mut self.buffer).map_err(|e| io_error(path, &e))?;
-                    if n == 0 {
-                        break;
-                    }
-                    self.bytes += n as u64;
-                    if self.bytes > MAX_PACKAGE_BYTES {
-                        return Err(too_large(root));
-                    }
-                    sha.update(&self.buffer[..n]);
-                }
-                xor(&mut self.hash, &sha.finalize());
-                self.push(relative, false)?;
-            }
-            // A dangling link, a socket, a FIFO: Ray hashes the name and packs
-            // nothing (and never opens it: a FIFO would block).
-            Kind::Other => xor(&mut self.hash, &sha.finalize()),
-        }
-        Ok(())
-    }
-
-    fn push(&mut self, relative: String, is_dir: bool) -> Result<()> {
-        if self.entries.len() == MAX_ENTRIES {
-            return Err(invalid(format!(
-                "working_dir holds more than {MAX_ENTRIES} files; leave some out with `excludes`, .gitignore or .rayignore"
-            )));
-        }
-        self.entries.push(Entry { relative, is_dir });
-        Ok(())
-    }
-}
-
-/// What a path is, links followed (as Ray's `is_dir` and `is_file` do).
-#[derive(Clone, Copy, PartialEq)]
-enum Kind {
-    Dir,
-    File,
-    Other,
-}
-
-impl Kind {
-    fn of(path: &Path) -> Result<Self> {
-        match std::fs::metadata(path) {
-            Ok(meta) if meta.is_dir() => Ok(Kind::Dir),
-            Ok(meta) if meta.is_file() => Ok(Kind::File),
-            Ok(_) => Ok(Kind::Other),
-            // A link to nothing.
-            Err(_) if std::fs::symlink_metadata(path).is_ok() => Ok(Kind::Other),
-            Err(e) => Err(io_error(path, &e)),
-        }
-    }
-}
-
-/// The patterns of a directory's `.gitignore` and `.rayignore`, as Ray
-/// reads them (it skips `.gitignore` when `RAY_RUNTIME_ENV_IGNORE_GITIGNORE=1`).
-fn ignore_files(dir: &Path) -> Result<Vec<Gitignore>> {
-    let skip_gitignore = std::env::var("RAY_RUNTIME_ENV_IGNORE_GITIGNORE").is_ok_and(|v| v == "1");
-    let names: &[&str] = match skip_gitignore {
-        true => &[".rayignore"],
-        false => &[".gitignore", ".rayignore"],
-    };
-    let mut found = Vec::new();
-    for name in names {
-        let file = dir.join(name);
-        if file.is_file() {
-            let text = std::fs::read_to_string(&file).map_err(|e| io_error(&file, &e))?;
-            found.push(matcher(dir, Some(&file), text.lines())?);
-        }
-    }
-    Ok(found)
-}
-
-/// Patterns matched relative to `dir`. Braces are literal, as in Ray's
-/// gitwildmatch (the glob library would read `{a,b}` as a choice).
-fn matcher<S: AsRef<str>>(dir: &Path, file: Option<&Path>, lines: impl IntoIterator<Item = S>) -> Result<Gitignore> {
-    let mut builder = GitignoreBuilder::new(dir);
-    for line in lines {
-        let line = line.as_ref();
-        let literal = line.replace('{', "\\{").replace('}', "\\}");
-        builder.add_line(file.map(Path::to_owned), &literal).map_err(|e| {
-            let place = file.map_or_else(|| "exclude pattern".to_owned(), |f| f.display().to_string());
-            invalid(format!("{place}: `{line}`: {e}"))
-        })?;
-    }
-    builder.build().map_err(|e| invalid(format!("exclude patterns: {e}")))
-}
-
-/// `path` relative to `root`, `/`-separated; the root itself is `.` (as
-/// Python's `str(Path)` writes it, which Ray hashes). A name that is not
-/// UTF-8 is refused: Ray would hash it otherwise, and the zip holds UTF-8 names.
-fn relative(root: &Path, path: &Path) -> Result<String> {
-    let mut parts = Vec::new();
-    for part in path.strip_prefix(root).unwrap_or(path).components() {
-        let name = part.as_os_str().to_str().ok_or_else(|| {
-            invalid(format!("working_dir: {} is not named in UTF-8", path.display()))
-        })?;
-        parts.push(name);
-    }
-    Ok(match parts.is_empty() {
-        true => ".".to_owned(),
-        false => parts.join("/"),
-    })
-}
-
 fn xor(hash: &mut [u8; 8], digest: &[u8]) {
     for (h, d) in hash.iter_mut().zip(digest) {
         *h ^= d;
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(super) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>> {
+pub(super) fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>> {
     let mut bytes = Vec::new();
     std::fs::File::open(path)
         .and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
@@ -385,116 +210,34 @@ fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>> {
 }
 
 #[cfg(unix)]
-fn unix_mode(meta: &std::fs::Metadata) -> u32 {
+pub(super) fn unix_mode(meta: &std::fs::Metadata) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     meta.permissions().mode() & 0o7777
 }
 
 #[cfg(not(unix))]
-fn unix_mode(meta: &std::fs::Metadata) -> u32 {
+pub(super) fn unix_mode(meta: &std::fs::Metadata) -> u32 {
     match meta.is_dir() {
         true => 0o755,
         false => 0o644,
     }
 }
 
-fn invalid(message: String) -> Error {
+pub(super) fn invalid(message: String) -> Error {
     Error::invalid(ProviderKind::Ray, message)
 }
 
-fn io_error(path: &Path, error: &std::io::Error) -> Error {
+pub(super) fn io_error(path: &Path, error: &std::io::Error) -> Error {
     invalid(format!("working_dir: cannot read {}: {error}", path.display()))
 }
 
-fn too_large(path: &Path) -> Error {
+pub(super) fn too_large(path: &Path) -> Error {
     invalid(format!(
         "working_dir {} packs to more than the 100 MiB Ray's dashboard takes; leave large files out with `excludes`, .gitignore or .rayignore",
         path.display()
     ))
 }
 
-/// A zip whose entries are stored, not compressed (as Ray's client writes
-/// them; the zip format without ZIP64, which [`MAX_PACKAGE_BYTES`] and
-/// [`MAX_ENTRIES`] keep it within).
-#[derive(Default)]
-struct StoredZip {
-    out: Vec<u8>,
-    central: Vec<u8>,
-    count: u16,
-}
-
-impl StoredZip {
-    const VERSION: u16 = 20;
-    /// File names are UTF-8.
-    const UTF8: u16 = 1 << 11;
-    /// Made on Unix, so the modes in the external attributes are read.
-    const MADE_BY_UNIX: u16 = (3 << 8) | Self::VERSION;
-    /// 1980-01-01 00:00, the earliest date the format has: every package
-    /// of the same files has the same bytes.
-    const DATE: u16 = (1 << 5) | 1;
-
-    fn len(&self) -> u64 {
-        (self.out.len() + self.central.len()) as u64
-    }
-
-    fn add(&mut self, name: &str, data: &[u8], mode: u32, is_dir: bool) {
-        let crc = crc32fast::hash(data);
-        let offset = self.out.len() as u32;
-        let size = data.len() as u32;
-        let name_len = name.len() as u16;
-        let common = |buf: &mut Vec<u8>| {
-            put16(buf, Self::VERSION);
-            put16(buf, Self::UTF8);
-            put16(buf, 0); // stored
-            put16(buf, 0); // time
-            put16(buf, Self::DATE);
-            put32(buf, crc);
-            put32(buf, size);
-            put32(buf, size);
-            put16(buf, name_len);
-            put16(buf, 0); // extra field length
-        };
-        put32(&mut self.out, 0x0403_4b50);
-        common(&mut self.out);
-        self.out.extend_from_slice(name.as_bytes());
-        self.out.extend_from_slice(data);
-
-        put32(&mut self.central, 0x0201_4b50);
-        put16(&mut self.central, Self::MADE_BY_UNIX);
-        common(&mut self.central);
-        put16(&mut self.central, 0); // comment length
-        put16(&mut self.central, 0); // disk
-        put16(&mut self.central, 0); // internal attributes
-        // The Unix mode above, and MS-DOS's directory bit below.
-        let dos_directory = if is_dir { 0x10 } else { 0 };
-        put32(&mut self.central, (mode << 16) | dos_directory);
-        put32(&mut self.central, offset);
-        self.central.extend_from_slice(name.as_bytes());
-        self.count += 1;
-    }
-
-    fn finish(mut self) -> Vec<u8> {
-        let (offset, size) = (self.out.len() as u32, self.central.len() as u32);
-        self.out.append(&mut self.central);
-        put32(&mut self.out, 0x0605_4b50);
-        put16(&mut self.out, 0); // this disk
-        put16(&mut self.out, 0); // the disk the directory starts on
-        put16(&mut self.out, self.count);
-        put16(&mut self.out, self.count);
-        put32(&mut self.out, size);
-        put32(&mut self.out, offset);
-        put16(&mut self.out, 0); // comment length
-        self.out
-    }
-}
-
-fn put16(buf: &mut Vec<u8>, v: u16) {
-    buf.extend_from_slice(&v.to_le_bytes());
-}
-
-fn put32(buf: &mut Vec<u8>, v: u32) {
-    buf.extend_from_slice(&v.to_le_bytes());
-}
 
 #[cfg(test)]
 mod tests {
