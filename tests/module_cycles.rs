@@ -385,3 +385,51 @@ fn the_checker_finds_a_cycle_and_passes_a_tree() {
         ["".to_owned(), "x::y".to_owned()].into_iter().collect()
     );
 }
+
+/// ARCHITECTURE.md's "Reading each crate bottom-up" names every hand-written
+/// file of the crates it tables, in that crate's part: a file added without
+/// its place in the reading order fails here.
+#[test]
+fn the_reading_order_names_every_file() {
+    let text = std::fs::read_to_string(root().join("ARCHITECTURE.md")).unwrap();
+    let order = text
+        .split("## Reading each crate bottom-up")
+        .nth(1)
+        .expect("ARCHITECTURE.md has its reading order");
+    let mut missing = Vec::new();
+    for name in [
+        "gpujobs-runtime",
+        "gpujobs",
+        "gpujobs-sandbox",
+        "gpujobs-cli",
+        "gpujobs-codegen",
+    ] {
+        let heading = format!("**`{name}`**");
+        let part = order
+            .split(heading.as_str())
+            .nth(1)
+            .and_then(|rest| rest.split("\n**`").next())
+            .unwrap_or_else(|| panic!("no part for {name}"));
+        let src = root().join("crates").join(name).join("src");
+        let mut files = Vec::new();
+        rust_files(&src, &mut files);
+        for file in files {
+            let relative = file
+                .strip_prefix(&src)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            let base = file.file_name().unwrap().to_string_lossy().into_owned();
+            // `lib.rs` and `main.rs` close every table; a one-line crate root needs no row.
+            let named =
+                part.contains(&format!("`{relative}`")) || part.contains(&format!("`{base}`"));
+            if !named && !matches!(relative.as_str(), "lib.rs" | "main.rs") {
+                missing.push(format!("{name}: {relative}"));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "files not in ARCHITECTURE.md's reading order: {missing:?}"
+    );
+}

@@ -283,7 +283,9 @@ fn recordings() -> Vec<(String, String, Vec<String>)> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/payloads/slurm/live");
     let mut found = Vec::new();
     for release in std::fs::read_dir(&root).unwrap().flatten() {
-        for version in std::fs::read_dir(release.path()).unwrap().flatten() {
+        // Each API version's folder (`v0.0.42`); `accounting/` holds slurmdbd's answers.
+        let versions = std::fs::read_dir(release.path()).unwrap().flatten();
+        for version in versions.filter(|v| v.file_name().to_string_lossy().starts_with('v')) {
             let names = std::fs::read_dir(version.path())
                 .unwrap()
                 .flatten()

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use clap::builder::TypedValueParser as _;
 use gpujobs::{Field, OptionKind, OptionValue, ProviderKind, SettingFlag, SubmitField};
 
-use crate::cli::{parse_key_value, parse_limit, parse_size};
+use crate::parse::{parse_key_value, parse_limit, parse_size};
 
 /// The heading of the options every command takes.
 pub const GLOBAL: &str = "Global options";

@@ -7,6 +7,7 @@ mod emit;
 mod failure;
 mod flags;
 mod output;
+mod parse;
 mod progress;
 
 use std::process::ExitCode;

@@ -125,27 +125,26 @@ async fn a_pipe_closed_early_ends_quietly() {
     }
 }
 
-// 4. The default polling notices the end of a job within 5 s (it used to back off to 30 s).
+// 4. The default polling notices the end of a job within 5 s (it used to back off to 30 s):
+// on a manual clock, in `commands/wait.rs`'s tests. Here, the real binary waits for a real end.
 #[tokio::test(flavor = "multi_thread")]
-async fn wait_notices_the_end_within_the_longest_interval() {
+async fn wait_returns_once_the_job_has_ended() {
     let server = MockServer::start().await;
-    let ends_after = Duration::from_secs(8);
     let started = Instant::now();
     Mock::given(method("GET"))
         .and(path("/api/jobs/j1"))
-        .respond_with(EndsAfter(started, ends_after))
+        .respond_with(EndsAfter(started, Duration::from_secs(2)))
         .mount(&server)
         .await;
     let url = server.uri();
     let (code, stdout, stderr) = tokio::task::block_in_place(|| {
         gpujobs(&["-p", "ray", "--base-url", &url, "wait", "j1"], &[])
     });
-    let noticed = started.elapsed();
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("succeeded"), "{stdout}");
     assert!(
-        noticed < ends_after + Duration::from_millis(5500),
-        "noticed after {noticed:?}"
+        started.elapsed() >= Duration::from_secs(2),
+        "not before it ended"
     );
 }
 

@@ -195,3 +195,57 @@ fn change_line(printer: &Printer, job: &Job) -> String {
         _ => printer.json(&JobView::from(job), false),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use clap::Parser;
+    use gpujobs::{JobProvider, JobProviderExt, ProviderKind};
+    use gpujobs_runtime::{Clock, ManualClock};
+    use gpujobs_sandbox::{JobSpec, Sandbox, SandboxConfig, Timing};
+
+    use crate::cli::{Cli, Command};
+
+    /// `gpujobs wait`'s defaults notice a job's end within `--max-interval`'s
+    /// 5 s (they used to back off to 30 s): on one manual clock shared by the
+    /// sandbox and the waiter, so the machine's load cannot move the answer.
+    #[tokio::test]
+    async fn the_defaults_notice_the_end_within_the_longest_interval() {
+        let Command::Wait(args) = Cli::try_parse_from(["gpujobs", "-p", "ray", "wait", "j1"])
+            .unwrap()
+            .command
+        else {
+            panic!("not a wait");
+        };
+        let clock = ManualClock::new();
+        let timing = Timing {
+            queued: Duration::from_secs(1),
+            starting: Duration::from_secs(1),
+            running: Duration::from_secs(6),
+            cancel: Duration::from_secs(1),
+        };
+        let config = SandboxConfig::default()
+            .empty()
+            .timing(timing)
+            .clock(Arc::new(clock.clone()));
+        let sandbox = Sandbox::start(config).await.unwrap();
+        let provider: Arc<dyn JobProvider> = sandbox.provider(ProviderKind::Ray).unwrap();
+        let id = sandbox
+            .add_job(ProviderKind::Ray, JobSpec::new("python train.py"))
+            .unwrap();
+        let started = clock.now();
+        let options = super::wait_options(&args).clock(Arc::new(clock.clone()));
+        let job = provider.wait(&id, &options).await.unwrap();
+        let noticed = clock.now() - started;
+        assert_eq!(job.status, gpujobs::JobStatus::Succeeded);
+        let ends_after = Duration::from_secs(8);
+        assert!(
+            noticed >= ends_after && noticed <= ends_after + args.max_interval,
+            "ended at {ends_after:?}, noticed at {noticed:?} (max interval {:?})",
+            args.max_interval
+        );
+        assert_eq!(args.max_interval, Duration::from_secs(5), "the default");
+    }
+}
