@@ -291,12 +291,15 @@ pub trait SubmitOptions: Any + Send + Sync + fmt::Debug {
 pub type SharedOptions = Arc<dyn SubmitOptions>;
 
 /// Which common fields of a [`SubmitRequest`] a provider honours (`command`
-/// always): a set of [`SubmitField`]s.
+/// always): a set of [`SubmitField`]s. Descriptors name theirs one by one
+/// ([`SubmitFields::of`]), so a field added to gpujobs is refused by every
+/// provider until its adapter sends it.
 ///
 /// ```
 /// use gpujobs::{SubmitField, SubmitFields};
-/// let fields = SubmitFields::ALL.without(SubmitField::Metadata);
+/// let fields = SubmitFields::of(&[SubmitField::Name, SubmitField::Env]);
 /// assert!(fields.takes(SubmitField::Env) && !fields.takes(SubmitField::Metadata));
+/// assert_eq!(SubmitFields::ALL.without(SubmitField::Id).iter().count(), SubmitField::ALL.len() - 1);
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SubmitFields(u16);
@@ -316,6 +319,11 @@ impl SubmitFields {
     /// These fields but `field`.
     pub const fn without(self, field: SubmitField) -> Self {
         Self(self.0 & !field.bit())
+    }
+
+    /// Exactly `fields`.
+    pub const fn of(fields: &[SubmitField]) -> Self {
+        Self::NONE.with_all(fields)
     }
 
     /// These fields and every one of `fields`.

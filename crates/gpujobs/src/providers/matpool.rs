@@ -129,7 +129,7 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
         submit: true,
         ..Capabilities::GET_LIST_CANCEL
     },
-    submit: SubmitFields::NONE.with(SubmitField::Name).with(SubmitField::Env),
+    submit: SubmitFields::of(&[SubmitField::Name, SubmitField::Env]),
     options: &OPTIONS,
     settings: &[],
     statuses: StatusTable::new(&STATUSES, false),

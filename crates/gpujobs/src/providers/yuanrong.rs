@@ -16,7 +16,8 @@ use super::ray_family::{self, STATUSES};
 use super::{Api, ErrorBody, Provider, adopt_if_same, fresh_id};
 use crate::descriptor::{ApiFns, Descriptor, EnvVars, StatusTable};
 use crate::error::{Error, Result};
-use crate::field::{Field, SubmitField};
+use crate::field::SubmitField::{self, Cpus, Env, Gpus, Id, MemoryBytes, Metadata, Name, WorkingDir};
+use crate::field::Field;
 use crate::job::{Job, JobStatus};
 use crate::paging::{Page, only_page};
 use crate::provider::{JobProvider, check_id};
@@ -45,7 +46,7 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
     title: "openYuanrong jobs (Ray's Jobs API, its own wire)",
     env: EnvVars::new(None, "YUANRONG_BASE_URL", None),
     capabilities: super::ray_family::CAPABILITIES,
-    submit: SubmitFields::ALL,
+    submit: SubmitFields::of(&[Id, Name, Env, Metadata, WorkingDir, Cpus, Gpus, MemoryBytes]),
     options: &super::ray_family::OPTIONS,
     settings: &[],
     statuses: StatusTable::new(&STATUSES, false),

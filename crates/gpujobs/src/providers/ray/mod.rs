@@ -22,6 +22,7 @@ use super::{Api, Provider, adopt_if_same, fresh_id};
 use crate::descriptor::{ApiFns, Descriptor, EnvVars, StatusTable};
 use crate::error::Result;
 use crate::field::Field;
+use crate::field::SubmitField::{Cpus, Env, Gpus, Id, MemoryBytes, Metadata, Name, WorkingDir};
 use crate::job::{Job, JobStatus};
 use crate::paging::{Page, only_page};
 use crate::provider::{JobProvider, Capabilities, Logs, check_id};
@@ -56,7 +57,7 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
         follow_logs: true,
         ..super::ray_family::CAPABILITIES
     },
-    submit: SubmitFields::ALL,
+    submit: SubmitFields::of(&[Id, Name, Env, Metadata, WorkingDir, Cpus, Gpus, MemoryBytes]),
     options: &super::ray_family::RAY_OPTIONS,
     settings: &[],
     statuses: StatusTable::new(&STATUSES, false),

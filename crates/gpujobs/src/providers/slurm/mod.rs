@@ -49,7 +49,7 @@ use super::{Api, Provider};
 use crate::config::ProviderConfig;
 use crate::descriptor::{ApiFns, Descriptor, EnvVars, StatusTable};
 use crate::error::{Error, Result};
-use crate::field::SubmitField;
+use crate::field::SubmitField::{Cpus, Env, Gpus, Id, MemoryBytes, Name, WorkingDir};
 use crate::job::Job;
 use crate::options::OptionValues;
 use crate::paging::{Page, only_page};
@@ -82,7 +82,7 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
         statuses: true,
         ..Capabilities::GET_LIST_CANCEL
     },
-    submit: SubmitFields::ALL.without(SubmitField::Metadata),
+    submit: SubmitFields::of(&[Id, Name, Env, WorkingDir, Cpus, Gpus, MemoryBytes]),
     options: &options::OPTIONS,
     settings: &settings::SETTINGS,
     statuses: StatusTable::new(&states::STATUSES, false),
