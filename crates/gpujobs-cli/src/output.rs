@@ -125,12 +125,14 @@ impl Printer {
             ("id", Some(one_line(&job.id))),
             ("name", text(&job.name)),
             ("status", Some(self.paint(&job.status, &status))),
+            ("cause", job.cause.map(|c| c.to_string())),
             ("failure reason", text(&job.failure_reason)),
             ("exit code", job.exit_code.map(|c| c.to_string())),
             ("created", time(job.created_at)),
             ("started", time(job.started_at)),
             ("finished", time(job.finished_at)),
             ("message", text(&job.message)),
+            ("usage", job.usage.as_ref().and_then(usage_text)),
             ("log", text(&log_url)),
         ];
         rows.iter()
@@ -157,9 +159,7 @@ impl Printer {
                     status_text(&job.status),
                     job.exit_code.map_or_else(|| "-".into(), |c| c.to_string()),
                     job.created_at.map_or_else(|| "-".into(), |t| ago(now, t)),
-                    job.failure_reason
-                        .as_deref()
-                        .map_or_else(|| "-".into(), one_line),
+                    reason_text(job),
                 ]
             })
             .collect();
@@ -230,6 +230,44 @@ impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for SafeJson<F> {
         }
         writer.write_all(rest.as_bytes())
     }
+}
+
+/// The REASON column: why a job did not succeed, in gpujobs' words (its
+/// cause), then the provider's own where it says more.
+fn reason_text(job: &Job) -> String {
+    match (job.cause, &job.failure_reason) {
+        (Some(cause), Some(reason)) => format!("{cause}: {}", one_line(reason)),
+        (Some(cause), None) => cause.to_string(),
+        (None, Some(reason)) => one_line(reason),
+        (None, None) => "-".into(),
+    }
+}
+
+/// What a job was given and ran for, on one line (`ran 1m 15s, 2 CPUs, 4 GiB, on gpu01`).
+fn usage_text(usage: &gpujobs::Usage) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(elapsed) = usage.elapsed {
+        parts.push(format!(
+            "ran {}",
+            humantime::format_duration(std::time::Duration::from_secs(elapsed.as_secs()))
+        ));
+    }
+    if let Some(cpus) = usage.cpus {
+        parts.push(format!("{cpus} CPU{}", if cpus == 1.0 { "" } else { "s" }));
+    }
+    if let Some(gpus) = usage.gpus {
+        parts.push(format!("{gpus} GPU{}", if gpus == 1.0 { "" } else { "s" }));
+    }
+    if let Some(bytes) = usage.memory_bytes {
+        parts.push(format!(
+            "{} of memory",
+            gpujobs_runtime::body::ByteSize(bytes)
+        ));
+    }
+    if let Some(nodes) = &usage.nodes {
+        parts.push(format!("on {}", one_line(nodes)));
+    }
+    (!parts.is_empty()).then(|| parts.join(", "))
 }
 
 /// `running`, or `unknown (PREEMPTED)` with the raw value (made safe to print).

@@ -169,6 +169,8 @@ fn get_shows_one_job() {
         "started_at",
         "finished_at",
         "message",
+        "cause",
+        "usage",
         "log_url",
     ];
     expected.sort();
@@ -313,7 +315,7 @@ fn schema_describes_the_json_output() {
     assert_eq!(code, 0);
     let schema: Value = serde_json::from_str(&stdout).unwrap();
     let properties = schema["properties"].as_object().unwrap();
-    assert_eq!(properties.len(), 12);
+    assert_eq!(properties.len(), 14);
     assert!(properties.contains_key("provider_status") && !properties.contains_key("raw"));
 }
 

@@ -29,6 +29,12 @@ pub struct SandboxConfig {
     /// What time it is for the jobs (default: the system's). A
     /// [`gpujobs_runtime::ManualClock`] moves them only when a test advances it.
     pub clock: Arc<dyn Clock>,
+    /// How long Slurm keeps an ended job after its end (slurmctld's
+    /// `MinJobAge`; default: for ever): later, `/slurm/` no longer knows it.
+    pub slurm_min_job_age: Option<std::time::Duration>,
+    /// Whether Slurm has accounting (slurmdbd, `/slurmdb/`; default: yes):
+    /// every job, ended ones however long ago.
+    pub slurm_accounting: bool,
 }
 
 impl Default for SandboxConfig {
@@ -48,6 +54,8 @@ impl Default for SandboxConfig {
             seed: fastrand::u64(..),
             slurm_release: SlurmRelease::default(),
             clock: Arc::new(SystemClock),
+            slurm_min_job_age: None,
+            slurm_accounting: true,
         }
     }
 }
@@ -62,6 +70,18 @@ impl SandboxConfig {
     /// Sets the token `provider` accepts.
     pub fn token(mut self, provider: ProviderKind, token: impl Into<String>) -> Self {
         self.tokens.insert(provider, token.into());
+        self
+    }
+
+    /// Makes Slurm forget an ended job this long after its end (`MinJobAge`).
+    pub fn slurm_min_job_age(mut self, age: std::time::Duration) -> Self {
+        self.slurm_min_job_age = Some(age);
+        self
+    }
+
+    /// Runs Slurm with or without accounting (`/slurmdb/`).
+    pub fn slurm_accounting(mut self, accounting: bool) -> Self {
+        self.slurm_accounting = accounting;
         self
     }
 

@@ -43,7 +43,9 @@ pub mod v0_0_42 {
     gpujobs_runtime::generated_client!("slurm");
 }
 
-/// A job's record, in the shape of the API version it came in.
+/// A job's record, in the shape of the API version it came in, from slurmctld
+/// (a job it still knows) or from accounting (slurmdbd: every job, ended ones
+/// long after slurmctld forgot them).
 #[derive(Clone, Debug, serde::Serialize, schemars::JsonSchema)]
 #[serde(untagged)]
 #[non_exhaustive]
@@ -56,4 +58,8 @@ pub enum JobRecord {
     V0038(v0_0_38::types::V0038JobResponseProperties),
     /// As the data_parser versions v0.0.40 to v0.0.45 send it (Slurm 23.11 on).
     V0042(v0_0_42::types::V0042JobInfo),
+    /// Accounting's record, as API v0.0.38 sends it (dbv0.0.38, Slurm 22.05 to 23.11).
+    AccountingV0038(v0_0_38::types::Dbv0038Job),
+    /// Accounting's record, as the data_parser versions send it.
+    AccountingV0042(v0_0_42::types::V0042Job),
 }

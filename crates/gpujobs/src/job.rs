@@ -9,6 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use gpujobs_runtime::SensitiveUrl;
 
+use crate::outcome::{Cause, Usage};
 use crate::registry::{ProviderJob, ProviderKind};
 
 /// Where a job is in its life, the same for every provider.
@@ -170,6 +171,10 @@ pub struct Job {
     pub finished_at: Option<DateTime<Utc>>,
     /// The provider's message about the job, if any.
     pub message: Option<String>,
+    /// Why it did not succeed, once it ended without succeeding.
+    pub cause: Option<Cause>,
+    /// What it was given and how long it ran, where the provider says.
+    pub usage: Option<Usage>,
     /// Where the job's log can be fetched, if the provider gives a URL.
     pub log_url: Option<SensitiveUrl>,
     /// The provider's own record of the job (left out of JSON when absent).
@@ -220,6 +225,22 @@ impl Job {
         serde_json::to_value(schemars::schema_for!(Job)).unwrap_or_default()
     }
 
+    /// Sets the cause of a job in its status from a provider's `table` of its
+    /// own values (`key`: the state or error kind the provider reports):
+    /// none while it runs or once it succeeded; `Canceled` for a canceled job
+    /// the table says nothing of; `Unknown` for a failure it does not explain.
+    pub(crate) fn with_cause(mut self, key: Option<&str>, table: &[(&str, Cause)]) -> Self {
+        let listed = key
+            .and_then(|key| table.iter().find(|(value, _)| *value == key))
+            .map(|(_, cause)| *cause);
+        self.cause = match self.status {
+            JobStatus::Failed => Some(listed.unwrap_or(Cause::Unknown)),
+            JobStatus::Canceled => Some(listed.unwrap_or(Cause::Canceled)),
+            _ => None,
+        };
+        self
+    }
+
     /// A job with only its identity and status set; adapters fill in the rest.
     pub fn new(
         provider: ProviderKind,
@@ -239,8 +260,35 @@ impl Job {
             started_at: None,
             finished_at: None,
             message: None,
+            cause: None,
+            usage: None,
             log_url: None,
             raw: ProviderJob::Absent,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cause_is_given_only_to_jobs_that_did_not_succeed() {
+        let table = [("TIMEOUT", Cause::TimeLimit), ("REVOKED", Cause::Canceled)];
+        let job = |status: JobStatus| Job::new(ProviderKind::Slurm, "1", status, "X");
+        let cause = |status, key| job(status).with_cause(key, &table).cause;
+        assert_eq!(
+            cause(JobStatus::Failed, Some("TIMEOUT")),
+            Some(Cause::TimeLimit)
+        );
+        assert_eq!(cause(JobStatus::Failed, Some("NEW")), Some(Cause::Unknown));
+        assert_eq!(cause(JobStatus::Failed, None), Some(Cause::Unknown));
+        assert_eq!(cause(JobStatus::Canceled, None), Some(Cause::Canceled));
+        assert_eq!(cause(JobStatus::Succeeded, Some("TIMEOUT")), None);
+        assert_eq!(cause(JobStatus::Running, None), None);
+        for cause in Cause::ALL {
+            assert_eq!(cause.as_str().parse(), Ok(cause));
+            assert_eq!(serde_json::to_value(cause).unwrap(), cause.as_str());
         }
     }
 }

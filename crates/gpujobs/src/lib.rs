@@ -58,6 +58,7 @@ mod error;
 mod field;
 mod job;
 mod options;
+mod outcome;
 mod paging;
 mod provider;
 mod providers;
@@ -76,6 +77,7 @@ pub use job::{Job, JobStatus, UnknownStatus};
 pub use options::{
     OptionFlag, OptionKey, OptionKind, OptionValue, OptionValues, SettingFlag, SettingValues,
 };
+pub use outcome::{Cause, Usage};
 pub use paging::{DEFAULT_MAX_PAGES, ListOptions, Page, pages as guarded_pages};
 pub use provider::{CancelOutcome, Capabilities, DEFAULT_LOG_LIMIT, JobProvider, Logs};
 pub use submit::{SubmitFields, SubmitOptions, SubmitRequest, shell_quote};

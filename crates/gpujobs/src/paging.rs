@@ -54,6 +54,11 @@ pub struct ListOptions {
     /// At most this many pages (default 10,000); reaching it ends the listing
     /// with [`Error::Paging`].
     pub max_pages: Option<u32>,
+    /// Jobs that have not ended, and jobs that ended at or after this time:
+    /// a window over ended jobs. Slurm reads it from accounting too, where
+    /// the server has it (slurmctld forgets ended jobs after `MinJobAge`);
+    /// other providers' listings hold their ended jobs, filtered here.
+    pub ended_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl ListOptions {
@@ -75,19 +80,31 @@ impl ListOptions {
         self
     }
 
+    /// Lists ended jobs only if they ended at or after `since` (see [`ListOptions::ended_since`]).
+    pub fn ended_since(mut self, since: chrono::DateTime<chrono::Utc>) -> Self {
+        self.ended_since = Some(since);
+        self
+    }
+
     /// Fetches at most `pages` pages.
     pub fn max_pages(mut self, pages: u32) -> Self {
         self.max_pages = Some(pages);
         self
     }
 
-    /// Whether `job` passes the status filter.
+    /// Whether `job` passes the status filter and the window over ended
+    /// jobs (an ended job whose end is not known is kept).
     pub fn keeps(&self, job: &Job) -> bool {
-        self.statuses.is_empty()
+        let status = self.statuses.is_empty()
             || self
                 .statuses
                 .iter()
-                .any(|s| s.as_str() == job.status.as_str())
+                .any(|s| s.as_str() == job.status.as_str());
+        let recent = match (self.ended_since, job.finished_at) {
+            (Some(since), Some(ended)) if job.status.is_terminal() => ended >= since,
+            _ => true,
+        };
+        status && recent
     }
 }
 

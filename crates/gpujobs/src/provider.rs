@@ -60,6 +60,10 @@ pub struct Capabilities {
     /// `statuses`: the statuses of many jobs, asked for by id, in a few
     /// requests (Slurm's `jobs/state`, from slurmrestd 24.11).
     pub statuses: bool,
+    /// `records`: the whole records of many jobs, asked for by id, in a few
+    /// requests, ended ones included however long ago they ended (Slurm's
+    /// accounting, where the server has it: asked, not assumed).
+    pub records: bool,
 }
 
 impl Capabilities {
@@ -77,6 +81,7 @@ impl Capabilities {
         logs: false,
         follow_logs: false,
         statuses: false,
+        records: false,
     };
 
     /// Get, list and cancel: what every provider built in does; a descriptor
@@ -268,6 +273,16 @@ pub trait JobProvider: Send + Sync + fmt::Debug {
     async fn statuses(&self, ids: &[String]) -> Result<Vec<Job>> {
         let _ = ids;
         Err(Error::unsupported(self.kind(), Operation::Statuses))
+    }
+
+    /// Whole records of those of `ids` the provider knows, in a few requests
+    /// for all of them, a job the provider does not know left out: what
+    /// [`wait_all`](crate::JobProviderExt::wait_all) reads ended jobs through
+    /// where [`Capabilities::records`] says it may (Slurm's accounting, for
+    /// jobs slurmctld has forgotten too).
+    async fn records(&self, ids: &[String]) -> Result<Vec<Job>> {
+        let _ = ids;
+        Err(Error::unsupported(self.kind(), Operation::Records))
     }
 
     /// Cancels a job (see [`CancelOutcome`]).

@@ -144,6 +144,6 @@ fn app_info(job: &SimJob, state: &State) -> AppInfo {
         "driver_agent_http_address": "",
         "driver_node_id": "sandbox-node",
         "driver_exit_code": exit_code(phase).unwrap_or(0),
-        "error_type": if matches!(phase, Phase::Failed(_)) { "ScriptError" } else { "" },
+        "error_type": if matches!(phase, Phase::Failed(_)) { "JOB_ENTRYPOINT_COMMAND_ERROR" } else { "" },
     }))
 }

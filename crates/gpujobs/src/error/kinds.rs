@@ -24,6 +24,8 @@ pub enum Operation {
     FollowLogs,
     /// `statuses`
     Statuses,
+    /// Many jobs' whole records at once ([`crate::JobProvider::records`]).
+    Records,
 }
 
 impl fmt::Display for Operation {
@@ -36,6 +38,7 @@ impl fmt::Display for Operation {
             Self::Logs => "logs",
             Self::FollowLogs => "following logs",
             Self::Statuses => "many jobs' statuses at once",
+            Self::Records => "many jobs' records at once",
         })
     }
 }

@@ -78,6 +78,20 @@ pub trait Api: sealed::Sealed + Send + Sync + Sized + 'static {
         Err(Error::unsupported(p.kind(), Operation::Statuses))
     }
 
+    /// Whole records of those of `ids` the provider knows (see
+    /// [`JobProvider::records`]; the ids are not checked: they go in a query).
+    async fn records(p: &Provider<Self>, ids: &[String]) -> Result<Vec<Job>> {
+        let _ = ids;
+        Err(Error::unsupported(p.kind(), Operation::Records))
+    }
+
+    /// Where a listing starts (default: the first page; a provider that lists
+    /// ended jobs apart, as Slurm's accounting, reads the options' window).
+    fn first_cursor(options: &ListOptions) -> Self::Cursor {
+        let _ = options;
+        Self::Cursor::default()
+    }
+
     /// Submits a job.
     async fn submit(p: &Provider<Self>, request: &SubmitRequest) -> Result<Job> {
         let _ = request;
@@ -269,7 +283,7 @@ impl<A: Api> JobProvider for Provider<A> {
 
     async fn get(&self, id: &str) -> Result<Job> {
         check_id(self.kind(), id)?;
-        A::read_job(A::fetch_job(self, id).await?, id)
+        A::read_job(A::fetch_job(self, id).await?, id).map(finish)
     }
 
     fn pages(&self, options: &ListOptions) -> BoxStream<'static, Result<Vec<Job>>> {
@@ -277,17 +291,29 @@ impl<A: Api> JobProvider for Provider<A> {
         let size = options.page_size;
         paging::pages(
             self.kind(),
-            A::Cursor::default(),
+            A::first_cursor(options),
             options.max_pages,
             move |cursor| {
                 let this = this.clone();
-                async move { A::read_page(A::fetch_page(&this, &cursor, size).await?, cursor) }
+                async move {
+                    let (jobs, next) =
+                        A::read_page(A::fetch_page(&this, &cursor, size).await?, cursor)?;
+                    Ok((jobs.into_iter().map(finish).collect(), next))
+                }
             },
         )
     }
 
     async fn statuses(&self, ids: &[String]) -> Result<Vec<Job>> {
         A::statuses(self, ids).await
+    }
+
+    async fn records(&self, ids: &[String]) -> Result<Vec<Job>> {
+        Ok(A::records(self, ids)
+            .await?
+            .into_iter()
+            .map(finish)
+            .collect())
     }
 
     async fn cancel(&self, id: &str) -> Result<CancelOutcome> {
@@ -333,6 +359,23 @@ impl<A: Api> JobProvider for Provider<A> {
     fn shared(&self) -> Arc<dyn JobProvider> {
         Arc::new(self.clone())
     }
+}
+
+/// What every provider's job has once read: a cause when it ended without
+/// succeeding (`Unknown` where the provider's table says none), and how long
+/// it ran where its start and end are known and the provider did not say.
+fn finish(mut job: Job) -> Job {
+    if job.cause.is_none() {
+        job = job.with_cause(None, &[]);
+    }
+    if let (Some(started), Some(finished), true) =
+        (job.started_at, job.finished_at, job.status.is_terminal())
+    {
+        let ran = (finished - started).to_std().ok();
+        let usage = job.usage.get_or_insert_with(Default::default);
+        usage.elapsed = usage.elapsed.or(ran);
+    }
+    job
 }
 
 impl Answers {

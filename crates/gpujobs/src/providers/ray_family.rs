@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::field::Field;
 use crate::job::JobStatus;
 use crate::options::{OptionFlag, OptionKind, OptionValue, OptionValues};
+use crate::outcome::Cause;
 use crate::provider::Capabilities;
 use crate::registry::ProviderKind;
 use crate::submit::{SharedOptions, SubmitOptions};
@@ -161,6 +162,22 @@ pub(crate) fn refuse_ray_only(
         format!("{provider} cannot honour `{field}`{why}"),
     ))
 }
+
+/// Why a failed Ray or openYuanrong job failed, by its `error_type`
+/// (Ray's `JobErrorType`, DOCUMENTED: ray `dashboard/modules/job/common.py`;
+/// openYuanrong sends the same field, INFERRED to carry the same values): the
+/// entrypoint's own failure, to start or to run, is the job's; the job
+/// supervisor's (Ray's infrastructure that runs it) is the cluster's. A
+/// STOPPED job was stopped by its user.
+pub(crate) static CAUSES: [(&str, Cause); 7] = [
+    ("JOB_ENTRYPOINT_COMMAND_ERROR", Cause::ExitCode),
+    ("JOB_ENTRYPOINT_COMMAND_START_ERROR", Cause::ExitCode),
+    ("JOB_SUPERVISOR_ACTOR_START_TIMEOUT", Cause::NodeFailure),
+    ("JOB_SUPERVISOR_ACTOR_START_FAILURE", Cause::NodeFailure),
+    ("JOB_SUPERVISOR_ACTOR_UNSCHEDULABLE", Cause::NodeFailure),
+    ("JOB_SUPERVISOR_ACTOR_UNKNOWN_FAILURE", Cause::NodeFailure),
+    ("JOB_SUPERVISOR_ACTOR_DIED", Cause::NodeFailure),
+];
 
 /// What Ray's Jobs API does, and so openYuanrong's (Ray adds its logs).
 pub(crate) const CAPABILITIES: Capabilities = Capabilities {

@@ -16,6 +16,7 @@ use crate::submit::SubmitFields;
 use crate::descriptor::{ApiFns, Descriptor, EnvVars, StatusTable};
 use crate::error::Result;
 use crate::job::{Job, JobStatus};
+use crate::outcome::Cause;
 use crate::paging::{Page, only_page};
 use crate::provider::Capabilities;
 use crate::registry::{ProviderJob, ProviderKind};
@@ -72,6 +73,11 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
 };
 
 /// The failure a TensorPool status implies: its own code, or the infrastructure.
+/// Why a TensorPool job did not succeed, by its status (DOCUMENTED:
+/// docs.tensorpool.dev, "Get job information": `error` is the job's code
+/// exiting non-zero, `failed` an infrastructure fault).
+static CAUSES: [(&str, Cause); 2] = [("error", Cause::ExitCode), ("failed", Cause::NodeFailure)];
+
 pub(crate) fn failure_kind(raw: &str) -> Option<&'static str> {
     match raw.to_ascii_lowercase().as_str() {
         "error" => Some("the job's code exited with an error"),
@@ -109,6 +115,8 @@ pub(crate) fn to_job(info: Map<String, Value>, fallback_id: &str) -> Job {
         .get("finished_at")
         .or_else(|| info.get("ended_at"))
         .and_then(from_json);
+    let lower = job.provider_status.to_ascii_lowercase();
+    job = job.with_cause(Some(&lower), &CAUSES);
     job.raw = ProviderJob::Tensorpool(Box::new(info));
     job
 }

@@ -82,6 +82,7 @@ pub(crate) fn to_job(info: AppInfo) -> Job {
     if status == JobStatus::Failed {
         job.failure_reason = info.error_type.clone().filter(|e| !e.is_empty());
     }
+    job = job.with_cause(info.error_type.as_deref(), &ray_family::CAUSES);
     job.raw = ProviderJob::Yuanrong(Box::new(info));
     job
 }

@@ -84,6 +84,9 @@ struct Poller {
     /// Whether to ask for statuses by id ([`JobProvider::statuses`]): the
     /// provider has it, and it has not been refused.
     by_status: bool,
+    /// Whether to read ended jobs' whole records many at once
+    /// ([`JobProvider::records`]: Slurm's accounting): likewise.
+    by_records: bool,
 }
 
 impl Poller {
@@ -156,6 +159,26 @@ impl Poller {
                 Err(_) => self.listing = Listing::Unusable,
             }
         }
+        // Jobs seen ended, or not seen at all (Slurm forgets ended jobs): their
+        // whole records many at once, where the provider keeps them (Slurm's
+        // accounting). A record still running there (accounting a moment
+        // behind) is left to the get below.
+        if self.by_records && !unseen.is_empty() {
+            let ids: Vec<String> = unseen.iter().cloned().collect();
+            match self.provider.records(&ids).await {
+                Ok(records) => {
+                    for job in records.into_iter().filter(|j| j.status.is_terminal()) {
+                        if unseen.remove(&job.id) {
+                            ended.remove(&job.id);
+                            let id = job.id.clone();
+                            self.seen(&id, job);
+                        }
+                    }
+                }
+                Err(error) if !error.is_retryable() => self.by_records = false,
+                Err(_) => {}
+            }
+        }
         // Jobs the listing did not show (newer than it, or no longer kept by the
         // provider, as Slurm forgets ended jobs) are asked for one by one.
         // Each answer is read as it comes: 10,000 records are never held at once.
@@ -215,6 +238,7 @@ pub(crate) fn wait_all(
 ) -> BoxStream<'static, Ended> {
     let poller = Poller {
         by_status: provider.capabilities().statuses,
+        by_records: provider.capabilities().records,
         provider,
         started: options.clock.now(),
         options: options.clone(),

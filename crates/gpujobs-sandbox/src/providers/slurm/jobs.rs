@@ -4,9 +4,66 @@
 
 use serde_json::{Value, json};
 
-use crate::model::{JobSpec, Phase, SimJob, unix_seconds};
+use std::time::{Duration, SystemTime};
+
+use crate::model::{JobSpec, Outcome, Phase, SimJob, unix_seconds};
 use crate::state::State;
 use crate::wire::{Req, Resp};
+
+/// A job's time limit, in minutes (Slurm's default partition limit here: 60).
+pub(super) fn limit_minutes(job: &SimJob) -> i64 {
+    job.spec
+        .metadata
+        .get("time_limit")
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(60)
+}
+
+/// When its time limit ended a job that would have run longer (one that
+/// runs until canceled): its start plus the limit, once that has passed.
+fn timed_out_at(job: &SimJob, state: &State) -> Option<SystemTime> {
+    let (now, timing) = (state.now(), &state.config.timing);
+    if job.spec.outcome != Outcome::RunForever {
+        return None;
+    }
+    let started = job.entered(|p| matches!(p, Phase::Running), now, timing)?;
+    let end = started + Duration::from_secs(60 * limit_minutes(job).max(0) as u64);
+    (end <= now && job.canceled_at.is_none_or(|c| c > end)).then_some(end)
+}
+
+/// When a job ended, by itself, by a cancel or by its time limit.
+pub(super) fn ended_at(job: &SimJob, state: &State) -> Option<SystemTime> {
+    timed_out_at(job, state).or_else(|| job.ended_at(state.now(), &state.config.timing))
+}
+
+/// Whether slurmctld no longer knows the job: it ended more than
+/// `MinJobAge` ago ([`crate::SandboxConfig::slurm_min_job_age`]).
+pub(super) fn forgotten(job: &SimJob, state: &State) -> bool {
+    let Some(age) = state.config.slurm_min_job_age else {
+        return false;
+    };
+    ended_at(job, state).is_some_and(|end| {
+        state
+            .now()
+            .duration_since(end)
+            .is_ok_and(|since| since > age)
+    })
+}
+
+/// The jobs accounting holds that a `/slurmdb/…/jobs` query asks for: by
+/// id (`step`, an array's id its tasks), or running at or after `start_time`
+/// (`YYYY-MM-DDTHH:MM:SS`, UTC here), or all.
+pub(super) fn accounting_query(req: &Req, ids: &[&str], job: &SimJob, state: &State) -> bool {
+    let by_id = ids.is_empty() || ids.contains(&job.id.as_str());
+    let since = req
+        .query
+        .get("start_time")
+        .and_then(|t| chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S").ok())
+        .map(|t| t.and_utc().timestamp());
+    let recent =
+        since.is_none_or(|since| ended_at(job, state).is_none_or(|end| unix_seconds(end) >= since));
+    by_id && recent
+}
 
 /// One entry of an answer's `errors`.
 pub(super) fn error(
@@ -111,14 +168,25 @@ pub(super) struct Shown {
 }
 
 pub(super) fn shown(job: &SimJob, state: &State) -> Shown {
+    if let Some(end) = timed_out_at(job, state) {
+        let started = job.entered(
+            |p| matches!(p, Phase::Running),
+            state.now(),
+            &state.config.timing,
+        );
+        return Shown {
+            state: "TIMEOUT",
+            reason: "TimeLimit",
+            exit_code: 0,
+            signal: None,
+            started: started.map(unix_seconds),
+            end_time: unix_seconds(end),
+            limit_minutes: limit_minutes(job),
+        };
+    }
     let (now, timing) = (state.now(), &state.config.timing);
     let phase = job.phase(now, timing);
-    let limit_minutes: i64 = job
-        .spec
-        .metadata
-        .get("time_limit")
-        .and_then(|m| m.parse().ok())
-        .unwrap_or(60);
+    let limit_minutes = limit_minutes(job);
     let (state_name, reason, exit_code, signal) = match phase {
         Phase::Queued | Phase::Starting => ("PENDING", "Resources", 0, None),
         Phase::Running | Phase::Canceling => ("RUNNING", "None", 0, None),

@@ -101,15 +101,24 @@ impl Emulator for Slurm {
         }
         let (method, path) = req.route();
         if method == "GET" && path == ["openapi", "v3"] {
-            return Resp::json(200, &openapi(release));
+            return Resp::json(200, &openapi(release, state.config.slurm_accounting));
         }
         let served = |version: &str| release.versions().contains(&version);
+        let accounting = state.config.slurm_accounting;
         match path.as_slice() {
             ["slurm", "v0.0.38", rest @ ..] if served("v0.0.38") => {
                 v0_0_38::handle(req, state, method, rest)
             }
             ["slurm", version, rest @ ..] if served(version) && release.data_parser() => {
                 v0_0_42::handle(req, state, version, method, rest)
+            }
+            ["slurmdb", "v0.0.38", rest @ ..] if accounting && served("v0.0.38") => {
+                v0_0_38::accounting(req, state, method, rest)
+            }
+            ["slurmdb", version, rest @ ..]
+                if accounting && served(version) && release.data_parser() =>
+            {
+                v0_0_42::accounting(req, state, version, method, rest)
             }
             _ => Resp::text(404, release.not_found()),
         }
@@ -118,15 +127,24 @@ impl Emulator for Slurm {
 
 /// The release's `/openapi/v3`: its version, and its job paths (the rest of the
 /// real document, 0.9 MB of it, is left out).
-fn openapi(release: SlurmRelease) -> Value {
+fn openapi(release: SlurmRelease, accounting: bool) -> Value {
     let mut paths = serde_json::Map::new();
     for version in release.versions() {
-        let jobs = match release.data_parser() {
-            true => ["jobs/", "job/{job_id}", "job/submit", "jobs/state/"].as_slice(),
-            false => ["jobs", "job/{job_id}", "job/submit"].as_slice(),
+        let (jobs, accounted) = match release.data_parser() {
+            true => (
+                ["jobs/", "job/{job_id}", "job/submit", "jobs/state/"].as_slice(),
+                ["jobs/", "job/{job_id}"].as_slice(),
+            ),
+            false => (
+                ["jobs", "job/{job_id}", "job/submit"].as_slice(),
+                ["jobs", "job/{job_id}"].as_slice(),
+            ),
         };
         for path in jobs {
             paths.insert(format!("/slurm/{version}/{path}"), json!({}));
+        }
+        for path in accounted.iter().filter(|_| accounting) {
+            paths.insert(format!("/slurmdb/{version}/{path}"), json!({}));
         }
     }
     json!({ "openapi": "3.0.3", "info": { "title": "Slurm REST API", "version": release.info_version() }, "paths": paths })

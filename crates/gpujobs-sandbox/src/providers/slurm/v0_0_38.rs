@@ -1,12 +1,15 @@
 //! API v0.0.38 (Slurm 22.05): a string `job_state`, raw wait statuses,
 //! plain-second times, every field sent (unset ones as zero or `null`).
 
-use gpujobs_slurm::v0_0_38::types::{V0038JobResponseProperties, V0038JobSubmission};
+use gpujobs_slurm::v0_0_38::types::{Dbv0038Job, V0038JobResponseProperties, V0038JobSubmission};
 use serde_json::{Value, json};
 
 use super::super::{exists, with_all, with_job};
 use super::KIND;
-use super::jobs::{created, parse_body, refused_submit, render_with, shown, unknown_job};
+use super::jobs::{
+    accounting_query, created, forgotten, limit_minutes, parse_body, refused_submit, render_with,
+    shown, unknown_job,
+};
 use crate::SlurmRelease;
 use crate::model::{SimJob, unix_seconds};
 use crate::state::State;
@@ -36,9 +39,16 @@ pub(super) fn handle(req: &Req, state: &State, method: &str, path: &[&str]) -> R
         |id: &str, verb: &str, source: &str| unknown_job(format!("{verb} JobId={id}"), source);
     match (method, path) {
         ("GET", ["jobs"]) => jobs(with_all(state, KIND, |all| {
-            all.iter().map(|j| render(j, state)).collect()
+            all.iter()
+                .filter(|j| !forgotten(j, state))
+                .map(|j| render(j, state))
+                .collect()
         })),
-        ("GET", ["job", id]) => match with_job(state, KIND, id, |j| render(j, state)) {
+        ("GET", ["job", id]) => match with_job(state, KIND, id, |j| {
+            (!forgotten(j, state)).then(|| render(j, state))
+        })
+        .flatten()
+        {
             Some(job) => jobs(vec![job]),
             None => answer(
                 500,
@@ -46,7 +56,11 @@ pub(super) fn handle(req: &Req, state: &State, method: &str, path: &[&str]) -> R
                 json!({ "jobs": [] }),
             ),
         },
-        ("DELETE", ["job", id]) => match with_job(state, KIND, id, |j| j.cancel(now, timing)) {
+        ("DELETE", ["job", id]) => match with_job(state, KIND, id, |j| {
+            (!forgotten(j, state)).then(|| j.cancel(now, timing))
+        })
+        .flatten()
+        {
             Some(_) => answer(200, json!([]), json!({})),
             None => {
                 let description =
@@ -210,4 +224,84 @@ fn render(job: &SimJob, state: &State) -> V0038JobResponseProperties {
         "node_count": 1,
     });
     typed(render_with(job, &shown, numbers))
+}
+
+/// A request to accounting, `/slurmdb/v0.0.38/…` (the dbv0.0.38 plugin):
+/// every job, ended ones however long ago. An unknown job, or a query that
+/// finds none, is 200 with error 9003 "Nothing found with query"; ids are one
+/// comma-separated list (`step=1%2C2`), a repeated `step` keeps the last
+/// (MEASURED on 22.05.8).
+pub(super) fn accounting(req: &Req, state: &State, method: &str, path: &[&str]) -> Resp {
+    let listed: Vec<String> = req
+        .query
+        .all("step")
+        .last()
+        .map(|s| s.split(',').map(str::to_owned).collect())
+        .unwrap_or_default();
+    let (by_id, wanted): (bool, Vec<&str>) = match (method, path) {
+        ("GET", ["job", id]) => (true, vec![*id]),
+        ("GET", ["jobs"]) => (false, listed.iter().map(String::as_str).collect()),
+        _ => return Resp::text(404, SlurmRelease::V22_05.not_found()),
+    };
+    let jobs: Vec<Value> = with_all(state, KIND, |all| {
+        all.iter()
+            .filter(|j| match by_id {
+                true => j.id == wanted[0],
+                false => accounting_query(req, &wanted, j, state),
+            })
+            .map(|j| every_field(&render_accounted(j, state), Absent::Null))
+            .collect()
+    });
+    let errors = match jobs.is_empty() {
+        true => {
+            json!([{ "description": "Nothing found", "error_number": 9003, "error": "Nothing found with query", "source": "slurmdb_jobs_get" }])
+        }
+        false => json!([]),
+    };
+    let mut body = json!({ "meta": meta(), "errors": errors, "jobs": jobs });
+    body["meta"]["plugin"] =
+        json!({ "type": "openapi/dbv0.0.38", "name": "Slurm OpenAPI DB v0.0.38" });
+    Resp::json(200, &body)
+}
+
+/// A job as accounting renders it on 22.05: its state an object, and — as
+/// slurmrestd 22.05.8 does — a failed job's exit code as `SUCCESS`, 0 (sacct
+/// says the right one; MEASURED).
+fn render_accounted(job: &SimJob, state: &State) -> Dbv0038Job {
+    let shown = shown(job, state);
+    let ran = shown
+        .started
+        .filter(|_| shown.end_time > 0)
+        .map(|s| (shown.end_time - s).max(0));
+    let tres = json!([
+        { "type": "cpu", "name": null, "id": 1, "count": 1 },
+        { "type": "mem", "name": null, "id": 2, "count": 1024 },
+        { "type": "node", "name": null, "id": 4, "count": 1 },
+    ]);
+    let meta = |key: &str| job.spec.metadata.get(key).cloned();
+    typed(json!({
+        "job_id": job.id.parse::<i64>().unwrap_or_default(),
+        "name": job.spec.name.clone().unwrap_or_default(),
+        "state": { "current": shown.state, "reason": shown.reason },
+        "exit_code": { "status": "SUCCESS", "return_code": 0 },
+        "derived_exit_code": { "status": "SUCCESS", "return_code": 0 },
+        "time": {
+            "elapsed": ran.unwrap_or(0),
+            "submission": unix_seconds(job.created),
+            "eligible": unix_seconds(job.created),
+            "start": shown.started.unwrap_or(0),
+            "end": shown.end_time,
+            "suspended": 0,
+            "limit": limit_minutes(job),
+        },
+        "tres": { "allocated": if shown.started.is_some() { tres.clone() } else { json!([]) }, "requested": tres },
+        "nodes": if shown.started.is_some() { "sandbox-node" } else { "None assigned" },
+        "comment": { "job": null, "administrator": null, "system": null },
+        "array": { "job_id": 0, "task_id": null, "task": null },
+        "partition": meta("partition"),
+        "working_directory": job.spec.working_dir.clone(),
+        "user": "sandbox",
+        "account": "sandbox",
+        "kill_request_user": if shown.state == "CANCELLED" { Some("sandbox") } else { None },
+    }))
 }

@@ -3,23 +3,26 @@
 //! state lists, `{set, infinite, number}` numbers, exit records, and each
 //! version's own added and dropped job fields.
 
-use gpujobs_slurm::v0_0_42::types::{V0042JobInfo, V0042JobSubmitReq};
+use gpujobs_slurm::v0_0_42::types::{V0042Job, V0042JobInfo, V0042JobSubmitReq};
 use serde_json::{Value, json};
 
 use super::super::{exists, with_all, with_each, with_job};
 use super::KIND;
-use super::jobs::{created, error, parse_body, refused_submit, render_with, shown, unknown_job};
+use super::jobs::{
+    accounting_query, created, error, forgotten, limit_minutes, parse_body, refused_submit,
+    render_with, shown, unknown_job,
+};
 use crate::SlurmRelease;
 use crate::model::{SimJob, unix_seconds};
 use crate::state::State;
 use crate::wire::{Absent, Req, Resp, every_field, typed};
 
 /// What every answer of a data_parser version carries.
-fn meta(release: SlurmRelease, version: &str) -> Value {
+fn meta(release: SlurmRelease, version: &str, plugin: &str) -> Value {
     let mut parts = release.number().split('.');
     let (major, minor, micro) = (parts.next(), parts.next(), parts.next());
     json!({
-        "plugin": { "type": "openapi/slurmctld", "name": "Slurm OpenAPI slurmctld", "data_parser": format!("data_parser/{version}"), "accounting_storage": "" },
+        "plugin": { "type": plugin, "name": "Slurm OpenAPI", "data_parser": format!("data_parser/{version}"), "accounting_storage": "" },
         "client": { "source": "[sandbox]", "user": "sandbox", "group": "sandbox" },
         "command": [],
         "slurm": { "version": { "major": major, "minor": minor, "micro": micro }, "release": release.number(), "cluster": "sandbox" }
@@ -35,7 +38,7 @@ pub(super) fn answer(
     payload: Value,
 ) -> Resp {
     let mut body = payload;
-    body["meta"] = meta(release, version);
+    body["meta"] = meta(release, version, "openapi/slurmctld");
     body["errors"] = errors;
     body["warnings"] = json!([]);
     Resp::json(status, &body)
@@ -99,7 +102,10 @@ pub(super) fn handle(req: &Req, state: &State, version: &str, method: &str, path
     };
     match (method, path) {
         ("GET", ["jobs", ""] | ["jobs"]) => jobs(with_all(state, KIND, |all| {
-            all.iter().map(|j| render(j, state)).collect()
+            all.iter()
+                .filter(|j| !forgotten(j, state))
+                .map(|j| render(j, state))
+                .collect()
         })),
         ("GET", ["jobs", "state", ..]) => {
             // slurmrestd reads `job_id` repeated and refuses a comma-separated
@@ -109,14 +115,24 @@ pub(super) fn handle(req: &Req, state: &State, version: &str, method: &str, path
             if wanted.iter().any(|id| id.contains(',')) {
                 return Resp::text(400, "Unable to parse query.");
             }
-            let entry = |j: &SimJob| json!({ "job_id": j.id, "state": [shown(j, state).state] });
+            let entry = |j: &SimJob| {
+                (!forgotten(j, state))
+                    .then(|| json!({ "job_id": j.id, "state": [shown(j, state).state] }))
+            };
             let listed: Vec<Value> = match wanted.is_empty() {
-                true => with_all(state, KIND, |all| all.iter().map(entry).collect()),
-                false => with_each(state, KIND, &wanted, entry),
+                true => with_all(state, KIND, |all| all.iter().filter_map(entry).collect()),
+                false => with_each(state, KIND, &wanted, entry)
+                    .into_iter()
+                    .flatten()
+                    .collect(),
             };
             reply(200, json!([]), json!({ "jobs": listed }))
         }
-        ("GET", ["job", id]) => match with_job(state, KIND, id, |j| render(j, state)) {
+        ("GET", ["job", id]) => match with_job(state, KIND, id, |j| {
+            (!forgotten(j, state)).then(|| render(j, state))
+        })
+        .flatten()
+        {
             Some(job) => jobs(vec![job]),
             None => {
                 let empty = json!({ "jobs": [], "last_backfill": no_val(Some(0)), "last_update": no_val(Some(0)) });
@@ -127,7 +143,11 @@ pub(super) fn handle(req: &Req, state: &State, version: &str, method: &str, path
                 )
             }
         },
-        ("DELETE", ["job", id]) => match with_job(state, KIND, id, |j| j.cancel(now, timing)) {
+        ("DELETE", ["job", id]) => match with_job(state, KIND, id, |j| {
+            (!forgotten(j, state)).then(|| j.cancel(now, timing))
+        })
+        .flatten()
+        {
             Some(_) if version == "v0.0.40" || version == "v0.0.41" => {
                 reply(200, json!([]), json!({}))
             }
@@ -279,4 +299,93 @@ fn render(job: &SimJob, state: &State) -> V0042JobInfo {
         "node_count": no_val(Some(1)),
     });
     typed(render_with(job, &shown, numbers))
+}
+
+/// A request to accounting, `/slurmdb/<version>/…` (served with
+/// `openapi/slurmdbd`): every job, ended ones however long ago. An unknown
+/// job is 200 with no jobs; ids are read repeated (`step=1&step=2`), a comma
+/// refused (MEASURED on 24.11.5 and 26.05.5).
+pub(super) fn accounting(
+    req: &Req,
+    state: &State,
+    version: &str,
+    method: &str,
+    path: &[&str],
+) -> Resp {
+    let release = state.config.slurm_release;
+    let reply = |status, mut payload: Value| {
+        payload["meta"] = meta(release, version, "openapi/slurmdbd");
+        payload["meta"]["plugin"]["accounting_storage"] = json!("accounting_storage/slurmdbd");
+        payload["errors"] = json!([]);
+        payload["warnings"] = json!([]);
+        Resp::json(status, &payload)
+    };
+    let wanted: Vec<&str> = match (method, path) {
+        ("GET", ["job", id]) => vec![*id],
+        ("GET", ["jobs", ""] | ["jobs"]) => req.query.all("step").collect(),
+        _ => return Resp::text(404, release.not_found()),
+    };
+    if wanted.iter().any(|id| id.contains(',')) {
+        return Resp::text(400, "Unable to parse query.");
+    }
+    let by_id = matches!(path, ["job", _]);
+    let jobs: Vec<Value> = with_all(state, KIND, |all| {
+        all.iter()
+            .filter(|j| match by_id {
+                true => j.id == wanted[0],
+                false => accounting_query(req, &wanted, j, state),
+            })
+            .map(|j| every_field(&render_accounted(j, state), Absent::Zero))
+            .collect()
+    });
+    reply(200, json!({ "jobs": jobs }))
+}
+
+/// A job as accounting renders it in a data_parser version: its state an
+/// object, its times plain seconds, what it was given a TRES list.
+fn render_accounted(job: &SimJob, state: &State) -> V0042Job {
+    let shown = shown(job, state);
+    let exit = match (shown.state, shown.signal) {
+        ("FAILED", _) => {
+            json!({ "status": ["ERROR"], "return_code": no_val(Some(shown.exit_code)), "signal": { "id": no_val(None), "name": "" } })
+        }
+        _ => {
+            json!({ "status": ["SUCCESS"], "return_code": no_val(Some(0)), "signal": { "id": no_val(None), "name": "" } })
+        }
+    };
+    let ran = shown
+        .started
+        .filter(|_| shown.end_time > 0)
+        .map(|s| (shown.end_time - s).max(0));
+    let tres = json!([
+        { "type": "cpu", "name": "", "id": 1, "count": 1 },
+        { "type": "mem", "name": "", "id": 2, "count": 1024 },
+        { "type": "node", "name": "", "id": 4, "count": 1 },
+    ]);
+    let meta = |key: &str| job.spec.metadata.get(key).cloned().unwrap_or_default();
+    typed(json!({
+        "job_id": job.id.parse::<i64>().unwrap_or_default(),
+        "name": job.spec.name.clone().unwrap_or_default(),
+        "state": { "current": [shown.state], "reason": shown.reason },
+        "exit_code": exit,
+        "derived_exit_code": { "status": ["SUCCESS"], "return_code": no_val(Some(0)), "signal": { "id": no_val(None), "name": "" } },
+        "time": {
+            "elapsed": ran.unwrap_or(0),
+            "submission": unix_seconds(job.created),
+            "eligible": unix_seconds(job.created),
+            "start": shown.started.unwrap_or(0),
+            "end": shown.end_time,
+            "limit": no_val(Some(limit_minutes(job))),
+        },
+        "tres": { "allocated": if shown.started.is_some() { tres.clone() } else { json!([]) }, "requested": tres },
+        "nodes": if shown.started.is_some() { "sandbox-node" } else { "None assigned" },
+        // Slurm stores no job comment unless `AccountingStoreFlags=job_comment` (MEASURED).
+        "comment": { "job": "", "administrator": "", "system": "" },
+        "array": { "job_id": 0, "task_id": no_val(None), "task": "" },
+        "partition": meta("partition"),
+        "working_directory": job.spec.working_dir.clone().unwrap_or_else(|| "/tmp".into()),
+        "user": "sandbox",
+        "account": "sandbox",
+        "kill_request_user": if shown.state == "CANCELLED" { "sandbox" } else { "" },
+    }))
 }

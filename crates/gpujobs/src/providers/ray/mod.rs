@@ -106,6 +106,7 @@ pub(crate) fn to_job(details: JobDetails) -> Job {
             (kind, message) => kind.clone().or_else(|| message.clone()),
         };
     }
+    job = job.with_cause(details.error_type.as_deref(), &ray_family::CAUSES);
     job.raw = ProviderJob::Ray(Box::new(details));
     job
 }

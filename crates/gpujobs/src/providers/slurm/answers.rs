@@ -1,5 +1,6 @@
-//! What slurmrestd answers about jobs, in the version spoken ([`Jobs`]), and
-//! the jobs read out of it.
+//! What slurmrestd answers about jobs, in the version spoken ([`Jobs`]):
+//! slurmctld's (the jobs it knows) or accounting's (slurmdbd's: every job,
+//! ended ones long after slurmctld forgot them); and the jobs read out of it.
 
 use serde::Deserialize;
 
@@ -7,35 +8,88 @@ use super::errors::check;
 use super::{v0_0_38, v0_0_42};
 use crate::error::Result;
 use crate::job::Job;
+use gpujobs_slurm::{v0_0_38::types as t38, v0_0_42::types as t42};
 
-/// What slurmrestd answers about jobs (one, or all), in the version spoken.
+/// How slurmrestd 22.05 says an accounting query found no job (MEASURED).
+const NOTHING_FOUND: i64 = 9003;
+
+/// What slurmrestd answers about jobs (one, or many), in the version spoken.
 #[derive(Debug)]
 #[allow(clippy::large_enum_variant, reason = "an answer is read once where it is made")]
 pub enum Jobs {
     /// v0.0.38's answer.
-    V0038(gpujobs_slurm::v0_0_38::types::V0038JobsResponse),
+    V0038(t38::V0038JobsResponse),
     /// A data_parser version's answer.
-    V0042(gpujobs_slurm::v0_0_42::types::V0042OpenapiJobInfoResp),
+    V0042(t42::V0042OpenapiJobInfoResp),
+    /// Accounting's answer, v0.0.38's (dbv0.0.38).
+    AccountingV0038(t38::Dbv0038JobInfo),
+    /// Accounting's answer, a data_parser version's.
+    AccountingV0042(t42::V0042OpenapiSlurmdbdJobsResp),
 }
 
 impl<'de> Deserialize<'de> for Jobs {
-    /// Either version's answer, told apart by its shape: from v0.0.40 on,
-    /// `job_state` is a list and `meta.plugin` names its data parser. (Used
-    /// when reading recorded or fuzzed bytes; a client knows its version.)
+    /// Any of the four, told apart by their shape: from v0.0.40 on, `job_state`
+    /// is a list and `meta.plugin` names a data parser; an accounting record's
+    /// `state` is an object, `{current, reason}`. (Used when reading recorded
+    /// or fuzzed bytes; a client knows what it asked.)
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         use serde::de::Error as _;
         let value = serde_json::Value::deserialize(deserializer)?;
-        let data_parser = value.pointer("/meta/plugin/data_parser").is_some()
-            || value.get("jobs").and_then(|j| j.as_array()).is_some_and(|jobs| jobs.iter().any(|j| j.get("job_state").is_some_and(|s| s.is_array())));
-        match data_parser {
-            true => serde_json::from_value(value).map(Jobs::V0042),
-            false => serde_json::from_value(value).map(Jobs::V0038),
+        let jobs = value.get("jobs").and_then(|j| j.as_array());
+        let any = |has: fn(&serde_json::Value) -> bool| jobs.is_some_and(|jobs| jobs.iter().any(has));
+        let data_parser = value.pointer("/meta/plugin/data_parser").is_some() || any(|j| j.get("job_state").is_some_and(|s| s.is_array()));
+        let accounting = any(|j| j.get("state").is_some_and(|s| s.is_object()))
+            || value.pointer("/meta/plugin/type").and_then(|t| t.as_str()).is_some_and(|t| t.contains("db"));
+        match (accounting, data_parser) {
+            (true, true) => serde_json::from_value(value).map(Jobs::AccountingV0042),
+            (true, false) => serde_json::from_value(value).map(Jobs::AccountingV0038),
+            (false, true) => serde_json::from_value(value).map(Jobs::V0042),
+            (false, false) => serde_json::from_value(value).map(Jobs::V0038),
         }
         .map_err(D::Error::custom)
     }
 }
 
+/// A listing: the jobs slurmctld knows, and accounting's jobs of a window
+/// over ended ones where one was asked (and the server has accounting).
+#[derive(Debug)]
+pub struct Listing {
+    jobs: Jobs,
+    accounted: Option<Jobs>,
+}
+
+impl Listing {
+    pub(super) fn new(jobs: Jobs, accounted: Option<Jobs>) -> Self {
+        Self { jobs, accounted }
+    }
+
+    /// slurmctld's jobs, then accounting's that slurmctld no longer knows.
+    pub(super) fn read(self) -> Result<Vec<Job>> {
+        let mut jobs = self.jobs.read()?;
+        if let Some(accounted) = self.accounted {
+            let known: std::collections::HashSet<String> = jobs.iter().map(|j| j.id.clone()).collect();
+            jobs.extend(accounted.read()?.into_iter().filter(|j| !known.contains(&j.id)));
+        }
+        Ok(jobs)
+    }
+}
+
+impl<'de> Deserialize<'de> for Listing {
+    /// One answer, as a listing without a window (for recorded or fuzzed bytes).
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(Self::new(Jobs::deserialize(deserializer)?, None))
+    }
+}
+
 impl Jobs {
+    /// The job `id` among those it holds (an array's tasks share an
+    /// accounting answer); the first where `id` is not one of them.
+    pub(super) fn read_one(self, id: &str) -> Result<Option<Job>> {
+        let mut jobs = self.read()?;
+        let at = jobs.iter().position(|j| j.id == id).unwrap_or(0);
+        Ok((!jobs.is_empty()).then(|| jobs.swap_remove(at)))
+    }
+
     /// The jobs it holds, or the error its `errors` report.
     pub(super) fn read(self) -> Result<Vec<Job>> {
         Ok(match self {
@@ -47,25 +101,30 @@ impl Jobs {
                 check(answer.errors.iter().flat_map(|e| e.0.iter()).map(v0_0_42::reported))?;
                 answer.jobs.into_iter().flat_map(|j| j.0).map(v0_0_42::to_job).collect()
             }
+            Jobs::AccountingV0038(answer) => {
+                // 22.05 says an empty answer as error 9003, "Nothing found with query".
+                let errors = answer.errors.iter().filter(|e| e.error_number != Some(NOTHING_FOUND));
+                check(errors.map(v0_0_38::reported_by_accounting))?;
+                answer.jobs.into_iter().map(v0_0_38::accounted_to_job).collect()
+            }
+            Jobs::AccountingV0042(answer) => {
+                check(answer.errors.iter().flat_map(|e| e.0.iter()).map(v0_0_42::reported))?;
+                answer.jobs.into_iter().flat_map(|j| j.0).map(v0_0_42::accounted_to_job).collect()
+            }
         })
     }
 
-    /// Each job with its comment (where a submit leaves its mark).
+    /// Each job with its comment (where a submit leaves its mark; accounting
+    /// keeps it only where slurm.conf says `AccountingStoreFlags=job_comment`).
     pub(super) fn with_comments(self) -> Vec<(Job, String)> {
+        fn paired<T>(records: impl IntoIterator<Item = T>, comment: fn(&T) -> Option<String>, to_job: fn(T) -> Job) -> Vec<(Job, String)> {
+            records.into_iter().map(|r| (comment(&r).unwrap_or_default(), r)).map(|(c, r)| (to_job(r), c)).collect()
+        }
         match self {
-            Jobs::V0038(answer) => answer
-                .jobs
-                .into_iter()
-                .map(|j| (j.comment.clone().unwrap_or_default(), j))
-                .map(|(c, j)| (v0_0_38::to_job(j), c))
-                .collect(),
-            Jobs::V0042(answer) => answer
-                .jobs
-                .into_iter()
-                .flat_map(|jobs| jobs.0)
-                .map(|j| (j.comment.clone().unwrap_or_default(), j))
-                .map(|(c, j)| (v0_0_42::to_job(j), c))
-                .collect(),
+            Jobs::V0038(answer) => paired(answer.jobs, |j| j.comment.clone(), v0_0_38::to_job),
+            Jobs::V0042(answer) => paired(answer.jobs.into_iter().flat_map(|j| j.0), |j| j.comment.clone(), v0_0_42::to_job),
+            Jobs::AccountingV0038(answer) => paired(answer.jobs, |j| j.comment.as_ref()?.job.clone(), v0_0_38::accounted_to_job),
+            Jobs::AccountingV0042(answer) => paired(answer.jobs.into_iter().flat_map(|j| j.0), |j| j.comment.as_ref()?.job.clone(), v0_0_42::accounted_to_job),
         }
     }
 }

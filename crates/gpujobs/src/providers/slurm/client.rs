@@ -4,6 +4,7 @@
 //! matches on a version's [`Family`].
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use gpujobs_runtime::{ClientState, Endpoint, GeneratedClient};
 
@@ -16,9 +17,19 @@ use crate::error::{Error, Result};
 use crate::job::Job;
 use crate::submit::SubmitRequest;
 
-/// Job ids asked for in one `jobs/state` request: a URL of about 7 KB
-/// (`job_id=N&` each), which slurmrestd 24.11 and 26.05 take.
-const STATES_PER_REQUEST: usize = 500;
+/// Job ids asked for in one `jobs/state` or accounting request: a URL of
+/// about 7 KB (`job_id=N&` each), which slurmrestd 24.11 and 26.05 take.
+const IDS_PER_REQUEST: usize = 500;
+
+/// Whether the server has accounting: not known yet (0), yes, no.
+const SERVED: u8 = 1;
+const NOT_SERVED: u8 = 2;
+
+/// How far back an accounting window reaches beyond the one asked: slurmrestd
+/// reads its `start_time` as the server's local time, whose offset from UTC
+/// the client does not know (never more than 14 h); the answer is filtered to
+/// the exact window after.
+const WINDOW_MARGIN: chrono::TimeDelta = chrono::TimeDelta::hours(24);
 
 /// The generated clients of every version, and the version chosen for this
 /// server (asked once, kept for the client's life).
@@ -29,6 +40,8 @@ pub struct SlurmClient {
     chosen: Arc<tokio::sync::OnceCell<ApiVersion>>,
     /// The version the user pinned.
     pinned: Option<ApiVersion>,
+    /// Whether the server serves accounting (`UNKNOWN`, `SERVED`, `NOT_SERVED`).
+    accounting: Arc<AtomicU8>,
     credentials: Arc<Credentials>,
 }
 
@@ -73,6 +86,7 @@ impl GeneratedClient for SlurmClient {
             v0_0_42: gpujobs_slurm::v0_0_42::Client::with_state(base_url, http, v0_0_42),
             chosen: Arc::default(),
             pinned: None,
+            accounting: Arc::default(),
             credentials: Arc::default(),
         }
     }
@@ -141,6 +155,8 @@ impl SlurmProvider {
             )
         })?;
         tracing::info!(target: "gpujobs", release = %release, served = %served.versions.join(","), "slurm: speaking API {chosen}");
+        let accounting = served.accounting.iter().any(|v| v == chosen.as_str());
+        self.learned_accounting(accounting);
         Ok(chosen)
     }
 
@@ -204,6 +220,101 @@ impl SlurmProvider {
             .ok_or_else(|| reported(&errors).unwrap_or_else(|| Error::bad_answer(KIND, "the submit's answer holds no job id")))
     }
 
+    /// Records what the server said of its accounting, once; saying so with
+    /// `-v` when it has none.
+    fn learned_accounting(&self, served: bool) {
+        let state = if served { SERVED } else { NOT_SERVED };
+        let was = self.client().accounting.swap(state, Ordering::Relaxed);
+        if !served && was != NOT_SERVED {
+            tracing::info!(target: "gpujobs", "slurm: no accounting at /slurmdb: ended jobs are known for MinJobAge only");
+        }
+    }
+
+    /// An accounting answer, or `None` where the server has no accounting
+    /// (learned from its `/openapi/v3`, or from the plain-text 404 of a path it
+    /// does not serve, then not asked again).
+    async fn accounted(&self, ask: impl std::future::Future<Output = Result<Jobs>>) -> Result<Option<Jobs>> {
+        if self.client().accounting.load(Ordering::Relaxed) == NOT_SERVED {
+            return Ok(None);
+        }
+        match ask.await {
+            Ok(answer) => {
+                self.learned_accounting(true);
+                Ok(Some(answer))
+            }
+            // The path is not served: slurmrestd runs without openapi/slurmdbd.
+            Err(Error::Config { .. }) => {
+                self.learned_accounting(false);
+                Ok(None)
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// One job's record in accounting (an array's id: its tasks), or `None`
+    /// without accounting.
+    pub(super) async fn fetch_accounted_job(&self, id: &str) -> Result<Option<Jobs>> {
+        let (client, version) = (self.client(), self.api_version().await?);
+        let ask = async {
+            let answer = match version.family() {
+                Family::V0038 => Jobs::AccountingV0038(self.send(|| client.v0_0_38.get_accounting_job(id)).await?),
+                Family::DataParser => Jobs::AccountingV0042(self.send(|| client.v0_0_42.get_accounting_job(version.as_str(), id)).await?),
+            };
+            tracing::info!(target: "gpujobs", "slurm: job {} read from accounting (/slurmdb/{version}/job)", crate::text::shorten(id));
+            Ok(answer)
+        };
+        self.accounted(ask).await
+    }
+
+    /// The accounting records of `ids` (one request per 500), or `None`
+    /// without accounting. v0.0.38 reads the ids as one comma-separated list,
+    /// later versions repeated (MEASURED; `specs/slurm/*/overlay.yaml`).
+    pub(super) async fn fetch_accounted_jobs(&self, ids: &[String]) -> Result<Option<Vec<Job>>> {
+        let (client, version) = (self.client(), self.api_version().await?);
+        let mut found = Vec::new();
+        for chunk in ids.chunks(IDS_PER_REQUEST) {
+            let ask = async {
+                Ok(match version.family() {
+                    Family::V0038 => {
+                        let steps = chunk.join(",");
+                        let call = || client.v0_0_38.list_accounting_jobs(None, None, Some(true), None, None, Some(&steps));
+                        Jobs::AccountingV0038(self.send(call).await?)
+                    }
+                    Family::DataParser => {
+                        let steps = chunk.to_vec();
+                        let call = || client.v0_0_42.list_accounting_jobs(version.as_str(), None, None, Some("true"), None, None, Some(&steps), None);
+                        Jobs::AccountingV0042(self.send(call).await?)
+                    }
+                })
+            };
+            match self.accounted(ask).await? {
+                Some(answer) => found.extend(answer.read()?),
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(found))
+    }
+
+    /// Every job accounting holds that was running at or after `since` (those
+    /// that ended then included), or `None` without accounting.
+    pub(super) async fn fetch_accounted_since(&self, since: chrono::DateTime<chrono::Utc>) -> Result<Option<Jobs>> {
+        let (client, version) = (self.client(), self.api_version().await?);
+        let start = (since - WINDOW_MARGIN).format("%Y-%m-%dT%H:%M:%S").to_string();
+        let ask = async {
+            Ok(match version.family() {
+                Family::V0038 => {
+                    let call = || client.v0_0_38.list_accounting_jobs(None, None, Some(true), Some(&start), None, None);
+                    Jobs::AccountingV0038(self.send(call).await?)
+                }
+                Family::DataParser => {
+                    let call = || client.v0_0_42.list_accounting_jobs(version.as_str(), None, None, Some("true"), Some(&start), None, None, None);
+                    Jobs::AccountingV0042(self.send(call).await?)
+                }
+            })
+        };
+        self.accounted(ask).await
+    }
+
     /// Brief records (id and state) of those of `ids` slurmctld knows, through
     /// `jobs/state` (v0.0.42 on: slurmrestd 24.11 and later), 500 ids a request.
     pub(super) async fn states(&self, ids: &[String]) -> Result<Vec<Job>> {
@@ -212,7 +323,7 @@ impl SlurmProvider {
             return Err(Error::unsupported(KIND, crate::error::Operation::Statuses));
         }
         let mut brief = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(STATES_PER_REQUEST) {
+        for chunk in ids.chunks(IDS_PER_REQUEST) {
             let chunk = chunk.to_vec();
             let answer = self.send(|| self.client().v0_0_42.list_job_states(version.as_str(), Some(&chunk))).await?;
             check(answer.errors.iter().flat_map(|e| e.0.iter()).map(v0_0_42::reported))?;

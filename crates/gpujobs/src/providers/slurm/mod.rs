@@ -36,7 +36,7 @@ mod v0_0_38;
 mod v0_0_42;
 pub mod version;
 
-pub use self::answers::Jobs;
+pub use self::answers::{Jobs, Listing};
 pub use self::client::SlurmClient;
 pub use self::options::SlurmOptions;
 pub use self::record::Record;
@@ -80,6 +80,7 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
         submit: true,
         idempotent_submit: true,
         statuses: true,
+        records: true,
         ..Capabilities::GET_LIST_CANCEL
     },
     submit: SubmitFields::of(&[Id, Name, Env, WorkingDir, Cpus, Gpus, MemoryBytes]),
@@ -98,8 +99,9 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
 #[async_trait]
 impl Api for SlurmApi {
     type JobAnswer = Jobs;
-    type PageAnswer = Jobs;
-    type Cursor = ();
+    type PageAnswer = Listing;
+    /// The window over ended jobs asked for: one page holds every job.
+    type Cursor = Option<chrono::DateTime<chrono::Utc>>;
     type Client = SlurmClient;
     const DESCRIPTOR: &'static Descriptor = &DESCRIPTOR;
 
@@ -121,21 +123,45 @@ impl Api for SlurmApi {
         errors::answer_error(status, body)
     }
 
+    /// slurmctld's record; once slurmctld has forgotten the job (`MinJobAge`
+    /// after it ended), accounting's, where the server has it.
     async fn fetch_job(p: &SlurmProvider, id: &str) -> Result<Jobs> {
-        p.fetch_job(id).await
+        match p.fetch_job(id).await {
+            Err(forgotten @ Error::NotFound { .. }) => match p.fetch_accounted_job(id).await? {
+                Some(accounted) => Ok(accounted),
+                None => Err(forgotten),
+            },
+            answer => answer,
+        }
     }
 
-    async fn fetch_page(p: &SlurmProvider, (): &(), _: Option<u32>) -> Result<Jobs> {
-        p.fetch_all().await
+    async fn fetch_page(p: &SlurmProvider, since: &Self::Cursor, _: Option<u32>) -> Result<Listing> {
+        let jobs = p.fetch_all().await?;
+        let accounted = match since {
+            Some(since) => p.fetch_accounted_since(*since).await?,
+            None => None,
+        };
+        Ok(Listing::new(jobs, accounted))
+    }
+
+    fn first_cursor(options: &crate::paging::ListOptions) -> Self::Cursor {
+        options.ended_since
     }
 
     fn read_job(answer: Jobs, id: &str) -> Result<Job> {
-        let found = answer.read()?.into_iter().next();
+        let found = answer.read_one(id)?;
         found.ok_or_else(|| Error::not_found(KIND, format!("no job {id}")))
     }
 
-    fn read_page(answer: Jobs, (): ()) -> Result<Page<()>> {
-        only_page(answer.read()?, |job| job)
+    fn read_page(answer: Listing, _: Self::Cursor) -> Result<Page<Self::Cursor>> {
+        let (jobs, _) = only_page(answer.read()?, |job| job)?;
+        Ok((jobs, None))
+    }
+
+    /// From accounting, where the server has it: one request per 500 ids.
+    async fn records(p: &SlurmProvider, ids: &[String]) -> Result<Vec<Job>> {
+        let found = p.fetch_accounted_jobs(ids).await?;
+        found.ok_or_else(|| Error::unsupported(KIND, crate::error::Operation::Records))
     }
 
     async fn statuses(p: &SlurmProvider, ids: &[String]) -> Result<Vec<Job>> {

@@ -2,6 +2,7 @@
 //! state and its flags.
 
 use crate::job::JobStatus;
+use crate::outcome::Cause;
 
 /// Every job state Slurm shows: its base states, and the flags that take
 /// their place when set (Slurm's own `job_state_string()` order, which v0.0.38
@@ -30,6 +31,23 @@ pub(super) static STATUSES: [(&str, JobStatus); 23] = [
     ("BOOT_FAIL", JobStatus::Failed),
     ("DEADLINE", JobStatus::Failed),
     ("OUT_OF_MEMORY", JobStatus::Failed),
+];
+
+/// Why a job in each of Slurm's ending states did not succeed (`job_state`
+/// in slurmctld's record, `state.current` in accounting's; DOCUMENTED:
+/// slurm.schedmd.com/job_state_codes.html, and `specs/causes.md`). A
+/// COMPLETED job that a signal ended is failed by its own command.
+pub(super) static CAUSES: [(&str, Cause); 10] = [
+    ("FAILED", Cause::ExitCode),
+    ("COMPLETED", Cause::ExitCode),
+    ("TIMEOUT", Cause::TimeLimit),
+    ("OUT_OF_MEMORY", Cause::OutOfMemory),
+    ("NODE_FAIL", Cause::NodeFailure),
+    ("BOOT_FAIL", Cause::NodeFailure),
+    ("PREEMPTED", Cause::Preempted),
+    ("DEADLINE", Cause::Deadline),
+    ("CANCELLED", Cause::Canceled),
+    ("REVOKED", Cause::Canceled),
 ];
 
 /// The flags that Slurm shows instead of the base state, in its order of

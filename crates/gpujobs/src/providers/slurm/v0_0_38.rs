@@ -4,12 +4,13 @@
 //! `exit_code` is the raw wait status (`exit 3` is 768, a signal its number).
 
 use async_trait::async_trait;
-use gpujobs_slurm::v0_0_38::types::{V0038Answer, V0038Error, V0038JobResponseProperties, V0038JobSubmission};
+use gpujobs_slurm::v0_0_38::types::{Dbv0038Error, Dbv0038Job, V0038Answer, V0038Error, V0038JobResponseProperties, V0038JobSubmission};
 use serde_json::{Map, Value, json};
 
 use super::body::{environment, script, whole};
 use super::errors::Reported;
-use super::record::{Fields, Record};
+use super::record::{Fields, Record, allocated, elapsed, tres_entries};
+use crate::outcome::Usage;
 use super::{KIND, SlurmOptions};
 use crate::error::{Error, Result};
 use crate::field::SubmitField;
@@ -42,6 +43,16 @@ pub(super) fn reported(error: &V0038Error) -> Reported {
     }
 }
 
+/// An accounting answer's error entry, as every version reads it.
+pub(super) fn reported_by_accounting(error: &Dbv0038Error) -> Reported {
+    Reported {
+        error_number: error.error_number,
+        error_code: None,
+        error: error.error.clone(),
+        description: error.description.clone(),
+    }
+}
+
 /// Slurm's job as a [`Job`].
 pub(super) fn to_job(raw: V0038JobResponseProperties) -> Job {
     let (exit_code, signal) = raw.exit_code.map_or((None, None), wait_status);
@@ -55,8 +66,46 @@ pub(super) fn to_job(raw: V0038JobResponseProperties) -> Job {
         ended: raw.end_time,
         exit_code,
         signal: signal.map(|number| (number, None)),
+        usage: usage(raw.tres_alloc_str.as_deref(), raw.nodes.as_deref()),
+        canceled_by: None,
     }
     .into_job(Record::V0038(raw))
+}
+
+/// What a slurmctld record says the job was given (its nodes once it ran).
+fn usage(tres: Option<&str>, nodes: Option<&str>) -> Usage {
+    let mut usage = allocated(tres_entries(tres.unwrap_or_default()));
+    usage.nodes = nodes.filter(|n| !n.is_empty()).map(str::to_owned);
+    usage
+}
+
+/// Accounting's record (dbv0.0.38) as a [`Job`]. 22.05's slurmrestd sends a
+/// failed job's exit code as 0 and `SUCCESS` (sacct says the right one,
+/// MEASURED): a failed job's zero exit code is left out as unknown.
+pub(super) fn accounted_to_job(raw: Dbv0038Job) -> Job {
+    let state = raw.state.as_ref().and_then(|s| s.current.clone()).unwrap_or_default();
+    let exit = raw.exit_code.as_ref();
+    let signal = exit.and_then(|e| e.signal.as_ref()).and_then(|s| Some((s.signal_id?, s.name.clone().filter(|n| !n.is_empty()))));
+    let code = exit.and_then(|e| e.return_code).filter(|code| *code != 0 || state == "COMPLETED");
+    let time = raw.time.as_ref();
+    let tres = raw.tres.as_ref().and_then(|t| t.allocated.as_ref());
+    let mut usage = allocated(tres.into_iter().flat_map(|list| list.0.iter()).map(|t| (t.type_.as_deref().unwrap_or_default(), t.name.as_deref(), t.count)));
+    usage.elapsed = elapsed(time.and_then(|t| t.elapsed)).filter(|_| time.and_then(|t| t.start).is_some_and(|s| s > 0));
+    usage.nodes = raw.nodes.clone().filter(|n| !n.is_empty() && n != "None assigned");
+    Fields {
+        id: raw.job_id,
+        name: raw.name.clone(),
+        state,
+        reason: raw.state.as_ref().and_then(|s| s.reason.clone()),
+        submitted: time.and_then(|t| t.submission),
+        started: time.and_then(|t| t.start),
+        ended: time.and_then(|t| t.end),
+        exit_code: code,
+        signal,
+        usage,
+        canceled_by: raw.kill_request_user.clone(),
+    }
+    .into_job(Record::AccountingV0038(raw))
 }
 
 /// The submit body: the script at the top, the job's fields beside it.

@@ -6,14 +6,15 @@
 //! return_code, signal: {id, name}}`; the environment is a list of `K=V`.
 
 use gpujobs_slurm::v0_0_42::types::{
-    V0042JobInfo, V0042JobStateRespJob, V0042JobSubmitReq, V0042OpenapiError, V0042Uint16NoValStruct, V0042Uint32NoValStruct,
+    V0042Job, V0042JobInfo, V0042JobStateRespJob, V0042ProcessExitCodeVerbose, V0042JobSubmitReq, V0042OpenapiError, V0042Uint16NoValStruct, V0042Uint32NoValStruct,
     V0042Uint64NoValStruct,
 };
 use serde_json::{Value, json};
 
 use super::body::{environment, script, whole};
 use super::errors::Reported;
-use super::record::{Fields, Record};
+use super::record::{Fields, Record, allocated, elapsed, tres_entries};
+use crate::outcome::Usage;
 use super::states::shown_state;
 use super::{KIND, SlurmOptions};
 use crate::error::{Error, Result};
@@ -58,15 +59,18 @@ pub(super) fn reported(error: &V0042OpenapiError) -> Reported {
     }
 }
 
+/// An exit record's signal: its number and name.
+fn signal(exit: Option<&V0042ProcessExitCodeVerbose>) -> Option<(i64, Option<String>)> {
+    let signal = exit?.signal.as_ref()?;
+    Some((number(&signal.id)?, signal.name.clone().filter(|n| !n.is_empty())))
+}
+
 /// Slurm's job as a [`Job`].
 pub(super) fn to_job(raw: V0042JobInfo) -> Job {
     let states: Vec<String> = raw.job_state.clone().map(Vec::from).unwrap_or_default();
     let exit = raw.exit_code.as_ref();
-    let signal = exit.and_then(|e| e.signal.as_ref());
-    let signal = signal.and_then(|s| {
-        let name = s.name.clone().filter(|n| !n.is_empty());
-        Some((number(&s.id)?, name))
-    });
+    let mut usage = allocated(tres_entries(raw.tres_alloc_str.as_deref().unwrap_or_default()));
+    usage.nodes = raw.nodes.clone().filter(|n| !n.is_empty());
     Fields {
         id: raw.job_id,
         name: raw.name.clone(),
@@ -76,9 +80,36 @@ pub(super) fn to_job(raw: V0042JobInfo) -> Job {
         started: number(&raw.start_time),
         ended: number(&raw.end_time),
         exit_code: exit.and_then(|e| number(&e.return_code)),
-        signal,
+        signal: signal(exit),
+        usage,
+        canceled_by: None,
     }
     .into_job(Record::V0042(raw))
+}
+
+/// Accounting's record as a [`Job`].
+pub(super) fn accounted_to_job(raw: V0042Job) -> Job {
+    let state = raw.state.as_ref().and_then(|s| s.current.clone()).map(Vec::from).unwrap_or_default();
+    let exit = raw.exit_code.as_ref();
+    let time = raw.time.as_ref();
+    let tres = raw.tres.as_ref().and_then(|t| t.allocated.as_ref());
+    let mut usage: Usage = allocated(tres.into_iter().flat_map(|list| list.0.iter()).map(|t| (t.type_.as_deref().unwrap_or_default(), t.name.as_deref(), t.count)));
+    usage.elapsed = elapsed(time.and_then(|t| t.elapsed)).filter(|_| time.and_then(|t| t.start).is_some_and(|s| s > 0));
+    usage.nodes = raw.nodes.clone().filter(|n| !n.is_empty() && n != "None assigned");
+    Fields {
+        id: raw.job_id,
+        name: raw.name.clone(),
+        state: shown_state(&state),
+        reason: raw.state.as_ref().and_then(|s| s.reason.clone()),
+        submitted: time.and_then(|t| t.submission),
+        started: time.and_then(|t| t.start),
+        ended: time.and_then(|t| t.end),
+        exit_code: exit.and_then(|e| number(&e.return_code)),
+        signal: signal(exit),
+        usage,
+        canceled_by: raw.kill_request_user.clone(),
+    }
+    .into_job(Record::AccountingV0042(raw))
 }
 
 /// One entry of a `jobs/state` answer as a brief [`Job`]: id and status only.

@@ -97,6 +97,9 @@ pub struct Served {
     pub release: Option<String>,
     /// The versions with a `/slurm/<version>/job/{job_id}` endpoint, as named there.
     pub versions: Vec<String>,
+    /// The versions whose accounting it serves (`/slurmdb/<version>/job/{job_id}`:
+    /// slurmrestd loads `openapi/slurmdbd` or `dbv0.0.38`, with slurmdbd behind it).
+    pub accounting: Vec<String>,
 }
 
 impl Served {
@@ -104,19 +107,23 @@ impl Served {
     /// (the rest, most of its 0.9 MB, is skipped unparsed).
     pub fn read(document: &[u8]) -> serde_json::Result<Self> {
         let document: Document = serde_json::from_slice(document)?;
-        let mut versions: Vec<String> = document
-            .paths
-            .0
-            .iter()
-            .filter_map(|path| path.strip_prefix("/slurm/")?.strip_suffix("/job/{job_id}"))
-            .filter(|version| !version.contains('/'))
-            .map(str::to_owned)
-            .collect();
-        versions.sort_by_key(|v| std::cmp::Reverse(numbers(v)));
-        versions.dedup();
+        let with = |prefix: &str| {
+            let mut versions: Vec<String> = document
+                .paths
+                .0
+                .iter()
+                .filter_map(|path| path.strip_prefix(prefix)?.strip_suffix("/job/{job_id}"))
+                .filter(|version| !version.contains('/'))
+                .map(str::to_owned)
+                .collect();
+            versions.sort_by_key(|v| std::cmp::Reverse(numbers(v)));
+            versions.dedup();
+            versions
+        };
         Ok(Self {
+            versions: with("/slurm/"),
+            accounting: with("/slurmdb/"),
             release: document.info.and_then(|i| i.version),
-            versions,
         })
     }
 
@@ -194,8 +201,9 @@ mod tests {
         assert_eq!(newer.choose(), ApiVersion::parse("v0.0.43"));
         assert_eq!(served(&["/slurm/v0.0.38/job/{job_id}", "/slurm/v0.0.37/job/{job_id}"]).choose(), Some(ApiVersion::V0_0_38));
         // Only job endpoints count: a slurmdbd-only server speaks no job API.
-        let none = served(&["/slurmdb/v0.0.42/jobs/", "/slurm/v0.0.37/job/{job_id}"]);
+        let none = served(&["/slurmdb/v0.0.42/job/{job_id}", "/slurm/v0.0.37/job/{job_id}"]);
         assert_eq!((none.choose(), none.versions), (None, vec!["v0.0.37".to_owned()]));
+        assert_eq!(none.accounting, ["v0.0.42"], "accounting is read apart");
     }
 
     #[test]
