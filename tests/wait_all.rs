@@ -235,13 +235,15 @@ async fn a_paging_provider_is_listed_page_by_page_and_a_cancel_is_an_end() {
 /// 200 Slurm jobs ending over an hour, as in the Ray test above; every 7th fails.
 async fn slurm_sweep(
     release: gpujobs_sandbox::SlurmRelease,
+    accounting: bool,
 ) -> (Sandbox, Vec<String>, ManualClock) {
     let clock = ManualClock::at(SystemTime::now());
     let config = SandboxConfig::default()
         .empty()
         .timing(hour_long())
         .clock(Arc::new(clock.clone()))
-        .slurm_release(release);
+        .slurm_release(release)
+        .slurm_accounting(accounting);
     let sandbox = Sandbox::start(config).await.unwrap();
     let ids = (0..200u64)
         .map(|n| {
@@ -274,9 +276,23 @@ fn check_sweep(ids: &[String], ends: &BTreeMap<String, (gpujobs::Result<Job>, Sy
     }
 }
 
+/// What a Slurm sweep cost: (job-state requests, gets of one job, accounting
+/// requests, listings, polls).
+fn slurm_cost(sandbox: &Sandbox, clock: &ManualClock) -> (usize, usize, usize, usize, usize) {
+    let all = sandbox.requests();
+    let count = |f: &dyn Fn(&str) -> bool| all.iter().filter(|r| f(&r.path)).count();
+    (
+        count(&|p| p.contains("/jobs/state/")),
+        count(&|p| p.starts_with("/slurm/") && p.contains("/job/")),
+        count(&|p| p.starts_with("/slurmdb/")),
+        count(&|p| p.starts_with("/slurm/") && p.ends_with("/jobs/")),
+        clock.sleeps().len() + 1,
+    )
+}
+
 #[tokio::test]
-async fn slurm_jobs_are_polled_through_their_states_and_read_whole_once_ended() {
-    let (sandbox, ids, clock) = slurm_sweep(gpujobs_sandbox::SlurmRelease::V24_11).await;
+async fn slurm_jobs_are_polled_through_their_states_and_read_whole_from_accounting() {
+    let (sandbox, ids, clock) = slurm_sweep(gpujobs_sandbox::SlurmRelease::V24_11, true).await;
     let provider = sandbox.provider(ProviderKind::Slurm).unwrap();
     let ends = wait_all(
         &provider,
@@ -286,27 +302,48 @@ async fn slurm_jobs_are_polled_through_their_states_and_read_whole_once_ended() 
     )
     .await;
     check_sweep(&ids, &ends);
+    let (states, gets, accounting, listings, polls) = slurm_cost(&sandbox, &clock);
+    // One request of states a poll (200 ids fit in one), and the records of the
+    // jobs that ended since in one accounting request: no get a job.
+    assert_eq!(states, polls, "{states} state requests in {polls} polls");
+    assert_eq!(gets, 0, "no get a job: their records come from accounting");
+    assert!(
+        accounting <= polls,
+        "{accounting} accounting requests in {polls} polls"
+    );
+    assert_eq!(listings, 0, "never the whole records of every job");
+}
 
-    let all = sandbox.requests();
-    let states = all
-        .iter()
-        .filter(|r| r.path.contains("/jobs/state/"))
-        .count();
-    let gets = all.iter().filter(|r| r.path.contains("/job/")).count();
-    let listings = all.iter().filter(|r| r.path.ends_with("/jobs/")).count();
-    let polls = clock.sleeps().len() + 1;
-    // One request of states a poll (200 ids fit in one), one get a job for its
-    // final record, nothing else but the version asked once.
+#[tokio::test]
+async fn slurm_jobs_are_polled_through_their_states_and_read_whole_once_ended() {
+    // Without accounting, as before: a get for each job's final record.
+    let (sandbox, ids, clock) = slurm_sweep(gpujobs_sandbox::SlurmRelease::V24_11, false).await;
+    let provider = sandbox.provider(ProviderKind::Slurm).unwrap();
+    let ends = wait_all(
+        &provider,
+        &ids,
+        &options(&clock, Duration::from_secs(7200)),
+        &clock,
+    )
+    .await;
+    check_sweep(&ids, &ends);
+    let (states, gets, accounting, listings, polls) = slurm_cost(&sandbox, &clock);
     assert_eq!(states, polls, "{states} state requests in {polls} polls");
     assert_eq!(gets, 200, "a get for each job, once it ended");
-    assert_eq!(listings, 0, "never the whole records of every job");
-    assert!(all.len() <= polls + 200 + 1, "{} requests", all.len());
+    assert_eq!((accounting, listings), (0, 0));
+    assert!(
+        sandbox.requests().len() <= polls + 200 + 1,
+        "{} requests",
+        sandbox.requests().len()
+    );
 }
 
 #[tokio::test]
 async fn slurm_without_job_states_by_id_is_listed_as_before() {
-    // Slurm 22.05 (v0.0.38) has no jobs/state: nothing is asked of it.
-    let (sandbox, ids, clock) = slurm_sweep(gpujobs_sandbox::SlurmRelease::V22_05).await;
+    // Slurm 22.05 (v0.0.38) has no jobs/state: nothing is asked of it. The
+    // listing shows every job slurmctld still knows, so accounting (whose 22.05
+    // exit codes are wrong) is asked of none.
+    let (sandbox, ids, clock) = slurm_sweep(gpujobs_sandbox::SlurmRelease::V22_05, true).await;
     let provider = sandbox.provider(ProviderKind::Slurm).unwrap();
     let ends = wait_all(
         &provider,
@@ -319,4 +356,8 @@ async fn slurm_without_job_states_by_id_is_listed_as_before() {
     let all = sandbox.requests();
     assert!(all.iter().all(|r| !r.path.contains("/jobs/state")));
     assert!(all.iter().any(|r| r.path.ends_with("/jobs")), "listed");
+    assert!(
+        all.iter().all(|r| !r.path.starts_with("/slurmdb/")),
+        "accounting asked of none"
+    );
 }

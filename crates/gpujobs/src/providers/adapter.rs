@@ -255,8 +255,14 @@ impl ApiFns {
     pub(crate) const fn of<A: Api>() -> Self {
         Self {
             connect: |config| Ok(Arc::new(Provider::<A>::from_config(config)?)),
-            decode_job: |bytes| A::read_job(decode::<A, _>(bytes)?, ""),
-            decode_page: |bytes| Ok(A::read_page(decode::<A, _>(bytes)?, A::Cursor::default())?.0),
+            decode_job: |bytes| A::read_job(decode::<A, _>(bytes)?, "").map(finish),
+            decode_page: |bytes| {
+                Ok(A::read_page(decode::<A, _>(bytes)?, A::Cursor::default())?
+                    .0
+                    .into_iter()
+                    .map(finish)
+                    .collect())
+            },
             decode_error: |status, bytes| {
                 let body = String::from_utf8_lossy(bytes);
                 answer_error(A::DESCRIPTOR.kind, status, &body, Answers::of::<A>(), None)

@@ -132,10 +132,14 @@ impl Poller {
         // record is what is reported if that read fails (Slurm may forget
         // a job between the two).
         let mut ended = BTreeMap::new();
+        // Whether the provider said which jobs run (statuses or a listing):
+        // then every job still unseen ended, or was forgotten.
+        let mut answered = false;
         if self.by_status {
             let ids: Vec<String> = unseen.iter().cloned().collect();
             match self.provider.statuses(&ids).await {
                 Ok(brief) => {
+                    answered = true;
                     for job in brief {
                         if !unseen.contains(&job.id) {
                             continue;
@@ -155,7 +159,10 @@ impl Poller {
             }
         } else if self.listing.cheaper_for(unseen.len()) {
             match self.list(&mut unseen).await {
-                Ok(cost) => self.listing = cost,
+                Ok(cost) => {
+                    answered = true;
+                    self.listing = cost;
+                }
                 Err(_) => self.listing = Listing::Unusable,
             }
         }
@@ -163,7 +170,7 @@ impl Poller {
         // whole records many at once, where the provider keeps them (Slurm's
         // accounting). A record still running there (accounting a moment
         // behind) is left to the get below.
-        if self.by_records && !unseen.is_empty() {
+        if self.by_records && answered && !unseen.is_empty() {
             let ids: Vec<String> = unseen.iter().cloned().collect();
             match self.provider.records(&ids).await {
                 Ok(records) => {

@@ -46,7 +46,10 @@ impl Fields {
         let ended = status.is_terminal();
         // While a job runs, end_time is when its time limit would end it: not an end.
         job.finished_at = self.ended.filter(|e| *e > 0 && ended).and_then(from_seconds);
-        job.exit_code = self.exit_code.filter(|_| ended);
+        // An exit code is the job's own: a job its time limit, a cancel or a
+        // node failure ended reads 0 in Slurm's record, which says nothing.
+        let exited = matches!(self.state.as_str(), "COMPLETED" | "FAILED");
+        job.exit_code = self.exit_code.filter(|code| ended && (exited || *code != 0));
         let reason = self.reason.filter(|r| !r.is_empty() && r != "None");
         job.message = reason.clone();
         if status == JobStatus::Failed {
