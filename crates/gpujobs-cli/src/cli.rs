@@ -119,6 +119,10 @@ pub enum Command {
         /// Give up listing after this long in all (exit 3).
         #[arg(long, value_name = "DURATION", value_parser = parse_limit)]
         timeout: Option<Duration>,
+        /// Ended jobs only if they ended within this long (e.g. 6h): Slurm reads them from
+        /// accounting too, where slurmctld has forgotten them.
+        #[arg(long, value_name = "DURATION", value_parser = parse_limit)]
+        since: Option<Duration>,
     },
     /// Cancel jobs (canceling a job that already ended reports that and succeeds; several
     /// at once, a few requests at a time, each result reported).

@@ -101,6 +101,7 @@ fn list_options(
     status: Option<Vec<String>>,
     limit: Option<usize>,
     page_size: Option<u32>,
+    since: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<ListOptions> {
     let mut options = ListOptions::default();
     for name in status.unwrap_or_default() {
@@ -111,7 +112,30 @@ fn list_options(
     }
     options.limit = limit;
     options.page_size = page_size;
+    options.ended_since = since.map(ended_since).transpose()?;
     Ok(options)
+}
+
+/// `list`'s `since`: an aware `datetime`, or how long ago (a `timedelta` or seconds).
+fn ended_since(since: &Bound<'_, PyAny>) -> PyResult<chrono::DateTime<chrono::Utc>> {
+    if let Ok(at) = since.extract::<chrono::DateTime<chrono::Utc>>() {
+        return Ok(at);
+    }
+    let ago = match since.extract::<std::time::Duration>() {
+        Ok(ago) => ago,
+        Err(_) => request::seconds(
+            "since",
+            since.extract().map_err(|_| {
+                pyo3::exceptions::PyTypeError::new_err(
+                    "`since` takes an aware datetime, a timedelta or seconds",
+                )
+            })?,
+        )?,
+    };
+    let ago = chrono::TimeDelta::from_std(ago).unwrap_or(chrono::TimeDelta::MAX);
+    Ok(chrono::Utc::now()
+        .checked_sub_signed(ago)
+        .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC))
 }
 
 /// Declares a client class: its constructor, `from_env`, and each method,
@@ -196,17 +220,20 @@ macro_rules! client_class {
             }
 
             /// Jobs, lazily, page by page: a `Stream` of `Job`s (iterate it, sync or async,
-            /// or `collect()` it). `status`: one status or a list of them.
-            #[pyo3(signature = (*, status=None, limit=None, page_size=None))]
+            /// or `collect()` it). `status`: one status or a list of them; `since`: ended
+            /// jobs only if they ended since (an aware datetime, or a timedelta or seconds
+            /// ago; Slurm reads them from accounting too).
+            #[pyo3(signature = (*, status=None, limit=None, page_size=None, since=None))]
             fn list(
                 &self,
                 status: Option<&Bound<'_, PyAny>>,
                 limit: Option<usize>,
                 page_size: Option<u32>,
+                since: Option<&Bound<'_, PyAny>>,
             ) -> PyResult<Stream> {
                 Ok(self
                     .ops
-                    .list(list_options(statuses(status)?, limit, page_size)?))
+                    .list(list_options(statuses(status)?, limit, page_size, since)?))
             }
 
             /// What a job prints, as it prints it, until it ends: a `Stream` of `str`.

@@ -11,6 +11,9 @@ use pyo3::types::PyType;
 /// `gpujobs.models.JobStatus`, looked up once.
 static JOB_STATUS: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
+/// `gpujobs.models.Cause`, likewise.
+static CAUSE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
 /// `status` as a `gpujobs.JobStatus`.
 pub fn status<'py>(py: Python<'py>, status: &gpujobs::JobStatus) -> PyResult<Bound<'py, PyAny>> {
     JOB_STATUS
@@ -94,6 +97,31 @@ impl Job {
     #[getter]
     fn message(&self) -> Option<&str> {
         self.0.message.as_deref()
+    }
+
+    /// Why it did not succeed, once it ended without succeeding: a `Cause`.
+    #[getter]
+    fn cause<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let Some(cause) = self.0.cause else {
+            return Ok(None);
+        };
+        Ok(Some(
+            CAUSE
+                .import(py, "gpujobs.models", "Cause")?
+                .call1((cause.as_str(),))?,
+        ))
+    }
+
+    /// What it was given and how long it ran, where the provider says: a dict
+    /// (`elapsed_seconds`, `cpus`, `memory_bytes`, `gpus`, `nodes`), or `None`.
+    #[getter]
+    fn usage<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let Some(usage) = &self.0.usage else {
+            return Ok(None);
+        };
+        let text = serde_json::to_string(usage)
+            .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+        Ok(Some(py.import("json")?.call_method1("loads", (text,))?))
     }
 
     /// Where the job's log can be fetched, if the provider gives a URL.

@@ -33,15 +33,21 @@ impl Sandbox {
 impl Sandbox {
     /// Starts a sandbox on a free loopback port. `pace`: `"fast"` (jobs end in
     /// about 0.3 s) or `"demo"` (about 25 s); `empty`: no sample jobs;
-    /// `slurm_release`: `"22.05"`, `"24.11"` or `"26.05"`.
+    /// `slurm_release`: `"22.05"`, `"24.11"` or `"26.05"`; `slurm_min_job_age`:
+    /// seconds after its end that Slurm forgets a job (then only accounting
+    /// knows it); `slurm_accounting`: whether Slurm has accounting.
     #[new]
-    #[pyo3(signature = (*, pace="fast", empty=false, seed=None, slurm_release=None))]
+    #[pyo3(signature = (*, pace="fast", empty=false, seed=None, slurm_release=None,
+        slurm_min_job_age=None, slurm_accounting=true))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         pace: &str,
         empty: bool,
         seed: Option<u64>,
         slurm_release: Option<&str>,
+        slurm_min_job_age: Option<f64>,
+        slurm_accounting: bool,
     ) -> PyResult<Self> {
         let timing = match pace {
             "fast" => Timing::fast(),
@@ -59,6 +65,10 @@ impl Sandbox {
         if let Some(seed) = seed {
             config = config.seed(seed);
         }
+        if let Some(age) = slurm_min_job_age {
+            config = config.slurm_min_job_age(seconds("slurm_min_job_age", age)?);
+        }
+        config = config.slurm_accounting(slurm_accounting);
         if let Some(release) = slurm_release {
             let release: SlurmRelease = release
                 .parse()

@@ -240,3 +240,33 @@ def test_an_exception_carries_the_providers_own_words(sb):
     error = caught.value
     assert error.provider_message and error.provider_message in str(error)
     assert not error.provider_message.startswith("ray:")
+
+
+def test_a_job_slurm_forgot_is_read_from_accounting_with_its_cause_and_usage():
+    from gpujobs.testing import sandbox
+
+    with sandbox(empty=True, slurm_min_job_age=0.2) as sb:
+        client = sb.client("slurm")
+        job = client.submit("python bad.py; exit 3", working_dir="/tmp")
+        ended = client.wait(job.id, timeout=30, interval=0.05, max_interval=0.2)
+        time.sleep(0.5)  # past MinJobAge: slurmctld forgets it
+        again = client.get(job.id)
+        assert (again.status, again.exit_code, again.cause) == (JobStatus.FAILED, 3, gpujobs.Cause.EXIT_CODE)
+        assert again.cause == "exit_code" and not again.cause.is_infrastructure()
+        assert again.usage["cpus"] == 1 and again.usage["nodes"] == "sandbox-node", again.usage
+        assert ended.cause is gpujobs.Cause.EXIT_CODE
+        assert [j.id for j in client.list()] == [], "slurmctld alone knows none"
+        assert [j.id for j in client.list(since=3600)] == [job.id]
+        assert [j.id for j in client.list(since=datetime.timedelta(hours=1))] == [job.id]
+
+
+def test_without_accounting_a_forgotten_job_is_not_found():
+    from gpujobs.testing import sandbox
+
+    with sandbox(empty=True, slurm_min_job_age=0.2, slurm_accounting=False) as sb:
+        client = sb.client("slurm")
+        job = client.submit("echo ok", working_dir="/tmp")
+        client.wait(job.id, timeout=30, interval=0.05, max_interval=0.2)
+        time.sleep(0.5)
+        with pytest.raises(gpujobs.NotFoundError):
+            client.get(job.id)

@@ -75,9 +75,14 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             limit,
             max_pages,
             timeout,
+            since,
         } => {
             let mut options = ListOptions::default();
             options.statuses = statuses.clone();
+            if let Some(since) = since {
+                let ago = chrono::TimeDelta::from_std(*since).unwrap_or(chrono::TimeDelta::MAX);
+                options.ended_since = chrono::Utc::now().checked_sub_signed(ago);
+            }
             options.limit = limit.and_then(|l| usize::try_from(l).ok());
             options.max_pages = *max_pages;
             let listing = jobs::list(&context, &printer, options);

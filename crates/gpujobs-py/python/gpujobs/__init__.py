@@ -33,12 +33,13 @@ from ._gpujobs import (
     providers,
 )
 from .errors import *  # noqa: F401,F403 (the exceptions, at the top level too)
-from .models import JobStatus
+from .models import Cause, JobStatus
 
 __all__ = [
     "AsyncClient",
     "AsyncRayClient",
     "CancelResult",
+    "Cause",
     "Client",
     "Job",
     "JobStatus",

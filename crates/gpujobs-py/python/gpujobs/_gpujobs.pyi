@@ -6,7 +6,7 @@ from typing import Any, AsyncIterator, Awaitable, Dict, Generic, Iterator, List,
 from typing_extensions import Self, TypedDict, Unpack, disjoint_base, final
 
 from .errors import GpujobsError
-from .models import JobStatus
+from .models import Cause, JobStatus
 
 __version__: str
 
@@ -36,6 +36,10 @@ class Job:
     def finished_at(self) -> Optional[datetime.datetime]: ...
     @property
     def message(self) -> Optional[str]: ...
+    @property
+    def cause(self) -> Optional[Cause]: ...
+    @property
+    def usage(self) -> Optional[Dict[str, Any]]: ...
     @property
     def log_url(self) -> Optional[SensitiveUrl]: ...
     @property
@@ -114,7 +118,12 @@ class _Settings:
     @property
     def provider(self) -> str: ...
     def list(
-        self, *, status: Union[str, Sequence[str], None] = None, limit: Optional[int] = None, page_size: Optional[int] = None
+        self,
+        *,
+        status: Union[str, Sequence[str], None] = None,
+        limit: Optional[int] = None,
+        page_size: Optional[int] = None,
+        since: Union[datetime.datetime, datetime.timedelta, float, None] = None,
     ) -> Stream[Job]: ...
     def follow_logs(self, id: str) -> Stream[str]: ...
     def wait_all(
@@ -179,7 +188,14 @@ class Sandbox:
     """A running sandbox of every provider on a loopback port."""
 
     def __new__(
-        cls, *, pace: str = "fast", empty: bool = False, seed: Optional[int] = None, slurm_release: Optional[str] = None
+        cls,
+        *,
+        pace: str = "fast",
+        empty: bool = False,
+        seed: Optional[int] = None,
+        slurm_release: Optional[str] = None,
+        slurm_min_job_age: Optional[float] = None,
+        slurm_accounting: bool = True,
     ) -> "Sandbox": ...
     def url(self, provider: str) -> str: ...
     def token(self, provider: str) -> Optional[str]: ...

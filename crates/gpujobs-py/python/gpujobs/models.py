@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-__all__ = ["JobStatus"]
+__all__ = ["Cause", "JobStatus"]
 
 
 class _Statuses(str, Enum):
@@ -40,3 +40,25 @@ class JobStatus(_Statuses):
     @classmethod
     def _ends(cls) -> "frozenset[str]":
         return frozenset({"succeeded", "failed", "canceled"})
+
+
+class Cause(str, Enum):
+    """Why a job did not succeed, the same words for every provider (``job.cause``;
+    ``None`` while it runs or once it succeeded)."""
+
+    EXIT_CODE = "exit_code"
+    TIME_LIMIT = "time_limit"
+    OUT_OF_MEMORY = "out_of_memory"
+    NODE_FAILURE = "node_failure"
+    PREEMPTED = "preempted"
+    CANCELED = "canceled"
+    DEADLINE = "deadline"
+    UNKNOWN = "unknown"
+
+    def __str__(self) -> str:
+        return self.value
+
+    def is_infrastructure(self) -> bool:
+        """Whether the cause lies outside the job (a node failed, it was preempted):
+        the same job may succeed when run again."""
+        return self in (Cause.NODE_FAILURE, Cause.PREEMPTED)

@@ -68,7 +68,11 @@ class Sandbox(_Sandbox):
 
 
 def sandbox(*, pace: str = "fast", empty: bool = False, seed: Optional[int] = None,
-            slurm_release: Optional[str] = None) -> Sandbox:
+            slurm_release: Optional[str] = None, slurm_min_job_age: Optional[float] = None,
+            slurm_accounting: bool = True) -> Sandbox:
     """Starts a sandbox (use it in a ``with`` block). ``pace="fast"``: a job ends
-    about 0.3 s after it is submitted; ``empty``: no sample jobs to start with."""
-    return Sandbox(pace=pace, empty=empty, seed=seed, slurm_release=slurm_release)
+    about 0.3 s after it is submitted; ``empty``: no sample jobs to start with;
+    ``slurm_min_job_age``: seconds after its end that Slurm forgets a job (then
+    only its accounting knows it, unless ``slurm_accounting=False``)."""
+    return Sandbox(pace=pace, empty=empty, seed=seed, slurm_release=slurm_release,
+                   slurm_min_job_age=slurm_min_job_age, slurm_accounting=slurm_accounting)
