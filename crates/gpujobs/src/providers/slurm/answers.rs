@@ -82,6 +82,17 @@ impl<'de> Deserialize<'de> for Listing {
 }
 
 impl Jobs {
+    /// Whether it holds a record of the job `id`.
+    pub(super) fn holds(&self, id: &str) -> bool {
+        let id: Option<i64> = id.parse().ok();
+        match self {
+            Jobs::V0038(answer) => answer.jobs.iter().any(|j| j.job_id == id),
+            Jobs::V0042(answer) => answer.jobs.iter().flat_map(|j| j.0.iter()).any(|j| j.job_id == id),
+            Jobs::AccountingV0038(answer) => answer.jobs.iter().any(|j| j.job_id == id),
+            Jobs::AccountingV0042(answer) => answer.jobs.iter().flat_map(|j| j.0.iter()).any(|j| j.job_id == id),
+        }
+    }
+
     /// The job `id` among those it holds (an array's tasks share an
     /// accounting answer); the first where `id` is not one of them.
     pub(super) fn read_one(self, id: &str) -> Result<Option<Job>> {

@@ -127,9 +127,10 @@ impl Api for SlurmApi {
     /// after it ended), accounting's, where the server has it.
     async fn fetch_job(p: &SlurmProvider, id: &str) -> Result<Jobs> {
         match p.fetch_job(id).await {
+            // Accounting's answer where it knows the job; else slurmctld's own words.
             Err(forgotten @ Error::NotFound { .. }) => match p.fetch_accounted_job(id).await? {
-                Some(accounted) => Ok(accounted),
-                None => Err(forgotten),
+                Some(accounted) if accounted.holds(id) => Ok(accounted),
+                _ => Err(forgotten),
             },
             answer => answer,
         }
