@@ -121,12 +121,13 @@ struct World {
 }
 
 impl World {
-    fn new(server: &tokio::runtime::Runtime, kind: ProviderKind) -> Self {
+    fn new(server: &tokio::runtime::Runtime, kind: ProviderKind, accounting: bool) -> Self {
         let clock = ManualClock::at(SystemTime::now());
         let config = SandboxConfig::default()
             .empty()
             .timing(hour_long())
-            .clock(Arc::new(clock.clone()));
+            .clock(Arc::new(clock.clone()))
+            .slurm_accounting(accounting);
         let sandbox = server.block_on(Sandbox::start(config)).expect("starts");
         let mut config = sandbox.provider_config(kind);
         config.clock = Arc::new(clock.clone());
@@ -289,30 +290,37 @@ fn main() {
         if !chosen.is_empty() && !chosen.iter().any(|c| c == kind.as_str()) {
             continue;
         }
-        let label = format!("{n} over an hour");
-        let world = World::new(&server, kind);
-        let ids: Vec<String> = sweep(n).into_iter().map(|s| world.add(s)).collect();
-        let all_at_once = many(&client, &world, ids);
-        drop(world);
-        let world = World::new(&server, kind);
-        let one_by_one = singles(&client, &world, &sweep(n));
-        drop(world);
-        println!("{}", row(kind, &label, "wait_all", &all_at_once));
-        println!("{}", row(kind, &label, "single waits", &one_by_one));
-        println!("{}", ratio(kind, &label, &one_by_one, &all_at_once));
+        // Slurm with accounting (slurmdbd) and without: ended jobs read many at once, or one by one.
+        let variants: &[(bool, &str)] = match kind {
+            ProviderKind::Slurm => &[(true, ""), (false, ", no accounting")],
+            _ => &[(true, "")],
+        };
+        for &(accounting, note) in variants {
+            let label = format!("{n} over an hour{note}");
+            let world = World::new(&server, kind, accounting);
+            let ids: Vec<String> = sweep(n).into_iter().map(|s| world.add(s)).collect();
+            let all_at_once = many(&client, &world, ids);
+            drop(world);
+            let world = World::new(&server, kind, accounting);
+            let one_by_one = singles(&client, &world, &sweep(n));
+            drop(world);
+            println!("{}", row(kind, &label, "wait_all", &all_at_once));
+            println!("{}", row(kind, &label, "single waits", &one_by_one));
+            println!("{}", ratio(kind, &label, &one_by_one, &all_at_once));
 
-        let label = format!("3 among {}", 10 * n);
-        let world = World::new(&server, kind);
-        ended(&world, 10 * n);
-        let ids: Vec<String> = three().into_iter().map(|s| world.add(s)).collect();
-        let all_at_once = many(&client, &world, ids);
-        drop(world);
-        let world = World::new(&server, kind);
-        ended(&world, 10 * n);
-        let one_by_one = singles(&client, &world, &three());
-        drop(world);
-        println!("{}", row(kind, &label, "wait_all", &all_at_once));
-        println!("{}", row(kind, &label, "single waits", &one_by_one));
-        println!("{}", ratio(kind, &label, &one_by_one, &all_at_once));
+            let label = format!("3 among {}{note}", 10 * n);
+            let world = World::new(&server, kind, accounting);
+            ended(&world, 10 * n);
+            let ids: Vec<String> = three().into_iter().map(|s| world.add(s)).collect();
+            let all_at_once = many(&client, &world, ids);
+            drop(world);
+            let world = World::new(&server, kind, accounting);
+            ended(&world, 10 * n);
+            let one_by_one = singles(&client, &world, &three());
+            drop(world);
+            println!("{}", row(kind, &label, "wait_all", &all_at_once));
+            println!("{}", row(kind, &label, "single waits", &one_by_one));
+            println!("{}", ratio(kind, &label, &one_by_one, &all_at_once));
+        }
     }
 }
