@@ -148,8 +148,14 @@ pub enum Command {
         #[arg(long, value_name = "DURATION", value_parser = parse_limit, requires = "follow")]
         timeout: Option<Duration>,
     },
-    /// Submit a job.
+    /// Submit a job, or with --sweep many tasks of one command, each exactly once.
     Submit(Box<SubmitArgs>),
+    /// Follow a sweep: its status, wait for it, cancel it, retry its failed tasks.
+    Sweep {
+        /// What to do with it.
+        #[command(subcommand)]
+        command: SweepCommand,
+    },
     /// Show what each provider supports and how it is configured.
     Providers,
     /// Print the JSON Schema of a job as `-o json` prints it.
@@ -183,6 +189,14 @@ pub struct WaitArgs {
     /// Every job of the provider that had not ended when the command started.
     #[arg(long)]
     pub all: bool,
+    /// How long, how often, and whether to print each change.
+    #[command(flatten)]
+    pub timing: WaitTiming,
+}
+
+/// How long and how often a wait polls.
+#[derive(Debug, Args)]
+pub struct WaitTiming {
     /// Give up after this long in all (exit 3).
     #[arg(long, visible_alias = "for", value_name = "DURATION", value_parser = parse_limit, default_value = "1h")]
     pub timeout: Duration,
@@ -195,6 +209,56 @@ pub struct WaitArgs {
     /// The longest pause between polls: the job's end is noticed within it.
     #[arg(long, value_name = "DURATION", value_parser = parse_limit, default_value = "5s")]
     pub max_interval: Duration,
+}
+
+/// What is done with a sweep submitted with `submit --sweep`.
+#[derive(Debug, Subcommand)]
+pub enum SweepCommand {
+    /// How far along it is: its tasks counted by status (failed ones by cause).
+    Status {
+        /// The sweep's name.
+        name: String,
+    },
+    /// Wait for every task (its latest attempt) to end; exit codes as `wait` on many.
+    Wait {
+        /// The sweep's name.
+        name: String,
+        /// How long, how often, and whether to print each change.
+        #[command(flatten)]
+        timing: WaitTiming,
+    },
+    /// Cancel every task not ended (Slurm: one request for each array).
+    Cancel {
+        /// The sweep's name.
+        name: String,
+    },
+    /// Submit again, as a new attempt (itself exactly once), each task whose latest attempt
+    /// failed. The sweep is given as it was submitted: `--sweep`, `--array` or `--params`,
+    /// and the command.
+    Retry(Box<SubmitArgs>),
+}
+
+/// A sweep: many tasks of one command, each submitted exactly once.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// Submit a sweep of this name (a-z, 0-9 and -): each task's id is derived from it and
+    /// its index, so running the same command again submits only the tasks missing.
+    #[arg(long, value_name = "NAME", help_heading = "Sweeps")]
+    pub sweep: Option<String>,
+    /// The tasks' indices, START-END, and at most N running at once with %N (e.g. 0-999%32);
+    /// each task has GPUJOBS_TASK_INDEX (Slurm: also SLURM_ARRAY_TASK_ID). Slurm: one array.
+    #[arg(long, value_name = "SPEC", requires = "sweep", help_heading = "Sweeps")]
+    pub array: Option<String>,
+    /// One task for each line of this file, a JSON object of strings, given to the task as
+    /// environment variables (with GPUJOBS_TASK_INDEX, the line's number from 0).
+    #[arg(long, value_name = "FILE", requires = "sweep", help_heading = "Sweeps")]
+    pub params: Option<std::path::PathBuf>,
+    /// At most this many tasks running at once (as %N in --array).
+    #[arg(long, value_name = "N", requires = "sweep", value_parser = clap::value_parser!(u32).range(1..), help_heading = "Sweeps")]
+    pub max_running: Option<u32>,
+    /// At most this many submits in flight at once.
+    #[arg(long, value_name = "N", requires = "sweep", default_value = "16", value_parser = clap::value_parser!(u64).range(1..1025), help_heading = "Sweeps")]
+    pub submit_concurrency: u64,
 }
 
 /// What to submit: what most providers share. Each provider's own options are
@@ -231,6 +295,9 @@ pub struct SubmitArgs {
     /// Memory, e.g. 16GiB (Ray: for the driver; Slurm: per node).
     #[arg(long, value_parser = parse_size, value_name = "SIZE")]
     pub memory: Option<u64>,
+    /// A sweep of it, where one is asked for.
+    #[command(flatten)]
+    pub sweep: SweepArgs,
     /// Each provider's own options given (filled from the matches, see
     /// [`crate::flags::provider_options`]).
     #[arg(skip)]

@@ -53,6 +53,8 @@ pub fn flag_of(field: Field, kind: ProviderKind) -> Option<String> {
         Field::BaseUrl => "base-url".to_owned(),
         Field::MaxResponseBytes => "max-response-size".to_owned(),
         Field::MaxPages => "max-pages".to_owned(),
+        Field::SweepName => "sweep".to_owned(),
+        Field::SweepTasks => "params".to_owned(),
         _ => return None,
     };
     Some(format!("--{flag}"))
@@ -77,40 +79,47 @@ pub fn with_descriptor_flags(mut cli: clap::Command) -> clap::Command {
                 .help_heading(GLOBAL),
         );
     }
-    cli.mut_subcommand("submit", |mut submit| {
-        let mut added = BTreeSet::new();
-        for flag in ProviderKind::ALL
-            .iter()
-            .flat_map(|k| k.descriptor().options)
-        {
-            if !added.insert(flag.flag) {
-                continue;
-            }
-            let takers: Vec<&str> = option_takers(flag.flag)
-                .iter()
-                .map(|k| k.as_str())
-                .collect();
-            let arg = clap::Arg::new(flag.flag)
-                .long(flag.flag)
-                .help(flag.help)
-                .help_heading(format!("Options for {}", takers.join(", ")))
-                .value_name(match flag.kind {
-                    OptionKind::Duration => "DURATION",
-                    OptionKind::Bytes => "SIZE",
-                    OptionKind::Integer => "N",
-                    OptionKind::NamedAmount => "NAME=N",
-                    OptionKind::Json => "JSON",
-                    _ => "VALUE",
-                })
-                .value_parser(option_parser(flag.kind))
-                .action(match flag.kind.repeatable() {
-                    true => clap::ArgAction::Append,
-                    false => clap::ArgAction::Set,
-                });
-            submit = submit.arg(arg);
+    cli.mut_subcommand("submit", with_option_flags)
+        .mut_subcommand("sweep", |sweep| {
+            sweep.mut_subcommand("retry", with_option_flags)
+        })
+}
+
+/// A command that submits (`submit`, `sweep retry`), with every provider's
+/// submit options as its flags.
+fn with_option_flags(mut submit: clap::Command) -> clap::Command {
+    let mut added = BTreeSet::new();
+    for flag in ProviderKind::ALL
+        .iter()
+        .flat_map(|k| k.descriptor().options)
+    {
+        if !added.insert(flag.flag) {
+            continue;
         }
-        submit
-    })
+        let takers: Vec<&str> = option_takers(flag.flag)
+            .iter()
+            .map(|k| k.as_str())
+            .collect();
+        let arg = clap::Arg::new(flag.flag)
+            .long(flag.flag)
+            .help(flag.help)
+            .help_heading(format!("Options for {}", takers.join(", ")))
+            .value_name(match flag.kind {
+                OptionKind::Duration => "DURATION",
+                OptionKind::Bytes => "SIZE",
+                OptionKind::Integer => "N",
+                OptionKind::NamedAmount => "NAME=N",
+                OptionKind::Json => "JSON",
+                _ => "VALUE",
+            })
+            .value_parser(option_parser(flag.kind))
+            .action(match flag.kind.repeatable() {
+                true => clap::ArgAction::Append,
+                false => clap::ArgAction::Set,
+            });
+        submit = submit.arg(arg);
+    }
+    submit
 }
 
 /// The providers whose options include `flag`.
@@ -122,10 +131,15 @@ pub fn option_takers(flag: &str) -> Vec<ProviderKind> {
         .collect()
 }
 
-/// The provider options given to `submit`, by flag, parsed.
+/// The provider options given to `submit` (or `sweep retry`), by flag, parsed.
 pub fn provider_options(matches: &clap::ArgMatches) -> Vec<(&'static str, Vec<OptionValue>)> {
-    let Some(("submit", submit)) = matches.subcommand() else {
-        return Vec::new();
+    let submit = match matches.subcommand() {
+        Some(("submit", submit)) => submit,
+        Some(("sweep", sweep)) => match sweep.subcommand() {
+            Some(("retry", retry)) => retry,
+            _ => return Vec::new(),
+        },
+        _ => return Vec::new(),
     };
     let mut given = Vec::new();
     let mut seen = BTreeSet::new();

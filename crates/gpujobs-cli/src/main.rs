@@ -49,8 +49,12 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
-    if let cli::Command::Submit(args) = &mut cli.command {
-        args.provider_options = flags::provider_options(&matches);
+    match &mut cli.command {
+        cli::Command::Submit(args)
+        | cli::Command::Sweep {
+            command: cli::SweepCommand::Retry(args),
+        } => args.provider_options = flags::provider_options(&matches),
+        _ => {}
     }
     cli.settings = flags::provider_settings(&matches);
     // A global option that does nothing in this command is a mistake worth saying.

@@ -19,6 +19,18 @@ pub fn progress_bar(total: u64) -> indicatif::ProgressBar {
     bar
 }
 
+/// The progress line of a sweep's submit, on stderr.
+pub fn task_bar(total: u64) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(total);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} tasks in ({elapsed})")
+    {
+        bar.set_style(style);
+    }
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
 /// A spinner on stderr with the time since it started.
 pub fn spinner(id: &str) -> indicatif::ProgressBar {
     let spinner = indicatif::ProgressBar::new_spinner();

@@ -171,6 +171,7 @@ fn get_shows_one_job() {
         "message",
         "cause",
         "usage",
+        "array",
         "log_url",
     ];
     expected.sort();
@@ -315,7 +316,7 @@ fn schema_describes_the_json_output() {
     assert_eq!(code, 0);
     let schema: Value = serde_json::from_str(&stdout).unwrap();
     let properties = schema["properties"].as_object().unwrap();
-    assert_eq!(properties.len(), 14);
+    assert_eq!(properties.len(), 15);
     assert!(properties.contains_key("provider_status") && !properties.contains_key("raw"));
 }
 

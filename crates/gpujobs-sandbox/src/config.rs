@@ -35,6 +35,9 @@ pub struct SandboxConfig {
     /// Whether Slurm has accounting (slurmdbd, `/slurmdb/`; default: yes):
     /// every job, ended ones however long ago.
     pub slurm_accounting: bool,
+    /// The most tasks a Slurm array may have (slurmctld's `MaxArraySize`;
+    /// default: Slurm's, 1001, so the largest index is 1000).
+    pub slurm_max_array_size: u64,
 }
 
 impl Default for SandboxConfig {
@@ -56,6 +59,7 @@ impl Default for SandboxConfig {
             clock: Arc::new(SystemClock),
             slurm_min_job_age: None,
             slurm_accounting: true,
+            slurm_max_array_size: 1001,
         }
     }
 }
@@ -82,6 +86,12 @@ impl SandboxConfig {
     /// Runs Slurm with or without accounting (`/slurmdb/`).
     pub fn slurm_accounting(mut self, accounting: bool) -> Self {
         self.slurm_accounting = accounting;
+        self
+    }
+
+    /// Lets a Slurm array's indices go up to `size - 1` (`MaxArraySize`).
+    pub fn slurm_max_array_size(mut self, size: u64) -> Self {
+        self.slurm_max_array_size = size;
         self
     }
 

@@ -98,6 +98,51 @@ impl Outcome {
             false => Self::Succeed,
         }
     }
+
+    /// The outcome of `command` run with `env`: its `$NAME` and `${NAME}`
+    /// read from `env` first, as a shell would (`exit $CODE` fails with the
+    /// task's own code).
+    ///
+    /// ```
+    /// use std::collections::BTreeMap;
+    /// use gpujobs_sandbox::Outcome;
+    /// let env = BTreeMap::from([("CODE".to_owned(), "4".to_owned())]);
+    /// assert_eq!(Outcome::of_run("exit ${CODE}", &env), Outcome::Fail { exit_code: 4 });
+    /// assert_eq!(Outcome::of_run("exit $CODE", &BTreeMap::new()), Outcome::Succeed);
+    /// ```
+    pub fn of_run(command: &str, env: &BTreeMap<String, String>) -> Self {
+        Self::of_command(&expanded(command, env))
+    }
+}
+
+/// `text` with each `$NAME` and `${NAME}` replaced by its value in `env`
+/// (empty where it has none).
+fn expanded(text: &str, env: &BTreeMap<String, String>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let (name, used) = match after.strip_prefix('{') {
+            Some(braced) => match braced.find('}') {
+                Some(end) => (&braced[..end], end + 2),
+                None => ("", 0),
+            },
+            None => {
+                let end = after
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(after.len());
+                (&after[..end], end)
+            }
+        };
+        match name.is_empty() {
+            true => out.push('$'),
+            false => out.push_str(env.get(name).map_or("", String::as_str)),
+        }
+        rest = &after[used..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// A job to put in the sandbox.
@@ -131,6 +176,9 @@ pub struct JobSpec {
     pub working_dir: Option<String>,
     /// Ray's `runtime_env` as submitted (Ray answers with it).
     pub runtime_env: Option<serde_json::Value>,
+    /// How much longer than others it waits in the queue (a task of a Slurm
+    /// array held back by the array's `%N` limit).
+    pub delay: Duration,
 }
 
 impl JobSpec {
@@ -148,6 +196,7 @@ impl JobSpec {
             id: None,
             working_dir: None,
             runtime_env: None,
+            delay: Duration::ZERO,
         }
     }
 
@@ -225,13 +274,20 @@ impl SimJob {
         let mut at = self.created;
         let mut history = vec![(Phase::Queued, at)];
         let natural = [
-            (Phase::Starting, timing.queued),
+            (
+                Phase::Starting,
+                timing.queued.saturating_add(self.spec.delay),
+            ),
             (Phase::Running, timing.starting),
         ];
         let cancel = self.canceled_at;
         let before_cancel = |t: SystemTime| cancel.is_none_or(|c| t <= c);
         for (phase, after) in natural {
-            at += after;
+            // A delay past the end of time: it never starts.
+            match at.checked_add(after) {
+                Some(next) => at = next,
+                None => return self.with_cancel(history, now, timing),
+            }
             if at > now || !before_cancel(at) {
                 return self.with_cancel(history, now, timing);
             }

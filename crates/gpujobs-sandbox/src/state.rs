@@ -42,6 +42,11 @@ impl JobList {
         &self.jobs
     }
 
+    /// Every job, oldest first, to change.
+    pub(crate) fn all_mut(&mut self) -> &mut [SimJob] {
+        &mut self.jobs
+    }
+
     /// The largest id that is a number, if any.
     pub(crate) fn largest_number(&self) -> Option<u64> {
         self.largest_number

@@ -76,7 +76,7 @@ impl fmt::Display for SubmitField {
 }
 
 /// What an [`crate::Error`] is about, where it is about one thing a caller
-/// set ([`crate::Error::field`]). Messages quote its [`name`](Field::name) in
+/// set ([`crate::Error::fields`]). Messages quote its [`name`](Field::name) in
 /// backticks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -93,6 +93,10 @@ pub enum Field {
     MaxResponseBytes,
     /// The most pages a listing reads ([`crate::ListOptions::max_pages`]).
     MaxPages,
+    /// A sweep's name ([`crate::sweep::Sweep::name`]).
+    SweepName,
+    /// A sweep's tasks ([`crate::sweep::Sweep::tasks`]).
+    SweepTasks,
 }
 
 impl Field {
@@ -104,6 +108,8 @@ impl Field {
             Field::BaseUrl => "base_url",
             Field::MaxResponseBytes => "max_response_bytes",
             Field::MaxPages => "max_pages",
+            Field::SweepName => "sweep",
+            Field::SweepTasks => "tasks",
         }
     }
 }

@@ -175,11 +175,46 @@ pub struct Job {
     pub cause: Option<Cause>,
     /// What it was given and how long it ran, where the provider says.
     pub usage: Option<Usage>,
+    /// The native array it is a task of, and its index there (Slurm's
+    /// `1234_7`: array `1234`, index 7).
+    pub array: Option<ArrayTask>,
     /// Where the job's log can be fetched, if the provider gives a URL.
     pub log_url: Option<SensitiveUrl>,
     /// The provider's own record of the job (left out of JSON when absent).
     #[serde(skip_serializing_if = "ProviderJob::is_absent")]
     pub raw: ProviderJob,
+}
+
+/// A job's place in a native array: the array's id (the parent, which
+/// `cancel` takes for every task at once) and the task's index.
+///
+/// ```
+/// use gpujobs::ArrayTask;
+/// let task = ArrayTask::new("1234", 7);
+/// assert_eq!(task.task_id(), "1234_7");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[non_exhaustive]
+pub struct ArrayTask {
+    /// The array's id.
+    pub array: String,
+    /// The task's index in it.
+    pub index: u64,
+}
+
+impl ArrayTask {
+    /// Task `index` of array `array`.
+    pub fn new(array: impl Into<String>, index: u64) -> Self {
+        Self {
+            array: array.into(),
+            index,
+        }
+    }
+
+    /// The task's own id, as Slurm writes it: `<array>_<index>`.
+    pub fn task_id(&self) -> String {
+        format!("{}_{}", self.array, self.index)
+    }
 }
 
 impl fmt::Display for Job {
@@ -262,6 +297,7 @@ impl Job {
             message: None,
             cause: None,
             usage: None,
+            array: None,
             log_url: None,
             raw: ProviderJob::Absent,
         }

@@ -64,6 +64,7 @@ mod provider;
 mod providers;
 mod registry;
 mod submit;
+pub mod sweep;
 mod text;
 mod time;
 mod wait;
@@ -73,7 +74,7 @@ pub use descriptor::{Descriptor, EnvVars, StatusTable};
 pub use error::{Error, ErrorKind, Operation, PagingGuard, Result, TimeoutScope};
 pub use field::{Field, SubmitField};
 pub use gpujobs_runtime::{RetryPolicy, Secret, SensitiveUrl, reveal};
-pub use job::{Job, JobStatus, UnknownStatus};
+pub use job::{ArrayTask, Job, JobStatus, UnknownStatus};
 pub use options::{
     OptionFlag, OptionKey, OptionKind, OptionValue, OptionValues, SettingFlag, SettingValues,
 };

@@ -23,7 +23,9 @@ use serde::{Deserialize, Serialize, Serializer};
 /// assert_eq!("node_failure".parse::<Cause>(), Ok(Cause::NodeFailure));
 /// assert!(Cause::Preempted.is_infrastructure() && !Cause::ExitCode.is_infrastructure());
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Cause {

@@ -15,6 +15,7 @@ use crate::job::Job;
 use crate::paging::ListOptions;
 use crate::registry::ProviderKind;
 use crate::submit::SubmitRequest;
+use crate::sweep::{Sweep, SweepTask, listed_tasks};
 
 /// What a provider supports, to consult before calling (unsupported calls
 /// return [`Error::Unsupported`], never a panic or a silent no-op).
@@ -64,6 +65,12 @@ pub struct Capabilities {
     /// requests, ended ones included however long ago they ended (Slurm's
     /// accounting, where the server has it: asked, not assumed).
     pub records: bool,
+    /// `sweeps`: submits a sweep exactly once (a task's id is derived from
+    /// its index, and the provider makes no second job for an id it has).
+    pub sweeps: bool,
+    /// `arrays`: a sweep is one native array, submitted and canceled in one
+    /// request, its `%N` limit kept by the scheduler (Slurm).
+    pub arrays: bool,
 }
 
 impl Capabilities {
@@ -82,6 +89,8 @@ impl Capabilities {
         follow_logs: false,
         statuses: false,
         records: false,
+        sweeps: false,
+        arrays: false,
     };
 
     /// Get, list and cancel: what every provider built in does; a descriptor
@@ -283,6 +292,37 @@ pub trait JobProvider: Send + Sync + fmt::Debug {
     async fn records(&self, ids: &[String]) -> Result<Vec<Job>> {
         let _ = ids;
         Err(Error::unsupported(self.kind(), Operation::Records))
+    }
+
+    /// The tasks of sweep `name` the provider has, every attempt (see
+    /// [`crate::sweep`]): by default, the jobs listed whose ids are the
+    /// sweep's task ids (`<sweep>-<index>[-r<attempt>]`).
+    fn sweep_tasks(&self, name: &str) -> BoxStream<'static, Result<SweepTask>> {
+        listed_tasks(self.list(ListOptions::default()), name)
+    }
+
+    /// Submits tasks `indices` of `sweep` (attempt `attempt`) as one native
+    /// array where the provider has them (Slurm): the tasks made; `None`
+    /// where it has none (a submit each is made instead).
+    async fn submit_array(
+        &self,
+        sweep: &Sweep,
+        indices: &[u64],
+        attempt: u32,
+    ) -> Result<Option<Vec<SweepTask>>> {
+        let _ = (sweep, indices, attempt);
+        Ok(None)
+    }
+
+    /// Cancels `tasks` of a sweep, each native array they are in with one
+    /// request, where the provider has arrays: each task's outcome; `None`
+    /// where it has none (a cancel each is made instead).
+    async fn cancel_array(
+        &self,
+        tasks: &[SweepTask],
+    ) -> Result<Option<Vec<(u64, Result<CancelOutcome>)>>> {
+        let _ = tasks;
+        Ok(None)
     }
 
     /// Cancels a job (see [`CancelOutcome`]).

@@ -111,7 +111,7 @@ pub async fn cancel(context: &Context, printer: &Printer, ids: &[String]) -> Res
 }
 
 /// What `cancel` says of one job.
-fn cancel_text(printer: &Printer, outcome: &CancelOutcome) -> String {
+pub(super) fn cancel_text(printer: &Printer, outcome: &CancelOutcome) -> String {
     let (what, job) = match outcome {
         CancelOutcome::Stopped(job) => ("stopped", job),
         CancelOutcome::Accepted(job) => ("accepted", job),

@@ -5,6 +5,7 @@ mod jobs;
 mod logs;
 mod providers;
 mod submit;
+mod sweep;
 mod wait;
 
 use std::io::IsTerminal;
@@ -29,6 +30,7 @@ pub fn unused_options(command: &Command, given: &[&str]) -> Option<String> {
             | Command::Watch(_)
             | Command::Logs { .. }
             | Command::Submit(_)
+            | Command::Sweep { .. }
     );
     let prints = talks_to_a_provider || matches!(command, Command::Providers | Command::Schema);
     let unused: Vec<&str> = given
@@ -63,7 +65,7 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
     );
     if cli.output == Some(Output::Name) && !prints_jobs {
         return Err(Failure::usage(
-            "-o name prints job ids: for get, list, wait, watch, cancel and submit",
+            "-o name prints job ids: for get, list, wait, watch, cancel, submit and sweep",
         ));
     }
     let context = Context::new(&cli).await?;
@@ -94,7 +96,9 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             };
         }
         Command::Cancel { ids } => return jobs::cancel(&context, &printer, ids).await,
-        Command::Wait(args) => return wait::wait(&context, &printer, args, args.watch).await,
+        Command::Wait(args) => {
+            return wait::wait(&context, &printer, args, args.timing.watch).await;
+        }
         Command::Watch(args) => return wait::wait(&context, &printer, args, true).await,
         Command::Logs {
             id,
@@ -109,7 +113,11 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
                 None => shown.await,
             };
         }
+        Command::Submit(args) if args.sweep.sweep.is_some() => {
+            return sweep::submit(&context, &printer, args).await;
+        }
         Command::Submit(args) => return submit::submit(&context, &printer, args).await,
+        Command::Sweep { command } => return sweep::run(&context, &printer, command).await,
         Command::Providers => emit(&providers::providers_text(&printer)),
         Command::Schema => emit(&printer.json(&schemars::schema_for!(JobView), true)),
         Command::Sandbox {

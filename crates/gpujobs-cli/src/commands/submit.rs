@@ -28,7 +28,10 @@ pub async fn submit(
 
 /// The request `submit` makes of `kind`: the common fields, and the provider's own
 /// options from its flags (another provider's flag is refused, exit 2, naming it).
-fn submit_request(args: &SubmitArgs, kind: ProviderKind) -> Result<SubmitRequest, Failure> {
+pub(super) fn submit_request(
+    args: &SubmitArgs,
+    kind: ProviderKind,
+) -> Result<SubmitRequest, Failure> {
     let mut request = SubmitRequest::from_args(&args.command);
     request.id = args.id.clone();
     request.name = args.name.clone();

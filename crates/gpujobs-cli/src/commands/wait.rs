@@ -6,7 +6,7 @@ use std::io::IsTerminal;
 use futures_util::{StreamExt, TryStreamExt};
 use gpujobs::{Error, Job, JobProviderExt, JobStatus, ListOptions, WaitOptions};
 
-use crate::cli::{Output, WaitArgs};
+use crate::cli::{Output, WaitArgs, WaitTiming};
 use crate::context::Context;
 use crate::emit::emit;
 use crate::failure::Failure;
@@ -28,16 +28,13 @@ pub async fn wait(
 }
 
 /// The wait's options from the command line.
-fn wait_options(args: &WaitArgs) -> WaitOptions {
+pub fn wait_options(timing: &WaitTiming) -> WaitOptions {
     WaitOptions::default()
-        .timeout(args.timeout)
-        .intervals(args.interval, args.max_interval)
+        .timeout(timing.timeout)
+        .intervals(timing.interval, timing.max_interval)
 }
 
-/// Many jobs: each printed as it ends (`-o ndjson`, `-o name`, and with
-/// `watch` a line); a table or array of them all at the end otherwise; a
-/// progress line on a terminal. Exit 0 if all succeeded, 1 if any did not
-/// (or is gone), 3 if the time ran out first, naming the jobs still running.
+/// Many jobs, or `--all`: their ends reported as [`report_ends`] does.
 async fn wait_many(
     context: &Context,
     printer: &Printer,
@@ -63,11 +60,27 @@ async fn wait_many(
         eprintln!("note: no {} job was running", provider.kind());
     }
     let total = ids.len() as u64;
+    let ends = provider.wait_all(ids, &wait_options(&args.timing));
+    report_ends(context, printer, ends, total, &args.timing, watch).await
+}
+
+/// Each end of `ends` (of `total` jobs) as it comes: printed as it ends
+/// (`-o ndjson`, `-o name`, and with `watch` a line), a table or array of
+/// them all at the end otherwise, a progress line on a terminal. Exit 0 if
+/// all succeeded, 1 if any did not (or is gone), 3 if the time ran out
+/// first, naming the jobs still running.
+pub async fn report_ends(
+    context: &Context,
+    printer: &Printer,
+    mut ends: futures_util::stream::BoxStream<'static, gpujobs::Ended>,
+    total: u64,
+    timing: &WaitTiming,
+    watch: bool,
+) -> Result<u8, Failure> {
     let progress = (printer.output == Output::Table && std::io::stderr().is_terminal())
         .then(|| progress_bar(total));
     let streaming = watch || matches!(printer.output, Output::Ndjson | Output::Name);
     let (mut code, mut failed, mut ended, mut still_running) = (0, 0u64, Vec::new(), Vec::new());
-    let mut ends = provider.wait_all(ids, &wait_options(args));
     while let Some((id, end)) = ends.next().await {
         match end {
             Ok(job) => {
@@ -124,7 +137,7 @@ async fn wait_many(
             code: 3,
             message: format!(
                 "timed out after {} (--timeout) with {} of {total} jobs still running: {}{more}",
-                humantime::format_duration(args.timeout),
+                humantime::format_duration(timing.timeout),
                 still_running.len(),
                 shown.join(", ")
             ),
@@ -142,7 +155,7 @@ async fn wait_one(
     watch: bool,
 ) -> Result<u8, Failure> {
     let provider = context.one()?;
-    let mut changes = provider.watch(id, &wait_options(args));
+    let mut changes = provider.watch(id, &wait_options(&args.timing));
     let spinner = (!watch && printer.output == Output::Table && std::io::stderr().is_terminal())
         .then(|| spinner(id));
     let mut last: Option<Job> = None;
@@ -236,16 +249,20 @@ mod tests {
             .add_job(ProviderKind::Ray, JobSpec::new("python train.py"))
             .unwrap();
         let started = clock.now();
-        let options = super::wait_options(&args).clock(Arc::new(clock.clone()));
+        let options = super::wait_options(&args.timing).clock(Arc::new(clock.clone()));
         let job = provider.wait(&id, &options).await.unwrap();
         let noticed = clock.now() - started;
         assert_eq!(job.status, gpujobs::JobStatus::Succeeded);
         let ends_after = Duration::from_secs(8);
         assert!(
-            noticed >= ends_after && noticed <= ends_after + args.max_interval,
+            noticed >= ends_after && noticed <= ends_after + args.timing.max_interval,
             "ended at {ends_after:?}, noticed at {noticed:?} (max interval {:?})",
-            args.max_interval
+            args.timing.max_interval
         );
-        assert_eq!(args.max_interval, Duration::from_secs(5), "the default");
+        assert_eq!(
+            args.timing.max_interval,
+            Duration::from_secs(5),
+            "the default"
+        );
     }
 }

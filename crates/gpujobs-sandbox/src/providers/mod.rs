@@ -119,7 +119,11 @@ pub(crate) fn set_unknown_status(emulator: &dyn Emulator, state: &State, answer:
 }
 
 /// Adds a job to `emulator`'s provider, with an id in that provider's style.
-pub(crate) fn add_job(state: &State, emulator: &dyn Emulator, spec: JobSpec) -> SimJob {
+pub(crate) fn add_job(state: &State, emulator: &dyn Emulator, mut spec: JobSpec) -> SimJob {
+    // An outcome read from the command is read again with the job's environment.
+    if spec.outcome == Outcome::of_command(&spec.command) {
+        spec.outcome = Outcome::of_run(&spec.command, &spec.env);
+    }
     let id = spec.id.clone().unwrap_or_else(|| emulator.new_id(state));
     state.add(emulator.kind(), id, spec, emulator.async_cancel())
 }
@@ -166,6 +170,19 @@ pub(crate) fn with_all<R>(
 ) -> R {
     let jobs = state.jobs();
     f(jobs.get(&provider).map_or(&[][..], JobList::all))
+}
+
+/// `f` of every job of `provider`, to change, under the lock (`f` must not
+/// ask the state for jobs again).
+pub(crate) fn with_all_mut<R>(
+    state: &State,
+    provider: ProviderKind,
+    f: impl FnOnce(&mut [SimJob]) -> R,
+) -> R {
+    let mut jobs = state.jobs();
+    f(jobs
+        .get_mut(&provider)
+        .map_or(&mut [][..], JobList::all_mut))
 }
 
 /// `f` of each of `ids` that `provider` holds, in the order asked, under one lock.

@@ -3,6 +3,9 @@
 
 use std::fmt;
 
+#[cfg(doc)]
+use super::Error;
+
 use serde::Serialize;
 
 /// An operation of [`crate::JobProvider`], as named in [`Error::Unsupported`].
@@ -26,6 +29,8 @@ pub enum Operation {
     Statuses,
     /// Many jobs' whole records at once ([`crate::JobProvider::records`]).
     Records,
+    /// Submitting a sweep exactly once ([`crate::sweep`]).
+    Sweep,
 }
 
 impl fmt::Display for Operation {
@@ -39,6 +44,7 @@ impl fmt::Display for Operation {
             Self::FollowLogs => "following logs",
             Self::Statuses => "many jobs' statuses at once",
             Self::Records => "many jobs' records at once",
+            Self::Sweep => "sweeps (submitted exactly once)",
         })
     }
 }

@@ -27,6 +27,7 @@ use crate::paging::{self, Page};
 use crate::provider::{CancelOutcome, Capabilities, JobProvider, Logs, check_id};
 use crate::registry::ProviderKind;
 use crate::submit::{SharedOptions, SubmitRequest};
+use crate::sweep::{Sweep, SweepTask, listed_tasks};
 
 /// Keeps [`Api`] to gpujobs' own provider modules.
 pub(crate) mod sealed {
@@ -96,6 +97,35 @@ pub trait Api: sealed::Sealed + Send + Sync + Sized + 'static {
     async fn submit(p: &Provider<Self>, request: &SubmitRequest) -> Result<Job> {
         let _ = request;
         Err(Error::unsupported(p.kind(), Operation::Submit))
+    }
+
+    /// Every task of sweep `name` its native arrays hold, every attempt
+    /// (asked where the descriptor says `arrays`).
+    async fn array_tasks(p: &Provider<Self>, name: &str) -> Result<Vec<SweepTask>> {
+        let _ = name;
+        Err(Error::unsupported(p.kind(), Operation::Sweep))
+    }
+
+    /// Submits tasks `indices` of `sweep` (attempt `attempt`) as one native
+    /// array (asked where the descriptor says `arrays`).
+    async fn submit_array(
+        p: &Provider<Self>,
+        sweep: &Sweep,
+        indices: &[u64],
+        attempt: u32,
+    ) -> Result<Vec<SweepTask>> {
+        let _ = (sweep, indices, attempt);
+        Err(Error::unsupported(p.kind(), Operation::Sweep))
+    }
+
+    /// Cancels `tasks`, each array they are in once (asked where the
+    /// descriptor says `arrays`).
+    async fn cancel_arrays(
+        p: &Provider<Self>,
+        tasks: &[SweepTask],
+    ) -> Result<Vec<(u64, Result<CancelOutcome>)>> {
+        let _ = tasks;
+        Err(Error::unsupported(p.kind(), Operation::Sweep))
     }
 
     /// The provider's own submit options from values given for its
@@ -340,6 +370,44 @@ impl<A: Api> JobProvider for Provider<A> {
         A::logs(self, id).await
     }
 
+    fn sweep_tasks(&self, name: &str) -> BoxStream<'static, Result<SweepTask>> {
+        if !A::DESCRIPTOR.capabilities.arrays {
+            return listed_tasks(self.list(ListOptions::default()), name);
+        }
+        let (this, name) = (self.clone(), name.to_owned());
+        futures_util::stream::once(async move { A::array_tasks(&this, &name).await })
+            .map(|found| match found {
+                Ok(tasks) => futures_util::stream::iter(tasks.into_iter().map(Ok)).boxed(),
+                Err(e) => futures_util::stream::once(std::future::ready(Err(e))).boxed(),
+            })
+            .flatten()
+            .boxed()
+    }
+
+    async fn submit_array(
+        &self,
+        sweep: &Sweep,
+        indices: &[u64],
+        attempt: u32,
+    ) -> Result<Option<Vec<SweepTask>>> {
+        match A::DESCRIPTOR.capabilities.arrays {
+            true => A::submit_array(self, sweep, indices, attempt)
+                .await
+                .map(Some),
+            false => Ok(None),
+        }
+    }
+
+    async fn cancel_array(
+        &self,
+        tasks: &[SweepTask],
+    ) -> Result<Option<Vec<(u64, Result<CancelOutcome>)>>> {
+        match A::DESCRIPTOR.capabilities.arrays {
+            true => A::cancel_arrays(self, tasks).await.map(Some),
+            false => Ok(None),
+        }
+    }
+
     fn read_logs(&self, logs: Logs, limit: u64) -> BoxStream<'static, Result<bytes::Bytes>> {
         let ctx = self.ctx();
         let client = match ctx.unauthenticated() {
@@ -370,7 +438,7 @@ impl<A: Api> JobProvider for Provider<A> {
 /// What every provider's job has once read: a cause when it ended without
 /// succeeding (`Unknown` where the provider's table says none), and how long
 /// it ran where its start and end are known and the provider did not say.
-fn finish(mut job: Job) -> Job {
+pub(super) fn finish(mut job: Job) -> Job {
     if job.cause.is_none() {
         job = job.with_cause(None, &[]);
     }

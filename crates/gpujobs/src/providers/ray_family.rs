@@ -185,6 +185,7 @@ pub(crate) const CAPABILITIES: Capabilities = Capabilities {
     submit: true,
     client_chosen_id: true,
     idempotent_submit: true,
+    sweeps: true,
     ..Capabilities::GET_LIST_CANCEL
 };
 

@@ -4,11 +4,11 @@
 use gpujobs_slurm::v0_0_38::types::{Dbv0038Job, V0038JobResponseProperties, V0038JobSubmission};
 use serde_json::{Value, json};
 
-use super::super::{exists, with_all, with_job};
+use super::super::{exists, with_all};
 use super::KIND;
 use super::jobs::{
-    accounting_query, created, forgotten, limit_minutes, parse_body, refused_submit, render_with,
-    shown, unknown_job,
+    accounting_query, all_records, array_fields, cancel, created, in_array, is_task, limit_minutes,
+    of_array, parse_body, records_of, refused_submit, render_with, shown, unknown_job,
 };
 use crate::SlurmRelease;
 use crate::model::{SimJob, unix_seconds};
@@ -34,35 +34,23 @@ pub(super) fn answer(status: u16, errors: Value, payload: Value) -> Resp {
 
 /// A request to `/slurm/v0.0.38/…`.
 pub(super) fn handle(req: &Req, state: &State, method: &str, path: &[&str]) -> Resp {
-    let (now, timing) = (state.now(), &state.config.timing);
     let unknown =
         |id: &str, verb: &str, source: &str| unknown_job(format!("{verb} JobId={id}"), source);
     match (method, path) {
-        ("GET", ["jobs"]) => jobs(with_all(state, KIND, |all| {
-            all.iter()
-                .filter(|j| !forgotten(j, state))
-                .map(|j| render(j, state))
-                .collect()
-        })),
-        ("GET", ["job", id]) => match with_job(state, KIND, id, |j| {
-            (!forgotten(j, state)).then(|| render(j, state))
-        })
-        .flatten()
-        {
-            Some(job) => jobs(vec![job]),
-            None => answer(
-                500,
-                unknown(id, "Unable to find", "slurm_load_job"),
-                json!({ "jobs": [] }),
-            ),
-        },
-        ("DELETE", ["job", id]) => match with_job(state, KIND, id, |j| {
-            (!forgotten(j, state)).then(|| j.cancel(now, timing))
-        })
-        .flatten()
-        {
-            Some(_) => answer(200, json!([]), json!({})),
-            None => {
+        ("GET", ["jobs"]) => jobs(all_records(state, |j, together| render(j, state, together))),
+        ("GET", ["job", id]) => {
+            match records_of(state, id, |j, together| render(j, state, together)) {
+                found if !found.is_empty() => jobs(found),
+                _ => answer(
+                    500,
+                    unknown(id, "Unable to find", "slurm_load_job"),
+                    json!({ "jobs": [] }),
+                ),
+            }
+        }
+        ("DELETE", ["job", id]) => match cancel(state, id) {
+            true => answer(200, json!([]), json!({})),
+            false => {
                 let description =
                     format!("unable to kill JobId={id} with signal 9: Invalid job id specified");
                 answer(500, unknown_job(description, "slurm_kill_job"), json!({}))
@@ -203,9 +191,11 @@ fn submit(req: &Req, state: &State) -> Resp {
     answer(200, json!([]), created(state, &script, &job, env, "BATCH"))
 }
 
-/// A job as slurmrestd 22.05 renders it.
-fn render(job: &SimJob, state: &State) -> V0038JobResponseProperties {
+/// A job as slurmrestd 22.05 renders it (the record of an array's tasks
+/// pending `together`, where they are).
+fn render(job: &SimJob, state: &State, together: Option<&str>) -> V0038JobResponseProperties {
     let shown = shown(job, state);
+    let array = array_fields(job, together);
     // A raw wait status: the exit code in the high byte, or the signal.
     let wait_status = shown
         .signal
@@ -222,8 +212,16 @@ fn render(job: &SimJob, state: &State) -> V0038JobResponseProperties {
         "tasks": 1,
         "cpus": 1,
         "node_count": 1,
+        "array_job_id": array.array_job_id,
+        "array_task_id": array.task_id,
+        "array_max_tasks": array.max_tasks,
+        "array_task_string": array.task_string,
     });
-    typed(render_with(job, &shown, numbers))
+    let mut rendered = render_with(job, &shown, numbers);
+    if let Some(id) = array.job_id {
+        rendered["job_id"] = json!(id);
+    }
+    typed(rendered)
 }
 
 /// A request to accounting, `/slurmdb/v0.0.38/…` (the dbv0.0.38 plugin):
@@ -246,7 +244,7 @@ pub(super) fn accounting(req: &Req, state: &State, method: &str, path: &[&str]) 
     let jobs: Vec<Value> = with_all(state, KIND, |all| {
         all.iter()
             .filter(|j| match by_id {
-                true => j.id == wanted[0],
+                true => of_array(j, wanted[0]) || is_task(j, wanted[0]),
                 false => accounting_query(req, &wanted, j, state),
             })
             .map(|j| every_field(&render_accounted(j, state), Absent::Null))
@@ -297,7 +295,10 @@ fn render_accounted(job: &SimJob, state: &State) -> Dbv0038Job {
         "tres": { "allocated": if shown.started.is_some() { tres.clone() } else { json!([]) }, "requested": tres },
         "nodes": if shown.started.is_some() { "sandbox-node" } else { "None assigned" },
         "comment": { "job": null, "administrator": null, "system": null },
-        "array": { "job_id": 0, "task_id": null, "task": null },
+        "array": match in_array(job) {
+            Some((array, index, limit)) => json!({ "job_id": array, "task_id": index, "task": null, "limits": { "max": { "running": { "tasks": limit } } } }),
+            None => json!({ "job_id": 0, "task_id": null, "task": null }),
+        },
         "partition": meta("partition"),
         "working_directory": job.spec.working_dir.clone(),
         "user": "sandbox",

@@ -6,11 +6,12 @@
 use gpujobs_slurm::v0_0_42::types::{V0042Job, V0042JobInfo, V0042JobSubmitReq};
 use serde_json::{Value, json};
 
-use super::super::{exists, with_all, with_each, with_job};
+use super::super::{exists, with_all, with_each};
 use super::KIND;
 use super::jobs::{
-    accounting_query, created, error, forgotten, limit_minutes, parse_body, refused_submit,
-    render_with, shown, unknown_job,
+    accounting_query, all_records, array_fields, cancel, created, error, forgotten, in_array,
+    is_task, limit_minutes, of_array, parse_body, records_of, refused_submit, render_with, shown,
+    unknown_job,
 };
 use crate::SlurmRelease;
 use crate::model::{SimJob, unix_seconds};
@@ -89,7 +90,7 @@ fn no_val(number: Option<i64>) -> Value {
 /// A request to `/slurm/<version>/…`, v0.0.40 to v0.0.45.
 pub(super) fn handle(req: &Req, state: &State, version: &str, method: &str, path: &[&str]) -> Resp {
     let release = state.config.slurm_release;
-    let (now, timing) = (state.now(), &state.config.timing);
+    let now = state.now();
     let reply = |status, errors, payload| answer(release, version, status, errors, payload);
     // Every field of every job is sent, unset numbers as `{set: false, …}`, in this version's fields.
     let jobs = |jobs: Vec<V0042JobInfo>| {
@@ -101,12 +102,9 @@ pub(super) fn handle(req: &Req, state: &State, version: &str, method: &str, path
         reply(200, json!([]), payload)
     };
     match (method, path) {
-        ("GET", ["jobs", ""] | ["jobs"]) => jobs(with_all(state, KIND, |all| {
-            all.iter()
-                .filter(|j| !forgotten(j, state))
-                .map(|j| render(j, state))
-                .collect()
-        })),
+        ("GET", ["jobs", ""] | ["jobs"]) => {
+            jobs(all_records(state, |j, together| render(j, state, together)))
+        }
         ("GET", ["jobs", "state", ..]) => {
             // slurmrestd reads `job_id` repeated and refuses a comma-separated
             // list (24.11.5: 400 "Unable to parse query."); it answers ids as
@@ -115,44 +113,40 @@ pub(super) fn handle(req: &Req, state: &State, version: &str, method: &str, path
             if wanted.iter().any(|id| id.contains(',')) {
                 return Resp::text(400, "Unable to parse query.");
             }
-            let entry = |j: &SimJob| {
-                (!forgotten(j, state))
-                    .then(|| json!({ "job_id": j.id, "state": [shown(j, state).state] }))
-            };
+            let entry = |j: &SimJob, _: Option<&str>| json!({ "job_id": j.id, "state": [shown(j, state).state] });
+            let (tasks, plain): (Vec<&str>, Vec<&str>) =
+                wanted.iter().partition(|id| id.contains('_'));
             let listed: Vec<Value> = match wanted.is_empty() {
-                true => with_all(state, KIND, |all| all.iter().filter_map(entry).collect()),
-                false => with_each(state, KIND, &wanted, entry)
-                    .into_iter()
-                    .flatten()
-                    .collect(),
+                true => all_records(state, entry),
+                false => with_each(state, KIND, &plain, |j| {
+                    (!forgotten(j, state)).then(|| entry(j, None))
+                })
+                .into_iter()
+                .flatten()
+                .chain(tasks.iter().flat_map(|id| records_of(state, id, entry)))
+                .collect(),
             };
             reply(200, json!([]), json!({ "jobs": listed }))
         }
-        ("GET", ["job", id]) => match with_job(state, KIND, id, |j| {
-            (!forgotten(j, state)).then(|| render(j, state))
-        })
-        .flatten()
-        {
-            Some(job) => jobs(vec![job]),
-            None => {
-                let empty = json!({ "jobs": [], "last_backfill": no_val(Some(0)), "last_update": no_val(Some(0)) });
-                reply(
-                    404,
-                    unknown_job(format!("Unable to query JobId={id}"), "_handle_job_get"),
-                    empty,
-                )
+        ("GET", ["job", id]) => {
+            match records_of(state, id, |j, together| render(j, state, together)) {
+                found if !found.is_empty() => jobs(found),
+                _ => {
+                    let empty = json!({ "jobs": [], "last_backfill": no_val(Some(0)), "last_update": no_val(Some(0)) });
+                    reply(
+                        404,
+                        unknown_job(format!("Unable to query JobId={id}"), "_handle_job_get"),
+                        empty,
+                    )
+                }
             }
-        },
-        ("DELETE", ["job", id]) => match with_job(state, KIND, id, |j| {
-            (!forgotten(j, state)).then(|| j.cancel(now, timing))
-        })
-        .flatten()
-        {
-            Some(_) if version == "v0.0.40" || version == "v0.0.41" => {
+        }
+        ("DELETE", ["job", id]) => match cancel(state, id) {
+            true if version == "v0.0.40" || version == "v0.0.41" => {
                 reply(200, json!([]), json!({}))
             }
-            Some(_) => reply(200, json!([]), json!({ "status": [] })),
-            None => {
+            true => reply(200, json!([]), json!({ "status": [] })),
+            false => {
                 let description = format!("Unable to signal JobId={id}: Invalid job id specified");
                 reply(
                     404,
@@ -270,9 +264,11 @@ fn submit(req: &Req, state: &State, version: &str) -> Resp {
     reply(200, json!([]), submitted)
 }
 
-/// A job as a data_parser version renders it.
-fn render(job: &SimJob, state: &State) -> V0042JobInfo {
+/// A job as a data_parser version renders it (the record of an array's
+/// tasks pending `together`, where they are).
+fn render(job: &SimJob, state: &State, together: Option<&str>) -> V0042JobInfo {
     let shown = shown(job, state);
+    let array = array_fields(job, together);
     let (status, return_code) = match (shown.state, shown.signal) {
         (_, Some(_)) => ("SIGNALED", None),
         ("COMPLETED", None) => ("SUCCESS", Some(0)),
@@ -297,8 +293,16 @@ fn render(job: &SimJob, state: &State) -> V0042JobInfo {
         "tasks": no_val(Some(1)),
         "cpus": no_val(Some(1)),
         "node_count": no_val(Some(1)),
+        "array_job_id": no_val(Some(array.array_job_id)),
+        "array_task_id": no_val(array.task_id),
+        "array_max_tasks": no_val(Some(array.max_tasks)),
+        "array_task_string": array.task_string,
     });
-    typed(render_with(job, &shown, numbers))
+    let mut rendered = render_with(job, &shown, numbers);
+    if let Some(id) = array.job_id {
+        rendered["job_id"] = json!(id);
+    }
+    typed(rendered)
 }
 
 /// A request to accounting, `/slurmdb/<version>/…` (served with
@@ -332,7 +336,7 @@ pub(super) fn accounting(
     let jobs: Vec<Value> = with_all(state, KIND, |all| {
         all.iter()
             .filter(|j| match by_id {
-                true => j.id == wanted[0],
+                true => of_array(j, wanted[0]) || is_task(j, wanted[0]),
                 false => accounting_query(req, &wanted, j, state),
             })
             .map(|j| every_field(&render_accounted(j, state), Absent::Zero))
@@ -381,7 +385,10 @@ fn render_accounted(job: &SimJob, state: &State) -> V0042Job {
         "nodes": if shown.started.is_some() { "sandbox-node" } else { "None assigned" },
         // Slurm stores no job comment unless `AccountingStoreFlags=job_comment` (MEASURED).
         "comment": { "job": "", "administrator": "", "system": "" },
-        "array": { "job_id": 0, "task_id": no_val(None), "task": "" },
+        "array": match in_array(job) {
+            Some((array, index, limit)) => json!({ "job_id": array, "task_id": no_val(Some(index)), "task": "", "limits": { "max": { "running": { "tasks": limit } } } }),
+            None => json!({ "job_id": 0, "task_id": no_val(None), "task": "" }),
+        },
         "partition": meta("partition"),
         "working_directory": job.spec.working_dir.clone().unwrap_or_else(|| "/tmp".into()),
         "user": "sandbox",

@@ -82,23 +82,43 @@ impl<'de> Deserialize<'de> for Listing {
 }
 
 impl Jobs {
-    /// Whether it holds a record of the job `id`.
+    /// Whether it holds a record of the job `id` (an array's task `A_I`: a
+    /// record of the array's task `I`, or of its tasks pending together).
     pub(super) fn holds(&self, id: &str) -> bool {
-        let id: Option<i64> = id.parse().ok();
+        let (job, task): (Option<i64>, Option<i64>) = match id.split_once('_') {
+            Some((array, task)) => (array.parse().ok(), Some(task.parse().unwrap_or(-1))),
+            None => (id.parse().ok(), None),
+        };
+        let is = |job_id: Option<i64>, array: Option<i64>, index: Option<i64>| match task {
+            None => job_id == job,
+            Some(task) => array == job && index.is_none_or(|i| i == task || i >= 0xffff_fffe),
+        };
+        let no_val = |n: &Option<t42::V0042Uint32NoValStruct>| n.as_ref().filter(|n| n.set == Some(true)).and_then(|n| n.number);
         match self {
-            Jobs::V0038(answer) => answer.jobs.iter().any(|j| j.job_id == id),
-            Jobs::V0042(answer) => answer.jobs.iter().flat_map(|j| j.0.iter()).any(|j| j.job_id == id),
-            Jobs::AccountingV0038(answer) => answer.jobs.iter().any(|j| j.job_id == id),
-            Jobs::AccountingV0042(answer) => answer.jobs.iter().flat_map(|j| j.0.iter()).any(|j| j.job_id == id),
+            Jobs::V0038(answer) => answer.jobs.iter().any(|j| is(j.job_id, j.array_job_id, j.array_task_id)),
+            Jobs::V0042(answer) => answer.jobs.iter().flat_map(|j| j.0.iter()).any(|j| is(j.job_id, no_val(&j.array_job_id), no_val(&j.array_task_id))),
+            Jobs::AccountingV0038(answer) => answer.jobs.iter().any(|j| {
+                let array = j.array.as_ref();
+                is(j.job_id, array.and_then(|a| a.job_id), array.and_then(|a| a.task_id))
+            }),
+            Jobs::AccountingV0042(answer) => answer.jobs.iter().flat_map(|j| j.0.iter()).any(|j| {
+                let array = j.array.as_ref();
+                is(j.job_id, array.and_then(|a| a.job_id), array.and_then(|a| no_val(&a.task_id)))
+            }),
         }
     }
 
-    /// The job `id` among those it holds (an array's tasks share an
-    /// accounting answer); the first where `id` is not one of them.
+    /// The job `id` among those it holds (an array's tasks share an answer);
+    /// for a plain id, the first where `id` is not one of them (asked by an
+    /// array's id, the answer holds its tasks).
     pub(super) fn read_one(self, id: &str) -> Result<Option<Job>> {
         let mut jobs = self.read()?;
-        let at = jobs.iter().position(|j| j.id == id).unwrap_or(0);
-        Ok((!jobs.is_empty()).then(|| jobs.swap_remove(at)))
+        let at = match jobs.iter().position(|j| j.id == id) {
+            Some(at) => at,
+            None if id.contains('_') || jobs.is_empty() => return Ok(None),
+            None => 0,
+        };
+        Ok(Some(jobs.swap_remove(at)))
     }
 
     /// The jobs it holds, or the error its `errors` report.
@@ -106,21 +126,21 @@ impl Jobs {
         Ok(match self {
             Jobs::V0038(answer) => {
                 check(answer.errors.iter().map(v0_0_38::reported))?;
-                answer.jobs.into_iter().map(v0_0_38::to_job).collect()
+                answer.jobs.into_iter().flat_map(v0_0_38::to_jobs).collect()
             }
             Jobs::V0042(answer) => {
                 check(answer.errors.iter().flat_map(|e| e.0.iter()).map(v0_0_42::reported))?;
-                answer.jobs.into_iter().flat_map(|j| j.0).map(v0_0_42::to_job).collect()
+                answer.jobs.into_iter().flat_map(|j| j.0).flat_map(v0_0_42::to_jobs).collect()
             }
             Jobs::AccountingV0038(answer) => {
                 // 22.05 says an empty answer as error 9003, "Nothing found with query".
                 let errors = answer.errors.iter().filter(|e| e.error_number != Some(NOTHING_FOUND));
                 check(errors.map(v0_0_38::reported_by_accounting))?;
-                answer.jobs.into_iter().map(v0_0_38::accounted_to_job).collect()
+                answer.jobs.into_iter().flat_map(v0_0_38::accounted_to_jobs).collect()
             }
             Jobs::AccountingV0042(answer) => {
                 check(answer.errors.iter().flat_map(|e| e.0.iter()).map(v0_0_42::reported))?;
-                answer.jobs.into_iter().flat_map(|j| j.0).map(v0_0_42::accounted_to_job).collect()
+                answer.jobs.into_iter().flat_map(|j| j.0).flat_map(v0_0_42::accounted_to_jobs).collect()
             }
         })
     }
@@ -128,14 +148,18 @@ impl Jobs {
     /// Each job with its comment (where a submit leaves its mark; accounting
     /// keeps it only where slurm.conf says `AccountingStoreFlags=job_comment`).
     pub(super) fn with_comments(self) -> Vec<(Job, String)> {
-        fn paired<T>(records: impl IntoIterator<Item = T>, comment: fn(&T) -> Option<String>, to_job: fn(T) -> Job) -> Vec<(Job, String)> {
-            records.into_iter().map(|r| (comment(&r).unwrap_or_default(), r)).map(|(c, r)| (to_job(r), c)).collect()
+        fn paired<T>(records: impl IntoIterator<Item = T>, comment: fn(&T) -> Option<String>, to_jobs: fn(T) -> Vec<Job>) -> Vec<(Job, String)> {
+            let each = |record: T| {
+                let comment = comment(&record).unwrap_or_default();
+                to_jobs(record).into_iter().map(move |job| (job, comment.clone()))
+            };
+            records.into_iter().flat_map(each).collect()
         }
         match self {
-            Jobs::V0038(answer) => paired(answer.jobs, |j| j.comment.clone(), v0_0_38::to_job),
-            Jobs::V0042(answer) => paired(answer.jobs.into_iter().flat_map(|j| j.0), |j| j.comment.clone(), v0_0_42::to_job),
-            Jobs::AccountingV0038(answer) => paired(answer.jobs, |j| j.comment.as_ref()?.job.clone(), v0_0_38::accounted_to_job),
-            Jobs::AccountingV0042(answer) => paired(answer.jobs.into_iter().flat_map(|j| j.0), |j| j.comment.as_ref()?.job.clone(), v0_0_42::accounted_to_job),
+            Jobs::V0038(answer) => paired(answer.jobs, |j| j.comment.clone(), v0_0_38::to_jobs),
+            Jobs::V0042(answer) => paired(answer.jobs.into_iter().flat_map(|j| j.0), |j| j.comment.clone(), v0_0_42::to_jobs),
+            Jobs::AccountingV0038(answer) => paired(answer.jobs, |j| j.comment.as_ref()?.job.clone(), v0_0_38::accounted_to_jobs),
+            Jobs::AccountingV0042(answer) => paired(answer.jobs.into_iter().flat_map(|j| j.0), |j| j.comment.as_ref()?.job.clone(), v0_0_42::accounted_to_jobs),
         }
     }
 }

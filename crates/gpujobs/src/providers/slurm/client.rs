@@ -31,6 +31,10 @@ const NOT_SERVED: u8 = 2;
 /// the exact window after.
 const WINDOW_MARGIN: chrono::TimeDelta = chrono::TimeDelta::hours(24);
 
+/// The start of a window over all time (accounting asked without one reads
+/// only recent jobs).
+const SINCE_EVER: &str = "2000-01-01T00:00:00";
+
 /// The generated clients of every version, and the version chosen for this
 /// server (asked once, kept for the client's life).
 #[derive(Clone, Debug)]
@@ -108,11 +112,12 @@ pub(super) enum SubmitBody {
 }
 
 impl SubmitBody {
-    /// The body of `request` in `version`, its job marked with `comment`.
-    pub(super) fn new(version: ApiVersion, request: &SubmitRequest, comment: &str) -> Result<Self> {
+    /// The body of `request` in `version`, its job marked with `comment`;
+    /// an array of the tasks `array` names (`0-49%8`), where one is given.
+    pub(super) fn new(version: ApiVersion, request: &SubmitRequest, comment: &str, array: Option<&str>) -> Result<Self> {
         Ok(match version.family() {
-            Family::V0038 => Self::V0038(v0_0_38::submission(request, comment)?),
-            Family::DataParser => Self::V0042(v0_0_42::submission(request, comment)?),
+            Family::V0038 => Self::V0038(v0_0_38::submission(request, comment, array)?),
+            Family::DataParser => Self::V0042(v0_0_42::submission(request, comment, array)?),
         })
     }
 }
@@ -308,6 +313,25 @@ impl SlurmProvider {
                 }
                 Family::DataParser => {
                     let call = || client.v0_0_42.list_accounting_jobs(version.as_str(), None, None, Some("true"), Some(&start), None, None, None);
+                    Jobs::AccountingV0042(self.send(call).await?)
+                }
+            })
+        };
+        self.accounted(ask).await
+    }
+
+    /// Every job named `name` accounting holds (over all time), or `None`
+    /// without accounting.
+    pub(super) async fn fetch_accounted_named(&self, name: &str) -> Result<Option<Jobs>> {
+        let (client, version) = (self.client(), self.api_version().await?);
+        let ask = async {
+            Ok(match version.family() {
+                Family::V0038 => {
+                    let call = || client.v0_0_38.list_accounting_jobs(None, Some(name), Some(true), Some(SINCE_EVER), None, None);
+                    Jobs::AccountingV0038(self.send(call).await?)
+                }
+                Family::DataParser => {
+                    let call = || client.v0_0_42.list_accounting_jobs(version.as_str(), None, Some(name), Some("true"), Some(SINCE_EVER), None, None, None);
                     Jobs::AccountingV0042(self.send(call).await?)
                 }
             })

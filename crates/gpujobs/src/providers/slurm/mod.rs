@@ -15,7 +15,8 @@
 //! version's submit says alike), `v0_0_38` and `v0_0_42` (each family's
 //! record and submit body), `answers` (an answer of either), `client` (the
 //! version chosen and every call), `submit` (a submit that never makes two
-//! jobs), and here the descriptor and `impl Api`.
+//! jobs), `array` (a sweep as one native array), and here the descriptor
+//! and `impl Api`.
 //!
 //! Slurm has no client-chosen job id: a submit carries a token in the job's
 //! `comment` and is found by it again. The REST API has no endpoint for a
@@ -23,6 +24,7 @@
 //! `logs` is unsupported.
 
 mod answers;
+mod array;
 mod auth;
 mod body;
 mod client;
@@ -53,7 +55,8 @@ use crate::field::SubmitField::{Cpus, Env, Gpus, Id, MemoryBytes, Name, WorkingD
 use crate::job::Job;
 use crate::options::OptionValues;
 use crate::paging::{Page, only_page};
-use crate::provider::Capabilities;
+use crate::provider::{CancelOutcome, Capabilities};
+use crate::sweep::{Sweep, SweepTask};
 use crate::registry::ProviderKind;
 use crate::submit::{SharedOptions, SubmitFields, SubmitRequest};
 
@@ -81,6 +84,8 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
         idempotent_submit: true,
         statuses: true,
         records: true,
+        sweeps: true,
+        arrays: true,
         ..Capabilities::GET_LIST_CANCEL
     },
     submit: SubmitFields::of(&[Id, Name, Env, WorkingDir, Cpus, Gpus, MemoryBytes]),
@@ -124,15 +129,22 @@ impl Api for SlurmApi {
     }
 
     /// slurmctld's record; once slurmctld has forgotten the job (`MinJobAge`
-    /// after it ended), accounting's, where the server has it.
+    /// after it ended), accounting's, where the server has it. An array's
+    /// task (`1234_7`) is asked by its array's id: both answer with every task
+    /// of an array asked by its id (MEASURED, 22.05 to 26.05).
     async fn fetch_job(p: &SlurmProvider, id: &str) -> Result<Jobs> {
-        match p.fetch_job(id).await {
-            // Accounting's answer where it knows the job; else slurmctld's own words.
-            Err(forgotten @ Error::NotFound { .. }) => match p.fetch_accounted_job(id).await? {
-                Some(accounted) if accounted.holds(id) => Ok(accounted),
-                _ => Err(forgotten),
-            },
-            answer => answer,
+        let asked = id.split_once('_').map_or(id, |(array, _)| array);
+        let forgotten = match p.fetch_job(asked).await {
+            // slurmctld may hold an array whose task `id` it has forgotten.
+            Ok(answer) if !id.contains('_') || answer.holds(id) => return Ok(answer),
+            Ok(_) => Error::not_found(KIND, format!("no job {}", crate::text::shorten(id))),
+            Err(forgotten @ Error::NotFound { .. }) => forgotten,
+            Err(error) => return Err(error),
+        };
+        // Accounting's answer where it knows the job; else slurmctld's own words.
+        match p.fetch_accounted_job(asked).await? {
+            Some(accounted) if accounted.holds(id) => Ok(accounted),
+            _ => Err(forgotten),
         }
     }
 
@@ -175,6 +187,18 @@ impl Api for SlurmApi {
 
     async fn submit(p: &SlurmProvider, request: &SubmitRequest) -> Result<Job> {
         submit::submit(p, request).await
+    }
+
+    async fn array_tasks(p: &SlurmProvider, name: &str) -> Result<Vec<SweepTask>> {
+        array::array_tasks(p, name).await
+    }
+
+    async fn submit_array(p: &SlurmProvider, sweep: &Sweep, indices: &[u64], attempt: u32) -> Result<Vec<SweepTask>> {
+        array::submit_array(p, sweep, indices, attempt).await
+    }
+
+    async fn cancel_arrays(p: &SlurmProvider, tasks: &[SweepTask]) -> Result<Vec<(u64, Result<CancelOutcome>)>> {
+        array::cancel_arrays(p, tasks).await
     }
 }
 

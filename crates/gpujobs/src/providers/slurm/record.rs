@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::KIND;
 use super::states::CAUSES;
-use crate::job::{Job, JobStatus};
+use crate::job::{ArrayTask, Job, JobStatus};
 use crate::outcome::Usage;
 use crate::registry::ProviderJob;
 
@@ -28,9 +28,66 @@ pub(super) struct Fields {
     pub usage: Usage,
     /// Who canceled it (accounting's `kill_request_user`).
     pub canceled_by: Option<String>,
+    /// Where it sits in an array, if it is in one.
+    pub array: Option<InArray>,
+}
+
+/// A record's place in an array: the array's id, and the task's index, or
+/// (for the one record of tasks still pending together) those tasks'
+/// expression (`2-49%8`).
+pub(super) struct InArray {
+    pub array: i64,
+    pub index: Option<i64>,
+    pub pending: Option<String>,
+}
+
+/// Slurm's "no value" (`NO_VAL`, `0xfffffffe`) and what lies above it.
+const NO_VAL: i64 = 0xffff_fffe;
+
+/// The most pending tasks one record is read into (Slurm's own largest
+/// `MaxArraySize` is 4,000,001); an expression naming more is read as the
+/// one record, its id the array's.
+const MOST_PENDING_TASKS: usize = 4_000_001;
+
+impl InArray {
+    /// From a record's array fields: `None` where it is not in one.
+    pub(super) fn of(array: Option<i64>, index: Option<i64>, pending: Option<&str>) -> Option<Self> {
+        let array = array.filter(|a| *a > 0 && *a < NO_VAL)?;
+        Some(Self {
+            array,
+            index: index.filter(|i| (0..NO_VAL).contains(i)),
+            pending: pending.filter(|p| !p.is_empty()).map(str::to_owned),
+        })
+    }
 }
 
 impl Fields {
+    /// The jobs a record is: one, or (the record of an array's tasks still
+    /// pending together) one for each of its tasks, the first carrying the
+    /// record in `raw`.
+    pub(super) fn into_jobs(mut self, raw: Record) -> Vec<Job> {
+        let pending = self.array.as_mut().filter(|a| a.index.is_none()).and_then(|a| a.pending.take());
+        let indices = pending.as_deref().and_then(task_indices);
+        let (Some(indices), Some(array)) = (indices, self.array.as_ref().map(|a| a.array)) else {
+            return vec![self.into_job(raw)];
+        };
+        let mut first = self.into_job(raw);
+        let raw = std::mem::replace(&mut first.raw, ProviderJob::Absent);
+        let mut jobs: Vec<Job> = indices
+            .into_iter()
+            .map(|index| {
+                let mut task = first.clone();
+                task.array = Some(ArrayTask::new(array.to_string(), index));
+                task.id = format!("{array}_{index}");
+                task
+            })
+            .collect();
+        if let Some(first) = jobs.first_mut() {
+            first.raw = raw;
+        }
+        jobs
+    }
+
     pub(super) fn into_job(self, raw: Record) -> Job {
         use crate::time::from_seconds;
         let mut status = super::DESCRIPTOR.statuses.map(&self.state);
@@ -38,8 +95,13 @@ impl Fields {
         if status == JobStatus::Succeeded && self.signal.is_some() {
             status = JobStatus::Failed;
         }
-        let id = self.id.map(|id| id.to_string()).unwrap_or_default();
+        let task = self.array.as_ref().and_then(|a| Some(ArrayTask::new(a.array.to_string(), a.index? as u64)));
+        let id = match &task {
+            Some(task) => task.task_id(),
+            None => self.id.map(|id| id.to_string()).unwrap_or_default(),
+        };
         let mut job = Job::new(KIND, id, status.clone(), self.state.clone());
+        job.array = task;
         job.name = self.name.filter(|n| !n.is_empty());
         job.created_at = self.submitted.and_then(from_seconds);
         job.started_at = self.started.filter(|s| *s > 0).and_then(from_seconds);
@@ -112,6 +174,41 @@ pub(super) fn tres_entries(text: &str) -> Vec<(&str, Option<&str>, Option<i64>)>
         .collect()
 }
 
+/// The indices an array's task expression names: `0-3,7,10-20:5`, with a
+/// `%N` limit after it; or a hexadecimal mask (`0x1F`), as slurmdbd stores
+/// them. `None` for anything else, or for more than [`MOST_PENDING_TASKS`].
+pub(super) fn task_indices(text: &str) -> Option<Vec<u64>> {
+    let text = text.split('%').next()?.trim();
+    if let Some(hex) = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        if hex.len() > MOST_PENDING_TASKS / 4 + 1 {
+            return None;
+        }
+        let mut indices = Vec::new();
+        for (at, digit) in hex.chars().rev().enumerate() {
+            let bits = digit.to_digit(16)?;
+            indices.extend((0..4).filter(|b| bits & (1 << b) != 0).map(|b| (at * 4 + b) as u64));
+        }
+        return Some(indices);
+    }
+    let mut indices = Vec::new();
+    for part in text.split(',') {
+        let (span, step) = match part.split_once(':') {
+            Some((span, step)) => (span, step.trim().parse::<u64>().ok().filter(|s| *s > 0)?),
+            None => (part, 1),
+        };
+        let (start, end) = match span.split_once('-') {
+            Some((start, end)) => (start.trim().parse::<u64>().ok()?, end.trim().parse::<u64>().ok()?),
+            None => (span.trim().parse().ok()?, span.trim().parse().ok()?),
+        };
+        let count = end.checked_sub(start)? / step + 1;
+        if indices.len() as u64 + count > MOST_PENDING_TASKS as u64 {
+            return None;
+        }
+        indices.extend((start..=end).step_by(step as usize));
+    }
+    Some(indices)
+}
+
 /// A run's length from a record's seconds.
 pub(super) fn elapsed(seconds: Option<i64>) -> Option<Duration> {
     seconds.filter(|s| *s >= 0).map(|s| Duration::from_secs(s as u64))
@@ -128,5 +225,17 @@ mod tests {
         let listed = allocated([("cpu", None, Some(1)), ("mem", None, Some(500)), ("energy", None, Some(-2))]);
         assert_eq!((listed.cpus, listed.memory_bytes, listed.gpus), (Some(1.0), Some(500 << 20), None));
         assert!(allocated(tres_entries("")).is_empty());
+    }
+
+    #[test]
+    fn an_arrays_task_expressions_are_read_and_bounded() {
+        assert_eq!(task_indices("2-5%8"), Some(vec![2, 3, 4, 5]));
+        assert_eq!(task_indices("0-3,7,10-20:5"), Some(vec![0, 1, 2, 3, 7, 10, 15, 20]));
+        assert_eq!(task_indices("0x13"), Some(vec![0, 1, 4]));
+        for bad in ["", "a-b", "5-2", "0-4:0", "0xZ", "0-4294967293"] {
+            assert_eq!(task_indices(bad), None, "{bad}");
+        }
+        assert!(InArray::of(Some(5), Some(NO_VAL), Some("1-3")).is_some_and(|a| a.index.is_none()));
+        assert!(InArray::of(Some(0), Some(1), None).is_none(), "not in an array");
     }
 }

@@ -7,7 +7,7 @@
 use super::client::SubmitBody;
 use super::{KIND, SlurmOptions, SlurmProvider, body};
 use crate::error::{Error, Result};
-use crate::job::{Job};
+use crate::job::Job;
 use crate::provider::JobProvider;
 use crate::providers::protocols::{Sent, send_or_find};
 use crate::providers::fresh_id;
@@ -17,23 +17,29 @@ use crate::submit::SubmitRequest;
 /// that job, as Ray does, and another request under it is a
 /// [`Error::Conflict`]; a submit whose answer is lost is found by its mark.
 pub(super) async fn submit(p: &SlurmProvider, request: &SubmitRequest) -> Result<Job> {
+    match send(p, request, None).await? {
+        Sent::Id(id) => p.get(&id).await,
+        Sent::Found(job) => Ok(*job),
+    }
+}
+
+/// Sends `request` once (as an array of the tasks `array` names, where one
+/// is given): its job's id, or the job an earlier submit under its id made.
+pub(super) async fn send(p: &SlurmProvider, request: &SubmitRequest, array: Option<&str>) -> Result<Sent> {
     let token = request.id.clone().unwrap_or_else(fresh_id);
-    let body = SubmitBody::new(p.api_version().await?, request, &mark(&token, request))?;
+    let body = SubmitBody::new(p.api_version().await?, request, &mark(&token, request), array)?;
     let earlier = match request.id {
         Some(_) => find(p, &token, request).await?,
         None => None,
     };
     if let Some((job, same)) = earlier {
         return match same {
-            true => Ok(job),
+            true => Ok(Sent::Found(Box::new(job))),
             false => Err(Error::conflict(KIND, format!("id {token} was already submitted, as Slurm job {}, with another request", job.id))),
         };
     }
     let sent = send_or_find(p.ctx(), || p.submit_body(&body), || async { Ok(find(p, &token, request).await?.map(|(job, _)| job)) }, answer_may_be_lost);
-    match sent.await.map_err(|e| with_what_was_asked(e, request))? {
-        Sent::Id(id) => p.get(&id).await,
-        Sent::Found(job) => Ok(*job),
-    }
+    sent.await.map_err(|e| with_what_was_asked(e, request))
 }
 
 /// The job carrying a submit's token, and whether the same request made it.

@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 use super::body::{environment, script, whole};
 use super::errors::Reported;
-use super::record::{Fields, Record, allocated, elapsed, tres_entries};
+use super::record::{Fields, InArray, Record, allocated, elapsed, tres_entries};
 use crate::outcome::Usage;
 use super::{KIND, SlurmOptions};
 use crate::error::{Error, Result};
@@ -53,8 +53,8 @@ pub(super) fn reported_by_accounting(error: &Dbv0038Error) -> Reported {
     }
 }
 
-/// Slurm's job as a [`Job`].
-pub(super) fn to_job(raw: V0038JobResponseProperties) -> Job {
+/// Slurm's job as a [`Job`] (an array's tasks still pending together: one each).
+pub(super) fn to_jobs(raw: V0038JobResponseProperties) -> Vec<Job> {
     let (exit_code, signal) = raw.exit_code.map_or((None, None), wait_status);
     Fields {
         id: raw.job_id,
@@ -68,8 +68,9 @@ pub(super) fn to_job(raw: V0038JobResponseProperties) -> Job {
         signal: signal.map(|number| (number, None)),
         usage: usage(raw.tres_alloc_str.as_deref(), raw.nodes.as_deref()),
         canceled_by: None,
+        array: InArray::of(raw.array_job_id, raw.array_task_id, raw.array_task_string.as_deref()),
     }
-    .into_job(Record::V0038(raw))
+    .into_jobs(Record::V0038(raw))
 }
 
 /// What a slurmctld record says the job was given (its nodes once it ran).
@@ -82,7 +83,7 @@ fn usage(tres: Option<&str>, nodes: Option<&str>) -> Usage {
 /// Accounting's record (dbv0.0.38) as a [`Job`]. 22.05's slurmrestd sends a
 /// failed job's exit code as 0 and `SUCCESS` (sacct says the right one,
 /// MEASURED): a failed job's zero exit code is left out as unknown.
-pub(super) fn accounted_to_job(raw: Dbv0038Job) -> Job {
+pub(super) fn accounted_to_jobs(raw: Dbv0038Job) -> Vec<Job> {
     let state = raw.state.as_ref().and_then(|s| s.current.clone()).unwrap_or_default();
     let exit = raw.exit_code.as_ref();
     let signal = exit.and_then(|e| e.signal.as_ref()).and_then(|s| Some((s.signal_id?, s.name.clone().filter(|n| !n.is_empty()))));
@@ -104,12 +105,13 @@ pub(super) fn accounted_to_job(raw: Dbv0038Job) -> Job {
         signal,
         usage,
         canceled_by: raw.kill_request_user.clone(),
+        array: raw.array.as_ref().and_then(|a| InArray::of(a.job_id, a.task_id, a.task.as_deref())),
     }
-    .into_job(Record::AccountingV0038(raw))
+    .into_jobs(Record::AccountingV0038(raw))
 }
 
 /// The submit body: the script at the top, the job's fields beside it.
-pub(super) fn submission(request: &SubmitRequest, comment: &str) -> Result<V0038JobSubmission> {
+pub(super) fn submission(request: &SubmitRequest, comment: &str, array: Option<&str>) -> Result<V0038JobSubmission> {
     let script = script(request)?;
     // v0.0.38 wants the environment as an object.
     let environment: Map<String, Value> = environment(request).into_iter().map(|(k, v)| (k, v.into())).collect();
@@ -120,6 +122,7 @@ pub(super) fn submission(request: &SubmitRequest, comment: &str) -> Result<V0038
         }
     };
     set("name", request.name.clone().map(Value::from));
+    set("array", array.map(Value::from));
     set("current_working_directory", request.working_dir.clone().map(Value::from));
     let options = SlurmOptions::of(request);
     set("partition", options.partition.clone().map(Value::from));
@@ -147,7 +150,7 @@ mod tests {
     #[test]
     fn a_submit_carries_its_mark_and_the_fields_people_set() {
         let request = super::super::sample_request();
-        let body = serde_json::to_value(submission(&request, "gpujobs-token=tok-1").unwrap()).unwrap();
+        let body = serde_json::to_value(submission(&request, "gpujobs-token=tok-1", None).unwrap()).unwrap();
         let job = &body["job"];
         assert_eq!(body["script"], "#!/bin/bash\npython train.py\n");
         assert_eq!(job["comment"], "gpujobs-token=tok-1");
@@ -157,6 +160,6 @@ mod tests {
         assert!(job["environment"]["PATH"].is_string());
         let mut half = SubmitRequest::new("x");
         half.gpus = Some(0.5);
-        assert!(matches!(submission(&half, "t"), Err(Error::InvalidRequest { .. })));
+        assert!(matches!(submission(&half, "t", None), Err(Error::InvalidRequest { .. })));
     }
 }

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use super::body::{environment, script, whole};
 use super::errors::Reported;
-use super::record::{Fields, Record, allocated, elapsed, tres_entries};
+use super::record::{Fields, InArray, Record, allocated, elapsed, tres_entries};
 use crate::outcome::Usage;
 use super::states::shown_state;
 use super::{KIND, SlurmOptions};
@@ -65,8 +65,8 @@ fn signal(exit: Option<&V0042ProcessExitCodeVerbose>) -> Option<(i64, Option<Str
     Some((number(&signal.id)?, signal.name.clone().filter(|n| !n.is_empty())))
 }
 
-/// Slurm's job as a [`Job`].
-pub(super) fn to_job(raw: V0042JobInfo) -> Job {
+/// Slurm's job as a [`Job`] (an array's tasks still pending together: one each).
+pub(super) fn to_jobs(raw: V0042JobInfo) -> Vec<Job> {
     let states: Vec<String> = raw.job_state.clone().map(Vec::from).unwrap_or_default();
     let exit = raw.exit_code.as_ref();
     let mut usage = allocated(tres_entries(raw.tres_alloc_str.as_deref().unwrap_or_default()));
@@ -83,12 +83,13 @@ pub(super) fn to_job(raw: V0042JobInfo) -> Job {
         signal: signal(exit),
         usage,
         canceled_by: None,
+        array: InArray::of(number(&raw.array_job_id), number(&raw.array_task_id), raw.array_task_string.as_deref()),
     }
-    .into_job(Record::V0042(raw))
+    .into_jobs(Record::V0042(raw))
 }
 
-/// Accounting's record as a [`Job`].
-pub(super) fn accounted_to_job(raw: V0042Job) -> Job {
+/// Accounting's record as a [`Job`] (or one for each task it holds).
+pub(super) fn accounted_to_jobs(raw: V0042Job) -> Vec<Job> {
     let state = raw.state.as_ref().and_then(|s| s.current.clone()).map(Vec::from).unwrap_or_default();
     let exit = raw.exit_code.as_ref();
     let time = raw.time.as_ref();
@@ -108,8 +109,9 @@ pub(super) fn accounted_to_job(raw: V0042Job) -> Job {
         signal: signal(exit),
         usage,
         canceled_by: raw.kill_request_user.clone(),
+        array: raw.array.as_ref().and_then(|a| InArray::of(a.job_id, number(&a.task_id), a.task.as_deref())),
     }
-    .into_job(Record::AccountingV0042(raw))
+    .into_jobs(Record::AccountingV0042(raw))
 }
 
 /// One entry of a `jobs/state` answer as a brief [`Job`]: id and status only.
@@ -126,7 +128,7 @@ fn set(number: impl Into<Value>) -> Value {
 
 /// The submit body: the script at the top (where every version from v0.0.38
 /// to v0.0.46 reads it), the job's fields beside it.
-pub(super) fn submission(request: &SubmitRequest, comment: &str) -> Result<V0042JobSubmitReq> {
+pub(super) fn submission(request: &SubmitRequest, comment: &str, array: Option<&str>) -> Result<V0042JobSubmitReq> {
     let script = script(request)?;
     let environment: Vec<String> = environment(request).into_iter().map(|(k, v)| format!("{k}={v}")).collect();
     let mut job = json!({ "environment": environment, "comment": comment });
@@ -136,6 +138,7 @@ pub(super) fn submission(request: &SubmitRequest, comment: &str) -> Result<V0042
         }
     };
     put("name", request.name.clone().map(Value::from));
+    put("array", array.map(Value::from));
     put("current_working_directory", request.working_dir.clone().map(Value::from));
     let options = SlurmOptions::of(request);
     put("partition", options.partition.clone().map(Value::from));
@@ -157,7 +160,7 @@ mod tests {
     fn a_submit_carries_its_mark_and_the_fields_people_set() {
         let mut request = super::super::sample_request();
         request.memory_bytes = Some(3 << 30);
-        let body = serde_json::to_value(submission(&request, "gpujobs-token=tok-1").unwrap()).unwrap();
+        let body = serde_json::to_value(submission(&request, "gpujobs-token=tok-1", None).unwrap()).unwrap();
         let job = &body["job"];
         assert_eq!(body["script"], "#!/bin/bash\npython train.py\n");
         assert_eq!(job["comment"], "gpujobs-token=tok-1");
