@@ -249,3 +249,86 @@ async fn a_provider_that_cannot_submit_a_sweep_exactly_once_refuses_it() {
     );
     let _ = clock.now();
 }
+
+/// Slurm's tasks as slurmctld holds them on each release: the ones pending
+/// together are one record, started ones their own jobs, and `jobs/state`
+/// (24.11 on) writes a started task as `<its own id>_I` — every task is still
+/// known by its `A_I`, and an array Slurm cannot make is refused, not retried.
+#[tokio::test]
+async fn slurm_array_tasks_are_known_by_their_index_on_every_release() {
+    use gpujobs::Error;
+    use gpujobs_sandbox::SlurmRelease;
+    for release in [
+        SlurmRelease::V22_05,
+        SlurmRelease::V24_11,
+        SlurmRelease::V26_05,
+    ] {
+        let clock = ManualClock::at(SystemTime::now());
+        let config = SandboxConfig::default()
+            .empty()
+            .timing(timing())
+            .clock(Arc::new(clock.clone()))
+            .slurm_release(release);
+        let sandbox = Sandbox::start(config).await.unwrap();
+        let provider = sandbox.provider(ProviderKind::Slurm).unwrap();
+        let template = SubmitRequest::new("python train.py").working_dir("/tmp");
+        let sweep = Sweep::new("held", template.clone(), Tasks::Range(0..6)).max_running(2);
+        sweep::submit_sweep(provider.clone(), &sweep, &options(&clock), |_| {})
+            .await
+            .unwrap();
+        clock.advance(Duration::from_secs(5)); // two running, four pending together
+        let tasks = sweep::sweep_tasks(provider.as_ref(), "held").await.unwrap();
+        let ids: Vec<String> = tasks.values().map(|t| t.job.id.clone()).collect();
+        assert_eq!(ids.len(), 6, "{release:?}: {ids:?}");
+        // 22.05 has no `jobs/state`: each task is asked on its own.
+        let brief = match release {
+            SlurmRelease::V22_05 => {
+                futures_util::future::try_join_all(ids.iter().map(|id| provider.get(id)))
+                    .await
+                    .unwrap()
+            }
+            _ => provider.statuses(&ids).await.unwrap(),
+        };
+        let mut statuses: Vec<(String, JobStatus)> =
+            brief.into_iter().map(|j| (j.id, j.status)).collect();
+        statuses.sort_by(|a, b| a.0.cmp(&b.0));
+        let array = ids[0].split_once('_').unwrap().0.to_owned();
+        let want: Vec<(String, JobStatus)> = (0..6)
+            .map(|i| {
+                let status = if i < 2 {
+                    JobStatus::Running
+                } else {
+                    JobStatus::Queued
+                };
+                (format!("{array}_{i}"), status)
+            })
+            .collect();
+        assert_eq!(statuses, want, "{release:?}");
+        assert_eq!(
+            provider.get(&format!("{array}_4")).await.unwrap().status,
+            JobStatus::Queued
+        );
+
+        // Above MaxArraySize (1001 by default): slurmctld's 2081, once.
+        let before = sandbox.requests().len();
+        let big = Sweep::new("big", template, Tasks::Range(0..2000));
+        let refused = sweep::submit_sweep(provider.clone(), &big, &options(&clock), |_| {})
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(refused, Error::InvalidRequest { .. }),
+            "{release:?}: {refused:?}"
+        );
+        assert!(
+            refused
+                .to_string()
+                .contains("Invalid job array specification"),
+            "{refused}"
+        );
+        let posts = sandbox.requests()[before..]
+            .iter()
+            .filter(|r| r.method == "POST")
+            .count();
+        assert_eq!(posts, 1, "{release:?}: a refused submit is not sent again");
+    }
+}

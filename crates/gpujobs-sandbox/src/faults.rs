@@ -17,6 +17,9 @@ pub enum Fault {
     },
     /// Answer after this delay.
     Slow(Duration),
+    /// Act on the request at once, then answer after this delay (a client
+    /// that dies meanwhile never hears that its job went in).
+    SlowAnswer(Duration),
     /// Send the headers and half the body, then break the connection.
     CutShort,
     /// Close the connection without answering.
@@ -50,7 +53,7 @@ impl std::str::FromStr for Fault {
     type Err = String;
 
     /// A fault by name, as tests and the Python package name them:
-    /// `status:503`, `rate_limited:5`, `slow:1.5`, `cut_short`, `drop`,
+    /// `status:503`, `rate_limited:5`, `slow:1.5`, `slow_answer:1.5`, `cut_short`, `drop`,
     /// `drop_answer`, `unknown_status`, `extra_field`, `paging_loop`,
     /// `repeated_cursor`, `duplicate_items`, `huge:BYTES`.
     ///
@@ -76,6 +79,7 @@ impl std::str::FromStr for Fault {
                 retry_after_secs: number("seconds")? as u64,
             },
             "slow" => Fault::Slow(Duration::from_secs_f64(number("seconds")?)),
+            "slow_answer" => Fault::SlowAnswer(Duration::from_secs_f64(number("seconds")?)),
             "cut_short" => Fault::CutShort,
             "drop" => Fault::Drop,
             "drop_answer" => Fault::DropAnswer,

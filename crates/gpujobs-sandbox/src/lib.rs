@@ -63,6 +63,9 @@ pub use state::RequestRecord;
 
 use state::{State, lock};
 
+/// The user a client acts as here, where its provider takes one.
+const USER: &str = "sandbox";
+
 /// Every provider the sandbox emulates, in [`ProviderKind::ALL`] order (the
 /// conformance suite runs its scenarios against each).
 pub fn emulated() -> Vec<ProviderKind> {
@@ -119,7 +122,7 @@ impl Sandbox {
             .iter()
             .any(|s| s.name == "user")
         {
-            config.setting("user", "sandbox");
+            config.setting("user", USER);
         }
         config
     }
@@ -158,7 +161,9 @@ impl Sandbox {
     }
 
     /// The environment that points a client (the CLI, or `from_env`) at
-    /// `provider` here: its base URL, and its token where it checks one.
+    /// `provider` here: its base URL, its token where it checks one, and the
+    /// user to act as where the provider takes one (Slurm 22.05 needs it:
+    /// the sandbox's token names none).
     ///
     /// ```no_run
     /// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
@@ -175,6 +180,14 @@ impl Sandbox {
         let mut vars = vec![(env.base_url, self.base_url(provider))];
         if let (Some(var), Some(token)) = (env.credential, self.token(provider)) {
             vars.push((var, token.to_owned()));
+        }
+        let user = provider
+            .descriptor()
+            .settings
+            .iter()
+            .find(|s| s.name == "user");
+        if let Some(var) = user.and_then(|s| s.env.first()) {
+            vars.push((var, USER.to_owned()));
         }
         vars
     }

@@ -152,8 +152,10 @@ async fn handle(
         _ => {}
     }
     let mut resp = emulator.handle(&req, &state, fault.as_ref());
-    if fault == Some(Fault::DropAnswer) {
-        return Err(DropConnection);
+    match fault {
+        Some(Fault::DropAnswer) => return Err(DropConnection),
+        Some(Fault::SlowAnswer(delay)) => tokio::time::sleep(delay).await,
+        _ => {}
     }
     match fault {
         Some(Fault::UnknownStatus) => edit_json(&mut resp, |v| {

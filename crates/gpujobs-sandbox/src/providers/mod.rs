@@ -185,20 +185,6 @@ pub(crate) fn with_all_mut<R>(
         .map_or(&mut [][..], JobList::all_mut))
 }
 
-/// `f` of each of `ids` that `provider` holds, in the order asked, under one lock.
-pub(crate) fn with_each<R>(
-    state: &State,
-    provider: ProviderKind,
-    ids: &[&str],
-    f: impl FnMut(&SimJob) -> R,
-) -> Vec<R> {
-    let jobs = state.jobs();
-    let Some(list) = jobs.get(&provider) else {
-        return Vec::new();
-    };
-    ids.iter().filter_map(|id| list.get(id)).map(f).collect()
-}
-
 /// The largest id of `provider` that is a number (for providers whose ids count up).
 pub(crate) fn largest_number(state: &State, provider: ProviderKind) -> Option<u64> {
     state

@@ -179,6 +179,59 @@ pub(super) fn records_of<R>(
     })
 }
 
+/// What `jobs/state` answers for `wanted` (every job when empty): one entry
+/// per task, never tasks pending together. A pending task is written
+/// `A_I`, a started one `<its own id>_I` (MEASURED, 24.11 and 26.05:
+/// tests/payloads/slurm/live/24.11/arrays/). Asked by an array's id: every
+/// task; by a pending task's `A_I`: every pending task of the array (its
+/// one record); by a started task's: that task.
+pub(super) fn task_states(state: &State, wanted: &[&str]) -> Vec<(String, &'static str)> {
+    let jobs = state.jobs();
+    let Some(list) = jobs.get(&super::KIND) else {
+        return Vec::new();
+    };
+    let known = || list.all().iter().filter(|j| !forgotten(j, state));
+    let pending = |j: &SimJob| shown(j, state).state == "PENDING";
+    let mut picked: Vec<&SimJob> = match wanted.is_empty() {
+        true => known().collect(),
+        false => Vec::new(),
+    };
+    for id in wanted {
+        let named: Vec<&SimJob> = match (id.split_once('_'), list.get(id)) {
+            // A job of its own (looked up, not searched: wait_all asks 500 at once).
+            (None, Some(job)) if in_array(job).is_none() => (!forgotten(job, state))
+                .then_some(job)
+                .into_iter()
+                .collect(),
+            (None, _) => known().filter(|j| j.id == *id || of_array(j, id)).collect(),
+            (Some((array, _)), _) => match known().find(|j| is_task(j, id)) {
+                Some(task) if pending(task) => known()
+                    .filter(|j| of_array(j, array) && pending(j))
+                    .collect(),
+                Some(task) => vec![task],
+                None => Vec::new(),
+            },
+        };
+        for job in named {
+            if !picked.iter().any(|p| p.id == job.id) {
+                picked.push(job);
+            }
+        }
+    }
+    picked
+        .into_iter()
+        .map(|j| {
+            let shown = shown(j, state).state;
+            let id = match in_array(j) {
+                Some((array, index, _)) if shown == "PENDING" => format!("{array}_{index}"),
+                Some((_, index, _)) => format!("{}_{index}", j.id),
+                None => j.id.clone(),
+            };
+            (id, shown)
+        })
+        .collect()
+}
+
 /// Cancels what `DELETE …/job/{id}` names — a job, every task of an array
 /// asked by its id, or one task (`A_I`) — unless slurmctld forgot it:
 /// whether it named any.
@@ -418,19 +471,34 @@ fn shell_words(text: &str) -> Vec<String> {
 }
 
 /// What every submit asks of the one-node cluster of `scripts/slurm-live.sh`:
-/// a script, the `debug` partition, and no GPUs (it has none).
+/// a script, the `debug` partition, no GPUs (it has none), and an array (if
+/// any) that parses with every index below `MaxArraySize`.
 pub(super) fn refused_submit(
     script: Option<&str>,
-    partition: Option<&str>,
+    job: &Value,
     gpus: bool,
+    state: &State,
 ) -> Option<(i64, &'static str)> {
+    let partition = job.get("partition").and_then(Value::as_str);
+    let max_array_size = state.config.slurm_max_array_size;
+    let bad_array = job.get("array").is_some_and(|a| {
+        a.as_str()
+            .and_then(array)
+            .is_none_or(|(indices, _)| indices.last().is_none_or(|&i| i >= max_array_size))
+    });
     match (script, partition, gpus) {
         (None, ..) => Some((2009, "Job script not specified")),
         (_, Some(p), _) if p != "debug" => Some((2000, "Invalid partition name specified")),
         (_, _, true) => Some((2014, "Requested node configuration is not available")),
+        _ if bad_array => Some((ARRAY_REFUSED, "Invalid job array specification")),
         _ => None,
     }
 }
+
+/// slurmctld's error for an array it cannot make (too large, or not an
+/// array expression): 500 on 22.05 and 24.11, 422 on 26.05 (MEASURED,
+/// tests/payloads/slurm/live/*/arrays/submit-too-big.json).
+pub(super) const ARRAY_REFUSED: i64 = 2081;
 
 /// A job made from a submit's fields.
 pub(super) fn job_spec(script: &str, job: &Value, environment: Vec<(String, String)>) -> JobSpec {

@@ -81,8 +81,7 @@ pub(super) fn handle(req: &Req, state: &State, method: &str, path: &[&str]) -> R
 
 /// The job fields slurmrestd 22.05 sends as `null` when unset (every other
 /// field is always sent, as its type's zero value).
-const NULL_WHEN_UNSET: [&str; 18] = [
-    "array_task_id",
+const NULL_WHEN_UNSET: [&str; 17] = [
     "core_spec",
     "cores_per_socket",
     "cpu_frequency_governor",
@@ -117,6 +116,15 @@ fn jobs(jobs: Vec<V0038JobResponseProperties>) -> Resp {
             if let Some(slot) = job.get_mut(field).filter(|v| is_zero(v)) {
                 *slot = Value::Null;
             }
+        }
+        // A task's index, 0 included; `null` on a job outside an array and on
+        // its tasks pending together (MEASURED: tests/payloads/slurm/live/22.05/arrays/).
+        let no_task = job["array_job_id"].as_i64().unwrap_or(0) == 0
+            || job["array_task_string"]
+                .as_str()
+                .is_some_and(|s| !s.is_empty());
+        if no_task {
+            job["array_task_id"] = Value::Null;
         }
     }
     Resp::json(200, &value)
@@ -170,11 +178,7 @@ fn submit(req: &Req, state: &State) -> Resp {
     let job = raw.get("job").cloned().unwrap_or_default();
     let gpus = job.get("gpus").is_some_and(|g| g.as_str() != Some("0"));
     let has_script = (!script.is_empty() && job.is_object()).then_some(script.as_str());
-    if let Some((number, text)) = refused_submit(
-        has_script,
-        job.get("partition").and_then(Value::as_str),
-        gpus,
-    ) {
+    if let Some((number, text)) = refused_submit(has_script, &job, gpus, state) {
         return answer(
             500,
             json!([{ "error_code": number, "error": text }]),

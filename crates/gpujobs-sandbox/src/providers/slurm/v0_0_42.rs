@@ -6,12 +6,12 @@
 use gpujobs_slurm::v0_0_42::types::{V0042Job, V0042JobInfo, V0042JobSubmitReq};
 use serde_json::{Value, json};
 
-use super::super::{exists, with_all, with_each};
+use super::super::{exists, with_all};
 use super::KIND;
 use super::jobs::{
-    accounting_query, all_records, array_fields, cancel, created, error, forgotten, in_array,
+    ARRAY_REFUSED, accounting_query, all_records, array_fields, cancel, created, error, in_array,
     is_task, limit_minutes, of_array, parse_body, records_of, refused_submit, render_with, shown,
-    unknown_job,
+    task_states, unknown_job,
 };
 use crate::SlurmRelease;
 use crate::model::{SimJob, unix_seconds};
@@ -113,19 +113,10 @@ pub(super) fn handle(req: &Req, state: &State, version: &str, method: &str, path
             if wanted.iter().any(|id| id.contains(',')) {
                 return Resp::text(400, "Unable to parse query.");
             }
-            let entry = |j: &SimJob, _: Option<&str>| json!({ "job_id": j.id, "state": [shown(j, state).state] });
-            let (tasks, plain): (Vec<&str>, Vec<&str>) =
-                wanted.iter().partition(|id| id.contains('_'));
-            let listed: Vec<Value> = match wanted.is_empty() {
-                true => all_records(state, entry),
-                false => with_each(state, KIND, &plain, |j| {
-                    (!forgotten(j, state)).then(|| entry(j, None))
-                })
+            let listed: Vec<Value> = task_states(state, &wanted)
                 .into_iter()
-                .flatten()
-                .chain(tasks.iter().flat_map(|id| records_of(state, id, entry)))
-                .collect(),
-            };
+                .map(|(id, state)| json!({ "job_id": id, "state": [state] }))
+                .collect();
             reply(200, json!([]), json!({ "jobs": listed }))
         }
         ("GET", ["job", id]) => {
@@ -202,11 +193,13 @@ fn submit(req: &Req, state: &State, version: &str) -> Resp {
                 .and_then(Value::as_str)
                 .is_some_and(|t| t.contains("gpu"))
         });
-    if let Some((number, text)) =
-        refused_submit(script, job.get("partition").and_then(Value::as_str), gpus)
-    {
+    if let Some((number, text)) = refused_submit(script, &job, gpus, state) {
+        let status = match (number, release) {
+            (ARRAY_REFUSED, SlurmRelease::V26_05) => 422,
+            _ => 500,
+        };
         return reply(
-            500,
+            status,
             error(
                 number,
                 text,

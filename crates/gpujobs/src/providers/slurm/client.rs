@@ -341,18 +341,45 @@ impl SlurmProvider {
 
     /// Brief records (id and state) of those of `ids` slurmctld knows, through
     /// `jobs/state` (v0.0.42 on: slurmrestd 24.11 and later), 500 ids a request.
+    ///
+    /// Array tasks (`A_I`) are asked by their array's id, one request an
+    /// array: slurmctld writes a started task as `<its own job id>_I`, and
+    /// asked by a pending task's `A_I` answers every pending task (MEASURED,
+    /// tests/payloads/slurm/live/24.11/arrays/), so each entry is named back
+    /// by its index within the array asked.
     pub(super) async fn states(&self, ids: &[String]) -> Result<Vec<Job>> {
         let version = self.api_version().await?;
         if !version.states_by_id() {
             return Err(Error::unsupported(KIND, crate::error::Operation::Statuses));
         }
+        let (tasks, plain): (Vec<&String>, Vec<&String>) = ids.iter().partition(|id| id.contains('_'));
+        let mut arrays: std::collections::BTreeMap<&str, std::collections::BTreeSet<&str>> = Default::default();
+        for task in tasks {
+            let (array, index) = task.split_once('_').unwrap_or((task, ""));
+            arrays.entry(array).or_default().insert(index);
+        }
         let mut brief = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(IDS_PER_REQUEST) {
-            let chunk = chunk.to_vec();
-            let answer = self.send(|| self.client().v0_0_42.list_job_states(version.as_str(), Some(&chunk))).await?;
-            check(answer.errors.iter().flat_map(|e| e.0.iter()).map(v0_0_42::reported))?;
-            brief.extend(answer.jobs.into_iter().filter_map(v0_0_42::to_brief));
+        let plain: Vec<String> = plain.into_iter().cloned().collect();
+        for chunk in plain.chunks(IDS_PER_REQUEST) {
+            brief.extend(self.state_entries(version, chunk).await?);
+        }
+        for (array, indices) in arrays {
+            for mut job in self.state_entries(version, &[array.to_owned()]).await? {
+                let Some((_, index)) = job.id.split_once('_') else { continue };
+                if indices.contains(index) {
+                    job.id = format!("{array}_{index}");
+                    brief.push(job);
+                }
+            }
         }
         Ok(brief)
+    }
+
+    /// One `jobs/state` request for `ids`, its entries as brief records.
+    async fn state_entries(&self, version: ApiVersion, ids: &[String]) -> Result<Vec<Job>> {
+        let ids = ids.to_vec();
+        let answer = self.send(|| self.client().v0_0_42.list_job_states(version.as_str(), Some(&ids))).await?;
+        check(answer.errors.iter().flat_map(|e| e.0.iter()).map(v0_0_42::reported))?;
+        Ok(answer.jobs.into_iter().filter_map(v0_0_42::to_brief).collect())
     }
 }

@@ -26,9 +26,10 @@ struct Answer {
 
 /// Slurm's numbers for a request it will never accept as sent (seen live):
 /// an invalid partition, no script, a node configuration (e.g. GPUs) the
-/// cluster does not have, no working directory (23.02 on), a body it could
-/// not parse.
-const REFUSED_REQUEST: [i64; 5] = [2000, 2009, 2014, 2063, 9001];
+/// cluster does not have, no working directory (23.02 on), an array it
+/// cannot make (an index at or above `MaxArraySize`), a body it could not
+/// parse.
+const REFUSED_REQUEST: [i64; 6] = [2000, 2009, 2014, 2063, 2081, 9001];
 
 /// The error an `errors` list reports, if any. 2017 is an unknown job; 1007
 /// ("Protocol authentication error", from 23.02) and -1 ("Unspecified
@@ -49,6 +50,7 @@ pub(super) fn reported(errors: &[Reported]) -> Option<Error> {
         Some(number) if REFUSED_REQUEST.contains(&number) => {
             let hint = match number {
                 2063 => " (set `working_dir`)",
+                2081 => " (every index must be below the cluster's MaxArraySize, 1001 unless the site raised it)",
                 _ => "",
             };
             Error::invalid(KIND, format!("Slurm refused the job: {message}{hint}"))
