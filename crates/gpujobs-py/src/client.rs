@@ -10,15 +10,15 @@ use gpujobs::{
     DEFAULT_LOG_LIMIT, JobProvider, JobProviderExt, JobStatus, ListOptions, ProviderKind,
     SubmitRequest, WaitOptions,
 };
-use pyo3::IntoPyObjectExt;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
 use crate::errors::IntoPyResult;
 use crate::models::{CancelResult, Job};
 use crate::request;
-use crate::runtime::{awaitable, block_on};
+use crate::runtime::{awaitable, blocking};
 use crate::streams::{Item, Stream};
+use crate::sweeps::{AsyncSweep, Sweep, SweepArgs};
 
 /// One provider, and the futures of its operations.
 #[derive(Clone)]
@@ -141,7 +141,7 @@ fn ended_since(since: &Bound<'_, PyAny>) -> PyResult<chrono::DateTime<chrono::Ut
 /// Declares a client class: its constructor, `from_env`, and each method,
 /// blocking or awaitable by how the class waits (`$wait`).
 macro_rules! client_class {
-    ($class:ident, $name:literal, $wait:ident, $doc:literal) => {
+    ($class:ident, $name:literal, $wait:ident, $sweep:ident, $doc:literal) => {
         #[doc = $doc]
         #[pyclass(frozen, subclass, module = "gpujobs", name = $name)]
         pub struct $class {
@@ -197,6 +197,43 @@ macro_rules! client_class {
             ) -> PyResult<Bound<'py, PyAny>> {
                 let request = request::submit(self.ops.provider.kind(), command, fields, options)?;
                 $wait(py, self.ops.clone().submit(request))
+            }
+
+            /// Submits a sweep: `command` once for each of `tasks` (a number of
+            /// tasks, a `range`, or a list of dicts, one per task, given to it as
+            /// environment variables), each with `GPUJOBS_TASK_INDEX`; each task's id
+            /// is `<name>-<index>`, so submitting the same sweep again submits only
+            /// the tasks missing. `max_running`: at most that many at once (Slurm:
+            /// the array's `%N`; elsewhere this call stays to submit each next task,
+            /// within `timeout`). Returns a `Sweep` (`report`, `status()`, `wait()`,
+            /// `cancel()`, `retry_failed()`).
+            #[pyo3(signature = (name, command, *, tasks, max_running=None, submit_concurrency=None, timeout=None, options=None, **fields))]
+            #[allow(clippy::too_many_arguments)]
+            fn submit_sweep<'py>(
+                &self,
+                py: Python<'py>,
+                name: String,
+                command: &Bound<'py, PyAny>,
+                tasks: &Bound<'py, PyAny>,
+                max_running: Option<u32>,
+                submit_concurrency: Option<usize>,
+                timeout: Option<f64>,
+                options: Option<&Bound<'py, PyDict>>,
+                fields: Option<&Bound<'py, PyDict>>,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                let provider = self.ops.provider.clone();
+                let args = SweepArgs::new(
+                    provider.as_ref(),
+                    name,
+                    command,
+                    tasks,
+                    max_running,
+                    submit_concurrency,
+                    timeout,
+                    options,
+                    fields,
+                )?;
+                $wait(py, $sweep::submit(provider, args))
             }
 
             /// Waits for a job to end and returns it, however it ended; raises
@@ -262,26 +299,18 @@ macro_rules! client_class {
     };
 }
 
-/// Waits with the GIL released, hearing Ctrl-C.
-fn blocking<'py, F, T>(py: Python<'py>, future: F) -> PyResult<Bound<'py, PyAny>>
-where
-    F: std::future::Future<Output = PyResult<T>> + Send,
-    T: for<'a> IntoPyObject<'a> + Send,
-{
-    let value = block_on(py, future)??;
-    value.into_bound_py_any(py)
-}
-
 client_class!(
     Client,
     "Client",
     blocking,
+    Sweep,
     "A blocking client of one provider. Calls release the GIL, and Ctrl-C stops them."
 );
 client_class!(
     AsyncClient,
     "AsyncClient",
     awaitable,
+    AsyncSweep,
     "An asyncio client of one provider: the methods of `Client`, awaitable."
 );
 

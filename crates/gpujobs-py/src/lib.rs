@@ -5,7 +5,8 @@
 //! Read bottom-up: `runtime` (the one tokio runtime; blocking and awaitable
 //! calls), `models` (`Job`), `errors` (exceptions), `request` (settings, submit
 //! requests and wait polling from Python values), `streams` (iterators),
-//! `client` (`Client`, `AsyncClient`), `sandbox`.
+//! `sweeps` (`Sweep`, `AsyncSweep`), `client` (`Client`, `AsyncClient`),
+//! `sandbox`.
 
 mod client;
 mod errors;
@@ -14,6 +15,7 @@ mod request;
 mod runtime;
 mod sandbox;
 mod streams;
+mod sweeps;
 
 use pyo3::prelude::*;
 
@@ -28,6 +30,8 @@ fn _gpujobs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<models::SensitiveUrl>()?;
     m.add_class::<models::CancelResult>()?;
     m.add_class::<streams::Stream>()?;
+    m.add_class::<sweeps::Sweep>()?;
+    m.add_class::<sweeps::AsyncSweep>()?;
     m.add_class::<sandbox::Sandbox>()?;
     m.add_function(wrap_pyfunction!(client::providers, m)?)?;
     m.add_function(wrap_pyfunction!(client::_constructors, m)?)?;

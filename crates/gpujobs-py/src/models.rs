@@ -14,6 +14,13 @@ static JOB_STATUS: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 /// `gpujobs.models.Cause`, likewise.
 static CAUSE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
+/// `value` as plain Python (dicts, lists, str, numbers), as its JSON reads.
+pub fn plain<'py>(py: Python<'py>, value: &impl serde::Serialize) -> PyResult<Bound<'py, PyAny>> {
+    let text = serde_json::to_string(value)
+        .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+    py.import("json")?.call_method1("loads", (text,))
+}
+
 /// `status` as a `gpujobs.JobStatus`.
 pub fn status<'py>(py: Python<'py>, status: &gpujobs::JobStatus) -> PyResult<Bound<'py, PyAny>> {
     JOB_STATUS
@@ -119,9 +126,7 @@ impl Job {
         let Some(usage) = &self.0.usage else {
             return Ok(None);
         };
-        let text = serde_json::to_string(usage)
-            .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
-        Ok(Some(py.import("json")?.call_method1("loads", (text,))?))
+        plain(py, usage).map(Some)
     }
 
     /// Where the job's log can be fetched, if the provider gives a URL.
@@ -136,9 +141,7 @@ impl Job {
         if self.0.raw.is_absent() {
             return Ok(None);
         }
-        let text = serde_json::to_string(&self.0.raw)
-            .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
-        Ok(Some(py.import("json")?.call_method1("loads", (text,))?))
+        plain(py, &self.0.raw).map(Some)
     }
 
     /// Whether the job has ended (succeeded, failed or canceled).
@@ -154,9 +157,7 @@ impl Job {
         if !raw {
             job.raw = gpujobs::ProviderJob::Absent;
         }
-        let text = serde_json::to_string(&job)
-            .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
-        py.import("json")?.call_method1("loads", (text,))
+        plain(py, &job)
     }
 
     /// One line a person can read, the provider's text made safe for a terminal.

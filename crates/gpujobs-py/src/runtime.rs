@@ -55,6 +55,17 @@ where
     }
 }
 
+/// `future`'s value, waited for with the GIL released (hearing Ctrl-C), as a
+/// Python object: how the blocking classes wait.
+pub fn blocking<'py, F, T>(py: Python<'py>, future: F) -> PyResult<Bound<'py, PyAny>>
+where
+    F: Future<Output = PyResult<T>> + Send,
+    T: for<'a> IntoPyObject<'a> + Send,
+{
+    use pyo3::IntoPyObjectExt;
+    block_on(py, future)??.into_bound_py_any(py)
+}
+
 /// `future` as an asyncio awaitable (cancelling it drops the future).
 pub fn awaitable<'py, F, T>(py: Python<'py>, future: F) -> PyResult<Bound<'py, PyAny>>
 where

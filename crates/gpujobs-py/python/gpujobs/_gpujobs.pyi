@@ -76,6 +76,38 @@ class Stream(Generic[_T]):
 
 _Command = Union[str, Sequence[str]]
 _Ended = Tuple[str, Union[Job, GpujobsError]]
+_Tasks = Union[int, range, Sequence[Mapping[str, Union[str, int, float, bool]]]]
+_Canceled = Tuple[int, Union[CancelResult, GpujobsError]]
+
+@final
+class Sweep:
+    """A submitted sweep, from `Client.submit_sweep`: its report, and its status, wait, cancel and retry."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def report(self) -> Dict[str, int]: ...
+    def status(self) -> Dict[str, Any]: ...
+    def wait(
+        self, *, timeout: Optional[float] = None, interval: Optional[float] = None, max_interval: Optional[float] = None
+    ) -> Stream[_Ended]: ...
+    def cancel(self) -> List[_Canceled]: ...
+    def retry_failed(self) -> Dict[str, int]: ...
+
+@final
+class AsyncSweep:
+    """A submitted sweep, from `AsyncClient.submit_sweep`: `Sweep`'s methods, awaitable."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def report(self) -> Dict[str, int]: ...
+    def status(self) -> Awaitable[Dict[str, Any]]: ...
+    def wait(
+        self, *, timeout: Optional[float] = None, interval: Optional[float] = None, max_interval: Optional[float] = None
+    ) -> Awaitable[Stream[_Ended]]: ...
+    def cancel(self) -> Awaitable[List[_Canceled]]: ...
+    def retry_failed(self) -> Awaitable[Dict[str, int]]: ...
 
 @type_check_only
 class _Limits(TypedDict, total=False):
@@ -103,6 +135,17 @@ class _SubmitFields(TypedDict, total=False):
 
     id: Optional[str]
     name: Optional[str]
+    env: Optional[Mapping[str, str]]
+    metadata: Optional[Mapping[str, str]]
+    working_dir: Optional[str]
+    cpus: Optional[float]
+    gpus: Optional[float]
+    memory_bytes: Optional[int]
+
+@type_check_only
+class _SweepFields(TypedDict, total=False):
+    """A sweep's task fields: a submit's, but `id` and `name`, which the sweep gives."""
+
     env: Optional[Mapping[str, str]]
     metadata: Optional[Mapping[str, str]]
     working_dir: Optional[str]
@@ -148,6 +191,18 @@ class Client(_Settings):
         self, id: str, *, timeout: Optional[float] = None, interval: Optional[float] = None, max_interval: Optional[float] = None
     ) -> Job: ...
     def logs(self, id: str) -> str: ...
+    def submit_sweep(
+        self,
+        name: str,
+        command: _Command,
+        *,
+        tasks: _Tasks,
+        max_running: Optional[int] = None,
+        submit_concurrency: Optional[int] = None,
+        timeout: Optional[float] = None,
+        options: Optional[Mapping[str, Any]] = None,
+        **fields: Unpack[_SweepFields],
+    ) -> Sweep: ...
 
 @disjoint_base
 class AsyncClient(_Settings):
@@ -162,6 +217,18 @@ class AsyncClient(_Settings):
         self, id: str, *, timeout: Optional[float] = None, interval: Optional[float] = None, max_interval: Optional[float] = None
     ) -> Awaitable[Job]: ...
     def logs(self, id: str) -> Awaitable[str]: ...
+    def submit_sweep(
+        self,
+        name: str,
+        command: _Command,
+        *,
+        tasks: _Tasks,
+        max_running: Optional[int] = None,
+        submit_concurrency: Optional[int] = None,
+        timeout: Optional[float] = None,
+        options: Optional[Mapping[str, Any]] = None,
+        **fields: Unpack[_SweepFields],
+    ) -> Awaitable[AsyncSweep]: ...
 
 @type_check_only
 class _RaySettings:

@@ -300,13 +300,12 @@ pub async fn retry_failed(
         }
         return Ok(report);
     }
-    let mut sent = stream::iter(failed)
-        .map(|task| {
-            let (provider, request) = (
-                provider.clone(),
-                sweep.task_request(task.index, task.attempt + 1),
-            );
-            let (index, attempt) = (task.index, task.attempt + 1);
+    // Owned (index, attempt) pairs: a stream over borrowed tasks makes a
+    // future that is not `Send` for every lifetime (rustc's HRTB limits).
+    let retries: Vec<(u64, u32)> = failed.iter().map(|t| (t.index, t.attempt + 1)).collect();
+    let mut sent = stream::iter(retries)
+        .map(|(index, attempt)| {
+            let (provider, request) = (provider.clone(), sweep.task_request(index, attempt));
             async move { (index, attempt, provider.submit(&request).await) }
         })
         .buffer_unordered(sweep.submit_concurrency);
