@@ -185,4 +185,151 @@ mod ray_live {
             "it followed, not read once"
         );
     }
+
+    /// The sweep, live: 50 tasks, at most 4 running (kept by the
+    /// submitter), the submitter killed with SIGKILL once 10 are in and run
+    /// again: exactly 50 tasks, each index once with its environment; `%4`
+    /// kept (from Ray's records); status counts equal them; the failed two
+    /// retried once; a sweep of running tasks canceled.
+    #[test]
+    #[ignore = "needs a Ray head node: scripts/ray-live.sh"]
+    fn a_sweep_killed_part_way_and_run_again_through_the_cli() {
+        let name = fresh("sweep");
+        let params = std::env::temp_dir().join(format!("{name}.jsonl"));
+        let lines: Vec<String> = (0..50)
+            .map(|i| {
+                format!(
+                    "{{\"SEED\": {}, \"CODE\": {}}}",
+                    i * 7,
+                    u8::from(i == 7 || i == 19) * 3
+                )
+            })
+            .collect();
+        std::fs::write(&params, lines.join("\n")).unwrap();
+        let params = params.to_str().unwrap();
+        let script = "echo \"task $GPUJOBS_TASK_INDEX seed $SEED\"; exit $CODE";
+        let args = [
+            "submit",
+            "--sweep",
+            &name,
+            "--params",
+            params,
+            "--max-running",
+            "4",
+            "--",
+            script,
+        ];
+        let in_sweep = || {
+            json(&["sweep", "status", &name])["tasks"]
+                .as_u64()
+                .unwrap_or(0)
+        };
+        let mut first = common::command();
+        first.args(["-p", "ray"]).args(args);
+        let killed = common::kill_when(&mut first, || {
+            gpujobs(&["sweep", "status", &name]).0 == 0 && in_sweep() >= 10
+        });
+        assert!(
+            killed,
+            "the submitter keeps %4 until the last task is in: it was still running"
+        );
+        let before = in_sweep();
+        assert!(before < 50, "killed part-way: {before} in");
+        let (code, stdout, stderr) = gpujobs(&args);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(
+            stdout.contains(&format!(
+                "{before} of 50 tasks already there, {} submitted",
+                50 - before
+            )),
+            "{stdout}"
+        );
+
+        let (code, stdout, stderr) =
+            gpujobs(&["-o", "json", "sweep", "wait", &name, "--timeout", "10m"]);
+        assert_eq!(code, 1, "two tasks fail: {stderr}");
+        let ended: Value = serde_json::from_str(&stdout).unwrap();
+        let ended = ended.as_array().unwrap();
+        let ids: std::collections::BTreeSet<&str> =
+            ended.iter().map(|j| j["id"].as_str().unwrap()).collect();
+        assert_eq!(
+            ids,
+            (0..50)
+                .map(|i| format!("{name}-{i}"))
+                .collect::<std::collections::BTreeSet<_>>()
+                .iter()
+                .map(String::as_str)
+                .collect()
+        );
+        for i in [0, 7, 33, 49] {
+            let (_, logs, _) = gpujobs(&["logs", &format!("{name}-{i}")]);
+            assert!(
+                logs.contains(&format!("task {i} seed {}", i * 7)),
+                "task {i}: {logs}"
+            );
+        }
+        // %4, from Ray's records: never more than four between start and end at once.
+        let spans: Vec<(String, String)> = ended
+            .iter()
+            .map(|j| {
+                (
+                    j["started_at"].as_str().unwrap().to_owned(),
+                    j["finished_at"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        let most = spans
+            .iter()
+            .map(|(at, _)| spans.iter().filter(|(s, e)| s <= at && at < e).count())
+            .max();
+        assert!(most.is_some_and(|m| m <= 4), "{most:?} ran at once");
+        let status = json(&["sweep", "status", &name]);
+        assert_eq!(status["tasks"], 50, "{status}");
+        assert_eq!(
+            (
+                status["succeeded"].as_u64(),
+                status["failed"]["exit_code"].as_u64()
+            ),
+            (Some(48), Some(2)),
+            "{status}"
+        );
+
+        let mut retry = args.to_vec();
+        retry.splice(0..1, ["sweep", "retry"]);
+        let (code, stdout, stderr) = gpujobs(&retry);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(stdout.contains("2 submitted"), "{stdout}");
+        assert_eq!(
+            json(&["get", &format!("{name}-7-r1")])["id"],
+            format!("{name}-7-r1")
+        );
+
+        // Cancel: three tasks that would run for five minutes.
+        let held = fresh("held");
+        assert_eq!(
+            gpujobs(&[
+                "submit",
+                "--sweep",
+                &held,
+                "--array",
+                "0-2",
+                "--",
+                "sleep 300"
+            ])
+            .0,
+            0
+        );
+        let (code, _, stderr) = gpujobs(&["sweep", "cancel", &held]);
+        assert_eq!(code, 0, "{stderr}");
+        let (_, stdout, _) = gpujobs(&["-o", "json", "sweep", "wait", &held, "--timeout", "2m"]);
+        let ended: Value = serde_json::from_str(&stdout).unwrap();
+        assert!(
+            ended
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|j| j["status"] == "canceled"),
+            "{ended}"
+        );
+    }
 }

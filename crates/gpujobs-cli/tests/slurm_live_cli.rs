@@ -198,4 +198,169 @@ mod slurm_live {
         assert!(stderr.contains("SLURM_JWT"), "{stderr}");
         assert!(!stderr.contains("forged-canary"), "{stderr}");
     }
+
+    /// When each task in `ended` (a `sweep wait -o json` answer) started and
+    /// ended, in order of starting.
+    fn spans(ended: &Value) -> Vec<(String, String)> {
+        let mut spans: Vec<(String, String)> = ended
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|j| {
+                let at = |k: &str| {
+                    j[k].as_str()
+                        .unwrap_or_else(|| panic!("no {k}: {j}"))
+                        .to_owned()
+                };
+                (at("started_at"), at("finished_at"))
+            })
+            .collect();
+        spans.sort();
+        spans
+    }
+
+    /// The sweep, live: 50 tasks at most one running at once, the
+    /// submitter killed with SIGKILL once the array is in (if it has not ended
+    /// by then) and run again: exactly 50 tasks, each index once with its
+    /// environment; `%1` kept (from Slurm's records); status counts equal
+    /// them; the failed two retried once; a sweep of running tasks canceled.
+    #[test]
+    #[ignore = "needs slurmrestd: scripts/slurm-live.sh"]
+    fn a_sweep_killed_part_way_and_run_again_through_the_cli() {
+        if var("GPUJOBS_SLURM_ACCOUNTING") == "0" {
+            // Slurm's tasks are found by name; without accounting, ended ones
+            // are forgotten after MinJobAge and a re-run would submit them again.
+            eprintln!("SKIPPED: sweeps are resumable on Slurm with accounting (slurmdbd) only");
+            return;
+        }
+        let dir = var("GPUJOBS_SLURM_WORKDIR");
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let name = format!("live-{nanos:x}");
+        let params = format!("{dir}/{name}.jsonl");
+        let lines: Vec<String> = (0..50)
+            .map(|i| {
+                format!(
+                    "{{\"SEED\": {}, \"CODE\": {}}}",
+                    i * 7,
+                    u8::from(i == 7 || i == 19) * 3
+                )
+            })
+            .collect();
+        std::fs::write(&params, lines.join("\n")).unwrap();
+        let script = format!(
+            "echo \"$GPUJOBS_TASK_INDEX $SLURM_ARRAY_TASK_ID $SEED\" > {dir}/{name}-$GPUJOBS_TASK_INDEX.env; exit $CODE"
+        );
+        let output = format!("{dir}/%A_%a.out");
+        let submit = |sweep: &str, tasks: &[&str], script: &str| -> Vec<String> {
+            [
+                &["submit", "--sweep", sweep][..],
+                tasks,
+                &["--working-dir", &dir, "--output-file", &output],
+            ]
+            .concat()
+            .into_iter()
+            .chain([
+                "--time-limit",
+                "5m",
+                "--partition",
+                "debug",
+                "--cpus",
+                "1",
+                "--",
+                script,
+            ])
+            .map(str::to_owned)
+            .collect()
+        };
+        let args = submit(&name, &["--params", &params, "--max-running", "1"], &script);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let token = format!("SLURM_JWT={}", var("GPUJOBS_SLURM_TOKEN"));
+        let mut first = common::command();
+        first
+            .args(["-p", "slurm"])
+            .args(&args)
+            .env("SLURM_JWT", &token);
+        let killed = common::kill_when(&mut first, || gpujobs(&["sweep", "status", &name]).0 == 0);
+        eprintln!(
+            "the first submit was {}",
+            if killed {
+                "killed"
+            } else {
+                "done before the kill"
+            }
+        );
+        let (code, stdout, stderr) = gpujobs(&args);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(
+            stdout.contains("50 of 50 tasks already there, 0 submitted"),
+            "{stdout}"
+        );
+
+        let (code, stdout, stderr) =
+            gpujobs(&["-o", "json", "sweep", "wait", &name, "--timeout", "10m"]);
+        assert_eq!(code, 1, "two tasks fail: {stderr}");
+        let ended: Value = serde_json::from_str(&stdout).unwrap();
+        let ids: std::collections::BTreeSet<&str> = ended
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|j| j["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids.len(), 50, "{ids:?}");
+        for i in 0..50 {
+            let env = std::fs::read_to_string(format!("{dir}/{name}-{i}.env")).unwrap();
+            assert_eq!(env, format!("{i} {i} {}\n", i * 7), "task {i}");
+        }
+        // %1, from Slurm's records: each task started once the one before had ended.
+        let spans = spans(&ended);
+        for pair in spans.windows(2) {
+            assert!(pair[1].0 >= pair[0].1, "two running at once: {pair:?}");
+        }
+        let status = json(&["sweep", "status", &name]);
+        assert_eq!(status["tasks"], 50, "{status}");
+        assert_eq!(
+            (
+                status["succeeded"].as_u64(),
+                status["failed"]["exit_code"].as_u64()
+            ),
+            (Some(48), Some(2)),
+            "{status}"
+        );
+
+        let mut retry = args.clone();
+        retry.splice(0..1, ["sweep", "retry"]);
+        let (code, stdout, stderr) = gpujobs(&retry);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(stdout.contains("2 submitted"), "{stdout}");
+        let (code, stdout, _) = gpujobs(&["-o", "json", "sweep", "wait", &name, "--timeout", "5m"]);
+        assert_eq!(code, 1);
+        let retried: Value = serde_json::from_str(&stdout).unwrap();
+        assert_eq!(
+            retried.as_array().unwrap().len(),
+            50,
+            "the latest attempt of each"
+        );
+
+        // Cancel: three tasks that would run for five minutes, one request for the array.
+        let held = format!("{name}-c");
+        let args = submit(&held, &["--array", "0-2"], "sleep 300");
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        assert_eq!(gpujobs(&args).0, 0);
+        let (code, _, stderr) = gpujobs(&["sweep", "cancel", &held]);
+        assert_eq!(code, 0, "{stderr}");
+        let (_, stdout, _) = gpujobs(&["-o", "json", "sweep", "wait", &held, "--timeout", "2m"]);
+        let ended: Value = serde_json::from_str(&stdout).unwrap();
+        assert!(
+            ended
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|j| j["status"] == "canceled"),
+            "{ended}"
+        );
+        assert_eq!(json(&["sweep", "status", &held])["canceled"], 3);
+    }
 }

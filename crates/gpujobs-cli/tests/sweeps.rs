@@ -6,8 +6,7 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{command, gpujobs};
 use gpujobs::ProviderKind;
@@ -165,28 +164,17 @@ fn a_thousand_tasks_go_in_with_one_command_and_on_slurm_as_one_array() {
     }
 }
 
-/// Starts `args`, waits until `ready` says the sandbox shows it part-way, and kills it with SIGKILL.
+/// Starts `args` with only `env`, and kills it with SIGKILL once `ready`.
 fn kill_part_way(args: &[&str], env: &[(String, String)], ready: impl Fn() -> bool) {
-    let mut child = command()
+    let mut command = command();
+    command
         .args(args)
         .env_clear()
-        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !ready() {
-        assert!(Instant::now() < deadline, "the submit never got part-way");
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the submit ended before it was killed"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    assert!(
+        common::kill_when(&mut command, ready),
+        "the submit ended before it was killed"
+    );
 }
 
 #[test]

@@ -69,3 +69,27 @@ fn wait_within(child: &mut Child, limit: Duration) -> Option<std::process::ExitS
 pub fn gpujobs(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
     run(command().args(args).env_clear().envs(env.iter().copied()))
 }
+
+/// Starts `command` and kills it with SIGKILL once `ready` (polled every
+/// 5 ms, for at most a minute): whether it was still running then (`false`:
+/// it ended first, on its own).
+pub fn kill_when(command: &mut Command, ready: impl Fn() -> bool) -> bool {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("gpujobs runs");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !ready() {
+        assert!(Instant::now() < deadline, "never got part-way");
+        if child.try_wait().expect("waits for gpujobs").is_some() {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let running = child.try_wait().expect("waits for gpujobs").is_none();
+    let _ = child.kill(); // SIGKILL
+    let _ = child.wait();
+    running
+}
