@@ -196,16 +196,7 @@ mod ray_live {
     fn a_sweep_killed_part_way_and_run_again_through_the_cli() {
         let name = fresh("sweep");
         let params = std::env::temp_dir().join(format!("{name}.jsonl"));
-        let lines: Vec<String> = (0..50)
-            .map(|i| {
-                format!(
-                    "{{\"SEED\": {}, \"CODE\": {}}}",
-                    i * 7,
-                    u8::from(i == 7 || i == 19) * 3
-                )
-            })
-            .collect();
-        std::fs::write(&params, lines.join("\n")).unwrap();
+        std::fs::write(&params, common::live_sweep_params()).unwrap();
         let params = params.to_str().unwrap();
         let script = "echo \"task $GPUJOBS_TASK_INDEX seed $SEED\"; exit $CODE";
         let args = [

@@ -245,16 +245,7 @@ mod slurm_live {
             .as_nanos();
         let name = format!("live-{nanos:x}");
         let params = format!("{dir}/{name}.jsonl");
-        let lines: Vec<String> = (0..50)
-            .map(|i| {
-                format!(
-                    "{{\"SEED\": {}, \"CODE\": {}}}",
-                    i * 7,
-                    u8::from(i == 7 || i == 19) * 3
-                )
-            })
-            .collect();
-        std::fs::write(&params, lines.join("\n")).unwrap();
+        std::fs::write(&params, common::live_sweep_params()).unwrap();
         let script = format!(
             "echo \"$GPUJOBS_TASK_INDEX $SLURM_ARRAY_TASK_ID $SEED\" > {dir}/{name}-$GPUJOBS_TASK_INDEX.env; exit $CODE"
         );

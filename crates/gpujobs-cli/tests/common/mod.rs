@@ -93,3 +93,18 @@ pub fn kill_when(command: &mut Command, ready: impl Fn() -> bool) -> bool {
     let _ = child.wait();
     running
 }
+
+/// The live sweeps' `--params`: 50 tasks, `SEED` 7 × the index, and `CODE`
+/// 3 (a failure) for tasks 7 and 19, 0 for the rest.
+pub fn live_sweep_params() -> String {
+    (0..50)
+        .map(|i| {
+            format!(
+                "{{\"SEED\": {}, \"CODE\": {}}}",
+                i * 7,
+                u8::from(i == 7 || i == 19) * 3
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
