@@ -227,11 +227,6 @@ mod slurm_live {
     #[test]
     #[ignore = "needs slurmrestd: scripts/slurm-live.sh"]
     fn a_sweep_killed_part_way_and_run_again_through_the_cli() {
-        if std::env::var("GPUJOBS_SLURM_SWEEP_LIVE").as_deref() != Ok("1") {
-            // Written but not yet run against a real slurmctld: on once it has passed there.
-            eprintln!("SKIPPED: set GPUJOBS_SLURM_SWEEP_LIVE=1 (not yet proven on a real Slurm)");
-            return;
-        }
         if var("GPUJOBS_SLURM_ACCOUNTING") == "0" {
             // Slurm's tasks are found by name; without accounting, ended ones
             // are forgotten after MinJobAge and a re-run would submit them again.
