@@ -25,7 +25,7 @@ fn about() -> String {
         "Drive GPU jobs on every provider with one tool: {}.
 
 Try it with no account: `gpujobs --sandbox list` starts a local sandbox of every provider.
-Credentials come only from the environment: {}.
+Credentials come from the environment ({}) or a context of the config file (--context).
 Base URLs: {}, or --base-url.",
         names.join(", "),
         credentials.join(", "),
@@ -43,6 +43,11 @@ pub struct Cli {
     /// The provider to talk to.
     #[arg(short, long, global = true, env = "GPUJOBS_PROVIDER", value_parser = provider_parser(), help_heading = GLOBAL)]
     pub provider: Option<ProviderKind>,
+
+    /// The context of the config file to use ($GPUJOBS_CONFIG, else ~/.config/gpujobs/config.toml)
+    /// [default: its current-context].
+    #[arg(short, long, global = true, env = "GPUJOBS_CONTEXT", value_name = "NAME", help_heading = GLOBAL)]
+    pub context: Option<String>,
 
     /// The provider's base URL (overrides its environment variable).
     #[arg(long, global = true, value_name = "URL", help_heading = GLOBAL)]
@@ -123,6 +128,10 @@ pub enum Command {
         /// accounting too, where slurmctld has forgotten them.
         #[arg(long, value_name = "DURATION", value_parser = parse_limit)]
         since: Option<Duration>,
+        /// Every context of the config file, each in a CONTEXT column (`-o name`: CONTEXT/ID,
+        /// which get, wait and cancel take).
+        #[arg(long, conflicts_with = "context")]
+        all_contexts: bool,
     },
     /// Cancel jobs (canceling a job that already ended reports that and succeeds; several
     /// at once, a few requests at a time, each result reported).
@@ -158,6 +167,12 @@ pub enum Command {
     },
     /// Show what each provider supports and how it is configured.
     Providers,
+    /// The config file's contexts: list them, show or choose the current one, view the file.
+    Config {
+        /// What to do.
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
     /// Print the JSON Schema of a job as `-o json` prints it.
     Schema,
     /// Serve the sandbox standalone until Ctrl-C (it keeps its jobs between commands).
@@ -209,6 +224,22 @@ pub struct WaitTiming {
     /// The longest pause between polls: the job's end is noticed within it.
     #[arg(long, value_name = "DURATION", value_parser = parse_limit, default_value = "5s")]
     pub max_interval: Duration,
+}
+
+/// `gpujobs config …`, as kubectl's.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// List the contexts (the current one marked with *).
+    GetContexts,
+    /// Print the current context's name.
+    CurrentContext,
+    /// Make NAME the current context (the file's `current-context` line is rewritten).
+    UseContext {
+        /// The context.
+        name: String,
+    },
+    /// Print the contexts as the file defines them, credentials written in it redacted.
+    View,
 }
 
 /// What is done with a sweep submitted with `submit --sweep`.

@@ -1,10 +1,12 @@
-//! What a command acts on: the providers the command line points at (from
-//! the environment, or the in-process sandbox, seeded so demo ids repeat),
-//! with the command line's overrides, and the sandbox if one was started.
+//! What a command acts on: the providers the command line points at (a
+//! context of the config file, the environment, or the in-process sandbox,
+//! seeded so demo ids repeat), with the command line's overrides, and the
+//! sandbox if one was started.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use gpujobs::contexts::{self, Contexts};
 use gpujobs::{Error, JobProvider, Overrides, ProviderConfig, ProviderKind};
 use gpujobs_sandbox::{Sandbox, SandboxConfig};
 
@@ -16,6 +18,10 @@ use crate::output::one_line;
 /// The providers the command line points at, and the sandbox if one was started.
 pub struct Context {
     provider: Option<ProviderKind>,
+    /// The config file's contexts, if there is a file.
+    contexts: Option<Contexts>,
+    /// The context chosen (`--context`, `GPUJOBS_CONTEXT`, or the file's current one).
+    chosen: Option<contexts::Context>,
     base_url: Option<String>,
     request_timeout: Option<Duration>,
     max_response_bytes: Option<u64>,
@@ -33,6 +39,20 @@ impl Context {
                 other.flag, other.kind
             )));
         }
+        if cli.sandbox && cli.context.is_some() {
+            return Err(Failure::usage(
+                "--sandbox and --context: the sandbox is its own context",
+            ));
+        }
+        let contexts = match cli.sandbox {
+            true => None,
+            false => Contexts::load_default(|name| std::env::var(name).ok())
+                .map_err(|e| Failure::usage(e.to_string()))?,
+        };
+        for warning in contexts.iter().flat_map(|c| c.warnings()) {
+            eprintln!("warning: {warning}");
+        }
+        let chosen = choose(contexts.as_ref(), cli)?;
         let sandbox = match cli.sandbox {
             true => Some(
                 Sandbox::start(SandboxConfig::default().seed(42))
@@ -45,7 +65,9 @@ impl Context {
             false => None,
         };
         Ok(Self {
-            provider: cli.provider,
+            provider: cli.provider.or(chosen.as_ref().map(|c| c.provider)),
+            contexts,
+            chosen,
             base_url: cli.base_url.clone(),
             request_timeout: cli.request_timeout,
             max_response_bytes: cli.max_response_size,
@@ -67,10 +89,24 @@ impl Context {
     /// A provider of `kind`: the sandbox's, or configured from the
     /// environment, with what the command line sets over it.
     pub fn connect(&self, kind: ProviderKind) -> Result<Arc<dyn JobProvider>, Failure> {
+        let chosen = self.chosen.as_ref().filter(|c| c.provider == kind);
+        self.connect_to(kind, chosen)
+    }
+
+    /// A provider of `kind`, configured from `context` (if any), then the
+    /// environment, then the command line (flags > environment > context).
+    fn connect_to(
+        &self,
+        kind: ProviderKind,
+        context: Option<&contexts::Context>,
+    ) -> Result<Arc<dyn JobProvider>, Failure> {
         let mut config = match &self.sandbox {
             Some(sandbox) => sandbox.provider_config(kind),
             None => {
                 let mut config = ProviderConfig::new(kind);
+                if let Some(context) = context {
+                    context.apply(&mut config).map_err(|e| self.failure(&e))?;
+                }
                 config
                     .apply_env(|name| std::env::var(name).ok())
                     .map_err(|e| self.failure(&e))?;
@@ -89,6 +125,63 @@ impl Context {
             .collect();
         config.apply(overrides);
         gpujobs::connect(config).map_err(|e| self.failure(&e))
+    }
+
+    /// The provider of the config file's context `name`.
+    pub fn connect_context(&self, name: &str) -> Result<Arc<dyn JobProvider>, Failure> {
+        let context = self.context_named(name)?;
+        self.connect_to(context.provider, Some(context))
+    }
+
+    /// The config file's context `name`.
+    fn context_named(&self, name: &str) -> Result<&contexts::Context, Failure> {
+        let contexts = self.contexts()?;
+        contexts
+            .find(name)
+            .map_err(|e| Failure::usage(e.to_string()))
+    }
+
+    /// The config file's contexts (for `config` and `list --all-contexts`).
+    pub fn contexts(&self) -> Result<&Contexts, Failure> {
+        match (&self.sandbox, &self.contexts) {
+            (Some(_), _) => Err(Failure::usage("--sandbox has no contexts")),
+            (None, Some(contexts)) => Ok(contexts),
+            (None, None) => Err(no_config_file()),
+        }
+    }
+
+    /// The provider of each of `ids`, in order, and the id it knows: `CONTEXT/ID`
+    /// is the job ID of the config file's context CONTEXT, anything else a job
+    /// of the one provider a command acts on. Each provider is connected once.
+    pub fn targets(&self, ids: &[String]) -> Result<Vec<(Arc<dyn JobProvider>, String)>, Failure> {
+        let mut connected: Vec<(Option<&str>, Arc<dyn JobProvider>)> = Vec::new();
+        let mut targets = Vec::with_capacity(ids.len());
+        for id in ids {
+            let (context, job) = match id.split_once('/') {
+                Some((name, job))
+                    if self
+                        .contexts
+                        .as_ref()
+                        .is_some_and(|c| c.get(name).is_some()) =>
+                {
+                    (Some(name), job)
+                }
+                _ => (None, id.as_str()),
+            };
+            let provider = match connected.iter().find(|(c, _)| *c == context) {
+                Some((_, provider)) => provider.clone(),
+                None => {
+                    let provider = match context {
+                        Some(name) => self.connect_context(name)?,
+                        None => self.one()?,
+                    };
+                    connected.push((context, provider.clone()));
+                    provider
+                }
+            };
+            targets.push((provider, job.to_owned()));
+        }
+        Ok(targets)
     }
 
     /// The one provider a command acts on.
@@ -140,7 +233,10 @@ impl Context {
                 .filter(|k| {
                     let env = k.descriptor().env;
                     let set = |var: &str| std::env::var(var).is_ok_and(|v| !v.trim().is_empty());
-                    env.credential.map_or_else(|| set(env.base_url), set)
+                    match env.credential_required {
+                        true => env.credential_vars().any(set),
+                        false => set(env.base_url),
+                    }
                 })
                 .collect(),
         };
@@ -150,7 +246,10 @@ impl Context {
                 let variables: Vec<&str> = ProviderKind::ALL
                     .iter()
                     .map(|k| k.descriptor().env)
-                    .map(|env| env.credential.unwrap_or(env.base_url))
+                    .map(|env| match env.credential_required {
+                        true => env.credential.unwrap_or(env.base_url),
+                        false => env.base_url,
+                    })
                     .collect();
                 Err(Failure::usage(format!(
                     "no provider is configured: set {}, pass -p, or try --sandbox",
@@ -160,6 +259,36 @@ impl Context {
             false => Ok(configured),
         }
     }
+}
+
+/// The context the command line chooses: `--context` (or `GPUJOBS_CONTEXT`),
+/// else the file's current one unless `-p` names another provider.
+fn choose(contexts: Option<&Contexts>, cli: &Cli) -> Result<Option<contexts::Context>, Failure> {
+    let explicit = cli.context.as_deref();
+    let Some(name) = explicit.or(contexts.and_then(Contexts::current)) else {
+        return Ok(None);
+    };
+    let contexts = contexts.ok_or_else(no_config_file)?;
+    let context = contexts
+        .find(name)
+        .map_err(|e| Failure::usage(e.to_string()))?;
+    match cli.provider {
+        Some(kind) if kind != context.provider && explicit.is_some() => Err(Failure::usage(
+            format!("-p {kind}, but context {name} is {}", context.provider),
+        )),
+        // The file's current context is for its own provider; another given with -p is as before.
+        Some(kind) if kind != context.provider => Ok(None),
+        _ => Ok(Some(context.clone())),
+    }
+}
+
+/// That there is no config file, and where it was looked for.
+fn no_config_file() -> Failure {
+    let path = Contexts::path(|n| std::env::var(n).ok());
+    let at = path.map_or_else(|| "none".to_owned(), |p| p.display().to_string());
+    Failure::usage(format!(
+        "no config file of contexts (looked for {at}; GPUJOBS_CONFIG names another)"
+    ))
 }
 
 /// How the sandbox's 404 for a path outside every provider begins.

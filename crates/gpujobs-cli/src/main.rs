@@ -15,8 +15,9 @@ use std::process::ExitCode;
 use clap::{CommandFactory, FromArgMatches};
 
 /// The global options, by their argument ids (the providers' settings besides).
-const GLOBAL_OPTIONS: [&str; 8] = [
+const GLOBAL_OPTIONS: [&str; 9] = [
     "provider",
+    "context",
     "base_url",
     "output",
     "sandbox",

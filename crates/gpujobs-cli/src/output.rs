@@ -96,12 +96,33 @@ impl Printer {
                 let views: Vec<JobView> = jobs.iter().map(JobView::from).collect();
                 self.json(&views, true)
             }
-            Output::Ndjson | Output::Name => jobs
-                .iter()
-                .map(|job| self.job(job))
-                .collect::<Vec<_>>()
-                .join("\n"),
-            Output::Table => self.list_table(jobs),
+            Output::Ndjson | Output::Name => lines(jobs.iter().map(|job| self.job(job))),
+            Output::Table => self.list_table(jobs, None),
+        }
+    }
+
+    /// Jobs of several contexts, each with its context's name: a CONTEXT
+    /// column, a `"context"` member, or `CONTEXT/ID` (which `get` takes).
+    pub fn jobs_of_contexts(&self, jobs: &[(String, Job)]) -> String {
+        let view = |(context, job): &(String, Job)| {
+            let mut value = serde_json::to_value(JobView::from(job)).unwrap_or_default();
+            if let Some(object) = value.as_object_mut() {
+                object.insert("context".into(), context.clone().into());
+            }
+            value
+        };
+        match self.output {
+            Output::Json => self.json(&jobs.iter().map(view).collect::<Vec<_>>(), true),
+            Output::Ndjson => lines(jobs.iter().map(|j| self.json(&view(j), false))),
+            Output::Name => lines(
+                jobs.iter()
+                    .map(|(c, job)| format!("{}/{}", one_line(c), one_line(&job.id))),
+            ),
+            Output::Table => {
+                let (contexts, jobs): (Vec<&str>, Vec<Job>) =
+                    jobs.iter().map(|(c, j)| (c.as_str(), j.clone())).unzip();
+                self.list_table(&jobs, Some(&contexts))
+            }
         }
     }
 
@@ -141,30 +162,44 @@ impl Printer {
             .join("\n")
     }
 
-    fn list_table(&self, jobs: &[Job]) -> String {
+    /// The list table, with a CONTEXT column first where `contexts` are given (one a job).
+    fn list_table(&self, jobs: &[Job], contexts: Option<&[&str]>) -> String {
         if jobs.is_empty() {
             return "no jobs".into();
         }
         let now = self.now();
-        let header = [
-            "PROVIDER", "ID", "NAME", "STATUS", "EXIT", "CREATED", "REASON",
+        let columns = [
+            "CONTEXT", "PROVIDER", "ID", "NAME", "STATUS", "EXIT", "CREATED", "REASON",
         ];
+        let skip = usize::from(contexts.is_none());
+        let header = &columns[skip..];
         let rows: Vec<Vec<String>> = jobs
             .iter()
-            .map(|job| {
-                vec![
-                    job.provider.to_string(),
-                    one_line(&job.id),
-                    job.name.as_deref().map_or_else(|| "-".into(), one_line),
-                    status_text(&job.status),
-                    job.exit_code.map_or_else(|| "-".into(), |c| c.to_string()),
-                    job.created_at.map_or_else(|| "-".into(), |t| ago(now, t)),
-                    reason_text(job),
-                ]
+            .enumerate()
+            .map(|(i, job)| {
+                let context = contexts.map(|c| one_line(c[i]));
+                context
+                    .into_iter()
+                    .chain([
+                        job.provider.to_string(),
+                        one_line(&job.id),
+                        job.name.as_deref().map_or_else(|| "-".into(), one_line),
+                        status_text(&job.status),
+                        job.exit_code.map_or_else(|| "-".into(), |c| c.to_string()),
+                        job.created_at.map_or_else(|| "-".into(), |t| ago(now, t)),
+                        reason_text(job),
+                    ])
+                    .collect()
             })
             .collect();
         // Only the name and the reason give way to fit the terminal; ids never do.
-        table(&header, rows, self.width, &[(6, header[6].len()), (2, 8)])
+        let (reason, name) = (header.len() - 1, header.len() - 6);
+        table(
+            header,
+            rows,
+            self.width,
+            &[(reason, header[reason].len()), (name, 8)],
+        )
     }
 
     /// Colours a status's text (green ended well, red failed, yellow in progress).
@@ -268,6 +303,11 @@ fn usage_text(usage: &gpujobs::Usage) -> Option<String> {
         parts.push(format!("on {}", one_line(nodes)));
     }
     (!parts.is_empty()).then(|| parts.join(", "))
+}
+
+/// Lines joined.
+fn lines(lines: impl Iterator<Item = String>) -> String {
+    lines.collect::<Vec<_>>().join("\n")
 }
 
 /// `running`, or `unknown (PREEMPTED)` with the raw value (made safe to print).

@@ -39,6 +39,10 @@ impl ClientState {
                 true => copy_request(&request),
                 false => None,
             };
+            // Read at each attempt: a retry sends the credential refreshed meanwhile.
+            if let Some(auth) = &self.auth {
+                auth.apply(&mut request);
+            }
             let sent = self.clock.now();
             let limit = min_some(self.attempt_timeout, attempts.remaining());
             if limit.is_some_and(|limit| self.client_timeout.is_none_or(|own| limit < own)) {

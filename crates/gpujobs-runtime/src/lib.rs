@@ -9,6 +9,7 @@
 //! Secret values in generated types (for example Matpool's SSH password) are
 //! generated as [`Secret`], which never prints its value.
 
+mod auth;
 pub mod body;
 mod clock;
 mod exec;
@@ -16,6 +17,7 @@ pub mod retry;
 mod secret;
 mod state;
 
+pub use auth::AuthHeaders;
 pub use clock::{Clock, ManualClock, Sleep, SystemClock};
 pub use retry::{RetryPolicy, backoff};
 pub use secret::{REDACTED, Secret, SensitiveUrl, reveal};

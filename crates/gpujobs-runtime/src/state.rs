@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::auth::AuthHeaders;
 use crate::body::{DEFAULT_MAX_RESPONSE_BYTES, FinalAnswer};
 use crate::clock::{Clock, SystemClock};
 use crate::retry::RetryPolicy;
@@ -73,6 +74,7 @@ pub struct ClientState {
     pub(crate) max_response_bytes: u64,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) final_answer: Option<FinalAnswer>,
+    pub(crate) auth: Option<AuthHeaders>,
 }
 
 impl ClientState {
@@ -89,6 +91,7 @@ impl ClientState {
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             clock: Arc::new(SystemClock),
             final_answer: None,
+            auth: None,
         }
     }
 
@@ -159,6 +162,14 @@ impl ClientState {
     /// at once instead of retrying them.
     pub fn with_final_answers(mut self, is_final: FinalAnswer) -> Self {
         self.final_answer = Some(is_final);
+        self
+    }
+
+    /// Sets `auth`'s headers on every attempt (a credential that is
+    /// refreshed while the client lives; a fixed one belongs in the HTTP
+    /// client's default headers).
+    pub fn with_auth_headers(mut self, auth: AuthHeaders) -> Self {
+        self.auth = Some(auth);
         self
     }
 

@@ -46,7 +46,8 @@ impl Default for SandboxConfig {
         let tokens = ProviderKind::ALL
             .iter()
             .copied()
-            .filter(|k| k.descriptor().env.credential.is_some())
+            // openYuanrong checks a token only where it has authentication on (`token` turns it on).
+            .filter(|k| k.descriptor().env.credential_required)
             .map(|k| (k, format!("sandbox-{k}-token")))
             .collect();
         Self {

@@ -48,6 +48,7 @@ mod reference;
 mod server;
 mod state;
 mod tail;
+mod tokens;
 mod wire;
 
 use std::net::SocketAddr;
@@ -109,6 +110,23 @@ impl Sandbox {
     /// The token `provider` accepts, if it checks one.
     pub fn token(&self, provider: ProviderKind) -> Option<&str> {
         self.state.config.tokens.get(&provider).map(String::as_str)
+    }
+
+    /// A token `provider` accepts for `lifespan` (from the sandbox's clock),
+    /// a JWT with an `exp` as `scontrol token lifespan=…` makes; refused once
+    /// expired. `POST /_tokens/{provider}?lifespan=SECONDS` issues one too
+    /// (for token commands), answering the token as text.
+    ///
+    /// ```
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// use gpujobs::ProviderKind;
+    /// let sandbox = gpujobs_sandbox::Sandbox::start(Default::default()).await?;
+    /// let token = sandbox.issue_token(ProviderKind::Slurm, std::time::Duration::from_secs(20));
+    /// assert!(gpujobs::Credential::new(token).expires_at.is_some());
+    /// # Ok(()) }
+    /// ```
+    pub fn issue_token(&self, provider: ProviderKind, lifespan: std::time::Duration) -> String {
+        self.state.issue(provider, lifespan)
     }
 
     /// A provider configuration pointed at the sandbox, with its token.

@@ -83,6 +83,14 @@ async fn handle(
     let raw_path = parts.uri.path().to_owned();
     let mut segments = raw_path.trim_start_matches('/').split('/').map(decode);
     let prefix = segments.next().unwrap_or_default();
+    if prefix == TOKENS {
+        return Ok(encode(issue(
+            &state,
+            &parts.method,
+            segments.next(),
+            parts.uri.query(),
+        )));
+    }
     let Some(emulator) = prefix
         .parse::<ProviderKind>()
         .ok()
@@ -187,6 +195,32 @@ async fn handle(
 }
 
 /// The `Sec-WebSocket-Key` of a WebSocket upgrade request.
+/// Where expiring tokens are issued: `POST /_tokens/{provider}?lifespan=SECONDS`.
+const TOKENS: &str = "_tokens";
+
+/// An expiring token for the provider named, as text.
+fn issue(
+    state: &State,
+    method: &hyper::Method,
+    provider: Option<String>,
+    query: Option<&str>,
+) -> Resp {
+    let Some(kind) = provider.and_then(|p| p.parse::<ProviderKind>().ok()) else {
+        return Resp::text(404, "POST /_tokens/{provider}?lifespan=SECONDS");
+    };
+    if method != hyper::Method::POST {
+        return Resp::text(405, "POST /_tokens/{provider}?lifespan=SECONDS");
+    }
+    let lifespan = query
+        .map(Query::parse)
+        .and_then(|q| q.get("lifespan").and_then(|v| v.parse().ok()))
+        .unwrap_or(1800);
+    Resp::text(
+        200,
+        &state.issue(kind, std::time::Duration::from_secs(lifespan)),
+    )
+}
+
 fn websocket_key(headers: &hyper::HeaderMap) -> Option<String> {
     let upgrade = headers.get(hyper::header::UPGRADE)?.to_str().ok()?;
     if !upgrade.eq_ignore_ascii_case("websocket") {

@@ -95,6 +95,8 @@ pub(crate) struct State {
     pub packages: Mutex<BTreeMap<String, bytes::Bytes>>,
     /// Where the server listens, once it does.
     pub addr: std::sync::OnceLock<SocketAddr>,
+    /// The expiring tokens issued.
+    pub issued: crate::tokens::Issued,
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -111,6 +113,7 @@ impl State {
             rng: Mutex::new(fastrand::Rng::with_seed(config.seed)),
             packages: Mutex::default(),
             addr: std::sync::OnceLock::new(),
+            issued: crate::tokens::Issued::default(),
             config,
         }
     }
@@ -131,6 +134,21 @@ impl State {
     pub(crate) fn root_url(&self) -> String {
         let addr = self.addr.get().copied().unwrap_or(self.config.addr);
         format!("http://{addr}")
+    }
+
+    /// Whether `token` is what `provider` accepts: its fixed token, or one
+    /// issued for it that has not expired (anything, if it checks none).
+    pub(crate) fn accepts(&self, provider: ProviderKind, token: Option<&str>) -> bool {
+        let Some(fixed) = self.config.tokens.get(&provider) else {
+            return true;
+        };
+        token.is_some_and(|t| t == fixed || self.issued.accepts(provider, t, self.now()))
+    }
+
+    /// A token for `provider` that expires after `lifespan`.
+    pub(crate) fn issue(&self, provider: ProviderKind, lifespan: std::time::Duration) -> String {
+        let nonce = self.random_id(16);
+        self.issued.issue(provider, self.now(), lifespan, &nonce)
     }
 
     pub(crate) fn now(&self) -> SystemTime {

@@ -4,6 +4,7 @@
 use std::convert::Infallible;
 
 use bytes::Bytes;
+use gpujobs::ProviderKind;
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full};
 use hyper::header::HeaderMap;
@@ -67,9 +68,9 @@ impl Req {
             .strip_prefix("Bearer ")
     }
 
-    /// Whether the request carries exactly `token` as its bearer token.
-    pub fn authorized(&self, token: Option<&String>) -> bool {
-        token.is_none_or(|t| self.bearer() == Some(t.as_str()))
+    /// Whether the request's bearer token is one `provider` accepts.
+    pub fn authorized(&self, state: &crate::state::State, provider: ProviderKind) -> bool {
+        state.accepts(provider, self.bearer())
     }
 
     /// The segments as string slices, for matching.

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use gpujobs_runtime::{Clock, RetryPolicy, Secret, SystemClock};
 
+use crate::credential::CredentialProvider;
 use crate::error::{Error, Result};
 use crate::field::Field;
 use crate::options::SettingValues;
@@ -22,6 +23,10 @@ pub struct ProviderConfig {
     pub base_url: Option<String>,
     /// The API key or token (sent as `Authorization: Bearer …`, or as the provider wants it).
     pub credential: Option<Secret>,
+    /// Where a credential that changes while the client lives comes from (a
+    /// token command, the user's own [`CredentialProvider`]): used instead of
+    /// [`credential`](Self::credential) when set.
+    pub credential_source: Option<Arc<dyn CredentialProvider>>,
     /// The provider's own settings by name, as given (Slurm's `user` and
     /// `api_version`: its descriptor's [`settings`](crate::Descriptor::settings));
     /// checked when connecting, where one the provider lacks is refused.
@@ -52,6 +57,7 @@ impl ProviderConfig {
             kind,
             base_url: None,
             credential: None,
+            credential_source: None,
             settings: SettingValues::new(),
             attempt_timeout: Duration::from_secs(30),
             operation_timeout: Duration::from_secs(120),
@@ -83,14 +89,15 @@ impl ProviderConfig {
             }
         }
         if let Some(var) = env.credential {
-            match present(var) {
-                // `scontrol token` prints `SLURM_JWT=…`: the whole line pasted works too.
-                Some(value) => {
-                    let value = value.trim();
-                    let value = value.strip_prefix(&format!("{var}=")).unwrap_or(value);
-                    self.credential = Some(Secret::new(value));
+            match env
+                .credential_vars()
+                .find_map(|var| Some((var, present(var)?)))
+            {
+                Some((var, value)) => {
+                    self.credential = Some(Secret::new(credential_value(var, &value)));
+                    self.credential_source = None;
                 }
-                None if self.credential.is_none() => {
+                None if env.credential_required && !self.has_credential() => {
                     return Err(Error::config(
                         self.kind,
                         format!("no credential: set {var}"),
@@ -100,6 +107,11 @@ impl ProviderConfig {
             }
         }
         Ok(())
+    }
+
+    /// Whether a credential is given, fixed or from a source.
+    pub fn has_credential(&self) -> bool {
+        self.credential.is_some() || self.credential_source.is_some()
     }
 
     /// The base URL, checked: http(s) (https only with TLS built in, the
@@ -131,8 +143,7 @@ impl ProviderConfig {
                 )));
             }
             "https" => {}
-            "http"
-                if self.credential.is_none() || self.allow_insecure_http || is_loopback(&url) => {}
+            "http" if !self.has_credential() || self.allow_insecure_http || is_loopback(&url) => {}
             "http" => {
                 return Err(fail(format!(
                     "refusing to send the credential over plain http to {}; use https, or allow_insecure_http(true) if you mean it",
@@ -201,6 +212,9 @@ impl ProviderConfig {
             allow_insecure_http,
         } = overrides;
         self.base_url = base_url.or(self.base_url.take());
+        if credential.is_some() {
+            self.credential_source = None;
+        }
         self.credential = credential.or(self.credential.take());
         self.settings.extend(settings);
         self.attempt_timeout = attempt_timeout.unwrap_or(self.attempt_timeout);
@@ -219,6 +233,17 @@ impl ProviderConfig {
         self.settings.insert(name.into(), value.into());
         self
     }
+}
+
+/// A credential variable's value: `scontrol token` prints `SLURM_JWT=…`, so
+/// the whole line pasted works too.
+fn credential_value(var: &str, value: &str) -> String {
+    let value = value.trim();
+    value
+        .strip_prefix(var)
+        .and_then(|v| v.strip_prefix('='))
+        .unwrap_or(value)
+        .to_owned()
 }
 
 fn is_loopback(url: &url::Url) -> bool {
@@ -242,6 +267,7 @@ impl fmt::Debug for ProviderConfig {
                     .map(gpujobs_runtime::SensitiveUrl::new),
             )
             .field("credential", &self.credential)
+            .field("credential_source", &self.credential_source)
             .field("settings", &self.settings)
             .field("attempt_timeout", &self.attempt_timeout)
             .field("operation_timeout", &self.operation_timeout)

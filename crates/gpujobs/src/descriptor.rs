@@ -113,6 +113,12 @@ impl Descriptor {
 pub struct EnvVars {
     /// The credential variable, if the provider takes one.
     pub credential: Option<&'static str>,
+    /// Older names of the credential variable, still read when
+    /// [`credential`](Self::credential) is not set (TensorPool's `TENSORPOOL_KEY`).
+    pub credential_aliases: &'static [&'static str],
+    /// Whether a client cannot be made without the credential (false: the
+    /// server may run without authentication, as openYuanrong's can).
+    pub credential_required: bool,
     /// The base-URL override.
     pub base_url: &'static str,
     /// The base URL when the override is not set (none: the override is required).
@@ -128,9 +134,30 @@ impl EnvVars {
     ) -> Self {
         Self {
             credential,
+            credential_aliases: &[],
+            credential_required: credential.is_some(),
             base_url,
             default_base_url,
         }
+    }
+
+    /// These variables, with older names of the credential variable (for descriptors).
+    pub(crate) const fn aliases(mut self, aliases: &'static [&'static str]) -> Self {
+        self.credential_aliases = aliases;
+        self
+    }
+
+    /// These variables, the credential not required (for descriptors).
+    pub(crate) const fn optional_credential(mut self) -> Self {
+        self.credential_required = false;
+        self
+    }
+
+    /// Every variable the credential is read from, the preferred one first.
+    pub fn credential_vars(&self) -> impl Iterator<Item = &'static str> {
+        self.credential
+            .into_iter()
+            .chain(self.credential_aliases.iter().copied())
     }
 }
 

@@ -53,6 +53,9 @@
 mod registry_macro;
 
 mod config;
+#[cfg(feature = "contexts")]
+pub mod contexts;
+mod credential;
 mod descriptor;
 mod error;
 mod field;
@@ -67,9 +70,11 @@ mod submit;
 pub mod sweep;
 mod text;
 mod time;
+pub mod units;
 mod wait;
 
 pub use config::{BuildProvider, Overrides, ProviderBuilder, ProviderConfig};
+pub use credential::{Credential, CredentialError, CredentialProvider, TokenCommand};
 pub use descriptor::{Descriptor, EnvVars, StatusTable};
 pub use error::{Error, ErrorKind, Operation, PagingGuard, Result, TimeoutScope};
 pub use field::{Field, SubmitField};

@@ -1,6 +1,6 @@
 //! `list`, `get` and `cancel`: jobs shown, or stopped, a few requests at a time.
 
-use futures_util::{StreamExt, TryStreamExt};
+use futures_util::{FutureExt as _, StreamExt, TryStreamExt};
 use gpujobs::{CancelOutcome, Job, ListOptions};
 use serde_json::json;
 
@@ -58,19 +58,57 @@ pub async fn list(
     Ok(code)
 }
 
+/// `list --all-contexts`: every context of the config file asked at once,
+/// each job with its context's name (a failing context reported, the rest shown).
+pub async fn list_contexts(
+    context: &Context,
+    printer: &Printer,
+    options: ListOptions,
+) -> Result<u8, Failure> {
+    let mut code = 0;
+    let mut providers = Vec::new();
+    for named in context.contexts()?.iter() {
+        match context.connect_context(&named.name) {
+            Ok(provider) => providers.push((named.name.as_str(), provider)),
+            Err(f) => f.report(&mut code),
+        }
+    }
+    let answers = futures_util::future::join_all(providers.iter().map(|(name, p)| {
+        p.list(options.clone())
+            .try_collect::<Vec<Job>>()
+            .map(move |jobs| (*name, jobs))
+    }))
+    .await;
+    let mut jobs = Vec::new();
+    for (name, answer) in answers {
+        match answer {
+            Ok(found) => jobs.extend(found.into_iter().map(|job| (name.to_owned(), job))),
+            Err(e) => {
+                let mut failed = context.explain_error(e);
+                failed.message = format!("context {name}: {}", failed.message);
+                failed.report(&mut code);
+            }
+        }
+    }
+    if !(jobs.is_empty() && printer.output == Output::Name) {
+        emit(&printer.jobs_of_contexts(&jobs));
+    }
+    Ok(code)
+}
+
 /// Requests in flight at once for `get` and `cancel` of several jobs.
 const CONCURRENT: usize = 16;
 
 /// `get`: one job as before; several, a few at a time, printed in the order
 /// given (`-o ndjson` and `-o name` as each arrives), each failure reported.
 pub async fn get(context: &Context, printer: &Printer, ids: &[String]) -> Result<u8, Failure> {
-    let provider = context.one()?;
-    if let [id] = ids {
+    let targets = context.targets(ids)?;
+    if let [(provider, id)] = &targets[..] {
         emit(&printer.job(&context.explain(provider.get(id).await)?));
         return Ok(0);
     }
-    let mut answers = futures_util::stream::iter(ids)
-        .map(|id| provider.get(id))
+    let mut answers = futures_util::stream::iter(&targets)
+        .map(|(provider, id)| provider.get(id))
         .buffered(CONCURRENT);
     let (mut code, mut jobs) = (0, Vec::new());
     let streaming = matches!(printer.output, Output::Ndjson | Output::Name);
@@ -89,16 +127,16 @@ pub async fn get(context: &Context, printer: &Printer, ids: &[String]) -> Result
 
 /// `cancel`: each job's outcome, a few at a time, in the order given.
 pub async fn cancel(context: &Context, printer: &Printer, ids: &[String]) -> Result<u8, Failure> {
-    let provider = context.one()?;
-    if let [id] = ids {
+    let targets = context.targets(ids)?;
+    if let [(provider, id)] = &targets[..] {
         emit(&cancel_text(
             printer,
             &context.explain(provider.cancel(id).await)?,
         ));
         return Ok(0);
     }
-    let mut outcomes = futures_util::stream::iter(ids)
-        .map(|id| provider.cancel(id))
+    let mut outcomes = futures_util::stream::iter(&targets)
+        .map(|(provider, id)| provider.cancel(id))
         .buffered(CONCURRENT);
     let mut code = 0;
     while let Some(outcome) = outcomes.next().await {

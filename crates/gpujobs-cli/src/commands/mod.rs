@@ -1,6 +1,7 @@
 //! The commands: each in the module named for it, and [`run`], which parses
 //! nothing and sets up once (the [`Context`], the [`Printer`]) before calling one.
 
+mod config;
 mod jobs;
 mod logs;
 mod providers;
@@ -9,6 +10,8 @@ mod sweep;
 mod wait;
 
 use std::io::IsTerminal;
+
+use futures_util::FutureExt as _;
 
 use gpujobs::ListOptions;
 use gpujobs_sandbox::{Sandbox, SandboxConfig};
@@ -32,7 +35,11 @@ pub fn unused_options(command: &Command, given: &[&str]) -> Option<String> {
             | Command::Submit(_)
             | Command::Sweep { .. }
     );
-    let prints = talks_to_a_provider || matches!(command, Command::Providers | Command::Schema);
+    let prints = talks_to_a_provider
+        || matches!(
+            command,
+            Command::Providers | Command::Schema | Command::Config { .. }
+        );
     let unused: Vec<&str> = given
         .iter()
         .copied()
@@ -61,7 +68,7 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
     }
     let prints_jobs = !matches!(
         cli.command,
-        Command::Logs { .. } | Command::Providers | Command::Schema
+        Command::Logs { .. } | Command::Providers | Command::Schema | Command::Config { .. }
     );
     if cli.output == Some(Output::Name) && !prints_jobs {
         return Err(Failure::usage(
@@ -78,6 +85,7 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             max_pages,
             timeout,
             since,
+            all_contexts,
         } => {
             let mut options = ListOptions::default();
             options.statuses = statuses.clone();
@@ -87,7 +95,10 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
             }
             options.limit = limit.and_then(|l| usize::try_from(l).ok());
             options.max_pages = *max_pages;
-            let listing = jobs::list(&context, &printer, options);
+            let listing = match all_contexts {
+                true => jobs::list_contexts(&context, &printer, options).boxed_local(),
+                false => jobs::list(&context, &printer, options).boxed_local(),
+            };
             return match timeout {
                 Some(limit) => tokio::time::timeout(*limit, listing)
                     .await
@@ -119,6 +130,7 @@ pub async fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Submit(args) => return submit::submit(&context, &printer, args).await,
         Command::Sweep { command } => return sweep::run(&context, &printer, command).await,
         Command::Providers => emit(&providers::providers_text(&printer)),
+        Command::Config { command } => return config::run(&context, &printer, command),
         Command::Schema => emit(&printer.json(&schemars::schema_for!(JobView), true)),
         Command::Sandbox {
             addr,

@@ -41,21 +41,38 @@ async fn wait_many(
     args: &WaitArgs,
     watch: bool,
 ) -> Result<u8, Failure> {
-    let provider = context.one()?;
-    let ids = match args.all {
-        false => args.ids.clone(),
-        true => {
-            let jobs: Vec<Job> = provider
-                .list(ListOptions::default())
-                .try_collect()
-                .await
-                .map_err(|e| context.failure(&e))?;
-            jobs.into_iter()
-                .filter(|j| !j.status.is_terminal())
-                .map(|j| j.id)
-                .collect()
+    if !args.all {
+        // Grouped by provider (`CONTEXT/ID` names another), each group waited for as one.
+        let mut groups: Vec<(std::sync::Arc<dyn gpujobs::JobProvider>, Vec<String>)> = Vec::new();
+        for (provider, id) in context.targets(&args.ids)? {
+            match groups
+                .iter_mut()
+                .find(|(p, _)| std::sync::Arc::ptr_eq(p, &provider))
+            {
+                Some((_, ids)) => ids.push(id),
+                None => groups.push((provider, vec![id])),
+            }
         }
-    };
+        let options = wait_options(&args.timing);
+        let ends = futures_util::stream::select_all(
+            groups
+                .into_iter()
+                .map(|(provider, ids)| provider.wait_all(ids, &options)),
+        );
+        let total = args.ids.len() as u64;
+        return report_ends(context, printer, ends.boxed(), total, &args.timing, watch).await;
+    }
+    let provider = context.one()?;
+    let jobs: Vec<Job> = provider
+        .list(ListOptions::default())
+        .try_collect()
+        .await
+        .map_err(|e| context.failure(&e))?;
+    let ids: Vec<String> = jobs
+        .into_iter()
+        .filter(|j| !j.status.is_terminal())
+        .map(|j| j.id)
+        .collect();
     if ids.is_empty() {
         eprintln!("note: no {} job was running", provider.kind());
     }
@@ -154,7 +171,10 @@ async fn wait_one(
     id: &str,
     watch: bool,
 ) -> Result<u8, Failure> {
-    let provider = context.one()?;
+    let (provider, id) = context
+        .targets(std::slice::from_ref(&id.to_owned()))?
+        .remove(0);
+    let id = id.as_str();
     let mut changes = provider.watch(id, &wait_options(&args.timing));
     let spinner = (!watch && printer.output == Output::Table && std::io::stderr().is_terminal())
         .then(|| spinner(id));

@@ -55,6 +55,9 @@ impl Emulator for Yuanrong {
                 ),
             )
         };
+        if let Some(refused) = refused(req, state) {
+            return refused;
+        }
         let (method, path) = req.route();
         match (method, path.as_slice()) {
             ("GET", ["api", "jobs"]) => {
@@ -146,4 +149,36 @@ fn app_info(job: &SimJob, state: &State) -> AppInfo {
         "driver_exit_code": exit_code(phase).unwrap_or(0),
         "error_type": if matches!(phase, Phase::Failed(_)) { "JOB_ENTRYPOINT_COMMAND_ERROR" } else { "" },
     }))
+}
+
+/// What the frontend's JWT middleware answers a request it refuses, where
+/// authentication is on (a token configured): the token from `X-Auth`, else
+/// `?token=`, else the `iam_token` cookie (jwtauth.go), raw.
+fn refused(req: &Req, state: &State) -> Option<Resp> {
+    state.config.tokens.get(&KIND)?;
+    let cookie = req
+        .headers
+        .get_all(hyper::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| c.trim().strip_prefix("iam_token="));
+    let token = req
+        .headers
+        .get("x-auth")
+        .and_then(|v| v.to_str().ok())
+        .or(req.query.get("token").map(String::as_str))
+        .or(cookie)
+        .filter(|t| !t.is_empty());
+    let message = match token {
+        None => {
+            "Authentication failed: no token provided. Please enter a valid JWT token.".to_owned()
+        }
+        Some(token) if state.accepts(KIND, Some(token)) => return None,
+        Some(_) => {
+            "Authentication failed: invalid or malformed token (token is expired or unknown)"
+                .to_owned()
+        }
+    };
+    Some(Resp::json(401, &serde_json::json!({ "error": message })))
 }

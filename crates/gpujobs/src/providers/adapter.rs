@@ -18,6 +18,7 @@ use serde::de::DeserializeOwned;
 use super::http::{Answers, Ctx, ErrorBody, answer_error, malformed, plain_message};
 use super::protocols::cancel_via;
 use crate::config::{BuildProvider, ProviderBuilder, ProviderConfig};
+use crate::credential::Refresher;
 use crate::descriptor::{ApiFns, Descriptor};
 use crate::error::{Error, Operation, Result};
 use crate::job::Job;
@@ -245,8 +246,8 @@ impl<A: Api> Provider<A> {
         check_settings(A::DESCRIPTOR.kind, A::DESCRIPTOR.settings, &config.settings)?;
         let state = A::Client::client_state();
         let answers = Answers::of::<A>();
-        let headers = A::auth_headers(&config)?;
-        let (ctx, base_url, http, state) = Ctx::build(&config, state, answers, headers)?;
+        let (headers, refresher) = auth::<A>(&config)?;
+        let (ctx, base_url, http, state) = Ctx::build(&config, state, answers, headers, refresher)?;
         let client = A::client(&config, &base_url, http, state)?;
         Ok(Self {
             inner: Arc::new(Inner { client, ctx }),
@@ -264,12 +265,39 @@ impl<A: Api> Provider<A> {
     }
 
     /// Runs one generated call under the operation time limit and maps its error.
-    pub(crate) async fn call<T, E: ErrorBody, F>(&self, call: impl FnOnce() -> F) -> Result<T>
+    pub(crate) async fn call<T, E: ErrorBody, F>(&self, call: impl Fn() -> F) -> Result<T>
     where
         F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
     {
         self.inner.ctx.call(call).await
     }
+}
+
+/// The headers every request sends, and where a credential from a source
+/// ([`ProviderConfig::credential_source`]) is kept fresh and sent from.
+fn auth<A: Api>(
+    config: &ProviderConfig,
+) -> Result<(reqwest::header::HeaderMap, Option<Refresher>)> {
+    let Some(source) = config.credential_source.clone() else {
+        return Ok((A::auth_headers(config)?, None));
+    };
+    let mut without = config.clone();
+    without.credential = None;
+    let headers = A::auth_headers(&without)?;
+    let headers_of = Box::new(move |secret: &gpujobs_runtime::Secret| {
+        let mut with = without.clone();
+        with.credential = Some(secret.clone());
+        A::auth_headers(&with)
+    });
+    Ok((
+        headers,
+        Some(Refresher::new(
+            config.kind,
+            source,
+            headers_of,
+            config.clock.clone(),
+        )),
+    ))
 }
 
 impl<A: Api> BuildProvider for Provider<A> {

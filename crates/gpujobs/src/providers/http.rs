@@ -15,6 +15,7 @@ use gpujobs_runtime::retry::Failure;
 use progenitor_client::{ByteStream, ResponseValue};
 
 use crate::config::ProviderConfig;
+use crate::credential::Refresher;
 use crate::error::{Error, Result, TimeoutScope};
 use crate::registry::ProviderKind;
 use crate::text::excerpt;
@@ -89,6 +90,8 @@ pub(crate) struct Ctx {
     #[cfg_attr(not(feature = "slurm"), allow(dead_code))]
     pub retry: gpujobs_runtime::RetryPolicy,
     pub clock: Arc<dyn gpujobs_runtime::Clock>,
+    /// A credential from a source, kept fresh ([`Ctx::call`] asks it first).
+    refresher: Option<Arc<Refresher>>,
 }
 
 /// How a provider's error answers are read ([`Api::error_message`], [`Api::answer_error`]).
@@ -115,6 +118,7 @@ impl Ctx {
         mut state: ClientState,
         answers: Answers,
         auth: reqwest::header::HeaderMap,
+        refresher: Option<Refresher>,
     ) -> Result<(Self, String, reqwest::Client, ClientState)> {
         let base_url = config.checked_base_url()?;
         let unauthenticated = Arc::new(OnceLock::new());
@@ -131,6 +135,9 @@ impl Ctx {
                 built(config.kind, builder.default_headers(auth))?
             }
         };
+        if let Some(refresher) = &refresher {
+            state = state.with_auth_headers(refresher.headers.clone());
+        }
         let state = state
             .with_final_answers(answers.is_final)
             .with_retry(config.retry.clone())
@@ -149,6 +156,7 @@ impl Ctx {
             answers,
             retry: config.retry.clone(),
             clock: config.clock.clone(),
+            refresher: refresher.map(Arc::new),
         };
         Ok((ctx, base_url, http, state))
     }
@@ -170,7 +178,26 @@ impl Ctx {
     /// `call` makes the generated call's future, which is large (its answer type
     /// lives in it): made here and boxed at once, it is not copied by every
     /// future it would otherwise be passed through (BENCHMARKS.md).
-    pub async fn call<T, E: ErrorBody, F>(&self, call: impl FnOnce() -> F) -> Result<T>
+    /// With a credential from a source, it is made fresh first, and a call
+    /// refused for its credential is sent once more with a new one (nothing
+    /// was done: the server refused it).
+    pub async fn call<T, E: ErrorBody, F>(&self, call: impl Fn() -> F) -> Result<T>
+    where
+        F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
+    {
+        let Some(refresher) = &self.refresher else {
+            return self.call_once(call).await;
+        };
+        let generation = refresher.fresh().await?;
+        match self.call_once(&call).await {
+            Err(Error::Unauthenticated { .. }) if refresher.refused(generation).await? => {
+                self.call_once(call).await
+            }
+            answer => answer,
+        }
+    }
+
+    async fn call_once<T, E: ErrorBody, F>(&self, call: impl FnOnce() -> F) -> Result<T>
     where
         F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<E>>>,
     {

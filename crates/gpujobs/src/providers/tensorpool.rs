@@ -22,7 +22,7 @@ use crate::provider::Capabilities;
 use crate::registry::{ProviderJob, ProviderKind};
 use crate::time::from_json;
 
-/// TensorPool (`TENSORPOOL_KEY`, `TENSORPOOL_ENGINE`).
+/// TensorPool (`TENSORPOOL_API_KEY`, or the older `TENSORPOOL_KEY`; `TENSORPOOL_ENGINE`).
 pub type TensorpoolProvider = Provider<TensorpoolApi>;
 
 /// TensorPool's record of a job: its free-form `job_info`.
@@ -51,11 +51,13 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
     kind: ProviderKind::Tensorpool,
     name: "tensorpool",
     title: "TensorPool",
+    // TensorPool's own CLI reads TENSORPOOL_API_KEY; gpujobs read TENSORPOOL_KEY before it did.
     env: EnvVars::new(
-        Some("TENSORPOOL_KEY"),
+        Some("TENSORPOOL_API_KEY"),
         "TENSORPOOL_ENGINE",
         Some("https://engine.tensorpool.dev"),
-    ),
+    )
+    .aliases(&["TENSORPOOL_KEY"]),
     capabilities: Capabilities {
         async_cancel: true,
         reports_failure: true,

@@ -5,6 +5,8 @@
 //! unit is decided by magnitude), stop and delete answer a bare boolean,
 //! errors are JSON-encoded strings, a submit needs a `working_dir`, the server
 //! prefixes client-chosen ids with `app-`, and there is no logs endpoint.
+//! Where its frontend has authentication on, a JWT goes in `X-Auth` (raw, no
+//! `Bearer`), and a refusal is a 401 of `{"error": "..."}`.
 
 use async_trait::async_trait;
 use gpujobs_yuanrong::types::{
@@ -14,6 +16,7 @@ use gpujobs_yuanrong::types::{
 pub use super::ray_family::RayOptions;
 use super::ray_family::{self, STATUSES};
 use super::{Api, ErrorBody, Provider, adopt_if_same, fresh_id};
+use crate::config::ProviderConfig;
 use crate::descriptor::{ApiFns, Descriptor, EnvVars, StatusTable};
 use crate::error::{Error, Result};
 use crate::field::SubmitField::{self, Cpus, Env, Gpus, Id, MemoryBytes, Metadata, Name, WorkingDir};
@@ -27,7 +30,8 @@ use crate::time::from_unix_string;
 
 const KIND: ProviderKind = ProviderKind::Yuanrong;
 
-/// openYuanrong's job API (`YUANRONG_BASE_URL`: the frontend endpoint).
+/// openYuanrong's job API (`YUANRONG_BASE_URL`: the frontend endpoint;
+/// `YUANRONG_TOKEN`: its JWT, where authentication is on).
 pub type YuanrongProvider = Provider<YuanrongApi>;
 
 /// openYuanrong's record of a job.
@@ -44,7 +48,8 @@ pub static DESCRIPTOR: Descriptor = Descriptor {
     kind: KIND,
     name: "yuanrong",
     title: "openYuanrong jobs (Ray's Jobs API, its own wire)",
-    env: EnvVars::new(None, "YUANRONG_BASE_URL", None),
+    // The frontend's JWT, sent as `X-Auth`, where it has authentication on (it may not).
+    env: EnvVars::new(Some("YUANRONG_TOKEN"), "YUANRONG_BASE_URL", None).optional_credential(),
     capabilities: super::ray_family::CAPABILITIES,
     submit: SubmitFields::of(&[Id, Name, Env, Metadata, WorkingDir, Cpus, Gpus, MemoryBytes]),
     options: &super::ray_family::OPTIONS,
@@ -90,7 +95,11 @@ pub(crate) fn to_job(info: AppInfo) -> Job {
 #[async_trait]
 impl ErrorBody for ErrorMessage {
     async fn message(self) -> reqwest::Result<String> {
-        Ok(self.0)
+        Ok(match self {
+            ErrorMessage::String(message) => message,
+            // The frontend's JWT middleware refuses with {"error": "..."}.
+            ErrorMessage::AuthError(refused) => refused.error,
+        })
     }
 }
 
@@ -104,6 +113,18 @@ impl Api for YuanrongApi {
 
     async fn fetch_job(p: &YuanrongProvider, id: &str) -> Result<AppInfo> {
         p.call(|| p.client().get_job(id)).await
+    }
+
+    /// The frontend's JWT in `X-Auth`, as it is (jwtauth.go reads no `Bearer`).
+    fn auth_headers(config: &ProviderConfig) -> Result<reqwest::header::HeaderMap> {
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Some(token) = &config.credential {
+            let mut value = reqwest::header::HeaderValue::from_str(token.expose())
+                .map_err(|_| Error::config(KIND, "the token cannot be sent in a header"))?;
+            value.set_sensitive(true);
+            headers.insert("x-auth", value);
+        }
+        Ok(headers)
     }
 
     async fn fetch_page(p: &YuanrongProvider, (): &(), _: Option<u32>) -> Result<Vec<AppInfo>> {

@@ -27,7 +27,7 @@ pub(super) fn refused(req: &Req, state: &State, release: SlurmRelease) -> Option
         }
         (_, _, Some(token), None) | (_, _, None, Some(token)) => token,
     };
-    if state.config.tokens.get(&KIND).is_none_or(|t| t == token) {
+    if state.accepts(KIND, Some(token)) {
         return None;
     }
     // slurmrestd passes the token on; slurmctld refuses it.

@@ -2,7 +2,6 @@
 //! token`) and `X-SLURM-USER-NAME`, which 22.05 requires and later releases
 //! take from the token; and what to say when either is refused.
 
-use base64::Engine as _;
 use reqwest::header::{HeaderMap, HeaderValue};
 
 use super::KIND;
@@ -25,7 +24,7 @@ impl Credentials {
         Self {
             user: settings.user.clone(),
             token_user: config.credential.as_ref().and_then(|t| token_user(t.expose())),
-            has_token: config.credential.is_some(),
+            has_token: config.has_credential(),
         }
     }
 
@@ -86,10 +85,7 @@ pub(super) fn headers(config: &ProviderConfig) -> Result<HeaderMap> {
 /// The user a JWT says it was made for (its `sun` claim), if it is a JWT.
 /// The claims are read, not verified: that is slurmctld's part.
 fn token_user(token: &str) -> Option<String> {
-    let payload = token.split('.').nth(1)?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD_INDIFFERENT.decode(payload).ok()?;
-    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-    claims.get("sun")?.as_str().map(str::to_owned)
+    crate::credential::jwt_claims(token)?.get("sun")?.as_str().map(str::to_owned)
 }
 
 #[cfg(test)]

@@ -167,7 +167,7 @@ impl SlurmProvider {
 
     /// One generated call, its refusals explained: which of the user name and
     /// the token slurmrestd took for wrong, where that can be told.
-    async fn send<T, E, F>(&self, call: impl FnOnce() -> F) -> Result<T>
+    async fn send<T, E, F>(&self, call: impl Fn() -> F) -> Result<T>
     where
         E: super::super::ErrorBody,
         F: std::future::Future<Output = std::result::Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>>>,

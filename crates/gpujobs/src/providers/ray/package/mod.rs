@@ -175,7 +175,7 @@ pub(crate) async fn upload(p: &RayProvider, path: &str, excludes: &[String]) -> 
     if !there {
         let bytes = bytes::Bytes::from(blocking(move || package.bytes()).await?);
         tracing::debug!(%uri, bytes = bytes.len(), "uploading the working directory");
-        p.call(|| p.client().upload_package(PROTOCOL, &name, bytes))
+        p.call(|| p.client().upload_package(PROTOCOL, &name, bytes.clone()))
             .await?;
     }
     Ok(uri)
