@@ -54,14 +54,22 @@ mod yuanrong {
     }
 
     #[test]
-    fn error_bodies_are_json_strings() {
+    fn error_bodies_are_json_strings_or_the_jwt_middlewares_objects() {
         let error: ErrorMessage = decode("yuanrong", "error_not_found");
+        let ErrorMessage::String(message) = &error else {
+            panic!("{error:?}");
+        };
         assert!(
-            error
-                .0
-                .starts_with("not found app, submissionId: app-xxxxx"),
-            "{}",
-            error.0
+            message.starts_with("not found app, submissionId: app-xxxxx"),
+            "{message}"
+        );
+        let refused: ErrorMessage = serde_json::from_str(
+            r#"{"error": "Authentication failed: no token provided. Please enter a valid JWT token."}"#,
+        )
+        .unwrap();
+        assert!(
+            matches!(&refused, ErrorMessage::AuthError(e) if e.error.starts_with("Authentication failed")),
+            "{refused:?}"
         );
     }
 

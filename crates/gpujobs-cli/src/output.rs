@@ -193,7 +193,7 @@ impl Printer {
             })
             .collect();
         // Only the name and the reason give way to fit the terminal; ids never do.
-        let (reason, name) = (header.len() - 1, header.len() - 6);
+        let (reason, name) = (header.len() - 1, header.len() - 5);
         table(
             header,
             rows,

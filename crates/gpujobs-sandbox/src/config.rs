@@ -9,6 +9,9 @@ use gpujobs_runtime::{Clock, SystemClock};
 
 use crate::model::Timing;
 
+/// The user a client acts as here, where its provider takes one.
+pub(crate) const USER: &str = "sandbox";
+
 /// How to run a sandbox.
 #[derive(Clone, Debug)]
 #[non_exhaustive]

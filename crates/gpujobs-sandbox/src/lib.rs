@@ -62,10 +62,8 @@ pub use model::{JobSpec, Outcome, Phase, SimJob, Timing};
 pub use reference::ReferenceProvider;
 pub use state::RequestRecord;
 
+use config::USER;
 use state::{State, lock};
-
-/// The user a client acts as here, where its provider takes one.
-const USER: &str = "sandbox";
 
 /// Every provider the sandbox emulates, in [`ProviderKind::ALL`] order (the
 /// conformance suite runs its scenarios against each).

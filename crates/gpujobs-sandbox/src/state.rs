@@ -148,7 +148,8 @@ impl State {
     /// A token for `provider` that expires after `lifespan`.
     pub(crate) fn issue(&self, provider: ProviderKind, lifespan: std::time::Duration) -> String {
         let nonce = self.random_id(16);
-        self.issued.issue(provider, self.now(), lifespan, &nonce)
+        self.issued
+            .issue(provider, self.now(), lifespan, crate::config::USER, &nonce)
     }
 
     pub(crate) fn now(&self) -> SystemTime {

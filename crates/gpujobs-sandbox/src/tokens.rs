@@ -9,8 +9,6 @@ use std::time::{Duration, SystemTime};
 use base64::Engine as _;
 use gpujobs::ProviderKind;
 
-use crate::state::lock;
-
 /// The tokens issued, each with its provider and expiry.
 #[derive(Debug, Default)]
 pub(crate) struct Issued {
@@ -25,6 +23,7 @@ impl Issued {
         provider: ProviderKind,
         now: SystemTime,
         lifespan: Duration,
+        user: &str,
         nonce: &str,
     ) -> String {
         let encode = |json: serde_json::Value| {
@@ -35,17 +34,21 @@ impl Issued {
             .unwrap_or_default()
             .as_secs();
         let header = encode(serde_json::json!({ "alg": "HS256", "typ": "JWT" }));
-        let claims = encode(
-            serde_json::json!({ "exp": at + lifespan.as_secs(), "iat": at, "sun": crate::USER }),
-        );
+        let claims =
+            encode(serde_json::json!({ "exp": at + lifespan.as_secs(), "iat": at, "sun": user }));
         let token = format!("{header}.{claims}.{nonce}");
-        lock(&self.tokens).insert(token.clone(), (provider, now + lifespan));
+        self.tokens
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(token.clone(), (provider, now + lifespan));
         token
     }
 
     /// Whether `token` was issued for `provider` and has not expired at `now`.
     pub(crate) fn accepts(&self, provider: ProviderKind, token: &str, now: SystemTime) -> bool {
-        lock(&self.tokens)
+        self.tokens
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
             .get(token)
             .is_some_and(|(kind, exp)| *kind == provider && now < *exp)
     }

@@ -4,7 +4,6 @@
 use std::convert::Infallible;
 
 use bytes::Bytes;
-use gpujobs::ProviderKind;
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full};
 use hyper::header::HeaderMap;
@@ -66,11 +65,6 @@ impl Req {
             .to_str()
             .ok()?
             .strip_prefix("Bearer ")
-    }
-
-    /// Whether the request's bearer token is one `provider` accepts.
-    pub fn authorized(&self, state: &crate::state::State, provider: ProviderKind) -> bool {
-        state.accepts(provider, self.bearer())
     }
 
     /// The segments as string slices, for matching.

@@ -110,9 +110,11 @@ async fn canaries_never_show() {
         assert!(!logs.contains(canary), "{canary} logged in:\n{logs}");
     }
     // The key was really sent, and the logs really describe the requests.
-    let sent = &env.received("GET", "/api/jobs/j").await[0];
+    // openYuanrong first (its JWT in X-Auth, raw), then Ray (Bearer), on the same path.
+    let sent = &env.received("GET", "/api/jobs/j").await;
+    assert_eq!(sent[0].headers["x-auth"], CANARY_KEY);
     assert_eq!(
-        sent.headers["authorization"],
+        sent[1].headers["authorization"],
         format!("Bearer {CANARY_KEY}").as_str()
     );
     assert!(

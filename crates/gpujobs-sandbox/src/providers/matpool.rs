@@ -53,7 +53,7 @@ impl Emulator for Matpool {
     }
 
     fn handle(&self, req: &Req, state: &State, fault: Option<&Fault>) -> Resp {
-        if !req.authorized(state, KIND) {
+        if !state.accepts(KIND, req.bearer()) {
             return envelope(176, "check jwt token failed");
         }
         let (now, timing) = (state.now(), &state.config.timing);

@@ -62,7 +62,7 @@ impl Emulator for Ppio {
                 _ => Resp::text(403, "AccessDenied: the signature does not match"),
             };
         }
-        if !req.authorized(state, KIND) {
+        if !state.accepts(KIND, req.bearer()) {
             return error(401, "UNAUTHENTICATED", "invalid or missing API key");
         }
         let (now, timing) = (state.now(), &state.config.timing);

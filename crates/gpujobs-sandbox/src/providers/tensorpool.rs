@@ -49,7 +49,7 @@ impl Emulator for Tensorpool {
     fn handle(&self, req: &Req, state: &State, _fault: Option<&Fault>) -> Resp {
         match req.bearer() {
             None => return detail(403, "Not authenticated"),
-            Some(_) if !req.authorized(state, KIND) => {
+            Some(_) if !state.accepts(KIND, req.bearer()) => {
                 return detail(401, "Invalid API key");
             }
             Some(_) => {}

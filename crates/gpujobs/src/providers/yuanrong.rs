@@ -99,6 +99,7 @@ impl ErrorBody for ErrorMessage {
             ErrorMessage::String(message) => message,
             // The frontend's JWT middleware refuses with {"error": "..."}.
             ErrorMessage::AuthError(refused) => refused.error,
+            ErrorMessage::Object(other) => super::plain_message(&serde_json::Value::Object(other).to_string()),
         })
     }
 }
