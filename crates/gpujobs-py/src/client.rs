@@ -32,7 +32,12 @@ impl Ops {
         settings: Option<&Bound<'_, PyDict>>,
         from_env: bool,
     ) -> PyResult<Self> {
-        let config = request::config(kind, settings, from_env)?;
+        Self::of(request::config(kind, settings, from_env)?)
+    }
+
+    fn of(config: gpujobs::ProviderConfig) -> PyResult<Self> {
+        // Building a client starts nothing but may touch the runtime's reactor.
+        let _ = crate::runtime::runtime()?.enter();
         Ok(Self {
             provider: gpujobs::connect(config).or_raise()?,
         })
@@ -161,10 +166,24 @@ macro_rules! client_class {
                 settings: Option<&Bound<'_, PyDict>>,
             ) -> PyResult<Self> {
                 let kind = request::provider(provider)?;
-                // Building a client starts nothing but may touch the runtime's reactor.
-                let _ = crate::runtime::runtime()?.enter();
                 Ok(Self {
                     ops: Ops::connect(kind, settings, from_env)?,
+                })
+            }
+
+            /// A client of the config file's context `name` (default: its
+            /// `current-context`, or `GPUJOBS_CONTEXT`), from the file `config`
+            /// (default: `$GPUJOBS_CONFIG`, else `~/.config/gpujobs/config.toml`),
+            /// as the CLI's `--context`: the environment, then `settings`, over it.
+            #[staticmethod]
+            #[pyo3(signature = (name=None, *, config=None, **settings))]
+            fn from_context(
+                name: Option<&str>,
+                config: Option<std::path::PathBuf>,
+                settings: Option<&Bound<'_, PyDict>>,
+            ) -> PyResult<Self> {
+                Ok(Self {
+                    ops: Ops::of(request::context_config(name, config, settings)?)?,
                 })
             }
 

@@ -9,6 +9,7 @@
 //! `sandbox`.
 
 mod client;
+mod credential;
 mod errors;
 mod models;
 mod request;

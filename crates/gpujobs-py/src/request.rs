@@ -39,7 +39,43 @@ pub fn config(
     settings: Option<&Bound<'_, PyDict>>,
     from_env: bool,
 ) -> PyResult<ProviderConfig> {
-    let mut config = ProviderConfig::new(kind);
+    configure(ProviderConfig::new(kind), settings, from_env)
+}
+
+/// The configuration of the config file's context `name` (its current one
+/// if none is named; the file `config`, else where the CLI looks), then the
+/// environment's variables, then `settings` (as the CLI: flags > environment > context).
+pub fn context_config(
+    name: Option<&str>,
+    file: Option<std::path::PathBuf>,
+    settings: Option<&Bound<'_, PyDict>>,
+) -> PyResult<ProviderConfig> {
+    use gpujobs::contexts::Contexts;
+    let env = |name: &str| std::env::var(name).ok();
+    let invalid = |e: gpujobs::contexts::ContextError| PyValueError::new_err(e.to_string());
+    let contexts = match file {
+        Some(path) => Contexts::load(&path).map_err(invalid)?,
+        None => Contexts::load_default(env).map_err(invalid)?.ok_or_else(|| {
+            let at = Contexts::path(env).map_or_else(|| "none".to_owned(), |p| p.display().to_string());
+            PyValueError::new_err(format!("no config file of contexts (looked for {at}; GPUJOBS_CONFIG names another)"))
+        })?,
+    };
+    let chosen = env("GPUJOBS_CONTEXT").filter(|_| name.is_none());
+    let name = name.or(chosen.as_deref()).or(contexts.current()).ok_or_else(|| {
+        PyValueError::new_err(format!("{} sets no current-context: name one", contexts.file().display()))
+    })?;
+    let context = contexts.find(name).map_err(invalid)?;
+    let mut config = ProviderConfig::new(context.provider);
+    context.apply(&mut config).or_raise()?;
+    configure(config, settings, true)
+}
+
+/// `config` with the environment's variables (when `from_env`), then `settings`.
+fn configure(
+    mut config: ProviderConfig,
+    settings: Option<&Bound<'_, PyDict>>,
+    from_env: bool,
+) -> PyResult<ProviderConfig> {
     if from_env {
         config
             .apply_env(|name| std::env::var(name).ok())
@@ -60,6 +96,11 @@ pub fn config(
         };
         match name.as_str() {
             "base_url" => overrides.base_url = Some(text(&value, &name)?),
+            // A callable is asked for the token when one is due (see `credential.rs`).
+            "token" if value.is_callable() && !value.is_instance_of::<PyString>() => {
+                config.credential = None;
+                config.credential_source = Some(std::sync::Arc::new(crate::credential::Callable(value.clone().unbind())));
+            }
             "token" => overrides.credential = Some(gpujobs::Secret::new(text(&value, &name)?)),
             "attempt_timeout" => overrides.attempt_timeout = secs(&value)?,
             "operation_timeout" => overrides.operation_timeout = secs(&value)?,

@@ -94,6 +94,14 @@ impl Sandbox {
         self.with(|s| s.token(kind).map(str::to_owned))
     }
 
+    /// A token `provider`'s emulation accepts for `lifespan` seconds, a JWT
+    /// with an `exp` (as `scontrol token lifespan=…` makes), refused after.
+    fn issue_token(&self, provider: &str, lifespan: f64) -> PyResult<String> {
+        let kind = provider_kind(provider)?;
+        let lifespan = crate::request::seconds("lifespan", lifespan)?;
+        self.with(|s| s.issue_token(kind, lifespan))
+    }
+
     /// The environment variables that point the CLI and `from_env` clients at it.
     fn env<'py>(&self, py: Python<'py>, provider: &str) -> PyResult<Bound<'py, PyDict>> {
         let kind = provider_kind(provider)?;

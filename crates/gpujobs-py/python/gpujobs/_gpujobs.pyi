@@ -1,7 +1,8 @@
 """Types of the Rust extension module (checked against the built module by mypy.stubtest)."""
 
 import datetime
-from typing import Any, AsyncIterator, Awaitable, Dict, Generic, Iterator, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union, type_check_only
+import os
+from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Generic, Iterator, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union, type_check_only
 
 from typing_extensions import Self, TypedDict, Unpack, disjoint_base, final
 
@@ -113,7 +114,7 @@ class AsyncSweep:
 class _Limits(TypedDict, total=False):
     """What every client takes: its token, time limits (seconds), retries and answer size."""
 
-    token: Optional[str]
+    token: Union[str, Callable[[], str], None]
     attempt_timeout: Optional[float]
     operation_timeout: Optional[float]
     connect_timeout: Optional[float]
@@ -158,6 +159,13 @@ class _Settings:
     """What every client is built from, and what its sync and async forms share (not a class at run time)."""
 
     def __new__(cls, provider: str, *, from_env: bool = False, **settings: Unpack[_ClientSettings]) -> Self: ...
+    @staticmethod
+    def from_context(
+        name: Optional[str] = None, *, config: Union[str, os.PathLike[str], None] = None, **settings: Unpack[_ClientSettings]
+    ) -> Self:
+        """A client of the config file's context `name` (default: `GPUJOBS_CONTEXT`, else its
+        `current-context`), the environment and `settings` over it, as the CLI's `--context`."""
+        ...
     @property
     def provider(self) -> str: ...
     def list(
@@ -266,6 +274,7 @@ class Sandbox:
     ) -> "Sandbox": ...
     def url(self, provider: str) -> str: ...
     def token(self, provider: str) -> Optional[str]: ...
+    def issue_token(self, provider: str, lifespan: float) -> str: ...
     def env(self, provider: str) -> Dict[str, str]: ...
     def add_job(self, provider: str, command: str, *, name: Optional[str] = None, fail: bool = False, age: float = 0.0) -> str: ...
     def inject(

@@ -40,6 +40,9 @@ pub struct RayOptions {
     /// given; `env_vars`, `working_dir` and `excludes` are the request's own
     /// fields and refused here. Ray only.
     pub runtime_env: serde_json::Map<String, serde_json::Value>,
+    /// Labels the node that runs the driver must have (Ray's
+    /// `entrypoint_label_selector`, Ray 2.54 and later). Ray only.
+    pub label_selector: BTreeMap<String, String>,
 }
 
 impl RayOptions {
@@ -52,6 +55,12 @@ impl RayOptions {
     /// Leaves paths matching `pattern` (gitignore syntax) out of a local working directory.
     pub fn exclude(mut self, pattern: impl Into<String>) -> Self {
         self.excludes.push(pattern.into());
+        self
+    }
+
+    /// Asks for a node whose label `key` is `value` (e.g. `ray.io/accelerator-type`).
+    pub fn label(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.label_selector.insert(key.into(), value.into());
         self
     }
 
@@ -81,7 +90,7 @@ impl SubmitOptions for RayOptions {
 pub(crate) static OPTIONS: [OptionFlag; 1] = [RESOURCES];
 
 /// [`RayOptions`] as a command line offers them, for Ray.
-pub(crate) static RAY_OPTIONS: [OptionFlag; 3] = [
+pub(crate) static RAY_OPTIONS: [OptionFlag; 4] = [
     RESOURCES,
     OptionFlag::new(
         "excludes",
@@ -94,6 +103,12 @@ pub(crate) static RAY_OPTIONS: [OptionFlag; 3] = [
         "runtime-env-json",
         OptionKind::Json,
         "More of Ray's runtime_env, a JSON object, e.g. '{\"pip\": [\"torch\"]}'",
+    ),
+    OptionFlag::new(
+        "label_selector",
+        "label-selector",
+        OptionKind::TextList,
+        "A label the driver's node must have, KEY=VALUE (repeatable; Ray 2.54 and later)",
     ),
 ];
 
@@ -119,6 +134,18 @@ pub(crate) fn options_from(values: &OptionValues) -> Result<Option<SharedOptions
             _ => None,
         })
         .collect();
+    for value in all("label_selector") {
+        if let OptionValue::Text(pair) = value {
+            let Some((key, label)) = pair.split_once('=').filter(|(k, _)| !k.is_empty()) else {
+                return Err(Error::refused(
+                    ProviderKind::Ray,
+                    Field::SubmitOption("label_selector"),
+                    format!("a label selector is KEY=VALUE, not `{}`", crate::text::terminal_safe(pair)),
+                ));
+            };
+            options.label_selector.insert(key.to_owned(), label.to_owned());
+        }
+    }
     for value in all("runtime_env") {
         if let OptionValue::Json(json) = value {
             let Some(fields) = json.as_object() else {
@@ -148,13 +175,18 @@ pub(crate) fn refuse_ray_only(
     let Some(options) = request.options_for::<RayOptions>() else {
         return Ok(());
     };
-    let (field, why) = match (options.excludes.is_empty(), options.runtime_env.is_empty()) {
-        (false, _) => (
+    let (field, why) = match (
+        options.excludes.is_empty(),
+        options.runtime_env.is_empty(),
+        options.label_selector.is_empty(),
+    ) {
+        (false, ..) => (
             "excludes",
             " (its working_dir is a path on the cluster: nothing is uploaded)",
         ),
-        (_, false) => ("runtime_env", ""),
-        (true, true) => return Ok(()),
+        (_, false, _) => ("runtime_env", ""),
+        (.., false) => ("label_selector", ""),
+        (true, true, true) => return Ok(()),
     };
     Err(Error::refused(
         provider,

@@ -179,6 +179,9 @@ impl Api for RayApi {
             entrypoint_num_gpus: request.gpus,
             entrypoint_memory: request.memory_bytes.and_then(|m| i64::try_from(m).ok()),
             entrypoint_resources: ray_family::resources(request),
+            entrypoint_label_selector: options
+                .map(|o| o.label_selector.clone())
+                .filter(|labels| !labels.is_empty()),
         };
         match p.call(|| p.client().submit_job(&body)).await {
             Ok(submitted) => p.get(&submitted.submission_id).await,
