@@ -15,6 +15,9 @@ use crate::failure::{Failure, failure};
 use crate::flags::SettingGiven;
 use crate::output::one_line;
 
+/// A job id, and the provider that knows it.
+pub type Target = (Arc<dyn JobProvider>, String);
+
 /// The providers the command line points at, and the sandbox if one was started.
 pub struct Context {
     provider: Option<ProviderKind>,
@@ -153,7 +156,7 @@ impl Context {
     /// The provider of each of `ids`, in order, and the id it knows: `CONTEXT/ID`
     /// is the job ID of the config file's context CONTEXT, anything else a job
     /// of the one provider a command acts on. Each provider is connected once.
-    pub fn targets(&self, ids: &[String]) -> Result<Vec<(Arc<dyn JobProvider>, String)>, Failure> {
+    pub fn targets(&self, ids: &[String]) -> Result<Vec<Target>, Failure> {
         let mut connected: Vec<(Option<&str>, Arc<dyn JobProvider>)> = Vec::new();
         let mut targets = Vec::with_capacity(ids.len());
         for id in ids {

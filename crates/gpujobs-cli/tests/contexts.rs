@@ -171,7 +171,9 @@ fn flags_beat_the_environment_which_beats_the_context() {
     );
     let (_dir, file) = config_file(&text);
     let (env, flag) = (url(&b), url(&c));
-    let rows: [(&[&str], &[(&str, &str)], &str); 3] = [
+    // (flags, environment, the job listed)
+    type Row<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+    let rows: [Row; 3] = [
         (&[], &[], "from-context"),
         (&[], &[("RAY_API_SERVER_ADDRESS", &env)], "from-env"),
         (
@@ -425,5 +427,8 @@ fn openyuanrong_sends_its_jwt_in_x_auth_and_reads_the_frontends_refusal() {
         &[("YUANRONG_BASE_URL", &url), ("YUANRONG_TOKEN", "wrong")],
     );
     assert_eq!(code, 5, "{stderr}");
-    assert!(stderr.contains("Authentication failed: invalid or malformed"), "{stderr}");
+    assert!(
+        stderr.contains("Authentication failed: invalid or malformed"),
+        "{stderr}"
+    );
 }

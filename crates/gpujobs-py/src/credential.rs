@@ -20,9 +20,14 @@ impl CredentialProvider for Callable {
         let callable = Python::attach(|py| self.0.clone_ref(py));
         let token = tokio::task::spawn_blocking(move || {
             Python::attach(|py| -> Result<String, CredentialError> {
-                let answer = callable
-                    .call0(py)
-                    .map_err(|e| format!("the token callable raised {}", e.get_type(py).name().map_or("an exception".into(), |n| n.to_string())))?;
+                let answer = callable.call0(py).map_err(|e| {
+                    format!(
+                        "the token callable raised {}",
+                        e.get_type(py)
+                            .name()
+                            .map_or("an exception".into(), |n| n.to_string())
+                    )
+                })?;
                 answer
                     .extract::<String>(py)
                     .map_err(|_| "the token callable returned something that is not a str".into())

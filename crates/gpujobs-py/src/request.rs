@@ -55,15 +55,26 @@ pub fn context_config(
     let invalid = |e: gpujobs::contexts::ContextError| PyValueError::new_err(e.to_string());
     let contexts = match file {
         Some(path) => Contexts::load(&path).map_err(invalid)?,
-        None => Contexts::load_default(env).map_err(invalid)?.ok_or_else(|| {
-            let at = Contexts::path(env).map_or_else(|| "none".to_owned(), |p| p.display().to_string());
-            PyValueError::new_err(format!("no config file of contexts (looked for {at}; GPUJOBS_CONFIG names another)"))
-        })?,
+        None => Contexts::load_default(env)
+            .map_err(invalid)?
+            .ok_or_else(|| {
+                let at = Contexts::path(env)
+                    .map_or_else(|| "none".to_owned(), |p| p.display().to_string());
+                PyValueError::new_err(format!(
+                    "no config file of contexts (looked for {at}; GPUJOBS_CONFIG names another)"
+                ))
+            })?,
     };
     let chosen = env("GPUJOBS_CONTEXT").filter(|_| name.is_none());
-    let name = name.or(chosen.as_deref()).or(contexts.current()).ok_or_else(|| {
-        PyValueError::new_err(format!("{} sets no current-context: name one", contexts.file().display()))
-    })?;
+    let name = name
+        .or(chosen.as_deref())
+        .or(contexts.current())
+        .ok_or_else(|| {
+            PyValueError::new_err(format!(
+                "{} sets no current-context: name one",
+                contexts.file().display()
+            ))
+        })?;
     let context = contexts.find(name).map_err(invalid)?;
     let mut config = ProviderConfig::new(context.provider);
     context.apply(&mut config).or_raise()?;
@@ -99,7 +110,9 @@ fn configure(
             // A callable is asked for the token when one is due (see `credential.rs`).
             "token" if value.is_callable() && !value.is_instance_of::<PyString>() => {
                 config.credential = None;
-                config.credential_source = Some(std::sync::Arc::new(crate::credential::Callable(value.clone().unbind())));
+                config.credential_source = Some(std::sync::Arc::new(crate::credential::Callable(
+                    value.clone().unbind(),
+                )));
             }
             "token" => overrides.credential = Some(gpujobs::Secret::new(text(&value, &name)?)),
             "attempt_timeout" => overrides.attempt_timeout = secs(&value)?,

@@ -217,7 +217,7 @@ fn issue(
         .unwrap_or(1800);
     Resp::text(
         200,
-        &state.issue(kind, std::time::Duration::from_secs(lifespan)),
+        state.issue(kind, std::time::Duration::from_secs(lifespan)),
     )
 }
 

@@ -159,13 +159,6 @@ class _Settings:
     """What every client is built from, and what its sync and async forms share (not a class at run time)."""
 
     def __new__(cls, provider: str, *, from_env: bool = False, **settings: Unpack[_ClientSettings]) -> Self: ...
-    @staticmethod
-    def from_context(
-        name: Optional[str] = None, *, config: Union[str, os.PathLike[str], None] = None, **settings: Unpack[_ClientSettings]
-    ) -> Self:
-        """A client of the config file's context `name` (default: `GPUJOBS_CONTEXT`, else its
-        `current-context`), the environment and `settings` over it, as the CLI's `--context`."""
-        ...
     @property
     def provider(self) -> str: ...
     def list(
@@ -189,6 +182,14 @@ class _Settings:
 @disjoint_base
 class Client(_Settings):
     """A blocking client of one provider."""
+
+    @staticmethod
+    def from_context(
+        name: Optional[str] = None, *, config: Union[str, os.PathLike[str], None] = None, **settings: Unpack[_ClientSettings]
+    ) -> Client:
+        """A client of the config file's context `name` (default: `GPUJOBS_CONTEXT`, else its
+        `current-context`), the environment and `settings` over it, as the CLI's `--context`."""
+        ...
 
     def get(self, id: str) -> Job: ...
     def cancel(self, id: str) -> CancelResult: ...
@@ -215,6 +216,14 @@ class Client(_Settings):
 @disjoint_base
 class AsyncClient(_Settings):
     """An asyncio client of one provider: the methods of `Client`, awaitable."""
+
+    @staticmethod
+    def from_context(
+        name: Optional[str] = None, *, config: Union[str, os.PathLike[str], None] = None, **settings: Unpack[_ClientSettings]
+    ) -> AsyncClient:
+        """A client of the config file's context `name` (default: `GPUJOBS_CONTEXT`, else its
+        `current-context`), the environment and `settings` over it, as the CLI's `--context`."""
+        ...
 
     def get(self, id: str) -> Awaitable[Job]: ...
     def cancel(self, id: str) -> Awaitable[CancelResult]: ...

@@ -241,14 +241,16 @@ impl Context {
         let fail = |message: String| {
             Error::config(self.provider, format!("context `{}`: {message}", self.name))
         };
-        let mut overrides = Overrides::default();
-        overrides.base_url = self.base_url.clone();
-        overrides.settings = self.settings.clone().into_iter().collect();
-        overrides.operation_timeout = self.request_timeout;
-        overrides.connect_timeout = self.connect_timeout;
-        overrides.max_attempts = self.max_attempts;
-        overrides.max_response_bytes = self.max_response_bytes;
-        overrides.allow_insecure_http = self.allow_insecure_http;
+        let mut overrides = Overrides {
+            base_url: self.base_url.clone(),
+            settings: self.settings.clone().into_iter().collect(),
+            operation_timeout: self.request_timeout,
+            connect_timeout: self.connect_timeout,
+            max_attempts: self.max_attempts,
+            max_response_bytes: self.max_response_bytes,
+            allow_insecure_http: self.allow_insecure_http,
+            ..Overrides::default()
+        };
         match &self.credential {
             CredentialFrom::None => {}
             CredentialFrom::Env(var) => match std::env::var(var) {

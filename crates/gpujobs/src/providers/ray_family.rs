@@ -140,10 +140,15 @@ pub(crate) fn options_from(values: &OptionValues) -> Result<Option<SharedOptions
                 return Err(Error::refused(
                     ProviderKind::Ray,
                     Field::SubmitOption("label_selector"),
-                    format!("a label selector is KEY=VALUE, not `{}`", crate::text::terminal_safe(pair)),
+                    format!(
+                        "a label selector is KEY=VALUE, not `{}`",
+                        crate::text::terminal_safe(pair)
+                    ),
                 ));
             };
-            options.label_selector.insert(key.to_owned(), label.to_owned());
+            options
+                .label_selector
+                .insert(key.to_owned(), label.to_owned());
         }
     }
     for value in all("runtime_env") {
