@@ -34,6 +34,10 @@
 # (seconds slurmctld keeps an ended job; default 10, so a test sees it forgotten),
 # GPUJOBS_SLURM_STORE_COMMENT=1 (AccountingStoreFlags=job_comment: the job's comment is kept in the
 # accounting record too; Slurm's default, kept here, is not to store it).
+#
+# The tests see GPUJOBS_SLURM_TOKEN_COMMAND: a command printing a fresh `scontrol token` of its
+# first argument's lifespan (seconds), each run counted in that path + ".count" (for the
+# contexts' token_command test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -415,6 +419,16 @@ PY
 
   export SLURMRESTD_URL="http://127.0.0.1:$REST_PORT" GPUJOBS_SLURM_TOKEN="$TOKEN"
   export GPUJOBS_SLURM_WORKDIR="$WORK/jobs" GPUJOBS_SLURM_RELEASE="$RELEASE" GPUJOBS_SLURM_ACCOUNTING="$ACCOUNTING"
+  # A token command for contexts (`token_command = [this, LIFESPAN]`): `scontrol token` of the
+  # release (inside its root), each run counted by a line in $0.count.
+  TOKEN_COMMAND="$WORK/token-command"
+  cat >"$TOKEN_COMMAND" <<SH
+#!/bin/sh
+echo run >> "$TOKEN_COMMAND.count"
+exec ${ROOT:+chroot "$ROOT"} env SLURM_CONF="$SLURM_CONF" scontrol token lifespan="\${1:-600}" username=root
+SH
+  chmod 755 "$TOKEN_COMMAND"
+  export GPUJOBS_SLURM_TOKEN_COMMAND="$TOKEN_COMMAND"
   if [ "${GPUJOBS_SLURM_SHELL:-}" = 1 ]; then
     say "ready: SLURMRESTD_URL=$SLURMRESTD_URL SLURM_JWT=$TOKEN (user root) SLURM_CONF=$SLURM_CONF${ROOT:+ (inside $ROOT)}"
     if [ "$ACCOUNTING" = 1 ]; then

@@ -354,4 +354,70 @@ mod slurm_live {
         );
         assert_eq!(json(&["sweep", "status", &held])["canceled"], 3);
     }
+
+    /// The contexts issue, live: a context whose `token_command` mints
+    /// tokens of 20 s (`scontrol token lifespan=20`), and a `wait` on a job
+    /// of 90 s that succeeds on them; the token commands run are counted.
+    #[test]
+    #[ignore = "needs slurmrestd: scripts/slurm-live.sh"]
+    fn a_wait_of_90_s_on_tokens_of_20_s_from_a_token_command() {
+        let release = var("GPUJOBS_SLURM_RELEASE");
+        if !matches!(release.as_str(), "24.11" | "26.05") {
+            eprintln!("SKIPPED: run on 24.11 and 26.05 (this is {release})");
+            return;
+        }
+        let (command, dir) = (
+            var("GPUJOBS_SLURM_TOKEN_COMMAND"),
+            var("GPUJOBS_SLURM_WORKDIR"),
+        );
+        let count = format!("{command}.count");
+        let runs = || std::fs::read_to_string(&count).map_or(0, |s| s.lines().count());
+        let file = format!("{dir}/contexts-{release}.toml");
+        std::fs::write(
+            &file,
+            format!(
+                "current-context = \"live\"\n[contexts.live]\nprovider = \"slurm\"\nbase_url = \"{}\"\ntoken_command = [\"{command}\", \"20\"]\n",
+                var("SLURMRESTD_URL")
+            ),
+        )
+        .unwrap();
+        // Only the context gives a credential: no SLURM_JWT, which would come first.
+        let with_context = |args: &[&str]| {
+            common::run(
+                common::command()
+                    .args(args)
+                    .env("GPUJOBS_CONFIG", &file)
+                    .env_remove("SLURM_JWT"),
+            )
+        };
+        let before = runs();
+        let (code, id, stderr) = with_context(&[
+            "submit",
+            "-o",
+            "name",
+            "--working-dir",
+            &dir,
+            "--partition",
+            "debug",
+            "--time-limit",
+            "5m",
+            "--",
+            "sleep 90",
+        ]);
+        assert_eq!(code, 0, "{stderr}");
+        let started = std::time::Instant::now();
+        let (code, _, stderr) =
+            with_context(&["wait", id.trim(), "--timeout", "5m", "--max-interval", "5s"]);
+        assert_eq!(
+            code, 0,
+            "the 90 s job succeeded on tokens of 20 s: {stderr}"
+        );
+        let ran = runs() - before;
+        eprintln!(
+            "{ran} token commands for a submit and a wait of {:?}",
+            started.elapsed()
+        );
+        // Fetched again at ¾ of each token's 20 s while requests go: about 7 for ~100 s.
+        assert!((4..=12).contains(&ran), "{ran} token commands");
+    }
 }
