@@ -29,13 +29,13 @@ fn the_sandbox_turns_on_no_tls_and_no_test_only_feature_of_the_library() {
 #[test]
 fn the_readme_says_how_to_depend_on_gpujobs() {
     let readme = read("README.md");
+    // The TOML block that is a Cargo.toml (another is the contexts' config file).
     let toml = readme
         .split("```toml\n")
-        .nth(1)
-        .expect("a Cargo.toml snippet")
-        .split("```")
-        .next()
-        .unwrap();
+        .skip(1)
+        .filter_map(|block| block.split("```").next())
+        .find(|block| block.contains("[dependencies]"))
+        .expect("a Cargo.toml snippet");
     for needed in [
         "default-features = false",
         "\"rustls\"",
