@@ -64,8 +64,8 @@ fn minted(env: &Env, lifetime: u64) -> Arc<Minted> {
     })
 }
 
-fn bearer(n: usize, env: &Env, lifetime: u64, fetched_at: SystemTime) -> String {
-    let _ = env;
+/// The header of token `n`, fetched at `fetched_at` to live `lifetime` seconds.
+fn bearer(n: usize, lifetime: u64, fetched_at: SystemTime) -> String {
     format!(
         "Bearer {}",
         Minted::token(n, fetched_at + Duration::from_secs(lifetime))
@@ -102,12 +102,12 @@ async fn one_fetch_for_many_requests_and_another_after_three_quarters_of_its_lif
     let sent = env.received("GET", JOB).await;
     assert_eq!(
         sent[0].headers["authorization"],
-        bearer(1, &env, 600, start).as_str()
+        bearer(1, 600, start).as_str()
     );
     let second = start + Duration::from_secs(451);
     assert_eq!(
         sent.last().unwrap().headers["authorization"],
-        bearer(2, &env, 600, second).as_str()
+        bearer(2, 600, second).as_str()
     );
 }
 
@@ -115,7 +115,7 @@ async fn one_fetch_for_many_requests_and_another_after_three_quarters_of_its_lif
 async fn a_refused_credential_is_fetched_again_once_and_the_call_sent_again() {
     let env = Env::new().await;
     let source = minted(&env, 600);
-    let first = bearer(1, &env, 600, env.clock.wall());
+    let first = bearer(1, 600, env.clock.wall());
     // The first token is accepted once, then refused (revoked, say); any other accepted.
     let answer =
         |status: u16| ResponseTemplate::new(status).set_body_json(payload("ppio", "get_job"));
