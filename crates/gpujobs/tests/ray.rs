@@ -179,6 +179,62 @@ async fn submit_sends_entrypoint_env_metadata_resources_and_the_id() {
     );
 }
 
+/// Ray 2.54's `entrypoint_label_selector`: sent only when given, as given;
+/// refused for openYuanrong, which shares the options but has no such field.
+#[tokio::test]
+async fn a_label_selector_is_sent_as_ray_takes_it() {
+    let env = Env::new().await;
+    env.on(
+        "POST",
+        "/api/jobs/",
+        &[(200, json!({"job_id": null, "submission_id": "train-1"}))],
+    )
+    .await;
+    env.on(
+        "GET",
+        "/api/jobs/train-1",
+        &[(200, payload("ray", "get_job_pending"))],
+    )
+    .await;
+    let options = gpujobs::ray::RayOptions::default().label("ray.io/accelerator-type", "A100");
+    let request = SubmitRequest::new("python train.py")
+        .id("train-1")
+        .options(options.clone());
+    env.provider::<RayProvider>()
+        .submit(&request)
+        .await
+        .unwrap();
+    let sent: Value = env.received("POST", "/api/jobs/").await[0]
+        .body_json()
+        .unwrap();
+    assert_eq!(
+        sent["entrypoint_label_selector"],
+        json!({"ray.io/accelerator-type": "A100"}),
+        "{sent}"
+    );
+    let mut yuanrong = env.provider_config(ProviderKind::Yuanrong);
+    yuanrong.credential = None;
+    let refused = gpujobs::connect(yuanrong)
+        .unwrap()
+        .submit(&request.clone().working_dir("/srv/app"))
+        .await
+        .unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("cannot honour `label_selector`"),
+        "{refused}"
+    );
+    // From the command line's values: KEY=VALUE, anything else refused.
+    let values = |v: &str| {
+        let mut values = gpujobs::OptionValues::new();
+        values.insert("label_selector", vec![gpujobs::OptionValue::Text(v.into())]);
+        gpujobs::ray::DESCRIPTOR.options_from(&values)
+    };
+    assert!(values("zone=us-east").unwrap().is_some());
+    assert!(values("no-equals").is_err());
+}
+
 #[tokio::test]
 async fn submit_without_an_id_sends_a_fresh_one() {
     let env = Env::new().await;
