@@ -13,7 +13,10 @@ import pytest
 def test_ctrl_c_stops_a_blocking_wait_within_half_a_second():
     script = textwrap.dedent(
         """
-        import sys, time
+        import signal, sys, time
+        # Python leaves Ctrl-C alone when it starts with SIGINT ignored (a background job of a
+        # non-interactive shell, as some CI runners start it): the test needs its usual handler.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         from gpujobs.testing import sandbox
         with sandbox(pace="demo", empty=True) as sb:
             client = sb.client("ray")
