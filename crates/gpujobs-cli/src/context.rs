@@ -287,11 +287,7 @@ fn choose(contexts: Option<&Contexts>, cli: &Cli) -> Result<Option<contexts::Con
 
 /// That there is no config file, and where it was looked for.
 fn no_config_file() -> Failure {
-    let path = Contexts::path(|n| std::env::var(n).ok());
-    let at = path.map_or_else(|| "none".to_owned(), |p| p.display().to_string());
-    Failure::usage(format!(
-        "no config file of contexts (looked for {at}; GPUJOBS_CONFIG names another)"
-    ))
+    Failure::usage(Contexts::no_file(|n| std::env::var(n).ok()))
 }
 
 /// How the sandbox's 404 for a path outside every provider begins.

@@ -57,13 +57,7 @@ pub fn context_config(
         Some(path) => Contexts::load(&path).map_err(invalid)?,
         None => Contexts::load_default(env)
             .map_err(invalid)?
-            .ok_or_else(|| {
-                let at = Contexts::path(env)
-                    .map_or_else(|| "none".to_owned(), |p| p.display().to_string());
-                PyValueError::new_err(format!(
-                    "no config file of contexts (looked for {at}; GPUJOBS_CONFIG names another)"
-                ))
-            })?,
+            .ok_or_else(|| PyValueError::new_err(Contexts::no_file(env)))?,
     };
     let chosen = env("GPUJOBS_CONTEXT").filter(|_| name.is_none());
     let name = name

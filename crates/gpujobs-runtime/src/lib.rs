@@ -141,12 +141,24 @@ pub trait GeneratedClient: Clone + Send + Sync + std::fmt::Debug + 'static {
 /// assert!(!format!("{headers:?}").contains("sk-1"));
 /// ```
 pub fn bearer_headers(token: &Secret) -> Result<reqwest::header::HeaderMap, InvalidSecret> {
-    let mut value = reqwest::header::HeaderValue::try_from(format!("Bearer {}", token.expose()))
-        .map_err(|_| InvalidSecret)?;
-    value.set_sensitive(true);
+    let value = sensitive_value(&format!("Bearer {}", token.expose()))?;
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert(reqwest::header::AUTHORIZATION, value);
     Ok(headers)
+}
+
+/// A header value holding a secret as it is (`X-SLURM-USER-TOKEN`,
+/// openYuanrong's `X-Auth`), marked sensitive so it is never printed.
+///
+/// ```
+/// let value = gpujobs_runtime::sensitive_value("jwt").unwrap();
+/// assert!(value.is_sensitive());
+/// assert!(gpujobs_runtime::sensitive_value("a\nb").is_err());
+/// ```
+pub fn sensitive_value(secret: &str) -> Result<reqwest::header::HeaderValue, InvalidSecret> {
+    let mut value = reqwest::header::HeaderValue::try_from(secret).map_err(|_| InvalidSecret)?;
+    value.set_sensitive(true);
+    Ok(value)
 }
 
 /// A secret that cannot be sent in an HTTP header (it holds a control

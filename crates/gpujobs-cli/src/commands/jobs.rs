@@ -1,7 +1,9 @@
 //! `list`, `get` and `cancel`: jobs shown, or stopped, a few requests at a time.
 
-use futures_util::{FutureExt as _, StreamExt, TryStreamExt};
-use gpujobs::{CancelOutcome, Job, ListOptions};
+use std::sync::Arc;
+
+use futures_util::{StreamExt, TryStreamExt};
+use gpujobs::{CancelOutcome, Job, JobProvider, ListOptions};
 use serde_json::json;
 
 use crate::cli::Output;
@@ -36,20 +38,15 @@ pub async fn list(
         }
         return Ok(code);
     }
-    // Every provider is asked at once; answers are kept in provider order.
-    let answers = futures_util::future::join_all(
-        providers
-            .iter()
-            .map(|p| p.list(options.clone()).try_collect::<Vec<Job>>()),
-    )
-    .await;
-    let mut jobs = Vec::new();
-    for answer in answers {
-        match answer {
-            Ok(found) => jobs.extend(found),
-            Err(e) => context.explain_error(e).report(&mut code),
-        }
-    }
+    let providers: Vec<(String, _)> = providers
+        .into_iter()
+        .map(|p| (p.kind().to_string(), p))
+        .collect();
+    let jobs: Vec<Job> = list_all(context, &providers, &options, "", &mut code)
+        .await
+        .into_iter()
+        .map(|(_, job)| job)
+        .collect();
     // `-o name` with no job prints nothing (not an empty line).
     let names_of_none = jobs.is_empty() && printer.output == Output::Name;
     if !names_of_none && (code == 0 || !jobs.is_empty() || printer.output != Output::Table) {
@@ -69,31 +66,47 @@ pub async fn list_contexts(
     let mut providers = Vec::new();
     for named in context.contexts()?.iter() {
         match context.connect_context(&named.name) {
-            Ok(provider) => providers.push((named.name.as_str(), provider)),
+            Ok(provider) => providers.push((named.name.clone(), provider)),
             Err(f) => f.report(&mut code),
         }
     }
-    let answers = futures_util::future::join_all(providers.iter().map(|(name, p)| {
-        p.list(options.clone())
-            .try_collect::<Vec<Job>>()
-            .map(move |jobs| (*name, jobs))
-    }))
-    .await;
-    let mut jobs = Vec::new();
-    for (name, answer) in answers {
-        match answer {
-            Ok(found) => jobs.extend(found.into_iter().map(|job| (name.to_owned(), job))),
-            Err(e) => {
-                let mut failed = context.explain_error(e);
-                failed.message = format!("context {name}: {}", failed.message);
-                failed.report(&mut code);
-            }
-        }
-    }
+    let jobs = list_all(context, &providers, &options, "context ", &mut code).await;
     if !(jobs.is_empty() && printer.output == Output::Name) {
         emit(&printer.jobs_of_contexts(&jobs));
     }
     Ok(code)
+}
+
+/// Every one of `providers` listed at once, each job with its provider's
+/// label, in their order; a failing one reported (its message led by
+/// `lead` and the label, where `lead` is given), the rest kept.
+async fn list_all(
+    context: &Context,
+    providers: &[(String, Arc<dyn JobProvider>)],
+    options: &ListOptions,
+    lead: &str,
+    code: &mut u8,
+) -> Vec<(String, Job)> {
+    let answers = futures_util::future::join_all(
+        providers
+            .iter()
+            .map(|(_, p)| p.list(options.clone()).try_collect::<Vec<Job>>()),
+    )
+    .await;
+    let mut jobs = Vec::new();
+    for ((label, _), answer) in providers.iter().zip(answers) {
+        match answer {
+            Ok(found) => jobs.extend(found.into_iter().map(|job| (label.clone(), job))),
+            Err(e) => {
+                let mut failed = context.explain_error(e);
+                if !lead.is_empty() {
+                    failed.message = format!("{lead}{label}: {}", failed.message);
+                }
+                failed.report(code);
+            }
+        }
+    }
+    jobs
 }
 
 /// Requests in flight at once for `get` and `cancel` of several jobs.

@@ -155,6 +155,13 @@ impl Contexts {
         }
     }
 
+    /// What to say when a context is asked for and there is no file:
+    /// where it was looked for, and how to name another.
+    pub fn no_file(lookup: impl Fn(&str) -> Option<String>) -> String {
+        let at = Self::path(lookup).map_or_else(|| "none".to_owned(), |p| p.display().to_string());
+        format!("no config file of contexts (looked for {at}; GPUJOBS_CONFIG names another)")
+    }
+
     /// The contexts of the file at `path`.
     pub fn load(path: &Path) -> std::result::Result<Self, ContextError> {
         let text = std::fs::read_to_string(path).map_err(|e| ContextError {

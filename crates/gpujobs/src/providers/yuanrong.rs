@@ -120,9 +120,8 @@ impl Api for YuanrongApi {
     fn auth_headers(config: &ProviderConfig) -> Result<reqwest::header::HeaderMap> {
         let mut headers = reqwest::header::HeaderMap::new();
         if let Some(token) = &config.credential {
-            let mut value = reqwest::header::HeaderValue::from_str(token.expose())
+            let value = gpujobs_runtime::sensitive_value(token.expose())
                 .map_err(|_| Error::config(KIND, "the token cannot be sent in a header"))?;
-            value.set_sensitive(true);
             headers.insert("x-auth", value);
         }
         Ok(headers)

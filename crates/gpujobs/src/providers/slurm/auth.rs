@@ -2,7 +2,7 @@
 //! token`) and `X-SLURM-USER-NAME`, which 22.05 requires and later releases
 //! take from the token; and what to say when either is refused.
 
-use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::header::HeaderMap;
 
 use super::KIND;
 use super::settings::SlurmSettings;
@@ -72,11 +72,8 @@ pub(super) fn headers(config: &ProviderConfig) -> Result<HeaderMap> {
         headers.insert("x-slurm-user-name", user);
     }
     if let Some(token) = &config.credential {
-        let mut value: HeaderValue = token
-            .expose()
-            .parse()
+        let value = gpujobs_runtime::sensitive_value(token.expose())
             .map_err(|_| fail("the token cannot be sent in a header"))?;
-        value.set_sensitive(true);
         headers.insert("x-slurm-user-token", value);
     }
     Ok(headers)
