@@ -137,8 +137,8 @@ async fn cancel_racing_the_end_reports_already_ended() {
     assert!(matches!(outcome, CancelOutcome::AlreadyEnded(_)));
 }
 
-#[tokio::test]
-async fn submit_sends_entrypoint_env_metadata_resources_and_the_id() {
+/// A mock Ray that takes a submit of `train-1` and shows it pending.
+async fn accepting_train_1() -> Env {
     let env = Env::new().await;
     env.on(
         "POST",
@@ -152,6 +152,12 @@ async fn submit_sends_entrypoint_env_metadata_resources_and_the_id() {
         &[(200, payload("ray", "get_job_pending"))],
     )
     .await;
+    env
+}
+
+#[tokio::test]
+async fn submit_sends_entrypoint_env_metadata_resources_and_the_id() {
+    let env = accepting_train_1().await;
     let mut request = SubmitRequest::new("python train.py")
         .id("train-1")
         .name("train")
@@ -183,19 +189,7 @@ async fn submit_sends_entrypoint_env_metadata_resources_and_the_id() {
 /// refused for openYuanrong, which shares the options but has no such field.
 #[tokio::test]
 async fn a_label_selector_is_sent_as_ray_takes_it() {
-    let env = Env::new().await;
-    env.on(
-        "POST",
-        "/api/jobs/",
-        &[(200, json!({"job_id": null, "submission_id": "train-1"}))],
-    )
-    .await;
-    env.on(
-        "GET",
-        "/api/jobs/train-1",
-        &[(200, payload("ray", "get_job_pending"))],
-    )
-    .await;
+    let env = accepting_train_1().await;
     let options = gpujobs::ray::RayOptions::default().label("ray.io/accelerator-type", "A100");
     let request = SubmitRequest::new("python train.py")
         .id("train-1")
